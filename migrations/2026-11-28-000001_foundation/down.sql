@@ -1,0 +1,13 @@
+DROP TABLE audit_log;
+DROP TABLE idempotency_keys;
+DROP TABLE participant_name_keys;
+ALTER TABLE delegations DROP CONSTRAINT delegations_head_fk;
+DROP TABLE participants;
+DROP TABLE delegation_quotas;
+DROP TABLE delegations;
+DROP TABLE organizations;
+DROP TABLE gates;
+DROP TABLE categories;
+DROP TABLE zones;
+DROP TABLE events;
+DROP TABLE api_tokens;

@@ -1,0 +1,119 @@
+//! Configuration from flags and environment. Fails fast with one clear line.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+
+/// Where the database is.
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// `DATABASE_URL`: a server run by someone else.
+    Url(String),
+    /// The private cluster under the data directory.
+    Embedded,
+}
+
+/// Settings shared by every subcommand that touches the database.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseTarget,
+    /// `EXPOPASS_DATA_DIR`: the private cluster, the document key file.
+    pub data_dir: PathBuf,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// `EXPOPASS_DOCUMENT_KEY`: base64 of 32 bytes. When absent, a key file
+    /// in the data directory is used (created on first use).
+    pub document_key: Option<String>,
+}
+
+/// Settings of `expopass serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// Apply pending migrations on start.
+    pub migrate: bool,
+    /// Calls in flight at once before new ones are refused with
+    /// `RESOURCE_EXHAUSTED`.
+    pub max_in_flight: usize,
+    /// Largest accepted request message.
+    pub max_message_bytes: usize,
+    /// Deadline of a unary call when the client sets none.
+    pub request_timeout: std::time::Duration,
+}
+
+impl ServeConfig {
+    /// Refuses a plaintext listener off loopback: credentials would cross the
+    /// network in clear.
+    pub fn check(&self, allow_plaintext_remote: bool) -> anyhow::Result<()> {
+        if !self.listen.ip().is_loopback() && !allow_plaintext_remote {
+            bail!(
+                "refusing to serve plaintext gRPC on {} (not loopback); put a TLS-terminating proxy in front and pass --allow-plaintext-remote",
+                self.listen
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// The 32-byte key that encrypts travel documents.
+    pub fn load_document_key(&self) -> anyhow::Result<[u8; 32]> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        if let Some(text) = &self.document_key {
+            let bytes = engine
+                .decode(text.trim())
+                .context("EXPOPASS_DOCUMENT_KEY is not valid base64")?;
+            return bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("EXPOPASS_DOCUMENT_KEY must be 32 bytes in base64"));
+        }
+        let path = self.data_dir.join("document.key");
+        if let DatabaseTarget::Url(_) = self.database {
+            tracing::warn!(
+                path = %path.display(),
+                "EXPOPASS_DOCUMENT_KEY is not set: using the key file in the data directory; every instance on this database needs the same key"
+            );
+        }
+        key_file(&path)
+    }
+}
+
+/// Reads a base64 key file, creating it (mode 0600) on first use.
+fn key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+
+    let engine = base64::engine::general_purpose::STANDARD;
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let bytes = engine
+                .decode(text.trim())
+                .with_context(|| format!("{} is not valid base64", path.display()))?;
+            bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("{} must hold 32 bytes in base64", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            writeln!(file, "{}", engine.encode(key))?;
+            tracing::info!(path = %path.display(), "created a new travel-document key");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}

@@ -1,0 +1,141 @@
+//! Events and their set-up: zones, categories, gates.
+
+use diesel::upsert::excluded;
+use diesel::{
+    ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult,
+    SelectableHelper as _,
+};
+use diesel_async::RunQueryDsl as _;
+use uuid::Uuid;
+
+use super::{
+    Conn,
+    models::{Category, Event, Gate, Zone},
+    schema::{categories, events, gates, zones},
+};
+
+/// Inserts an event; `None` when the code is taken.
+pub async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<Option<Event>> {
+    diesel::insert_into(events::table)
+        .values(event)
+        .on_conflict(events::code)
+        .do_nothing()
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_event(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Event>> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_event_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Event>> {
+    events::table
+        .filter(events::code.eq(code))
+        .select(Event::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn list_events(conn: &mut Conn) -> QueryResult<Vec<Event>> {
+    events::table
+        .order((events::first_day.desc(), events::code))
+        .select(Event::as_select())
+        .load(conn)
+        .await
+}
+
+/// Inserts or replaces a zone keyed by (event, code); the id of an existing
+/// zone is kept.
+pub async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zone> {
+    diesel::insert_into(zones::table)
+        .values(zone)
+        .on_conflict((zones::event_id, zones::code))
+        .do_update()
+        .set((
+            zones::name.eq(excluded(zones::name)),
+            zones::capacity.eq(excluded(zones::capacity)),
+            zones::parent_zone_id.eq(excluded(zones::parent_zone_id)),
+        ))
+        .returning(Zone::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn list_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Zone>> {
+    zones::table
+        .filter(zones::event_id.eq(event_id))
+        .order(zones::code)
+        .select(Zone::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn upsert_category(conn: &mut Conn, category: &Category) -> QueryResult<Category> {
+    diesel::insert_into(categories::table)
+        .values(category)
+        .on_conflict((categories::event_id, categories::code))
+        .do_update()
+        .set((
+            categories::name.eq(excluded(categories::name)),
+            categories::color.eq(excluded(categories::color)),
+            categories::zone_ids.eq(excluded(categories::zone_ids)),
+            categories::valid_days.eq(excluded(categories::valid_days)),
+        ))
+        .returning(Category::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Category>> {
+    categories::table
+        .filter(categories::event_id.eq(event_id))
+        .order(categories::code)
+        .select(Category::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn find_category_by_code(
+    conn: &mut Conn,
+    event_id: Uuid,
+    code: &str,
+) -> QueryResult<Option<Category>> {
+    categories::table
+        .filter(categories::event_id.eq(event_id))
+        .filter(categories::code.eq(code))
+        .select(Category::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn upsert_gate(conn: &mut Conn, gate: &Gate) -> QueryResult<Gate> {
+    diesel::insert_into(gates::table)
+        .values(gate)
+        .on_conflict((gates::event_id, gates::code))
+        .do_update()
+        .set((
+            gates::name.eq(excluded(gates::name)),
+            gates::zone_id.eq(excluded(gates::zone_id)),
+        ))
+        .returning(Gate::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn list_gates(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Gate>> {
+    gates::table
+        .filter(gates::event_id.eq(event_id))
+        .order(gates::code)
+        .select(Gate::as_select())
+        .load(conn)
+        .await
+}

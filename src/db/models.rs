@@ -1,0 +1,153 @@
+//! Row types: `X` is read, `NewX` is inserted.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub token_hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewApiToken<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub token_hash: &'a [u8],
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+pub struct Event {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub venue: String,
+    pub time_zone: String,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub names_at_gates: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = zones, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+pub struct Zone {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub capacity: i32,
+    pub parent_zone_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
+pub struct Category {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub color: String,
+    pub zone_ids: Vec<Option<Uuid>>,
+    pub valid_days: Vec<Option<NaiveDate>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = gates, check_for_backend(diesel::pg::Pg))]
+pub struct Gate {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub zone_id: Uuid,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
+pub struct Organization {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub name: String,
+    pub name_key: String,
+    pub country: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = delegations, check_for_backend(diesel::pg::Pg))]
+pub struct Delegation {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub country: String,
+    pub name: String,
+    pub head_participant_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = delegation_quotas, check_for_backend(diesel::pg::Pg))]
+pub struct DelegationQuota {
+    pub delegation_id: Uuid,
+    pub category_id: Uuid,
+    pub quota: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = participants, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+pub struct Participant {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub given_name: String,
+    pub family_name: String,
+    pub native_name: String,
+    pub given_key: String,
+    pub family_key: String,
+    pub organization_id: Option<Uuid>,
+    pub country: String,
+    pub job_title: String,
+    pub category_id: Uuid,
+    pub delegation_id: Option<Uuid>,
+    pub email: String,
+    pub phone: String,
+    pub document_cipher: Option<Vec<u8>>,
+    pub document_hash: Option<Vec<u8>>,
+    pub status: String,
+    pub cancel_reason: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = participant_name_keys, check_for_backend(diesel::pg::Pg))]
+pub struct NameKey {
+    pub event_id: Uuid,
+    pub key: String,
+    pub participant_id: Uuid,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAuditEntry<'a> {
+    pub token_id: Option<Uuid>,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Uuid,
+    pub request_id: &'a str,
+}
+
+/// Participant status values stored in `participants.status`.
+pub const STATUS_ACTIVE: &str = "active";
+pub const STATUS_CANCELLED: &str = "cancelled";

@@ -1,0 +1,174 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        name -> Text,
+        role -> Text,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        token_id -> Nullable<Uuid>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        color -> Text,
+        zone_ids -> Array<Nullable<Uuid>>,
+        valid_days -> Array<Nullable<Date>>,
+    }
+}
+
+diesel::table! {
+    delegation_quotas (delegation_id, category_id) {
+        delegation_id -> Uuid,
+        category_id -> Uuid,
+        quota -> Int4,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        country -> Text,
+        name -> Text,
+        head_participant_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        venue -> Text,
+        time_zone -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        names_at_gates -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    gates (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        zone_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, request_id) {
+        scope -> Text,
+        request_id -> Text,
+        fingerprint -> Bytea,
+        resource_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        name -> Text,
+        name_key -> Text,
+        country -> Text,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    participant_name_keys (event_id, key, participant_id) {
+        event_id -> Uuid,
+        key -> Text,
+        participant_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    participants (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        given_name -> Text,
+        family_name -> Text,
+        native_name -> Text,
+        given_key -> Text,
+        family_key -> Text,
+        organization_id -> Nullable<Uuid>,
+        country -> Text,
+        job_title -> Text,
+        category_id -> Uuid,
+        delegation_id -> Nullable<Uuid>,
+        email -> Text,
+        phone -> Text,
+        document_cipher -> Nullable<Bytea>,
+        document_hash -> Nullable<Bytea>,
+        status -> Text,
+        cancel_reason -> Text,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    zones (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        capacity -> Int4,
+        parent_zone_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::joinable!(categories -> events (event_id));
+diesel::joinable!(delegation_quotas -> categories (category_id));
+diesel::joinable!(delegation_quotas -> delegations (delegation_id));
+diesel::joinable!(delegations -> events (event_id));
+diesel::joinable!(gates -> events (event_id));
+diesel::joinable!(gates -> zones (zone_id));
+diesel::joinable!(organizations -> events (event_id));
+diesel::joinable!(participant_name_keys -> participants (participant_id));
+diesel::joinable!(participants -> categories (category_id));
+diesel::joinable!(participants -> events (event_id));
+diesel::joinable!(participants -> organizations (organization_id));
+diesel::joinable!(zones -> events (event_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    audit_log,
+    categories,
+    delegation_quotas,
+    delegations,
+    events,
+    gates,
+    idempotency_keys,
+    organizations,
+    participant_name_keys,
+    participants,
+    zones,
+);

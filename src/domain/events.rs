@@ -1,0 +1,482 @@
+//! The organiser's set-up: events, zones, categories, gates.
+
+use std::{collections::HashMap, sync::RwLock};
+
+use chrono::{NaiveDate, Utc};
+use diesel_async::AsyncConnection as _;
+use uuid::Uuid;
+
+use super::{Principal, Services, ids::EventId, validate::Validator};
+use crate::{
+    db::{
+        self,
+        models::{Category, Event, Gate, NewAuditEntry, Zone},
+    },
+    error::{AppError, AppResult},
+};
+
+/// Longest event, in days.
+const MAX_EVENT_DAYS: i64 = 31;
+
+/// Set-up facts that never change once written (ids of events and of
+/// category codes: upserts keep ids), cached to spare the hot paths a query.
+#[derive(Default)]
+pub struct SetupCache {
+    events: RwLock<HashMap<Uuid, Event>>,
+    categories: RwLock<HashMap<(Uuid, String), Uuid>>,
+    /// Organisation and delegation ids -> (event id, organisation name).
+    pub(crate) owners: RwLock<HashMap<Uuid, (Uuid, String)>>,
+}
+
+/// How to find an event.
+#[derive(Debug, Clone)]
+pub enum EventKey {
+    Id(String),
+    Code(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub code: String,
+    pub name: String,
+    pub venue: String,
+    pub time_zone: String,
+    pub first_day: String,
+    pub last_day: String,
+    pub names_at_gates: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ZoneInput {
+    pub event_id: String,
+    pub code: String,
+    pub name: String,
+    pub capacity: u32,
+    pub parent_code: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CategoryInput {
+    pub event_id: String,
+    pub code: String,
+    pub name: String,
+    pub color: String,
+    pub zone_codes: Vec<String>,
+    pub valid_days: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GateInput {
+    pub event_id: String,
+    pub code: String,
+    pub name: String,
+    pub zone_code: String,
+}
+
+/// A zone with its parent's code.
+#[derive(Debug, Clone)]
+pub struct ZoneView {
+    pub zone: Zone,
+    pub parent_code: Option<String>,
+}
+
+/// A category with zone codes instead of ids.
+#[derive(Debug, Clone)]
+pub struct CategoryView {
+    pub category: Category,
+    pub zone_codes: Vec<String>,
+    pub valid_days: Vec<NaiveDate>,
+}
+
+/// A gate with its zone's code.
+#[derive(Debug, Clone)]
+pub struct GateView {
+    pub gate: Gate,
+    pub zone_code: String,
+}
+
+fn audit<'a>(
+    actor: &Principal,
+    action: &'a str,
+    entity_type: &'a str,
+    id: Uuid,
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        token_id: Some(actor.token_id.0),
+        action,
+        entity_type,
+        entity_id: id,
+        request_id: "",
+    }
+}
+
+impl Services {
+    pub async fn create_event(&self, actor: &Principal, input: EventInput) -> AppResult<Event> {
+        let mut v = Validator::new();
+        let code = v.code("code", &input.code);
+        let name = v.text("name", &input.name, 200, false);
+        let venue = v.text("venue", &input.venue, 200, true);
+        let time_zone = if input.time_zone.trim().is_empty() {
+            "UTC".to_owned()
+        } else {
+            input.time_zone.trim().to_owned()
+        };
+        if time_zone.parse::<chrono_tz::Tz>().is_err() {
+            v.violation(
+                "time_zone",
+                "must be an IANA time zone such as Asia/Tashkent",
+            );
+        }
+        let first = v.date("first_day", &input.first_day);
+        let last = v.date("last_day", &input.last_day);
+        if let (Some(first), Some(last)) = (first, last) {
+            if last < first {
+                v.violation("last_day", "must not be before first_day");
+            } else if (last - first).num_days() >= MAX_EVENT_DAYS {
+                v.violation(
+                    "last_day",
+                    format!("an event lasts at most {MAX_EVENT_DAYS} days"),
+                );
+            }
+        }
+        v.finish()?;
+        let (Some(first_day), Some(last_day)) = (first, last) else {
+            unreachable!("validated above");
+        };
+        let event = Event {
+            id: EventId::generate().0,
+            code,
+            name,
+            venue,
+            time_zone,
+            first_day,
+            last_day,
+            names_at_gates: input.names_at_gates,
+            created_at: Utc::now(),
+        };
+        let mut conn = self.db.get().await?;
+        let created = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let Some(created) = db::events::insert_event(conn, &event).await? else {
+                    return Err(AppError::already_exists(
+                        "EVENT_CODE_TAKEN",
+                        format!("an event with code {} exists", event.code),
+                    ));
+                };
+                db::audit::record(conn, &audit(actor, "event.create", "event", created.id)).await?;
+                Ok(created)
+            })
+            .await?;
+        Ok(created)
+    }
+
+    pub async fn get_event(&self, key: EventKey) -> AppResult<Event> {
+        let mut conn = self.db.get().await?;
+        let found = match key {
+            EventKey::Id(id) => {
+                let mut v = Validator::new();
+                let id = v.id("id", &id);
+                v.finish()?;
+                match id {
+                    Some(id) => db::events::find_event(&mut conn, id).await?,
+                    None => None,
+                }
+            }
+            EventKey::Code(code) => {
+                db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase()).await?
+            }
+        };
+        found.ok_or_else(|| AppError::not_found("EVENT_NOT_FOUND", "no such event"))
+    }
+
+    pub async fn list_events(&self) -> AppResult<Vec<Event>> {
+        let mut conn = self.db.get().await?;
+        Ok(db::events::list_events(&mut conn).await?)
+    }
+
+    /// The event with this id (cached: events are never deleted).
+    pub async fn event(&self, conn: &mut db::Conn, id: Uuid) -> AppResult<Event> {
+        if let Some(event) = self
+            .cache
+            .events
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id).cloned())
+        {
+            return Ok(event);
+        }
+        let event = db::events::find_event(conn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("EVENT_NOT_FOUND", "no such event"))?;
+        if let Ok(mut m) = self.cache.events.write() {
+            m.insert(id, event.clone());
+        }
+        Ok(event)
+    }
+
+    /// The id of a category code of an event, if it exists.
+    pub async fn category_id(
+        &self,
+        conn: &mut db::Conn,
+        event_id: Uuid,
+        code: &str,
+    ) -> AppResult<Option<Uuid>> {
+        let key = (event_id, code.to_owned());
+        if let Some(id) = self
+            .cache
+            .categories
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).copied())
+        {
+            return Ok(Some(id));
+        }
+        let Some(category) = db::events::find_category_by_code(conn, event_id, code).await? else {
+            return Ok(None);
+        };
+        if let Ok(mut m) = self.cache.categories.write() {
+            m.insert(key, category.id);
+        }
+        Ok(Some(category.id))
+    }
+
+    /// Parses and checks an event id field, failing with NOT_FOUND for an
+    /// unknown event.
+    pub async fn existing_event(
+        &self,
+        conn: &mut db::Conn,
+        field: &str,
+        raw: &str,
+    ) -> AppResult<Event> {
+        let mut v = Validator::new();
+        let id = v.id(field, raw);
+        v.finish()?;
+        let id = id.unwrap_or_default();
+        self.event(conn, id).await
+    }
+
+    pub async fn upsert_zone(&self, actor: &Principal, input: ZoneInput) -> AppResult<ZoneView> {
+        let mut conn = self.db.get().await?;
+        let event = self
+            .existing_event(&mut conn, "event_id", &input.event_id)
+            .await?;
+        let mut v = Validator::new();
+        let code = v.code("code", &input.code);
+        let name = v.text("name", &input.name, 200, false);
+        let parent_code = input.parent_code.trim().to_uppercase();
+        if parent_code == code && !code.is_empty() {
+            v.violation("parent_code", "a zone cannot be its own parent");
+        }
+        if i32::try_from(input.capacity).is_err() {
+            v.violation("capacity", "is too large");
+        }
+        v.finish()?;
+        let capacity = i32::try_from(input.capacity).unwrap_or(i32::MAX);
+        let view = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                {
+                    let zones = db::events::list_zones(conn, event.id).await?;
+                    let parent = if parent_code.is_empty() {
+                        None
+                    } else {
+                        let Some(parent) = zones.iter().find(|z| z.code == parent_code) else {
+                            return Err(AppError::invalid_field(
+                                "parent_code",
+                                "no zone with this code in the event",
+                            ));
+                        };
+                        // Walk up from the parent: meeting this zone is a cycle.
+                        let by_id: HashMap<Uuid, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
+                        let mut cursor = Some(parent);
+                        while let Some(z) = cursor {
+                            if z.code == code {
+                                return Err(AppError::precondition(
+                                    "ZONE_CYCLE",
+                                    "the parent is inside this zone",
+                                ));
+                            }
+                            cursor = z.parent_zone_id.and_then(|id| by_id.get(&id).copied());
+                        }
+                        Some(parent.id)
+                    };
+                    let existing = zones.iter().find(|z| z.code == code).map(|z| z.id);
+                    let zone = db::events::upsert_zone(
+                        conn,
+                        &Zone {
+                            id: existing.unwrap_or_else(Uuid::now_v7),
+                            event_id: event.id,
+                            code,
+                            name,
+                            capacity,
+                            parent_zone_id: parent,
+                        },
+                    )
+                    .await?;
+                    db::audit::record(conn, &audit(actor, "zone.upsert", "zone", zone.id)).await?;
+                    let parent_code = (!parent_code.is_empty()).then_some(parent_code);
+                    Ok(ZoneView { zone, parent_code })
+                }
+            })
+            .await?;
+        Ok(view)
+    }
+
+    pub async fn list_zones(&self, event_id: &str) -> AppResult<Vec<ZoneView>> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let codes: HashMap<Uuid, String> = zones.iter().map(|z| (z.id, z.code.clone())).collect();
+        Ok(zones
+            .into_iter()
+            .map(|zone| ZoneView {
+                parent_code: zone.parent_zone_id.and_then(|id| codes.get(&id).cloned()),
+                zone,
+            })
+            .collect())
+    }
+
+    pub async fn upsert_category(
+        &self,
+        actor: &Principal,
+        input: CategoryInput,
+    ) -> AppResult<CategoryView> {
+        let mut conn = self.db.get().await?;
+        let event = self
+            .existing_event(&mut conn, "event_id", &input.event_id)
+            .await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let mut v = Validator::new();
+        let code = v.code("code", &input.code);
+        let name = v.text("name", &input.name, 200, false);
+        let color = v.color("color", &input.color);
+        let mut zone_ids = Vec::new();
+        let mut zone_codes = Vec::new();
+        for (i, raw) in input.zone_codes.iter().enumerate() {
+            let zc = raw.trim().to_uppercase();
+            match zones.iter().find(|z| z.code == zc) {
+                Some(z) if !zone_ids.contains(&Some(z.id)) => {
+                    zone_ids.push(Some(z.id));
+                    zone_codes.push(zc);
+                }
+                Some(_) => {}
+                None => v.violation(
+                    &format!("zone_codes[{i}]"),
+                    "no zone with this code in the event",
+                ),
+            }
+        }
+        let mut valid_days = Vec::new();
+        for (i, raw) in input.valid_days.iter().enumerate() {
+            let field = format!("valid_days[{i}]");
+            if let Some(day) = v.date(&field, raw) {
+                if day < event.first_day || day > event.last_day {
+                    v.violation(&field, "must be a day of the event");
+                } else if !valid_days.contains(&day) {
+                    valid_days.push(day);
+                }
+            }
+        }
+        valid_days.sort();
+        v.finish()?;
+        let existing = db::events::find_category_by_code(&mut conn, event.id, &code).await?;
+        let row = Category {
+            id: existing.map_or_else(Uuid::now_v7, |c| c.id),
+            event_id: event.id,
+            code,
+            name,
+            color,
+            zone_ids,
+            valid_days: valid_days.iter().copied().map(Some).collect(),
+        };
+        let category = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let category = db::events::upsert_category(conn, &row).await?;
+                db::audit::record(
+                    conn,
+                    &audit(actor, "category.upsert", "category", category.id),
+                )
+                .await?;
+                Ok(category)
+            })
+            .await?;
+        Ok(CategoryView {
+            category,
+            zone_codes,
+            valid_days,
+        })
+    }
+
+    pub async fn list_categories(&self, event_id: &str) -> AppResult<Vec<CategoryView>> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
+        let categories = db::events::list_categories(&mut conn, event.id).await?;
+        Ok(categories
+            .into_iter()
+            .map(|category| CategoryView {
+                zone_codes: category
+                    .zone_ids
+                    .iter()
+                    .flatten()
+                    .filter_map(|id| codes.get(id).cloned())
+                    .collect(),
+                valid_days: category.valid_days.iter().flatten().copied().collect(),
+                category,
+            })
+            .collect())
+    }
+
+    pub async fn upsert_gate(&self, actor: &Principal, input: GateInput) -> AppResult<GateView> {
+        let mut conn = self.db.get().await?;
+        let event = self
+            .existing_event(&mut conn, "event_id", &input.event_id)
+            .await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let mut v = Validator::new();
+        let code = v.code("code", &input.code);
+        let name = v.text("name", &input.name, 200, false);
+        let zone_code = input.zone_code.trim().to_uppercase();
+        let zone = zones.iter().find(|z| z.code == zone_code);
+        if zone.is_none() {
+            v.violation("zone_code", "no zone with this code in the event");
+        }
+        v.finish()?;
+        let zone_id = zone.map(|z| z.id).unwrap_or_default();
+        let existing = db::events::list_gates(&mut conn, event.id)
+            .await?
+            .into_iter()
+            .find(|g| g.code == code)
+            .map(|g| g.id);
+        let row = Gate {
+            id: existing.unwrap_or_else(Uuid::now_v7),
+            event_id: event.id,
+            code,
+            name,
+            zone_id,
+        };
+        let gate = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let gate = db::events::upsert_gate(conn, &row).await?;
+                db::audit::record(conn, &audit(actor, "gate.upsert", "gate", gate.id)).await?;
+                Ok(gate)
+            })
+            .await?;
+        Ok(GateView { gate, zone_code })
+    }
+
+    pub async fn list_gates(&self, event_id: &str) -> AppResult<Vec<GateView>> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
+        let gates = db::events::list_gates(&mut conn, event.id).await?;
+        Ok(gates
+            .into_iter()
+            .map(|gate| GateView {
+                zone_code: codes.get(&gate.zone_id).cloned().unwrap_or_default(),
+                gate,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,34 @@
+//! Rules and use cases. No tonic here, and no SQL: persistence goes through
+//! `crate::db`, transport through `crate::grpc`.
+
+pub mod auth;
+pub mod events;
+pub mod ids;
+pub mod registration;
+pub mod search_key;
+pub mod secrets;
+pub mod validate;
+
+use std::sync::Arc;
+
+use crate::db::Pool;
+
+pub use auth::{Principal, Role};
+
+/// Everything the use cases share: the pool and the secrets.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Pool,
+    pub vault: Arc<secrets::DocumentVault>,
+    pub cache: Arc<events::SetupCache>,
+}
+
+impl Services {
+    pub fn new(db: Pool, document_key: [u8; 32]) -> Self {
+        Self {
+            db,
+            vault: Arc::new(secrets::DocumentVault::new(document_key)),
+            cache: Arc::new(events::SetupCache::default()),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Search keys of names: lower-cased NFC words, plus a copy without
+//! diacritics where it differs, so "sahin" finds "Şahin" and "Петр" finds
+//! "Петров". Keys compare bytewise (PostgreSQL's C collation), so a prefix is
+//! an index range in any script.
+
+use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
+
+/// Lower-cased NFC form of a whole name: the sort key.
+pub fn sort_key(name: &str) -> String {
+    name.nfc().collect::<String>().to_lowercase()
+}
+
+/// The name with diacritics removed (NFD, combining marks dropped).
+fn fold(word: &str) -> String {
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .collect()
+}
+
+/// Every key under which a participant with these names is found.
+pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut keys = Vec::new();
+    for name in names {
+        let lowered = sort_key(name);
+        let mut push = |k: String| {
+            if !k.is_empty() && !keys.contains(&k) {
+                keys.push(k);
+            }
+        };
+        for word in lowered.split(|c: char| c.is_whitespace() || c == '-' || c == ',') {
+            push(word.to_owned());
+            push(fold(word));
+        }
+        // The whole name too, so "ivan pe" can match "Ivan Petrov" typed as
+        // one string, and names in scripts written without spaces.
+        if lowered.contains(char::is_whitespace) {
+            push(lowered.clone());
+        }
+    }
+    keys
+}
+
+/// The LIKE pattern that matches keys starting with what the user typed.
+/// Returns `None` when nothing searchable was typed.
+pub fn prefix_pattern(typed: &str) -> Option<String> {
+    let lowered = sort_key(typed.trim());
+    if lowered.is_empty() {
+        return None;
+    }
+    let mut pattern = String::with_capacity(lowered.len() + 2);
+    for c in lowered.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Some(pattern)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cover_words_and_folded_forms() {
+        let keys = name_keys(["Ahmet", "Şahin", "Ахмет Шахин"]);
+        assert!(keys.contains(&"şahin".to_owned()));
+        assert!(keys.contains(&"sahin".to_owned()));
+        assert!(keys.contains(&"шахин".to_owned()));
+        assert!(keys.contains(&"ахмет шахин".to_owned()));
+    }
+
+    #[test]
+    fn pattern_escapes_wildcards() {
+        assert_eq!(prefix_pattern(" Pe%"), Some("pe\\%%".to_owned()));
+        assert_eq!(prefix_pattern("  "), None);
+        assert_eq!(prefix_pattern("ПЕТ"), Some("пет%".to_owned()));
+    }
+}

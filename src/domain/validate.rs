@@ -1,0 +1,246 @@
+//! Field validation that collects every violation of a request before
+//! failing, so a desk sees all its mistakes at once.
+
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization as _;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult, FieldViolation};
+
+/// Longest name or title, in characters.
+pub const MAX_NAME: usize = 200;
+
+#[derive(Debug, Default)]
+pub struct Validator {
+    prefix: String,
+    violations: Vec<FieldViolation>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Field paths below `prefix` (e.g. "participant.").
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+            violations: Vec::new(),
+        }
+    }
+
+    pub fn violation(&mut self, field: &str, description: impl Into<String>) {
+        self.violations.push(FieldViolation {
+            field: format!("{}{field}", self.prefix),
+            description: description.into(),
+        });
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    pub fn finish(self) -> AppResult<()> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::invalid_fields(self.violations))
+        }
+    }
+
+    pub fn into_violations(self) -> Vec<FieldViolation> {
+        self.violations
+    }
+
+    /// Free text: trimmed, NFC, no control characters, at most `max`
+    /// characters; required unless `optional`.
+    pub fn text(&mut self, field: &str, value: &str, max: usize, optional: bool) -> String {
+        let value: String = value.trim().nfc().collect();
+        if value.is_empty() {
+            if !optional {
+                self.violation(field, "is required");
+            }
+            return value;
+        }
+        if value.chars().count() > max {
+            self.violation(field, format!("must be at most {max} characters"));
+        }
+        if value.chars().any(char::is_control) {
+            self.violation(field, "must not contain control characters");
+        }
+        value
+    }
+
+    /// A person's name, in any script.
+    pub fn name(&mut self, field: &str, value: &str, optional: bool) -> String {
+        let value = self.text(field, value, MAX_NAME, optional);
+        if !value.is_empty() && !value.chars().any(char::is_alphabetic) {
+            self.violation(field, "must contain letters");
+        }
+        value
+    }
+
+    /// A code: 1 to 32 of A-Z, 0-9, '-', '_' (upper-cased).
+    pub fn code(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_uppercase();
+        let ok = (1..=32).contains(&value.len())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !ok {
+            self.violation(
+                field,
+                "must be 1 to 32 characters among A-Z, 0-9, '-' and '_'",
+            );
+        }
+        value
+    }
+
+    /// ISO 3166-1 alpha-2, upper-cased.
+    pub fn country(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_uppercase();
+        if isocountry::CountryCode::for_alpha2(&value).is_err() {
+            self.violation(field, "must be an ISO 3166-1 alpha-2 country code, e.g. UZ");
+        }
+        value
+    }
+
+    /// Optional email address (kept as typed, trimmed).
+    pub fn email(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_owned();
+        if !value.is_empty()
+            && (value.len() > 254 || !email_address::EmailAddress::is_valid(&value))
+        {
+            self.violation(field, "must be an email address like name@example.com");
+        }
+        value
+    }
+
+    /// Optional phone: digits, an optional leading '+', spaces, dashes,
+    /// dots and parentheses; 5 to 20 digits.
+    pub fn phone(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            return value;
+        }
+        let body = value.strip_prefix('+').unwrap_or(&value);
+        let digits = body.chars().filter(char::is_ascii_digit).count();
+        let allowed = body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+        if !allowed || !(5..=20).contains(&digits) {
+            self.violation(
+                field,
+                "must be a phone number: 5 to 20 digits, optional leading +",
+            );
+        }
+        value
+    }
+
+    /// Optional travel document number: 5 to 20 letters or digits once
+    /// spaces and dashes are removed. The value never appears in the message.
+    pub fn travel_document(&mut self, field: &str, normalized: &str) {
+        if normalized.is_empty() {
+            return;
+        }
+        let ok = (5..=20).contains(&normalized.chars().count())
+            && normalized.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            self.violation(field, "must be 5 to 20 letters or digits");
+        }
+    }
+
+    /// A required id.
+    pub fn id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+        match Uuid::parse_str(value.trim()) {
+            Ok(id) => Some(id),
+            Err(_) if value.trim().is_empty() => {
+                self.violation(field, "is required");
+                None
+            }
+            Err(_) => {
+                self.violation(field, "must be a UUID");
+                None
+            }
+        }
+    }
+
+    /// An optional id: empty means none.
+    pub fn optional_id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+        if value.trim().is_empty() {
+            None
+        } else {
+            self.id(field, value)
+        }
+    }
+
+    /// A "YYYY-MM-DD" date.
+    pub fn date(&mut self, field: &str, value: &str) -> Option<NaiveDate> {
+        match NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.violation(field, "must be a date YYYY-MM-DD");
+                None
+            }
+        }
+    }
+
+    /// "#RRGGBB", upper-cased.
+    pub fn color(&mut self, field: &str, value: &str) -> String {
+        let value = value.trim().to_uppercase();
+        let ok = value.len() == 7
+            && value.starts_with('#')
+            && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+        if !ok {
+            self.violation(field, "must be a colour #RRGGBB");
+        }
+        value
+    }
+
+    /// An idempotency key: 1 to 128 printable ASCII characters.
+    pub fn request_id(&mut self, field: &str, value: &str) -> String {
+        let ok = (1..=128).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
+        if !ok {
+            self.violation(
+                field,
+                "must be 1 to 128 printable ASCII characters (e.g. a UUID)",
+            );
+        }
+        value.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_every_violation() {
+        let mut v = Validator::with_prefix("participant.");
+        v.name("given_name", "", false);
+        v.country("country", "XX");
+        v.email("email", "not-an-email");
+        v.phone("phone", "+998 71 123 45 67");
+        let fields: Vec<String> = v.into_violations().into_iter().map(|x| x.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "participant.given_name",
+                "participant.country",
+                "participant.email"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_in_any_script_pass() {
+        let mut v = Validator::new();
+        for name in ["Oʻktam", "Ғайратжон", "王伟", "محمد", "Nguyễn", "ვახტანგ"]
+        {
+            v.name("n", name, false);
+        }
+        assert!(v.is_ok());
+        v.name("n", &"a".repeat(201), false);
+        assert!(!v.is_ok());
+    }
+}

@@ -1,0 +1,173 @@
+//! The one error type of the domain and its one conversion to `tonic::Status`.
+//!
+//! Every error carries a stable machine-readable `reason` (sent as
+//! `google.rpc.ErrorInfo` in the domain `expopass`) and, for bad input, the
+//! field violations (sent as `google.rpc.BadRequest`). Internal failures are
+//! logged here and reach the client only as a generic `INTERNAL`.
+
+use std::fmt;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
+
+/// The error domain sent in `ErrorInfo`.
+pub const ERROR_DOMAIN: &str = "expopass";
+
+/// What kind of failure, which decides the gRPC status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    Aborted,
+    Unauthenticated,
+    PermissionDenied,
+    ResourceExhausted,
+    Unavailable,
+    Unimplemented,
+    Internal,
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+/// A failure of a use case.
+#[derive(Debug, thiserror::Error)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    /// Stable reason code, e.g. `DUPLICATE_PARTICIPANT`.
+    pub reason: &'static str,
+    /// Human-readable explanation; never contains personal data.
+    pub message: String,
+    /// Bad fields, for `InvalidArgument`.
+    pub violations: Vec<FieldViolation>,
+    /// Extra machine-readable facts (e.g. the id of an existing participant).
+    pub metadata: Vec<(String, String)>,
+    #[source]
+    pub source: Option<anyhow::Error>,
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason, self.message)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(kind: ErrorKind, reason: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            reason,
+            message: message.into(),
+            violations: Vec::new(),
+            metadata: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// `INVALID_ARGUMENT` with reason `INVALID_FIELD` and these violations.
+    pub fn invalid_fields(violations: Vec<FieldViolation>) -> Self {
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        let message = format!("invalid fields: {}", fields.join(", "));
+        Self {
+            violations,
+            ..Self::new(ErrorKind::InvalidArgument, "INVALID_FIELD", message)
+        }
+    }
+
+    /// `INVALID_ARGUMENT` for one field.
+    pub fn invalid_field(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }])
+    }
+
+    pub fn not_found(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, reason, message)
+    }
+
+    pub fn already_exists(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AlreadyExists, reason, message)
+    }
+
+    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::FailedPrecondition, reason, message)
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        Self {
+            source: Some(source.into()),
+            ..Self::new(ErrorKind::Internal, "INTERNAL", "internal error")
+        }
+    }
+
+    #[must_use]
+    pub fn with_metadata(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.metadata.push((key.to_owned(), value.into()));
+        self
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self {
+            source: Some(anyhow::Error::new(err)),
+            ..Self::new(
+                ErrorKind::Unavailable,
+                "DATABASE_UNAVAILABLE",
+                "the database is not reachable right now",
+            )
+        }
+    }
+}
+
+impl From<AppError> for Status {
+    fn from(err: AppError) -> Self {
+        let code = match err.kind {
+            ErrorKind::InvalidArgument => Code::InvalidArgument,
+            ErrorKind::NotFound => Code::NotFound,
+            ErrorKind::AlreadyExists => Code::AlreadyExists,
+            ErrorKind::FailedPrecondition => Code::FailedPrecondition,
+            ErrorKind::Aborted => Code::Aborted,
+            ErrorKind::Unauthenticated => Code::Unauthenticated,
+            ErrorKind::PermissionDenied => Code::PermissionDenied,
+            ErrorKind::ResourceExhausted => Code::ResourceExhausted,
+            ErrorKind::Unavailable => Code::Unavailable,
+            ErrorKind::Unimplemented => Code::Unimplemented,
+            ErrorKind::Internal => Code::Internal,
+        };
+        if let Some(source) = &err.source {
+            tracing::error!(
+                reason = err.reason,
+                error = format!("{source:#}"),
+                "request failed"
+            );
+        }
+        let mut details = ErrorDetails::new();
+        details.set_error_info(
+            err.reason,
+            ERROR_DOMAIN,
+            err.metadata
+                .into_iter()
+                .collect::<std::collections::HashMap<_, _>>(),
+        );
+        for v in err.violations {
+            details.add_bad_request_violation(v.field, v.description);
+        }
+        Status::with_error_details(code, err.message, details)
+    }
+}

@@ -1,0 +1,243 @@
+//! `expopass.v1.EventService`.
+
+use tonic::{Request, Response, Status};
+
+use super::{ApiState, timestamp};
+use crate::{
+    db::models::Event,
+    domain::{
+        Role,
+        events::{
+            CategoryInput, CategoryView, EventInput, EventKey, GateInput, GateView, ZoneInput,
+            ZoneView,
+        },
+    },
+    proto::pb::{self, event_service_server::EventService},
+};
+
+/// Implements `EventService`; needs the admin role.
+#[derive(Clone)]
+pub struct EventApi {
+    state: ApiState,
+}
+
+impl EventApi {
+    pub fn new(state: ApiState) -> Self {
+        Self { state }
+    }
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+fn event_pb(e: Event) -> pb::Event {
+    pb::Event {
+        id: e.id.to_string(),
+        code: e.code,
+        name: e.name,
+        venue: e.venue,
+        time_zone: e.time_zone,
+        first_day: e.first_day.to_string(),
+        last_day: e.last_day.to_string(),
+        names_at_gates: e.names_at_gates,
+        created_at: Some(timestamp(e.created_at)),
+    }
+}
+
+fn zone_pb(v: ZoneView) -> pb::Zone {
+    pb::Zone {
+        id: v.zone.id.to_string(),
+        event_id: v.zone.event_id.to_string(),
+        code: v.zone.code,
+        name: v.zone.name,
+        capacity: u32::try_from(v.zone.capacity).unwrap_or(0),
+        parent_code: v.parent_code.unwrap_or_default(),
+    }
+}
+
+fn category_pb(v: CategoryView) -> pb::Category {
+    pb::Category {
+        id: v.category.id.to_string(),
+        event_id: v.category.event_id.to_string(),
+        code: v.category.code,
+        name: v.category.name,
+        color: v.category.color,
+        zone_codes: v.zone_codes,
+        valid_days: v.valid_days.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn gate_pb(v: GateView) -> pb::Gate {
+    pb::Gate {
+        id: v.gate.id.to_string(),
+        event_id: v.gate.event_id.to_string(),
+        code: v.gate.code,
+        name: v.gate.name,
+        zone_code: v.zone_code,
+    }
+}
+
+#[tonic::async_trait]
+impl EventService for EventApi {
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn create_event(
+        &self,
+        request: Request<pb::CreateEventRequest>,
+    ) -> Result<Response<pb::CreateEventResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let input = EventInput {
+            code: r.code,
+            name: r.name,
+            venue: r.venue,
+            time_zone: r.time_zone,
+            first_day: r.first_day,
+            last_day: r.last_day,
+            names_at_gates: r.names_at_gates,
+        };
+        let event = self.state.services.create_event(&actor, input).await?;
+        Ok(Response::new(pb::CreateEventResponse {
+            event: Some(event_pb(event)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_event(
+        &self,
+        request: Request<pb::GetEventRequest>,
+    ) -> Result<Response<pb::GetEventResponse>, Status> {
+        self.state.authorize(&request, ADMIN).await?;
+        let key = match request.into_inner().key {
+            Some(pb::get_event_request::Key::Id(id)) => EventKey::Id(id),
+            Some(pb::get_event_request::Key::Code(code)) => EventKey::Code(code),
+            None => {
+                return Err(
+                    crate::error::AppError::invalid_field("key", "give an id or a code").into(),
+                );
+            }
+        };
+        let event = self.state.services.get_event(key).await?;
+        Ok(Response::new(pb::GetEventResponse {
+            event: Some(event_pb(event)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_events(
+        &self,
+        request: Request<pb::ListEventsRequest>,
+    ) -> Result<Response<pb::ListEventsResponse>, Status> {
+        self.state.authorize(&request, ADMIN).await?;
+        let events = self.state.services.list_events().await?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events.into_iter().map(event_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn upsert_category(
+        &self,
+        request: Request<pb::UpsertCategoryRequest>,
+    ) -> Result<Response<pb::UpsertCategoryResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let input = CategoryInput {
+            event_id: r.event_id,
+            code: r.code,
+            name: r.name,
+            color: r.color,
+            zone_codes: r.zone_codes,
+            valid_days: r.valid_days,
+        };
+        let category = self.state.services.upsert_category(&actor, input).await?;
+        Ok(Response::new(pb::UpsertCategoryResponse {
+            category: Some(category_pb(category)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_categories(
+        &self,
+        request: Request<pb::ListCategoriesRequest>,
+    ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
+        self.state.authorize(&request, ADMIN).await?;
+        let list = self
+            .state
+            .services
+            .list_categories(&request.into_inner().event_id)
+            .await?;
+        Ok(Response::new(pb::ListCategoriesResponse {
+            categories: list.into_iter().map(category_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn upsert_zone(
+        &self,
+        request: Request<pb::UpsertZoneRequest>,
+    ) -> Result<Response<pb::UpsertZoneResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let input = ZoneInput {
+            event_id: r.event_id,
+            code: r.code,
+            name: r.name,
+            capacity: r.capacity,
+            parent_code: r.parent_code,
+        };
+        let zone = self.state.services.upsert_zone(&actor, input).await?;
+        Ok(Response::new(pb::UpsertZoneResponse {
+            zone: Some(zone_pb(zone)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_zones(
+        &self,
+        request: Request<pb::ListZonesRequest>,
+    ) -> Result<Response<pb::ListZonesResponse>, Status> {
+        self.state.authorize(&request, ADMIN).await?;
+        let list = self
+            .state
+            .services
+            .list_zones(&request.into_inner().event_id)
+            .await?;
+        Ok(Response::new(pb::ListZonesResponse {
+            zones: list.into_iter().map(zone_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn upsert_gate(
+        &self,
+        request: Request<pb::UpsertGateRequest>,
+    ) -> Result<Response<pb::UpsertGateResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let input = GateInput {
+            event_id: r.event_id,
+            code: r.code,
+            name: r.name,
+            zone_code: r.zone_code,
+        };
+        let gate = self.state.services.upsert_gate(&actor, input).await?;
+        Ok(Response::new(pb::UpsertGateResponse {
+            gate: Some(gate_pb(gate)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_gates(
+        &self,
+        request: Request<pb::ListGatesRequest>,
+    ) -> Result<Response<pb::ListGatesResponse>, Status> {
+        self.state.authorize(&request, ADMIN).await?;
+        let list = self
+            .state
+            .services
+            .list_gates(&request.into_inner().event_id)
+            .await?;
+        Ok(Response::new(pb::ListGatesResponse {
+            gates: list.into_iter().map(gate_pb).collect(),
+        }))
+    }
+}

@@ -1,0 +1,73 @@
+//! Thin gRPC adapters: authenticate, convert the request, make one domain
+//! call, convert the result. No diesel here, no business rules.
+
+mod badge;
+mod event;
+mod gate;
+mod registration;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tonic::{Request, Status};
+
+pub use badge::BadgeApi;
+pub use event::EventApi;
+pub use gate::GateApi;
+pub use registration::RegistrationApi;
+
+use crate::domain::{Principal, Role, Services, auth::TokenCache};
+
+/// What every API struct holds: the use cases and the token cache.
+#[derive(Clone)]
+pub struct ApiState {
+    pub services: Services,
+    pub tokens: Arc<TokenCache>,
+}
+
+impl ApiState {
+    pub fn new(services: Services) -> Self {
+        Self {
+            services,
+            tokens: Arc::new(TokenCache::default()),
+        }
+    }
+
+    /// The caller, who must hold one of `roles`.
+    pub async fn authorize<T>(
+        &self,
+        request: &Request<T>,
+        roles: &[Role],
+    ) -> Result<Principal, Status> {
+        let token = bearer(request);
+        let principal = self.services.authenticate(&self.tokens, token).await?;
+        principal.require(roles)?;
+        tracing::Span::current().record("token_id", tracing::field::display(principal.token_id));
+        Ok(principal)
+    }
+}
+
+/// The token of `authorization: Bearer <token>`, or "" when absent.
+fn bearer<T>(request: &Request<T>) -> &str {
+    request
+        .metadata()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+fn id_or_empty(id: Option<uuid::Uuid>) -> String {
+    id.map(|u| u.to_string()).unwrap_or_default()
+}

@@ -1,0 +1,506 @@
+//! `expopass.v1.RegistrationService`.
+
+use tonic::{Request, Response, Status, Streaming};
+
+use super::{ApiState, id_or_empty, timestamp};
+use crate::{
+    db::models::{Organization, STATUS_ACTIVE},
+    domain::{
+        Role,
+        registration::{
+            DelegationChanges, DelegationInput, DelegationView, ImportRow, OrganizationInput,
+            ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput, RowOutcome,
+            SearchInput,
+        },
+    },
+    error::AppError,
+    proto::pb::{self, registration_service_server::RegistrationService},
+};
+
+/// Implements `RegistrationService`; needs the desk or admin role.
+#[derive(Clone)]
+pub struct RegistrationApi {
+    state: ApiState,
+}
+
+impl RegistrationApi {
+    pub fn new(state: ApiState) -> Self {
+        Self { state }
+    }
+}
+
+const DESK: &[Role] = &[Role::Desk, Role::Admin];
+/// Rows handed to the domain at once: one transaction, a few statements.
+const IMPORT_BATCH: usize = 1_000;
+/// Most rows one import call may carry.
+const IMPORT_MAX_ROWS: usize = 100_000;
+
+fn input_from(p: Option<pb::ParticipantInput>) -> ParticipantInput {
+    let p = p.unwrap_or_default();
+    ParticipantInput {
+        given_name: p.given_name,
+        family_name: p.family_name,
+        native_name: p.native_name,
+        organization_id: p.organization_id,
+        country: p.country,
+        job_title: p.job_title,
+        category_code: p.category_code,
+        delegation_id: p.delegation_id,
+        email: p.email,
+        phone: p.phone,
+        travel_document: p.travel_document,
+    }
+}
+
+fn participant_pb(v: ParticipantView) -> pb::Participant {
+    let p = v.row;
+    let status = if p.status == STATUS_ACTIVE {
+        pb::ParticipantStatus::Active
+    } else {
+        pb::ParticipantStatus::Cancelled
+    };
+    pb::Participant {
+        id: p.id.to_string(),
+        event_id: p.event_id.to_string(),
+        given_name: p.given_name,
+        family_name: p.family_name,
+        native_name: p.native_name,
+        organization_id: id_or_empty(p.organization_id),
+        organization_name: v.organization_name.unwrap_or_default(),
+        country: p.country,
+        job_title: p.job_title,
+        category_code: v.category_code,
+        delegation_id: id_or_empty(p.delegation_id),
+        email: p.email,
+        phone: p.phone,
+        travel_document_masked: v.document_masked.unwrap_or_default(),
+        has_travel_document: p.document_cipher.is_some(),
+        status: status.into(),
+        cancel_reason: p.cancel_reason,
+        version: p.version,
+        created_at: Some(timestamp(p.created_at)),
+        updated_at: Some(timestamp(p.updated_at)),
+    }
+}
+
+fn delegation_pb(v: DelegationView) -> pb::Delegation {
+    let d = v.delegation;
+    pb::Delegation {
+        id: d.id.to_string(),
+        event_id: d.event_id.to_string(),
+        country: d.country,
+        name: d.name,
+        head_participant_id: id_or_empty(d.head_participant_id),
+        quotas: v
+            .quotas
+            .into_iter()
+            .map(|q| pb::DelegationQuota {
+                category_code: q.category_code,
+                quota: q.quota,
+                used: q.used,
+            })
+            .collect(),
+        member_count: v.member_count,
+        created_at: Some(timestamp(d.created_at)),
+    }
+}
+
+fn quotas_from(quotas: Vec<pb::DelegationQuota>) -> Vec<QuotaInput> {
+    quotas
+        .into_iter()
+        .map(|q| QuotaInput {
+            category_code: q.category_code,
+            quota: q.quota,
+        })
+        .collect()
+}
+
+fn kind_to_str(kind: i32) -> &'static str {
+    match pb::OrganizationKind::try_from(kind) {
+        Ok(pb::OrganizationKind::Government) => "government",
+        Ok(pb::OrganizationKind::Media) => "media",
+        Ok(pb::OrganizationKind::Other) => "other",
+        Ok(pb::OrganizationKind::Company | pb::OrganizationKind::Unspecified) => "company",
+        Err(_) => "invalid",
+    }
+}
+
+fn organization_pb(o: Organization) -> pb::Organization {
+    let kind = match o.kind.as_str() {
+        "government" => pb::OrganizationKind::Government,
+        "media" => pb::OrganizationKind::Media,
+        "other" => pb::OrganizationKind::Other,
+        _ => pb::OrganizationKind::Company,
+    };
+    pb::Organization {
+        id: o.id.to_string(),
+        event_id: o.event_id.to_string(),
+        name: o.name,
+        country: o.country,
+        kind: kind.into(),
+        created_at: Some(timestamp(o.created_at)),
+    }
+}
+
+fn row_result_pb(o: RowOutcome) -> pb::ImportRowResult {
+    let mut r = pb::ImportRowResult {
+        row_index: o.index,
+        row_ref: o.row_ref,
+        ..Default::default()
+    };
+    match o.result {
+        Ok(id) => r.participant_id = id.to_string(),
+        Err(e) => {
+            r.error_reason = e.reason.to_owned();
+            r.error_message = e.message;
+            r.field_errors = e
+                .violations
+                .into_iter()
+                .map(|v| pb::FieldError {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect();
+        }
+    }
+    r
+}
+
+#[tonic::async_trait]
+impl RegistrationService for RegistrationApi {
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn register_participant(
+        &self,
+        request: Request<pb::RegisterParticipantRequest>,
+    ) -> Result<Response<pb::RegisterParticipantResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let view = self
+            .state
+            .services
+            .register_participant(
+                &actor,
+                &r.request_id,
+                &r.event_id,
+                input_from(r.participant),
+            )
+            .await?;
+        Ok(Response::new(pb::RegisterParticipantResponse {
+            participant: Some(participant_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_participant(
+        &self,
+        request: Request<pb::GetParticipantRequest>,
+    ) -> Result<Response<pb::GetParticipantResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let view = self
+            .state
+            .services
+            .get_participant(&actor, &request.into_inner().id)
+            .await?;
+        Ok(Response::new(pb::GetParticipantResponse {
+            participant: Some(participant_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn update_participant(
+        &self,
+        request: Request<pb::UpdateParticipantRequest>,
+    ) -> Result<Response<pb::UpdateParticipantResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let changes = ParticipantChanges {
+            id: r.id,
+            expected_version: r.expected_version,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            native_name: r.native_name,
+            organization_id: r.organization_id,
+            country: r.country,
+            job_title: r.job_title,
+            category_code: r.category_code,
+            email: r.email,
+            phone: r.phone,
+            travel_document: r.travel_document,
+        };
+        let view = self
+            .state
+            .services
+            .update_participant(&actor, changes)
+            .await?;
+        Ok(Response::new(pb::UpdateParticipantResponse {
+            participant: Some(participant_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn cancel_participant(
+        &self,
+        request: Request<pb::CancelParticipantRequest>,
+    ) -> Result<Response<pb::CancelParticipantResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let view = self
+            .state
+            .services
+            .cancel_participant(&actor, &r.id, &r.reason)
+            .await?;
+        Ok(Response::new(pb::CancelParticipantResponse {
+            participant: Some(participant_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn search_participants(
+        &self,
+        request: Request<pb::SearchParticipantsRequest>,
+    ) -> Result<Response<pb::SearchParticipantsResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let active = match pb::ParticipantStatus::try_from(r.status) {
+            Ok(pb::ParticipantStatus::Active) => Some(true),
+            Ok(pb::ParticipantStatus::Cancelled) => Some(false),
+            Ok(pb::ParticipantStatus::Unspecified) => None,
+            Err(_) => return Err(AppError::invalid_field("status", "unknown status").into()),
+        };
+        let input = SearchInput {
+            event_id: r.event_id,
+            name_prefix: r.name_prefix,
+            organization_id: r.organization_id,
+            country: r.country,
+            category_code: r.category_code,
+            delegation_id: r.delegation_id,
+            active,
+            page_size: r.page_size,
+            page_token: r.page_token,
+        };
+        let (views, next) = self
+            .state
+            .services
+            .search_participants(&actor, input)
+            .await?;
+        Ok(Response::new(pb::SearchParticipantsResponse {
+            participants: views.into_iter().map(participant_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id, rows))]
+    async fn import_participants(
+        &self,
+        request: Request<Streaming<pb::ImportParticipantsRequest>>,
+    ) -> Result<Response<pb::ImportParticipantsResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let mut stream = request.into_inner();
+        let mut event_id: Option<uuid::Uuid> = None;
+        let mut batch: Vec<ImportRow> = Vec::with_capacity(IMPORT_BATCH);
+        let mut results: Vec<pb::ImportRowResult> = Vec::new();
+        let mut index: u32 = 0;
+        while let Some(message) = stream.message().await? {
+            if usize::try_from(index).unwrap_or(usize::MAX) >= IMPORT_MAX_ROWS {
+                return Err(AppError::new(
+                    crate::error::ErrorKind::ResourceExhausted,
+                    "IMPORT_TOO_LARGE",
+                    format!("an import carries at most {IMPORT_MAX_ROWS} rows: split the roster"),
+                )
+                .into());
+            }
+            let row_event = message.event_id.trim();
+            match (event_id, row_event.is_empty()) {
+                (None, true) => {
+                    return Err(AppError::invalid_field(
+                        "event_id",
+                        "the first message must name the event",
+                    )
+                    .into());
+                }
+                (None, false) => {
+                    let parsed = uuid::Uuid::parse_str(row_event).map_err(|_| {
+                        Status::from(AppError::invalid_field("event_id", "must be a UUID"))
+                    })?;
+                    event_id = Some(parsed);
+                }
+                (Some(id), false) if uuid::Uuid::parse_str(row_event).ok() != Some(id) => {
+                    results.push(pb::ImportRowResult {
+                        row_index: index,
+                        row_ref: message.row_ref,
+                        error_reason: "INVALID_FIELD".to_owned(),
+                        error_message: "an import covers one event".to_owned(),
+                        field_errors: vec![pb::FieldError {
+                            field: "event_id".to_owned(),
+                            description: "differs from the first message's event".to_owned(),
+                        }],
+                        ..Default::default()
+                    });
+                    index += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            batch.push(ImportRow {
+                index,
+                row_ref: message.row_ref,
+                input: input_from(message.participant),
+            });
+            index += 1;
+            if batch.len() >= IMPORT_BATCH {
+                let rows = std::mem::take(&mut batch);
+                let id = event_id.unwrap_or_default();
+                let outcomes = self
+                    .state
+                    .services
+                    .import_participants(&actor, id, rows)
+                    .await?;
+                results.extend(outcomes.into_iter().map(row_result_pb));
+            }
+        }
+        if !batch.is_empty() {
+            let id = event_id.unwrap_or_default();
+            let outcomes = self
+                .state
+                .services
+                .import_participants(&actor, id, batch)
+                .await?;
+            results.extend(outcomes.into_iter().map(row_result_pb));
+        }
+        results.sort_by_key(|r| r.row_index);
+        let imported = u32::try_from(
+            results
+                .iter()
+                .filter(|r| !r.participant_id.is_empty())
+                .count(),
+        )
+        .unwrap_or(u32::MAX);
+        let failed = u32::try_from(results.len()).unwrap_or(u32::MAX) - imported;
+        tracing::Span::current().record("rows", results.len());
+        Ok(Response::new(pb::ImportParticipantsResponse {
+            results,
+            imported,
+            failed,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn create_delegation(
+        &self,
+        request: Request<pb::CreateDelegationRequest>,
+    ) -> Result<Response<pb::CreateDelegationResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let input = DelegationInput {
+            event_id: r.event_id,
+            country: r.country,
+            name: r.name,
+            quotas: quotas_from(r.quotas),
+        };
+        let view = self
+            .state
+            .services
+            .create_delegation(&actor, &r.request_id, input)
+            .await?;
+        Ok(Response::new(pb::CreateDelegationResponse {
+            delegation: Some(delegation_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_delegation(
+        &self,
+        request: Request<pb::GetDelegationRequest>,
+    ) -> Result<Response<pb::GetDelegationResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let (view, members) = self
+            .state
+            .services
+            .get_delegation(&actor, &request.into_inner().id)
+            .await?;
+        Ok(Response::new(pb::GetDelegationResponse {
+            delegation: Some(delegation_pb(view)),
+            members: members.into_iter().map(participant_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_delegations(
+        &self,
+        request: Request<pb::ListDelegationsRequest>,
+    ) -> Result<Response<pb::ListDelegationsResponse>, Status> {
+        self.state.authorize(&request, DESK).await?;
+        let list = self
+            .state
+            .services
+            .list_delegations(&request.into_inner().event_id)
+            .await?;
+        Ok(Response::new(pb::ListDelegationsResponse {
+            delegations: list.into_iter().map(delegation_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn update_delegation(
+        &self,
+        request: Request<pb::UpdateDelegationRequest>,
+    ) -> Result<Response<pb::UpdateDelegationResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let changes = DelegationChanges {
+            id: r.id,
+            name: r.name,
+            head_participant_id: r.head_participant_id,
+            quotas: r.replace_quotas.then(|| quotas_from(r.quotas)),
+        };
+        let view = self
+            .state
+            .services
+            .update_delegation(&actor, changes)
+            .await?;
+        Ok(Response::new(pb::UpdateDelegationResponse {
+            delegation: Some(delegation_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn create_organization(
+        &self,
+        request: Request<pb::CreateOrganizationRequest>,
+    ) -> Result<Response<pb::CreateOrganizationResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let input = OrganizationInput {
+            event_id: r.event_id,
+            name: r.name,
+            country: r.country,
+            kind: kind_to_str(r.kind).to_owned(),
+        };
+        let org = self
+            .state
+            .services
+            .create_organization(&actor, &r.request_id, input)
+            .await?;
+        Ok(Response::new(pb::CreateOrganizationResponse {
+            organization: Some(organization_pb(org)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_organizations(
+        &self,
+        request: Request<pb::ListOrganizationsRequest>,
+    ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
+        self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let (orgs, next) = self
+            .state
+            .services
+            .list_organizations(&r.event_id, &r.name_prefix, r.page_size, &r.page_token)
+            .await?;
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations: orgs.into_iter().map(organization_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+}

@@ -1,0 +1,16 @@
+//! Expopass: the accreditation backend of a large trade fair.
+//!
+//! See `docs/ARCHITECTURE.md` for the map of these modules.
+
+pub mod app;
+pub mod bench;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod pg_embedded;
+pub mod proto;
+pub mod server;
+pub mod telemetry;

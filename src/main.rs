@@ -1,0 +1,200 @@
+//! The `expopass` command line.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+use expopass::{
+    app::Database,
+    config::{Config, DatabaseTarget, ServeConfig},
+    domain::{Role, Services},
+};
+
+#[derive(Parser)]
+#[command(
+    name = "expopass",
+    version,
+    about = "Accreditation backend of a large trade fair"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// PostgreSQL URL; without it, a private cluster in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Data directory: the private PostgreSQL cluster, key files, demo output.
+    #[arg(
+        long,
+        env = "EXPOPASS_DATA_DIR",
+        default_value = "expopass-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Connections in the database pool.
+    #[arg(long, env = "EXPOPASS_POOL_SIZE", default_value_t = 16, global = true)]
+    pool_size: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gRPC server.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate {
+        /// Revert every migration instead (destroys all data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Rebuild the reference event end to end on this machine.
+    Demo(expopass::demo::DemoArgs),
+    /// Load generators behind docs/benchmarks.md.
+    #[command(subcommand)]
+    Bench(expopass::bench::BenchCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "EXPOPASS_LISTEN", default_value = "127.0.0.1:50051")]
+    listen: SocketAddr,
+    /// Do not apply pending migrations on start.
+    #[arg(long)]
+    no_migrate: bool,
+    /// Allow plaintext gRPC on a non-loopback address (behind a TLS proxy).
+    #[arg(long)]
+    allow_plaintext_remote: bool,
+    /// Calls in flight per connection before new ones get RESOURCE_EXHAUSTED.
+    #[arg(long, env = "EXPOPASS_MAX_IN_FLIGHT", default_value_t = 512)]
+    max_in_flight: usize,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token on stdout, and nothing else.
+    Create {
+        /// admin, desk or gate.
+        #[arg(long)]
+        role: Role,
+        /// Who or what holds it, e.g. "desk 3, hall A".
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    expopass::telemetry::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(common: &Common) -> anyhow::Result<Config> {
+    // Also accept the key from the environment only, never as a flag.
+    let document_key = std::env::var("EXPOPASS_DOCUMENT_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    let database = match common.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => DatabaseTarget::Url(url.to_owned()),
+        None => DatabaseTarget::Embedded,
+    };
+    Ok(Config {
+        database,
+        data_dir: common.data_dir.clone(),
+        pool_size: common.pool_size.max(1),
+        document_key,
+    })
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config(&cli.common)?;
+    match cli.command {
+        Command::Serve(args) => {
+            let serve = ServeConfig {
+                listen: args.listen,
+                migrate: !args.no_migrate,
+                max_in_flight: args.max_in_flight.max(1),
+                max_message_bytes: 16 * 1024 * 1024,
+                request_timeout: Duration::from_secs(60),
+            };
+            serve.check(args.allow_plaintext_remote)?;
+            let key = config.load_document_key()?;
+            let listener = expopass::server::bind(serve.listen).await?;
+            let db = Database::open(&config).await?;
+            let result = async {
+                if serve.migrate {
+                    let applied = expopass::db::migrate(&db.url).await?;
+                    if !applied.is_empty() {
+                        tracing::info!(count = applied.len(), "applied migrations");
+                    }
+                }
+                let pool = expopass::db::pool(&db.url, config.pool_size)?;
+                let services = Services::new(pool, key);
+                expopass::server::serve(
+                    services,
+                    &serve,
+                    listener,
+                    expopass::server::shutdown_signal(),
+                )
+                .await
+            }
+            .await;
+            db.close().await?;
+            result
+        }
+        Command::Migrate { revert_all } => {
+            let db = Database::open(&config).await?;
+            let result = async {
+                if revert_all {
+                    let n = expopass::db::revert_all(&db.url).await?;
+                    eprintln!("reverted {n} migrations");
+                } else {
+                    let applied = expopass::db::migrate(&db.url).await?;
+                    eprintln!("applied {} migrations", applied.len());
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            db.close().await?;
+            result
+        }
+        Command::Token(TokenCommand::Create { role, name }) => {
+            let key = config.load_document_key()?;
+            let db = Database::open(&config).await?;
+            let result = async {
+                expopass::db::migrate(&db.url).await?;
+                let services = Services::new(expopass::db::pool(&db.url, 1)?, key);
+                let (_, token) = services.create_token(&name, role).await?;
+                println!("{token}");
+                anyhow::Ok(())
+            }
+            .await;
+            db.close().await?;
+            result
+        }
+        Command::Demo(args) => expopass::demo::run(config, args).await,
+        Command::Bench(command) => expopass::bench::run(command).await,
+    }
+}

@@ -1,0 +1,327 @@
+//! The private PostgreSQL cluster used when `DATABASE_URL` is not set.
+//!
+//! The cluster lives in `<data dir>/pg`, is created with `initdb` on first
+//! use, listens on 127.0.0.1 only (a port chosen once and kept in
+//! `<data dir>/pg.port`), and is shared: a subcommand that finds it running
+//! uses it and leaves it running; one that starts it stops it when done.
+//! `initdb` refuses to run as root, so as root every PostgreSQL command runs
+//! as the `postgres` user on a directory it owns.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+};
+
+use anyhow::{Context as _, bail};
+use tokio::process::Command;
+
+/// Name of the database inside the private cluster.
+pub const DATABASE_NAME: &str = "expopass";
+
+/// A running private cluster.
+#[derive(Debug)]
+pub struct EmbeddedPg {
+    bin_dir: PathBuf,
+    cluster_dir: PathBuf,
+    run_as: Option<String>,
+    port: u16,
+    /// Whether this process started it (and so stops it).
+    started_here: bool,
+}
+
+impl EmbeddedPg {
+    /// Creates the cluster if needed, starts it if it is not running, and
+    /// makes sure the `expopass` database exists.
+    pub async fn ensure_running(data_dir: &Path) -> anyhow::Result<Self> {
+        let bin_dir = find_bin_dir()?;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
+        let cluster_dir = data_dir.join("pg");
+        let run_as = if is_root() {
+            Some(prepare_for_postgres_user(&data_dir, &cluster_dir).await?)
+        } else {
+            None
+        };
+        let port_file = data_dir.join("pg.port");
+        let mut pg = Self {
+            bin_dir,
+            cluster_dir,
+            run_as,
+            port: 0,
+            started_here: false,
+        };
+        if !pg.cluster_dir.join("PG_VERSION").exists() {
+            pg.port = free_port()?;
+            pg.initdb().await?;
+            std::fs::write(&port_file, format!("{}\n", pg.port))?;
+        } else {
+            let text = std::fs::read_to_string(&port_file)
+                .with_context(|| format!("cannot read {}", port_file.display()))?;
+            pg.port = text
+                .trim()
+                .parse()
+                .with_context(|| format!("{} does not hold a port number", port_file.display()))?;
+        }
+        if !pg.is_running().await? {
+            match pg.start().await {
+                Ok(()) => pg.started_here = true,
+                // Another subcommand may have started it at the same moment.
+                Err(e) if pg.is_running().await? => {
+                    tracing::debug!(error = %e, "cluster started by another process");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        pg.create_database().await?;
+        tracing::info!(
+            dir = %pg.cluster_dir.display(),
+            port = pg.port,
+            "DATABASE_URL is not set: using the private PostgreSQL cluster in the data directory"
+        );
+        Ok(pg)
+    }
+
+    /// URL of the `expopass` database.
+    pub fn database_url(&self) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{}",
+            self.port, DATABASE_NAME
+        )
+    }
+
+    /// Stops the cluster if this process started it; leaves it running for
+    /// its other users otherwise.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        if !self.started_here {
+            return Ok(());
+        }
+        let status = self
+            .pg_command("pg_ctl")
+            .arg("stop")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .args(["-m", "fast", "-w", "-s"])
+            .status()
+            .await?;
+        if !status.success() {
+            bail!("pg_ctl stop failed ({status})");
+        }
+        tracing::info!("private PostgreSQL cluster stopped");
+        Ok(())
+    }
+
+    fn pg_command(&self, program: &str) -> Command {
+        let path = self.bin_dir.join(program);
+        let mut cmd = match &self.run_as {
+            Some(user) => {
+                let mut cmd = Command::new("runuser");
+                cmd.args(["-u", user, "--"]).arg(path);
+                cmd
+            }
+            None => Command::new(path),
+        };
+        cmd.stdin(Stdio::null()).kill_on_drop(false);
+        cmd
+    }
+
+    async fn initdb(&self) -> anyhow::Result<()> {
+        let output = self
+            .pg_command("initdb")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ])
+            .output()
+            .await
+            .context("cannot run initdb")?;
+        if !output.status.success() {
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let settings = format!(
+            "\n# expopass private cluster\nport = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\nlogging_collector = off\n",
+            self.port
+        );
+        let conf = self.cluster_dir.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf)?;
+        text.push_str(&settings);
+        std::fs::write(&conf, text)?;
+        Ok(())
+    }
+
+    async fn is_running(&self) -> anyhow::Result<bool> {
+        let status = self
+            .pg_command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .context("cannot run pg_ctl")?;
+        Ok(status.success())
+    }
+
+    async fn start(&self) -> anyhow::Result<()> {
+        let log = self.cluster_dir.join("server.log");
+        let output = self
+            .pg_command("pg_ctl")
+            .arg("start")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "60", "-s"])
+            .stdout(Stdio::null())
+            .output()
+            .await
+            .context("cannot run pg_ctl")?;
+        if !output.status.success() {
+            bail!(
+                "the private PostgreSQL cluster did not start ({}); see {}",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                log.display()
+            );
+        }
+        Ok(())
+    }
+
+    async fn create_database(&self) -> anyhow::Result<()> {
+        use diesel::{ExpressionMethods as _, QueryDsl as _};
+        use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+
+        diesel::table! {
+            pg_database (datname) {
+                datname -> Text,
+            }
+        }
+        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
+        let mut conn = AsyncPgConnection::establish(&url)
+            .await
+            .context("cannot connect to the private PostgreSQL cluster")?;
+        let exists: i64 = pg_database::table
+            .filter(pg_database::datname.eq(DATABASE_NAME))
+            .count()
+            .get_result(&mut conn)
+            .await?;
+        if exists == 0 {
+            diesel::sql_query(format!("CREATE DATABASE {DATABASE_NAME}"))
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// As root: the cluster directory must belong to `postgres`, and the data
+/// directory must be reachable by it.
+async fn prepare_for_postgres_user(data_dir: &Path, cluster_dir: &Path) -> anyhow::Result<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let user = "postgres".to_owned();
+    let known = Command::new("id")
+        .arg("-u")
+        .arg(&user)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !known {
+        bail!(
+            "running as root needs a 'postgres' user to own the private PostgreSQL cluster (Debian's postgresql package creates it); or set DATABASE_URL"
+        );
+    }
+    let mut perms = std::fs::metadata(data_dir)?.permissions();
+    if perms.mode() & 0o001 == 0 {
+        perms.set_mode(perms.mode() | 0o711);
+        std::fs::set_permissions(data_dir, perms)?;
+    }
+    std::fs::create_dir_all(cluster_dir)?;
+    std::fs::set_permissions(cluster_dir, std::fs::Permissions::from_mode(0o700))?;
+    let chown = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{user}:"))
+        .arg(cluster_dir)
+        .status()
+        .await?;
+    if !chown.success() {
+        bail!("cannot give {} to the postgres user", cluster_dir.display());
+    }
+    let reachable = Command::new("runuser")
+        .args(["-u", &user, "--", "test", "-w"])
+        .arg(cluster_dir)
+        .status()
+        .await
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !reachable {
+        bail!(
+            "the postgres user cannot reach {}: choose a --data-dir outside private home directories (for example under /var/tmp), or set DATABASE_URL",
+            cluster_dir.display()
+        );
+    }
+    Ok(user)
+}
+
+/// Finds `initdb` and `pg_ctl`: on PATH, else the newest
+/// `/usr/lib/postgresql/*/bin`.
+fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if has_both(&dir) {
+                // Debian links some binaries into PATH: use the real directory
+                // so every tool comes from one installation.
+                let real = dir.join("initdb").canonicalize().ok();
+                if let Some(parent) = real.as_deref().and_then(Path::parent) {
+                    if has_both(parent) {
+                        return Ok(parent.to_path_buf());
+                    }
+                }
+                return Ok(dir);
+            }
+        }
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = entry.path().join("bin");
+            has_both(&bin).then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    match candidates.pop() {
+        Some((_, bin)) => Ok(bin),
+        None => bail!(
+            "PostgreSQL is not installed: install it (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to a running server"
+        ),
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}

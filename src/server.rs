@@ -1,0 +1,133 @@
+//! Composes the gRPC server: the four services, health, reflection,
+//! limits, and graceful shutdown.
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+use crate::{
+    config::ServeConfig,
+    domain::Services,
+    grpc::{ApiState, BadgeApi, EventApi, GateApi, RegistrationApi},
+    proto::{
+        FILE_DESCRIPTOR_SET,
+        pb::{
+            badge_service_server::BadgeServiceServer, event_service_server::EventServiceServer,
+            gate_service_server::GateServiceServer,
+            registration_service_server::RegistrationServiceServer,
+        },
+    },
+};
+
+/// Names of the services, as health checks know them.
+pub const SERVICE_NAMES: [&str; 4] = [
+    "expopass.v1.EventService",
+    "expopass.v1.RegistrationService",
+    "expopass.v1.BadgeService",
+    "expopass.v1.GateService",
+];
+
+/// Binds the listener (port 0 picks a free one).
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight calls finish.
+pub async fn serve(
+    services: Services,
+    config: &ServeConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let (health, health_service) = tonic_health::server::health_reporter();
+    for name in SERVICE_NAMES.iter().chain(&[""]) {
+        health
+            .set_service_status(*name, ServingStatus::NotServing)
+            .await;
+    }
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("cannot build the reflection service")?;
+
+    let state = ApiState::new(services.clone());
+    let max = config.max_message_bytes;
+    let router = Server::builder()
+        .concurrency_limit_per_connection(config.max_in_flight)
+        .load_shed(true)
+        .timeout(config.request_timeout)
+        .tcp_nodelay(true)
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(
+            EventServiceServer::new(EventApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(
+            RegistrationServiceServer::new(RegistrationApi::new(state.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(
+            BadgeServiceServer::new(BadgeApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(GateServiceServer::new(GateApi::new(state)).max_decoding_message_size(max));
+
+    // SERVING only once the database answers; NOT_SERVING while it does not.
+    let db = services.db.clone();
+    let watcher = tokio::spawn(async move {
+        let mut last = None;
+        loop {
+            let up = crate::db::ping(&db).await;
+            if last != Some(up) {
+                let status = if up {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                };
+                for name in SERVICE_NAMES.iter().chain(&[""]) {
+                    health.set_service_status(*name, status).await;
+                }
+                if up {
+                    tracing::info!(%addr, "expopass is ready to serve gRPC on {addr}");
+                } else {
+                    tracing::warn!("the database does not answer: health is NOT_SERVING");
+                }
+                last = Some(up);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(if up { 5 } else { 1 })).await;
+        }
+    });
+
+    let result = router
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await;
+    watcher.abort();
+    result.context("the gRPC server failed")
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing calls in flight");
+}
