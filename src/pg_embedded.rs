@@ -39,11 +39,11 @@ impl EmbeddedPg {
         let data_dir = data_dir
             .canonicalize()
             .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
-        let cluster_dir = data_dir.join("pg");
-        let run_as = if is_root() {
-            Some(prepare_for_postgres_user(&data_dir, &cluster_dir).await?)
+        let (cluster_dir, run_as) = if is_root() {
+            let (dir, user) = prepare_for_postgres_user(&data_dir).await?;
+            (dir, Some(user))
         } else {
-            None
+            (data_dir.join("pg"), None)
         };
         let port_file = data_dir.join("pg.port");
         let mut pg = Self {
@@ -79,7 +79,7 @@ impl EmbeddedPg {
         tracing::info!(
             dir = %pg.cluster_dir.display(),
             port = pg.port,
-            "DATABASE_URL is not set: using the private PostgreSQL cluster in the data directory"
+            "DATABASE_URL is not set: using the private PostgreSQL cluster of the data directory"
         );
         Ok(pg)
     }
@@ -231,22 +231,30 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// As root: the cluster directory must belong to `postgres`, and the data
-/// directory must be reachable by it.
-async fn prepare_for_postgres_user(data_dir: &Path, cluster_dir: &Path) -> anyhow::Result<String> {
+/// As root: the cluster directory must belong to `postgres`, in a place it
+/// can reach. That is `<data dir>/pg` unless the data directory sits where
+/// `postgres` cannot go (under `/root`, say): then the cluster lives in
+/// `/var/lib/expopass/clusters/<hash of the data dir>/pg`, and a log line
+/// says so.
+async fn prepare_for_postgres_user(data_dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     use std::os::unix::fs::PermissionsExt as _;
 
     let user = "postgres".to_owned();
-    let known = Command::new("id")
-        .arg("-u")
-        .arg(&user)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !known {
+    let as_user_ok = |args: Vec<String>| {
+        let user = user.clone();
+        async move {
+            Command::new("runuser")
+                .args(["-u", &user, "--"])
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .await
+                .map(|s| s.success())
+                .unwrap_or(false)
+        }
+    };
+    if !as_user_ok(vec!["true".to_owned()]).await {
         bail!(
             "running as root needs a 'postgres' user to own the private PostgreSQL cluster (Debian's postgresql package creates it); or set DATABASE_URL"
         );
@@ -256,35 +264,47 @@ async fn prepare_for_postgres_user(data_dir: &Path, cluster_dir: &Path) -> anyho
         perms.set_mode(perms.mode() | 0o711);
         std::fs::set_permissions(data_dir, perms)?;
     }
-    std::fs::create_dir_all(cluster_dir)?;
-    std::fs::set_permissions(cluster_dir, std::fs::Permissions::from_mode(0o700))?;
+    let reachable = as_user_ok(vec![
+        "test".to_owned(),
+        "-x".to_owned(),
+        data_dir.display().to_string(),
+    ])
+    .await;
+    let cluster_dir = if reachable {
+        data_dir.join("pg")
+    } else {
+        use sha2::{Digest as _, Sha256};
+        let digest = hex::encode(Sha256::digest(data_dir.as_os_str().as_encoded_bytes()));
+        let home = PathBuf::from("/var/lib/expopass/clusters").join(&digest[..16]);
+        std::fs::create_dir_all(&home)
+            .with_context(|| format!("cannot create {}", home.display()))?;
+        for dir in ["/var/lib/expopass", "/var/lib/expopass/clusters"] {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
+        }
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755))?;
+        tracing::info!(
+            data_dir = %data_dir.display(),
+            cluster = %home.join("pg").display(),
+            "the postgres user cannot reach the data directory: the private cluster lives outside it"
+        );
+        home.join("pg")
+    };
+    std::fs::create_dir_all(&cluster_dir)?;
+    std::fs::set_permissions(&cluster_dir, std::fs::Permissions::from_mode(0o700))?;
     let chown = Command::new("chown")
         .arg("-R")
         .arg(format!("{user}:"))
-        .arg(cluster_dir)
+        .arg(&cluster_dir)
         .status()
         .await?;
     if !chown.success() {
         bail!("cannot give {} to the postgres user", cluster_dir.display());
     }
-    let reachable = Command::new("runuser")
-        .args(["-u", &user, "--", "test", "-w"])
-        .arg(cluster_dir)
-        .status()
-        .await
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !reachable {
-        bail!(
-            "the postgres user cannot reach {}: choose a --data-dir outside private home directories (for example under /var/tmp), or set DATABASE_URL",
-            cluster_dir.display()
-        );
-    }
-    Ok(user)
+    Ok((cluster_dir, user))
 }
 
 /// Finds `initdb` and `pg_ctl`: on PATH, else the newest
-/// `/usr/lib/postgresql/*/bin`.
+/// `/usr/lib/postgresql/*/bin` (`EXPOPASS_PG_SEARCH_DIR` replaces that root).
 fn find_bin_dir() -> anyhow::Result<PathBuf> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(path) = std::env::var_os("PATH") {
@@ -302,7 +322,10 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
             }
         }
     }
-    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    // Where distributions install PostgreSQL (overridable for tests).
+    let root =
+        std::env::var_os("EXPOPASS_PG_SEARCH_DIR").unwrap_or_else(|| "/usr/lib/postgresql".into());
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)

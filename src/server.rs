@@ -31,6 +31,9 @@ pub const SERVICE_NAMES: [&str; 4] = [
     "expopass.v1.GateService",
 ];
 
+/// How long calls in flight may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Binds the listener (port 0 picks a free one).
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
@@ -105,11 +108,30 @@ pub async fn serve(
         }
     });
 
-    let result = router
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await;
+    // After the signal, calls in flight get a grace period; connections
+    // that stay open beyond it (idle clients, endless watch streams) are cut.
+    let fired = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signal = {
+        let fired = fired.clone();
+        async move {
+            shutdown.await;
+            fired.notify_one();
+        }
+    };
+    let serving = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    let grace = async {
+        fired.notified().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    let result = tokio::select! {
+        result = serving => result.context("the gRPC server failed"),
+        () = grace => {
+            tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}: closing them");
+            Ok(())
+        }
+    };
     watcher.abort();
-    result.context("the gRPC server failed")
+    result
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::RwLock};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
@@ -152,7 +152,7 @@ impl Services {
             first_day,
             last_day,
             names_at_gates: input.names_at_gates,
-            created_at: Utc::now(),
+            created_at: crate::domain::now(),
         };
         let mut conn = self.db.get().await?;
         let created = conn

@@ -32,3 +32,10 @@ impl Services {
         }
     }
 }
+
+/// The current time at PostgreSQL's precision (microseconds), so what a
+/// call returns equals what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound as _;
+    chrono::Utc::now().trunc_subsecs(6)
+}

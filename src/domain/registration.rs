@@ -2,7 +2,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
 use diesel_async::AsyncConnection as _;
 use serde::Serialize;
 use uuid::Uuid;
@@ -399,7 +398,7 @@ impl Services {
                 Some(self.vault.document_hash(&checked.document)),
             )
         };
-        let now = Utc::now();
+        let now = crate::domain::now();
         let row = Participant {
             id: ParticipantId::generate().0,
             event_id,
@@ -769,7 +768,7 @@ impl Services {
             row.status = STATUS_CANCELLED.to_owned();
             row.cancel_reason = reason;
             row.version += 1;
-            row.updated_at = Utc::now();
+            row.updated_at = crate::domain::now();
             db::participants::update(conn, &row).await?;
             db::audit::record(
                 conn,
@@ -1158,7 +1157,7 @@ impl Services {
             country,
             name,
             head_participant_id: None,
-            created_at: Utc::now(),
+            created_at: crate::domain::now(),
         };
         let id = conn
             .transaction::<_, AppError, _>(async move |conn| {
@@ -1339,7 +1338,7 @@ impl Services {
             name,
             country,
             kind,
-            created_at: Utc::now(),
+            created_at: crate::domain::now(),
         };
         let id = conn
             .transaction::<_, AppError, _>(async move |conn| {

@@ -1,1 +1,16 @@
+#![expect(
+    unreachable_pub,
+    reason = "test helpers are shared between modules of one binary"
+)]
 
+//! Integration tests: the real server over gRPC on 127.0.0.1, a real
+//! PostgreSQL database per test.
+
+mod auth;
+mod embedded;
+mod events;
+mod import;
+mod migrations;
+mod registration;
+mod search;
+mod support;

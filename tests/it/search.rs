@@ -1,0 +1,231 @@
+use diesel_async::RunQueryDsl as _;
+use expopass::{
+    domain::{Role, registration::SearchInput},
+    proto::pb,
+};
+
+use crate::support::{TestApp, builders::person, violated_fields};
+
+async fn search(
+    app: &TestApp,
+    request: pb::SearchParticipantsRequest,
+) -> pb::SearchParticipantsResponse {
+    app.desk()
+        .search_participants(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn names(found: &pb::SearchParticipantsResponse) -> Vec<String> {
+    found
+        .participants
+        .iter()
+        .map(|p| format!("{} {}", p.given_name, p.family_name))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
+    let app = TestApp::start().await;
+    let fixture = app.event("FIND").await;
+    let people = [
+        ("Sergey", "Ivanov", "Сергей Иванов", "RU"),
+        ("Ivan", "Sergeev", "Иван Сергеев", "RU"),
+        ("Wang", "Fang", "王芳", "CN"),
+        ("Wang", "Lei", "王磊", "CN"),
+        ("Zhang", "Wei", "张伟", "CN"),
+        ("Şahin", "Öztürk", "", "TR"),
+        ("Dilnoza", "Yusupova", "Дилноза Юсупова", "UZ"),
+    ];
+    for (i, (given, family, native, country)) in people.iter().enumerate() {
+        let mut input = person("x", "y");
+        input.given_name = (*given).to_owned();
+        input.family_name = (*family).to_owned();
+        input.native_name = (*native).to_owned();
+        input.country = (*country).to_owned();
+        input.email = format!("p{i}@example.org");
+        app.register(&fixture, input).await;
+    }
+    let by = |prefix: &str| pb::SearchParticipantsRequest {
+        event_id: fixture.event_id.clone(),
+        name_prefix: prefix.to_owned(),
+        ..Default::default()
+    };
+    // Latin, case-insensitive, on given or family name; sorted by family name.
+    assert_eq!(
+        names(&search(&app, by("IVAN")).await),
+        ["Sergey Ivanov", "Ivan Sergeev"]
+    );
+    // Cyrillic: any word of the native name.
+    assert_eq!(names(&search(&app, by("сергее")).await), ["Ivan Sergeev"]);
+    assert_eq!(names(&search(&app, by("ЮСУП")).await), ["Dilnoza Yusupova"]);
+    // Chinese.
+    assert_eq!(
+        names(&search(&app, by("王")).await),
+        ["Wang Fang", "Wang Lei"]
+    );
+    assert_eq!(names(&search(&app, by("张伟")).await), ["Zhang Wei"]);
+    // Diacritics optional.
+    assert_eq!(names(&search(&app, by("ozt")).await), ["Şahin Öztürk"]);
+    assert_eq!(names(&search(&app, by("Öz")).await), ["Şahin Öztürk"]);
+    // LIKE wildcards are literal.
+    assert!(search(&app, by("%")).await.participants.is_empty());
+    // Filters combine with the prefix.
+    let mut cn = by("w");
+    cn.country = "CN".to_owned();
+    assert_eq!(
+        names(&search(&app, cn).await),
+        ["Wang Fang", "Wang Lei", "Zhang Wei"]
+    );
+}
+
+#[tokio::test]
+async fn pages_follow_a_stable_order_without_gaps_or_repeats() {
+    let app = TestApp::start().await;
+    let fixture = app.event("PAGES").await;
+    for i in 0..23 {
+        let mut input = person("Aziz", &format!("Rahimov{:02}", (i * 7) % 23));
+        input.email = format!("a{i}@example.uz");
+        app.register(&fixture, input).await;
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = search(
+            &app,
+            pb::SearchParticipantsRequest {
+                event_id: fixture.event_id.clone(),
+                name_prefix: "rahim".to_owned(),
+                page_size: 5,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(page.participants.len() <= 5);
+        seen.extend(page.participants.into_iter().map(|p| p.family_name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let expected: Vec<String> = (0..23).map(|i| format!("Rahimov{i:02}")).collect();
+    assert_eq!(seen, expected);
+
+    let err = app
+        .desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: fixture.event_id,
+            page_token: "garbage!".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&err), ["page_token"]);
+}
+
+#[tokio::test]
+async fn status_category_and_delegation_filters() {
+    let app = TestApp::start().await;
+    let fixture = app.event("FILTER").await;
+    let delegation = app.delegation(&fixture, "GE", &[("DELEGATE", 10)]).await;
+    let mut member = person("Giorgi", "Beridze");
+    member.native_name = "გიორგი ბერიძე".to_owned();
+    member.country = "GE".to_owned();
+    member.category_code = "DELEGATE".to_owned();
+    member.delegation_id = delegation.id.clone();
+    app.register(&fixture, member).await;
+    let visitor = app.register(&fixture, person("Giorgi", "Kapanadze")).await;
+    app.desk()
+        .cancel_participant(pb::CancelParticipantRequest {
+            id: visitor.id,
+            reason: "duplicate booking".to_owned(),
+        })
+        .await
+        .unwrap();
+    let base = pb::SearchParticipantsRequest {
+        event_id: fixture.event_id.clone(),
+        name_prefix: "giorgi".to_owned(),
+        ..Default::default()
+    };
+    assert_eq!(search(&app, base.clone()).await.participants.len(), 2);
+    let active = pb::SearchParticipantsRequest {
+        status: pb::ParticipantStatus::Active.into(),
+        ..base.clone()
+    };
+    assert_eq!(names(&search(&app, active).await), ["Giorgi Beridze"]);
+    let delegates = pb::SearchParticipantsRequest {
+        delegation_id: delegation.id,
+        ..base.clone()
+    };
+    assert_eq!(names(&search(&app, delegates).await), ["Giorgi Beridze"]);
+    let georgian = pb::SearchParticipantsRequest {
+        name_prefix: "ბერ".to_owned(),
+        ..base.clone()
+    };
+    assert_eq!(names(&search(&app, georgian).await), ["Giorgi Beridze"]);
+    let visitors = pb::SearchParticipantsRequest {
+        category_code: "visitor".to_owned(),
+        ..base
+    };
+    assert_eq!(names(&search(&app, visitors).await), ["Giorgi Kapanadze"]);
+}
+
+/// At 100,000 participants the name search reads the key index, never the
+/// whole table.
+#[tokio::test]
+async fn search_uses_an_index_at_one_hundred_thousand_participants() {
+    let app = TestApp::start().await;
+    let fixture = app.event("BIG").await;
+    // One real participant gives the category; then 100,000 rows in SQL.
+    let seed = app.register(&fixture, person("Seed", "Person")).await;
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(format!(
+        "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
+             country, job_title, category_id, email, phone, status)
+         SELECT gen_random_uuid(), p.event_id, 'Given' || i, 'Family' || i, '', 'given' || i, 'family' || i,
+             'UZ', '', p.category_id, 'bulk' || i || '@example.org', '', 'active'
+         FROM participants p, generate_series(1, 100000) AS i WHERE p.id = '{}'",
+        seed.id
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO participant_name_keys (event_id, key, participant_id)
+         SELECT event_id, family_key, id FROM participants
+         UNION ALL SELECT event_id, given_key, id FROM participants
+         ON CONFLICT DO NOTHING",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for table in ["participants", "participant_name_keys"] {
+        diesel::sql_query(format!("ANALYZE {table}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let input = SearchInput {
+        event_id: fixture.event_id.clone(),
+        name_prefix: "family1234".to_owned(),
+        page_size: 50,
+        ..Default::default()
+    };
+    let plan = app.services.explain_search(input.clone()).await.unwrap();
+    assert!(plan.contains("participant_name_keys_pkey"), "plan:\n{plan}");
+    assert!(!plan.contains("Seq Scan"), "plan:\n{plan}");
+
+    let caller = expopass::domain::Principal {
+        token_id: expopass::domain::ids::TokenId::generate(),
+        role: Role::Desk,
+    };
+    let (found, _) = app
+        .services
+        .search_participants(&caller, input)
+        .await
+        .unwrap();
+    // family1234 and family12340..family12349.
+    assert_eq!(found.len(), 11);
+}

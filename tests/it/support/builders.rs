@@ -1,0 +1,135 @@
+//! Builders of test data through the public API.
+
+use expopass::proto::pb;
+
+use super::TestApp;
+
+/// An event with zones, categories and a gate, as the organiser sets it up.
+pub struct Fixture {
+    pub event_id: String,
+}
+
+impl TestApp {
+    /// Creates event `code` (2024-04-22..24) with zones HALL-A, PLENARY,
+    /// B2B and categories VISITOR, DELEGATE, PRESS, VIP.
+    pub async fn event(&self, code: &str) -> Fixture {
+        let mut events = self.events();
+        let event = events
+            .create_event(pb::CreateEventRequest {
+                code: code.to_owned(),
+                name: format!("Test fair {code}"),
+                venue: "Uzexpocentre, Tashkent".to_owned(),
+                time_zone: "Asia/Tashkent".to_owned(),
+                first_day: "2024-04-22".to_owned(),
+                last_day: "2024-04-24".to_owned(),
+                names_at_gates: false,
+            })
+            .await
+            .expect("create event")
+            .into_inner()
+            .event
+            .expect("event");
+        for (zone, capacity) in [("HALL-A", 5000), ("PLENARY", 800), ("B2B", 200)] {
+            events
+                .upsert_zone(pb::UpsertZoneRequest {
+                    event_id: event.id.clone(),
+                    code: zone.to_owned(),
+                    name: zone.to_owned(),
+                    capacity,
+                    parent_code: String::new(),
+                })
+                .await
+                .expect("zone");
+        }
+        for (code, color, zones) in [
+            ("VISITOR", "#1E88E5", vec!["HALL-A"]),
+            ("DELEGATE", "#43A047", vec!["HALL-A", "PLENARY", "B2B"]),
+            ("PRESS", "#FB8C00", vec!["HALL-A", "PLENARY"]),
+            ("VIP", "#8E24AA", vec!["HALL-A", "PLENARY", "B2B"]),
+        ] {
+            events
+                .upsert_category(pb::UpsertCategoryRequest {
+                    event_id: event.id.clone(),
+                    code: code.to_owned(),
+                    name: code.to_owned(),
+                    color: color.to_owned(),
+                    zone_codes: zones.into_iter().map(str::to_owned).collect(),
+                    valid_days: vec![],
+                })
+                .await
+                .expect("category");
+        }
+        Fixture { event_id: event.id }
+    }
+
+    /// A delegation of `country` with these quotas.
+    pub async fn delegation(
+        &self,
+        fixture: &Fixture,
+        country: &str,
+        quotas: &[(&str, u32)],
+    ) -> pb::Delegation {
+        self.desk()
+            .create_delegation(pb::CreateDelegationRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                event_id: fixture.event_id.clone(),
+                country: country.to_owned(),
+                name: format!("Delegation of {country}"),
+                quotas: quotas
+                    .iter()
+                    .map(|(code, quota)| pb::DelegationQuota {
+                        category_code: (*code).to_owned(),
+                        quota: *quota,
+                        used: 0,
+                    })
+                    .collect(),
+            })
+            .await
+            .expect("delegation")
+            .into_inner()
+            .delegation
+            .expect("delegation")
+    }
+
+    /// Registers a participant; returns it.
+    pub async fn register(
+        &self,
+        fixture: &Fixture,
+        input: pb::ParticipantInput,
+    ) -> pb::Participant {
+        self.desk()
+            .register_participant(register_request(fixture, input))
+            .await
+            .expect("register")
+            .into_inner()
+            .participant
+            .expect("participant")
+    }
+}
+
+/// A valid participant: a visitor from Uzbekistan.
+pub fn person(given: &str, family: &str) -> pb::ParticipantInput {
+    pb::ParticipantInput {
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        country: "UZ".to_owned(),
+        category_code: "VISITOR".to_owned(),
+        email: format!(
+            "{}.{}@example.uz",
+            given.to_lowercase(),
+            family.to_lowercase()
+        ),
+        ..Default::default()
+    }
+}
+
+pub fn register_request(
+    fixture: &Fixture,
+    input: pb::ParticipantInput,
+) -> pb::RegisterParticipantRequest {
+    pb::RegisterParticipantRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        event_id: fixture.event_id.clone(),
+        participant: Some(input),
+    }
+}
