@@ -1,11 +1,361 @@
-//! `expopass bench`: load generators against a running server.
+//! `expopass bench`: load generators behind `docs/benchmarks.md`.
+//!
+//! Each bench talks gRPC over loopback. With `--addr` it targets a running
+//! server (the token must be an admin's); without, it starts the server in
+//! this process on the configured database, exactly as `serve` would.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use futures::{StreamExt as _, stream};
+use hdrhistogram::Histogram;
+use tonic::{service::interceptor::InterceptedService, transport::Channel};
+
+use crate::{
+    app::Database,
+    config::{Config, ServeConfig},
+    domain::{Role, Services, registration::SearchInput},
+    proto::pb::{
+        self, event_service_client::EventServiceClient,
+        registration_service_client::RegistrationServiceClient,
+    },
+};
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum BenchCommand {
-    /// Single registrations and imports.
-    Register,
+    /// Single registrations (RegisterParticipant), bulk import
+    /// (ImportParticipants) and search latency.
+    Register(RegisterArgs),
 }
 
-pub async fn run(_command: BenchCommand) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterArgs {
+    /// A running server, e.g. http://127.0.0.1:50051; without it the bench
+    /// starts one in this process.
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Admin token for `--addr`.
+    #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Single registrations to send.
+    #[arg(long, default_value_t = 20_000)]
+    pub count: usize,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Rows to import.
+    #[arg(long, default_value_t = 50_000)]
+    pub import_rows: usize,
+    /// Parallel import streams.
+    #[arg(long, default_value_t = 2)]
+    pub import_streams: usize,
+    /// Searches to time.
+    #[arg(long, default_value_t = 1_000)]
+    pub searches: usize,
+}
+
+#[derive(Clone)]
+struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+type Authed = InterceptedService<Channel, Bearer>;
+
+pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Register(args) => register(config, args).await,
+    }
+}
+
+/// A server to measure: either given, or started here.
+struct Target {
+    channel: Channel,
+    token: String,
+    local: Option<LocalServer>,
+}
+
+/// A server this process started: its use cases, its stop switch, its task,
+/// its database.
+type LocalServer = (
+    Services,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+    Database,
+);
+
+async fn target(
+    config: &Config,
+    addr: Option<String>,
+    token: Option<String>,
+) -> anyhow::Result<Target> {
+    if let Some(addr) = addr {
+        let token = token.context("--addr needs --token (an admin token)")?;
+        let channel = Channel::from_shared(addr)?
+            .connect()
+            .await
+            .context("cannot reach the server")?;
+        return Ok(Target {
+            channel,
+            token,
+            local: None,
+        });
+    }
+    let key = config.load_document_key()?;
+    let db = Database::open(config).await?;
+    crate::db::migrate(&db.url).await?;
+    let services = Services::new(crate::db::pool(&db.url, config.pool_size)?, key);
+    let (_, token) = services.create_token("bench", Role::Admin).await?;
+    let serve = ServeConfig {
+        listen: "127.0.0.1:0".parse()?,
+        migrate: false,
+        max_in_flight: 4096,
+        max_message_bytes: 64 * 1024 * 1024,
+        request_timeout: Duration::from_secs(300),
+    };
+    let listener = crate::server::bind(serve.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server_services = services.clone();
+    let handle = tokio::spawn(async move {
+        crate::server::serve(server_services, &serve, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let channel = Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    Ok(Target {
+        channel,
+        token,
+        local: Some((services, stop, handle, db)),
+    })
+}
+
+impl Target {
+    async fn close(self) -> anyhow::Result<()> {
+        if let Some((_, stop, handle, db)) = self.local {
+            let _ = stop.send(());
+            handle.await??;
+            db.close().await?;
+        }
+        Ok(())
+    }
+}
+
+fn histogram() -> anyhow::Result<Histogram<u64>> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).context("histogram")
+}
+
+fn ms(micros: u64) -> f64 {
+    micros as f64 / 1000.0
+}
+
+async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
+    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let bearer = Bearer(format!("Bearer {}", target.token).parse()?);
+    let mut events = EventServiceClient::with_interceptor(target.channel.clone(), bearer.clone());
+    let desk: RegistrationServiceClient<Authed> =
+        RegistrationServiceClient::with_interceptor(target.channel.clone(), bearer);
+    let code = format!(
+        "BENCH-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase()
+    );
+    let event_id = events
+        .create_event(pb::CreateEventRequest {
+            code: code.clone(),
+            name: "Benchmark fair".to_owned(),
+            venue: "Loopback".to_owned(),
+            time_zone: "Asia/Tashkent".to_owned(),
+            first_day: "2024-04-22".to_owned(),
+            last_day: "2024-04-24".to_owned(),
+            names_at_gates: false,
+        })
+        .await?
+        .into_inner()
+        .event
+        .context("no event")?
+        .id;
+    events
+        .upsert_zone(pb::UpsertZoneRequest {
+            event_id: event_id.clone(),
+            code: "HALL".to_owned(),
+            name: "Hall".to_owned(),
+            capacity: 0,
+            parent_code: String::new(),
+        })
+        .await?;
+    events
+        .upsert_category(pb::UpsertCategoryRequest {
+            event_id: event_id.clone(),
+            code: "VISITOR".to_owned(),
+            name: "Visitor".to_owned(),
+            color: "#1E88E5".to_owned(),
+            zone_codes: vec!["HALL".to_owned()],
+            valid_days: vec![],
+        })
+        .await?;
+    let names = [
+        ("Ivan", "Petrov", "Иван Петров"),
+        ("Wei", "Wang", "王伟"),
+        ("Oʻktam", "Gʻulomov", "Ўктам Ғуломов"),
+        ("Mohammed", "Al Mansouri", "محمد المنصوري"),
+        ("Jürgen", "Müller", ""),
+    ];
+    let person = |n: usize, tag: &str| {
+        let (given, family, native) = names[n % names.len()];
+        pb::ParticipantInput {
+            given_name: format!("{given}{}", n % 97),
+            family_name: format!("{family}{}", n % 89),
+            native_name: native.to_owned(),
+            country: "UZ".to_owned(),
+            category_code: "VISITOR".to_owned(),
+            email: format!("{tag}{n}@bench.example"),
+            phone: "+998 71 200 00 00".to_owned(),
+            travel_document: if n.is_multiple_of(4) {
+                format!("{}{n:07}", tag[..2].to_uppercase())
+            } else {
+                String::new()
+            },
+            job_title: "Engineer".to_owned(),
+            ..Default::default()
+        }
+    };
+    println!(
+        "expopass bench register: event {code}, {} in flight",
+        args.concurrency
+    );
+
+    // 1. Single registrations.
+    let mut hist = histogram()?;
+    let started = Instant::now();
+    let results: Vec<Result<u64, tonic::Status>> = stream::iter(0..args.count)
+        .map(|n| {
+            let mut desk = desk.clone();
+            let request = pb::RegisterParticipantRequest {
+                request_id: format!("{code}-{n}"),
+                event_id: event_id.clone(),
+                participant: Some(person(n, "single")),
+            };
+            async move {
+                let t = Instant::now();
+                desk.register_participant(request).await?;
+                Ok(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX))
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let took = started.elapsed();
+    let mut failures = 0;
+    for r in results {
+        match r {
+            Ok(us) => hist.record(us.max(1))?,
+            Err(_) => failures += 1,
+        }
+    }
+    println!(
+        "single registrations: {} in {:.2} s = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {failures} failed",
+        hist.len(),
+        took.as_secs_f64(),
+        hist.len() as f64 / took.as_secs_f64(),
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.99)),
+        ms(hist.max()),
+    );
+
+    // 2. Import.
+    let streams = args.import_streams.max(1);
+    let per_stream = args.import_rows.div_ceil(streams);
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for s in 0..streams {
+        let mut desk = desk.clone();
+        let event_id = event_id.clone();
+        let rows: Vec<pb::ImportParticipantsRequest> = (s * per_stream
+            ..((s + 1) * per_stream).min(args.import_rows))
+            .map(|n| pb::ImportParticipantsRequest {
+                event_id: event_id.clone(),
+                participant: Some(person(n, "import")),
+                row_ref: n.to_string(),
+            })
+            .collect();
+        calls.push(tokio::spawn(async move {
+            desk.import_participants(stream::iter(rows)).await
+        }));
+    }
+    let (mut imported, mut failed) = (0u64, 0u64);
+    for call in calls {
+        let response = call.await??.into_inner();
+        imported += u64::from(response.imported);
+        failed += u64::from(response.failed);
+    }
+    let took = started.elapsed();
+    println!(
+        "import: {imported} rows in {:.2} s = {:.0} rows/s over {streams} streams; {failed} refused",
+        took.as_secs_f64(),
+        imported as f64 / took.as_secs_f64()
+    );
+
+    // 3. Search.
+    let prefixes = [
+        "ivan", "иван", "王", "gʻulom", "müller1", "petrov4", "al man", "wei1",
+    ];
+    let mut hist = histogram()?;
+    let started = Instant::now();
+    let results: Vec<Result<u64, tonic::Status>> = stream::iter(0..args.searches)
+        .map(|n| {
+            let mut desk = desk.clone();
+            let request = pb::SearchParticipantsRequest {
+                event_id: event_id.clone(),
+                name_prefix: prefixes[n % prefixes.len()].to_owned(),
+                page_size: 50,
+                ..Default::default()
+            };
+            async move {
+                let t = Instant::now();
+                desk.search_participants(request).await?;
+                Ok(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX))
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let took = started.elapsed();
+    for us in results.into_iter().flatten() {
+        hist.record(us.max(1))?;
+    }
+    println!(
+        "search (page of 50, 8 in flight): {} in {:.2} s = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms",
+        hist.len(),
+        took.as_secs_f64(),
+        hist.len() as f64 / took.as_secs_f64(),
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.99)),
+    );
+    if let Some((services, ..)) = &target.local {
+        let plan = services
+            .explain_search(SearchInput {
+                event_id: event_id.clone(),
+                name_prefix: "petrov4".to_owned(),
+                page_size: 50,
+                ..Default::default()
+            })
+            .await?;
+        println!(
+            "plan of a name search over {} participants:\n{plan}",
+            args.count + imported as usize
+        );
+    }
+    target.close().await
 }

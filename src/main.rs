@@ -195,6 +195,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::Demo(args) => expopass::demo::run(config, args).await,
-        Command::Bench(command) => expopass::bench::run(command).await,
+        Command::Bench(command) => expopass::bench::run(config, command).await,
     }
 }

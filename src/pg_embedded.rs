@@ -313,10 +313,10 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
                 // Debian links some binaries into PATH: use the real directory
                 // so every tool comes from one installation.
                 let real = dir.join("initdb").canonicalize().ok();
-                if let Some(parent) = real.as_deref().and_then(Path::parent) {
-                    if has_both(parent) {
-                        return Ok(parent.to_path_buf());
-                    }
+                if let Some(parent) = real.as_deref().and_then(Path::parent)
+                    && has_both(parent)
+                {
+                    return Ok(parent.to_path_buf());
                 }
                 return Ok(dir);
             }

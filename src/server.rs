@@ -5,7 +5,6 @@ use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
@@ -118,7 +117,10 @@ pub async fn serve(
             fired.notify_one();
         }
     };
-    let serving = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    // Accepted sockets need TCP_NODELAY: small replies must not wait for
+    // Nagle's algorithm (a 40 ms stall per call otherwise).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let serving = router.serve_with_incoming_shutdown(incoming, signal);
     let grace = async {
         fired.notified().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

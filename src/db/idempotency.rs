@@ -1,6 +1,6 @@
 //! Idempotency keys of creating calls.
 
-use diesel::{ExpressionMethods as _, QueryDsl as _, QueryResult};
+use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult};
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
@@ -48,5 +48,22 @@ pub async fn claim(
     Ok(Claim::Seen {
         fingerprint,
         resource_id,
+    })
+}
+
+/// Reads a key without claiming it: `Fresh` when unused.
+pub async fn peek(conn: &mut Conn, scope: &str, request_id: &str) -> QueryResult<Claim> {
+    let found = idempotency_keys::table
+        .find((scope, request_id))
+        .select((idempotency_keys::fingerprint, idempotency_keys::resource_id))
+        .first::<(Vec<u8>, Uuid)>(conn)
+        .await
+        .optional()?;
+    Ok(match found {
+        Some((fingerprint, resource_id)) => Claim::Seen {
+            fingerprint,
+            resource_id,
+        },
+        None => Claim::Fresh,
     })
 }

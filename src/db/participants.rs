@@ -253,3 +253,160 @@ pub async fn search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<Vec<P
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
     super::explain::explain(conn, search_ids(filter)).await
 }
+
+/// What [`register_one`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterOutcome {
+    /// The participant, its keys and its audit row are written.
+    Inserted,
+    /// The idempotency key was used before (or is being used by a concurrent
+    /// call): nothing written.
+    KeySeen,
+    /// An active participant holds the email or document: nothing written.
+    Duplicate,
+}
+
+/// The single statement of [`register_one`]; a type of its own so the
+/// prepared statement is cached per connection (a raw `sql_query` is parsed
+/// and planned anew on every call).
+struct RegisterStatement<'a> {
+    request_id: &'a str,
+    fingerprint: &'a [u8],
+    row: &'a Participant,
+    keys: &'a [String],
+    token_id: Option<Uuid>,
+}
+
+struct RegisterStatementId;
+
+impl diesel::query_builder::QueryId for RegisterStatement<'_> {
+    type QueryId = RegisterStatementId;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for RegisterStatement<'_> {
+    type SqlType = (diesel::sql_types::BigInt, diesel::sql_types::BigInt);
+}
+
+impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{
+            Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+        };
+        let r = self.row;
+        out.push_sql(
+            "WITH p AS (INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, \
+             family_key, organization_id, country, job_title, category_id, delegation_id, email, phone, \
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at) SELECT ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&r.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<SqlUuid, _>(&r.event_id)?;
+        for text in [
+            &r.given_name,
+            &r.family_name,
+            &r.native_name,
+            &r.given_key,
+            &r.family_key,
+        ] {
+            out.push_sql(", ");
+            out.push_bind_param::<Text, _>(text)?;
+        }
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&r.organization_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.country)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.job_title)?;
+        out.push_sql(", ");
+        out.push_bind_param::<SqlUuid, _>(&r.category_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&r.delegation_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.email)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.phone)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Bytea>, _>(&r.document_cipher)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Bytea>, _>(&r.document_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.status)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.cancel_reason)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&r.version)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamptz, _>(&r.created_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamptz, _>(&r.updated_at)?;
+        out.push_sql(
+            " WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
+        );
+        out.push_bind_param::<Text, _>(&self.request_id)?;
+        out.push_sql(
+            ") ON CONFLICT DO NOTHING RETURNING id, event_id), \
+             claim AS (INSERT INTO idempotency_keys (scope, request_id, fingerprint, resource_id) \
+             SELECT 'participant.register', ",
+        );
+        out.push_bind_param::<Text, _>(&self.request_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bytea, _>(&self.fingerprint)?;
+        out.push_sql(
+            ", p.id FROM p), \
+             k AS (INSERT INTO participant_name_keys (event_id, key, participant_id) \
+             SELECT p.event_id, key, p.id FROM p, unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.keys)?;
+        out.push_sql(
+            ") AS key ON CONFLICT DO NOTHING), \
+             a AS (INSERT INTO audit_log (token_id, action, entity_type, entity_id, request_id) SELECT ",
+        );
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&self.token_id)?;
+        out.push_sql(", 'participant.register', 'participant', p.id, ");
+        out.push_bind_param::<Text, _>(&self.request_id)?;
+        out.push_sql(
+            " FROM p) SELECT (SELECT count(*) FROM p), \
+             (SELECT count(*) FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
+        );
+        out.push_bind_param::<Text, _>(&self.request_id)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// Inserts the participant, its search keys, its audit row and its
+/// idempotency key in one statement: one round trip, atomic even outside a
+/// transaction. A concurrent call with the same key makes this statement
+/// fail on the key's primary key, so the loser writes nothing.
+pub async fn register_one(
+    conn: &mut Conn,
+    request_id: &str,
+    fingerprint: &[u8],
+    row: &Participant,
+    keys: &[String],
+    token_id: Option<Uuid>,
+) -> QueryResult<RegisterOutcome> {
+    let statement = RegisterStatement {
+        request_id,
+        fingerprint,
+        row,
+        keys,
+        token_id,
+    };
+    match statement.get_result::<(i64, i64)>(conn).await {
+        Ok((inserted, _)) if inserted > 0 => Ok(RegisterOutcome::Inserted),
+        Ok((_, seen)) if seen > 0 => Ok(RegisterOutcome::KeySeen),
+        Ok(_) => Ok(RegisterOutcome::Duplicate),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            info,
+        )) if info.constraint_name() == Some("idempotency_keys_pkey") => {
+            Ok(RegisterOutcome::KeySeen)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -21,7 +21,7 @@ use crate::{
             Delegation, DelegationQuota, NameKey, NewAuditEntry, Organization, Participant,
             STATUS_ACTIVE, STATUS_CANCELLED,
         },
-        participants::{ParticipantRow, SearchFilter},
+        participants::{ParticipantRow, RegisterOutcome, SearchFilter},
     },
     error::{AppError, AppResult, ErrorKind, FieldViolation},
 };
@@ -437,8 +437,68 @@ impl Services {
 
 /// What a registration transaction produced.
 enum Registered {
-    New(Box<Prepared>),
+    New,
     Replay(Uuid),
+}
+
+impl Services {
+    /// Writes a prepared registration; tells a repeat from a duplicate.
+    async fn write_registration(
+        &self,
+        conn: &mut Conn,
+        actor: &Principal,
+        request_id: &str,
+        fingerprint: &[u8],
+        prepared: &Prepared,
+    ) -> AppResult<Registered> {
+        let p = &prepared.row;
+        let outcome = db::participants::register_one(
+            conn,
+            request_id,
+            fingerprint,
+            p,
+            &prepared.keys,
+            Some(actor.token_id.0),
+        )
+        .await?;
+        match outcome {
+            RegisterOutcome::Inserted => Ok(Registered::New),
+            RegisterOutcome::KeySeen => {
+                match db::idempotency::peek(conn, "participant.register", request_id).await? {
+                    Claim::Seen {
+                        fingerprint: f,
+                        resource_id,
+                    } if f == fingerprint => Ok(Registered::Replay(resource_id)),
+                    _ => Err(reused_key()),
+                }
+            }
+            RegisterOutcome::Duplicate => {
+                // A concurrent call with the same key may have committed the
+                // participant while this statement ran: that is a repeat.
+                if let Claim::Seen {
+                    fingerprint: f,
+                    resource_id,
+                } = db::idempotency::peek(conn, "participant.register", request_id).await?
+                {
+                    return if f == fingerprint {
+                        Ok(Registered::Replay(resource_id))
+                    } else {
+                        Err(reused_key())
+                    };
+                }
+                let hashes: Vec<Vec<u8>> = p.document_hash.iter().cloned().collect();
+                let emails: Vec<String> = [prepared.email_lower.clone()]
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                let existing =
+                    db::participants::find_active_duplicates(conn, p.event_id, &emails, &hashes)
+                        .await?;
+                let id = existing.first().map(|d| d.0).unwrap_or_default();
+                Err(duplicate(id))
+            }
+        }
+    }
 }
 
 impl Services {
@@ -500,32 +560,14 @@ impl Services {
             .prepare(&mut conn, event.id, checked, "participant.")
             .await?;
         let category_code = input.category_code.trim().to_uppercase();
-        let (request_id, fingerprint, code) = (&request_id, &fingerprint, &category_code);
-        let outcome = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let p = &prepared.row;
-                match db::idempotency::claim(
-                    conn,
-                    "participant.register",
-                    request_id,
-                    fingerprint,
-                    p.id,
-                )
-                .await?
-                {
-                    Claim::Fresh => {}
-                    Claim::Seen {
-                        fingerprint: f,
-                        resource_id,
-                    } => {
-                        return if &f == fingerprint {
-                            Ok(Registered::Replay(resource_id))
-                        } else {
-                            Err(reused_key())
-                        };
-                    }
-                }
-                if let Some(delegation_id) = p.delegation_id {
+        let (request_id, fingerprint, code, ready) =
+            (&request_id, &fingerprint, &category_code, &prepared);
+        let outcome = match prepared.row.delegation_id {
+            // Into a delegation: serialised on the delegation's row, so the
+            // quota count is exact.
+            Some(delegation_id) => {
+                conn.transaction::<_, AppError, _>(async move |conn| {
+                    let p = &ready.row;
                     db::registry::lock_delegations(conn, &[delegation_id]).await?;
                     let quota = db::registry::quotas_of(conn, &[delegation_id])
                         .await?
@@ -536,44 +578,32 @@ impl Services {
                         db::participants::count_active_in(conn, delegation_id, p.category_id)
                             .await?;
                     if used >= quota {
-                        return Err(quota_exceeded(code, quota));
+                        // A retry of a registration that did get in still
+                        // returns it.
+                        return match db::idempotency::peek(conn, "participant.register", request_id)
+                            .await?
+                        {
+                            Claim::Seen {
+                                fingerprint: f,
+                                resource_id,
+                            } if &f == fingerprint => Ok(Registered::Replay(resource_id)),
+                            Claim::Seen { .. } => Err(reused_key()),
+                            Claim::Fresh => Err(quota_exceeded(code, quota)),
+                        };
                     }
-                }
-                let inserted = db::participants::insert_many(conn, std::slice::from_ref(p)).await?;
-                if inserted.is_empty() {
-                    let hashes: Vec<Vec<u8>> = p.document_hash.iter().cloned().collect();
-                    let emails: Vec<String> = [prepared.email_lower.clone()]
-                        .into_iter()
-                        .filter(|e| !e.is_empty())
-                        .collect();
-                    let existing = db::participants::find_active_duplicates(
-                        conn, p.event_id, &emails, &hashes,
-                    )
-                    .await?;
-                    let id = existing.first().map(|d| d.0).unwrap_or_default();
-                    return Err(duplicate(id));
-                }
-                db::participants::insert_name_keys(
-                    conn,
-                    &key_rows(p.event_id, p.id, &prepared.keys),
-                )
-                .await?;
-                db::audit::record(
-                    conn,
-                    &entry(
-                        actor,
-                        "participant.register",
-                        "participant",
-                        p.id,
-                        request_id,
-                    ),
-                )
-                .await?;
-                Ok(Registered::New(Box::new(prepared)))
-            })
-            .await?;
+                    self.write_registration(conn, actor, request_id, fingerprint, ready)
+                        .await
+                })
+                .await?
+            }
+            // One atomic statement, no transaction round trips.
+            None => {
+                self.write_registration(&mut conn, actor, request_id, fingerprint, ready)
+                    .await?
+            }
+        };
         match outcome {
-            Registered::New(prepared) => {
+            Registered::New => {
                 let row = (prepared.row, category_code, organization_name);
                 self.view(actor, row)
             }

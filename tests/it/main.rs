@@ -1,3 +1,7 @@
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on the first unexpected error"
+)]
 #![expect(
     unreachable_pub,
     reason = "test helpers are shared between modules of one binary"

@@ -575,3 +575,47 @@ async fn organisations_are_unique_per_event_and_idempotent() {
         .into_inner();
     assert_eq!(listed.organizations.len(), 1);
 }
+
+#[tokio::test]
+async fn the_same_request_sent_ten_times_at_once_registers_one_participant() {
+    let app = TestApp::start().await;
+    let fixture = app.event("RETRY").await;
+    let request = register_request(&fixture, person("Bobur", "Aliyev"));
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let mut client = app.desk();
+            let request = request.clone();
+            tokio::spawn(async move { client.register_participant(request).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for call in calls {
+        ids.push(
+            call.await
+                .unwrap()
+                .unwrap()
+                .into_inner()
+                .participant
+                .unwrap()
+                .id,
+        );
+    }
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        1,
+        "every retry answers with the first participant"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM participants").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'participant.register'"
+        )
+        .await,
+        1
+    );
+}

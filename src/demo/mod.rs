@@ -1,0 +1,1035 @@
+//! `expopass demo`: the reference event (INNOPROM. Central Asia, Tashkent)
+//! rebuilt end to end through the real gRPC API: the organiser's set-up,
+//! 450 foreign companies and the local ones, 27 delegations with heads and
+//! quotas, 10,000 participants whose names fit their countries.
+
+mod names;
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use futures::{StreamExt as _, stream};
+use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
+
+use self::names::{COUNTRIES, Country, GOVERNMENT, MEDIA, Order, SECTORS};
+use crate::{
+    app::Database,
+    config::{Config, ServeConfig},
+    domain::{Role, Services},
+    proto::pb::{
+        self, event_service_client::EventServiceClient,
+        registration_service_client::RegistrationServiceClient,
+    },
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Participants to register.
+    #[arg(long, default_value_t = 10_000)]
+    pub participants: usize,
+    /// Foreign companies.
+    #[arg(long, default_value_t = 450)]
+    pub foreign_companies: usize,
+    /// RegisterParticipant calls in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Parallel ImportParticipants streams.
+    #[arg(long, default_value_t = 4)]
+    pub import_streams: usize,
+    /// Seed of the generated names.
+    #[arg(long, default_value_t = 2024)]
+    pub seed: u64,
+}
+
+/// Adds the bearer token to every call.
+#[derive(Clone)]
+struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+type Authed = InterceptedService<Channel, Bearer>;
+
+fn bearer(token: &str) -> anyhow::Result<Bearer> {
+    Ok(Bearer(
+        format!("Bearer {token}")
+            .parse()
+            .context("token is not ASCII")?,
+    ))
+}
+
+/// One line of the timing summary.
+struct Phase {
+    name: &'static str,
+    count: usize,
+    unit: &'static str,
+    took: Duration,
+}
+
+impl Phase {
+    fn print(&self) {
+        let secs = self.took.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.count as f64 / secs
+        } else {
+            0.0
+        };
+        println!(
+            "  {:<52} {:>6} {:<10} {:>6.2} s {:>8.0}/s",
+            self.name, self.count, self.unit, secs, rate
+        );
+    }
+}
+
+pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    let key = config.load_document_key()?;
+    let db = Database::open(&config).await?;
+    let result = run_on(&db.url, key, config.pool_size, &args).await;
+    db.close().await?;
+    result
+}
+
+async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    crate::db::migrate(url).await?;
+    let services = Services::new(crate::db::pool(url, pool_size.max(16))?, key);
+    let (_, admin) = services.create_token("demo organiser", Role::Admin).await?;
+    let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
+
+    // The real server on a free loopback port.
+    let serve = ServeConfig {
+        listen: "127.0.0.1:0".parse()?,
+        migrate: false,
+        max_in_flight: 1024,
+        max_message_bytes: 16 * 1024 * 1024,
+        request_timeout: Duration::from_secs(120),
+    };
+    let listener = crate::server::bind(serve.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        crate::server::serve(services, &serve, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let channel = Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    let events = EventServiceClient::with_interceptor(channel.clone(), bearer(&admin)?);
+    let desk = RegistrationServiceClient::with_interceptor(channel, bearer(&desk)?);
+    println!("Expopass demo: INNOPROM. Central Asia, Uzexpocentre, Tashkent (server on {addr})");
+
+    let outcome = Demo {
+        events,
+        desk,
+        args: args.clone(),
+        rng: fastrand::Rng::with_seed(args.seed),
+        phases: Vec::new(),
+    }
+    .play()
+    .await;
+
+    let _ = stop.send(());
+    server.await??;
+    outcome?;
+    println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+struct Demo {
+    events: EventServiceClient<Authed>,
+    desk: RegistrationServiceClient<Authed>,
+    args: DemoArgs,
+    rng: fastrand::Rng,
+    phases: Vec<Phase>,
+}
+
+/// Code, name, colour, zones and days of a category.
+type CategoryPlan<'a> = (&'a str, &'a str, &'a str, Vec<String>, Vec<&'a str>);
+
+/// An organisation the demo created.
+#[derive(Clone)]
+struct Org {
+    id: String,
+    country: &'static str,
+}
+
+/// A delegation the demo created, with what it may still take.
+struct DelegationPlan {
+    id: String,
+    country: &'static Country,
+    quotas: Vec<(&'static str, u32)>,
+}
+
+impl Demo {
+    async fn play(mut self) -> anyhow::Result<()> {
+        let event_id = self.set_up_event().await?;
+        let (companies, media, government) = self.organisations(&event_id).await?;
+        let delegations = self.delegations(&event_id).await?;
+        let registered = self.register_delegations(&event_id, &delegations).await?;
+        let imported = self
+            .import_the_rest(&event_id, registered.len(), &companies, &media, &government)
+            .await?;
+        self.appoint_heads(&delegations, &registered).await?;
+        self.checks(&event_id, &delegations, &registered).await?;
+        self.report(&event_id, registered.len() + imported).await
+    }
+
+    fn timed(&mut self, name: &'static str, count: usize, unit: &'static str, since: Instant) {
+        self.phases.push(Phase {
+            name,
+            count,
+            unit,
+            took: since.elapsed(),
+        });
+    }
+
+    /// The event, its zones, categories and gates.
+    async fn set_up_event(&mut self) -> anyhow::Result<String> {
+        let t = Instant::now();
+        // A fresh code on every run: the demo never touches earlier events.
+        let mut code = "INNOPROM-CA-2024".to_owned();
+        for n in 2.. {
+            let found = self
+                .events
+                .get_event(pb::GetEventRequest {
+                    key: Some(pb::get_event_request::Key::Code(code.clone())),
+                })
+                .await;
+            match found {
+                Err(s) if s.code() == Code::NotFound => break,
+                Err(s) => return Err(s.into()),
+                Ok(_) => code = format!("INNOPROM-CA-2024-R{n}"),
+            }
+        }
+        let event = self
+            .events
+            .create_event(pb::CreateEventRequest {
+                code: code.clone(),
+                name: "INNOPROM. Central Asia".to_owned(),
+                venue: "Uzexpocentre, Tashkent".to_owned(),
+                time_zone: "Asia/Tashkent".to_owned(),
+                first_day: "2024-04-22".to_owned(),
+                last_day: "2024-04-24".to_owned(),
+                names_at_gates: false,
+            })
+            .await?
+            .into_inner()
+            .event
+            .context("no event in the reply")?;
+        let id = event.id;
+        let zones: &[(&str, &str, u32, &str)] = &[
+            ("HALL-1", "Exhibition hall 1 (national pavilions)", 4000, ""),
+            ("PAV-UZ", "National pavilion of Uzbekistan", 800, "HALL-1"),
+            ("PAV-RU", "National pavilion of Russia", 800, "HALL-1"),
+            ("PAV-CN", "National pavilion of China", 600, "HALL-1"),
+            ("PAV-BY", "National pavilion of Belarus", 400, "HALL-1"),
+            ("PAV-KZ", "National pavilion of Kazakhstan", 400, "HALL-1"),
+            ("HALL-2", "Exhibition hall 2", 3000, ""),
+            ("HALL-3", "Exhibition hall 3 (regional corners)", 3000, ""),
+            ("CONGRESS", "Congress hall (plenary session)", 1200, ""),
+            ("SESSION-A", "Session room A", 300, ""),
+            ("SESSION-B", "Session room B", 300, ""),
+            ("B2B", "B2B meeting area", 400, ""),
+            ("PRESS", "Press centre", 150, ""),
+            ("VIP", "VIP lounge", 120, ""),
+        ];
+        for (code, name, capacity, parent) in zones {
+            self.events
+                .upsert_zone(pb::UpsertZoneRequest {
+                    event_id: id.clone(),
+                    code: (*code).to_owned(),
+                    name: (*name).to_owned(),
+                    capacity: *capacity,
+                    parent_code: (*parent).to_owned(),
+                })
+                .await?;
+        }
+        let halls = [
+            "HALL-1", "PAV-UZ", "PAV-RU", "PAV-CN", "PAV-BY", "PAV-KZ", "HALL-2", "HALL-3",
+        ];
+        let sessions = ["CONGRESS", "SESSION-A", "SESSION-B"];
+        let all: Vec<&str> = zones.iter().map(|z| z.0).collect();
+        let with = |extra: &[&str]| -> Vec<String> {
+            halls.iter().chain(extra).map(|s| (*s).to_owned()).collect()
+        };
+        let categories: Vec<CategoryPlan<'_>> = vec![
+            ("VISITOR", "Visitor", "#1E88E5", with(&[]), vec![]),
+            (
+                "EXHIBITOR",
+                "Exhibitor",
+                "#00897B",
+                with(&["SESSION-A", "SESSION-B", "B2B"]),
+                vec![],
+            ),
+            (
+                "DELEGATE",
+                "Official delegation",
+                "#43A047",
+                with(&[sessions.as_slice(), &["B2B"]].concat()),
+                vec![],
+            ),
+            (
+                "PRESS",
+                "Press",
+                "#FB8C00",
+                all.iter()
+                    .filter(|z| **z != "VIP")
+                    .map(|z| (*z).to_owned())
+                    .collect(),
+                vec![],
+            ),
+            (
+                "SPEAKER",
+                "Speaker",
+                "#E53935",
+                with(&[sessions.as_slice(), &["B2B", "PRESS"]].concat()),
+                vec![],
+            ),
+            (
+                "VIP",
+                "VIP",
+                "#8E24AA",
+                all.iter().map(|z| (*z).to_owned()).collect(),
+                vec![],
+            ),
+            (
+                "ORGANIZER",
+                "Organiser",
+                "#3949AB",
+                all.iter().map(|z| (*z).to_owned()).collect(),
+                vec![],
+            ),
+            (
+                "STAFF",
+                "Staff",
+                "#6D4C41",
+                with(&["B2B", "PRESS"]),
+                vec!["2024-04-22", "2024-04-23", "2024-04-24"],
+            ),
+        ];
+        let n_categories = categories.len();
+        for (code, name, color, zone_codes, days) in categories {
+            self.events
+                .upsert_category(pb::UpsertCategoryRequest {
+                    event_id: id.clone(),
+                    code: code.to_owned(),
+                    name: name.to_owned(),
+                    color: color.to_owned(),
+                    zone_codes,
+                    valid_days: days.into_iter().map(str::to_owned).collect(),
+                })
+                .await?;
+        }
+        let mut gates = Vec::new();
+        for lane in 1..=6 {
+            gates.push((
+                format!("HALL-MAIN-{lane}"),
+                format!("Main entrance, lane {lane}"),
+                "HALL-1",
+            ));
+        }
+        for (code, name, zone) in [
+            ("HALL-2-EAST", "Hall 2, east door", "HALL-2"),
+            ("HALL-3-WEST", "Hall 3, west door", "HALL-3"),
+            ("CONGRESS-1", "Congress hall, door 1", "CONGRESS"),
+            ("CONGRESS-2", "Congress hall, door 2", "CONGRESS"),
+            ("SESSION-A", "Session room A", "SESSION-A"),
+            ("SESSION-B", "Session room B", "SESSION-B"),
+            ("B2B-1", "B2B area", "B2B"),
+            ("PRESS-1", "Press centre", "PRESS"),
+            ("VIP-1", "VIP lounge", "VIP"),
+        ] {
+            gates.push((code.to_owned(), name.to_owned(), zone));
+        }
+        for (code, name, zone) in &gates {
+            self.events
+                .upsert_gate(pb::UpsertGateRequest {
+                    event_id: id.clone(),
+                    code: code.clone(),
+                    name: name.clone(),
+                    zone_code: (*zone).to_owned(),
+                })
+                .await?;
+        }
+        println!(
+            "Event {code}: 3 days (22-24 April 2024), {} zones, {n_categories} categories, {} gates",
+            zones.len(),
+            gates.len()
+        );
+        self.timed(
+            "event set-up (zones, categories, gates)",
+            zones.len() + n_categories + gates.len(),
+            "upserts",
+            t,
+        );
+        Ok(id)
+    }
+
+    /// Companies (foreign and local), media and government bodies.
+    async fn organisations(
+        &mut self,
+        event_id: &str,
+    ) -> anyhow::Result<(Vec<Org>, Vec<Org>, Vec<Org>)> {
+        let t = Instant::now();
+        let foreign: Vec<&'static Country> = COUNTRIES.iter().filter(|c| c.code != "UZ").collect();
+        let total_weight: u32 = foreign.iter().map(|c| c.weight).sum();
+        let mut requests = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        let mut push = |name: String,
+                        country: &'static str,
+                        kind: pb::OrganizationKind,
+                        requests: &mut Vec<_>| {
+            if names.insert(name.to_lowercase()) {
+                requests.push((
+                    pb::CreateOrganizationRequest {
+                        request_id: format!("demo-org-{}", requests.len()),
+                        event_id: event_id.to_owned(),
+                        name,
+                        country: country.to_owned(),
+                        kind: kind.into(),
+                    },
+                    country,
+                    kind,
+                ));
+            }
+        };
+        let mut n_foreign = 0;
+        while n_foreign < self.args.foreign_companies {
+            let mut pick = self.rng.u32(0..total_weight);
+            let country = foreign
+                .iter()
+                .find(|c| {
+                    if pick < c.weight {
+                        true
+                    } else {
+                        pick -= c.weight;
+                        false
+                    }
+                })
+                .copied()
+                .unwrap_or(foreign[0]);
+            let stem = country.company_stems[self.rng.usize(0..country.company_stems.len())];
+            let sector = SECTORS[self.rng.usize(0..SECTORS.len())];
+            let before = requests.len();
+            push(
+                format!("{stem} {sector} {}", country.company_form),
+                country.code,
+                pb::OrganizationKind::Company,
+                &mut requests,
+            );
+            if requests.len() > before {
+                n_foreign += 1;
+            }
+        }
+        let uz = &COUNTRIES[0];
+        for stem in uz.company_stems {
+            for sector in SECTORS.iter().take(12) {
+                push(
+                    format!("{stem} {sector} {}", uz.company_form),
+                    "UZ",
+                    pb::OrganizationKind::Company,
+                    &mut requests,
+                );
+            }
+        }
+        for (name, country) in MEDIA {
+            push(
+                (*name).to_owned(),
+                country,
+                pb::OrganizationKind::Media,
+                &mut requests,
+            );
+        }
+        for (name, country) in GOVERNMENT {
+            push(
+                (*name).to_owned(),
+                country,
+                pb::OrganizationKind::Government,
+                &mut requests,
+            );
+        }
+        let created: Vec<anyhow::Result<(Org, pb::OrganizationKind)>> = stream::iter(requests)
+            .map(|(request, country, kind)| {
+                let mut desk = self.desk.clone();
+                async move {
+                    let org = desk
+                        .create_organization(request)
+                        .await?
+                        .into_inner()
+                        .organization
+                        .context("no organisation in the reply")?;
+                    Ok((
+                        Org {
+                            id: org.id,
+                            country,
+                        },
+                        kind,
+                    ))
+                }
+            })
+            .buffer_unordered(self.args.concurrency)
+            .collect()
+            .await;
+        let (mut companies, mut media, mut government) = (Vec::new(), Vec::new(), Vec::new());
+        for result in created {
+            let (org, kind) = result?;
+            match kind {
+                pb::OrganizationKind::Media => media.push(org),
+                pb::OrganizationKind::Government => government.push(org),
+                _ => companies.push(org),
+            }
+        }
+        companies.sort_by(|a, b| a.id.cmp(&b.id));
+        let local = companies.iter().filter(|o| o.country == "UZ").count();
+        println!(
+            "Organisations: {} foreign companies from {} countries, {local} local companies, {} media, {} government bodies",
+            companies.len() - local,
+            foreign.len(),
+            media.len(),
+            government.len()
+        );
+        self.timed(
+            "organisations (CreateOrganization)",
+            companies.len() + media.len() + government.len(),
+            "created",
+            t,
+        );
+        Ok((companies, media, government))
+    }
+
+    /// One official delegation per country, with quotas.
+    async fn delegations(&mut self, event_id: &str) -> anyhow::Result<Vec<DelegationPlan>> {
+        let t = Instant::now();
+        let mut plans = Vec::new();
+        for country in COUNTRIES {
+            let delegates = match country.code {
+                "UZ" => 90,
+                "RU" => 80,
+                "CN" | "KZ" => 60,
+                "BY" => 40,
+                _ => 20 + country.weight.min(20),
+            };
+            let vips = if matches!(country.code, "UZ" | "RU") {
+                10
+            } else {
+                2 + country.weight / 20
+            };
+            let press = 2 + country.weight / 15;
+            let quotas = vec![("DELEGATE", delegates), ("VIP", vips), ("PRESS", press)];
+            let delegation = self
+                .desk
+                .create_delegation(pb::CreateDelegationRequest {
+                    request_id: format!("demo-delegation-{}", country.code),
+                    event_id: event_id.to_owned(),
+                    country: country.code.to_owned(),
+                    name: format!("Official delegation of {}", country.name),
+                    quotas: quotas
+                        .iter()
+                        .map(|(code, quota)| pb::DelegationQuota {
+                            category_code: (*code).to_owned(),
+                            quota: *quota,
+                            used: 0,
+                        })
+                        .collect(),
+                })
+                .await?
+                .into_inner()
+                .delegation
+                .context("no delegation in the reply")?;
+            plans.push(DelegationPlan {
+                id: delegation.id,
+                country,
+                quotas,
+            });
+        }
+        println!(
+            "Delegations: {} countries, each with quotas for delegates, VIPs and press",
+            plans.len()
+        );
+        self.timed("delegations (CreateDelegation)", plans.len(), "created", t);
+        Ok(plans)
+    }
+
+    /// A participant of `country` with a realistic name.
+    fn person(&mut self, n: usize, country: &Country, category: &str) -> pb::ParticipantInput {
+        let (given, given_native) = country.given[self.rng.usize(0..country.given.len())];
+        let (family, family_native) = country.family[self.rng.usize(0..country.family.len())];
+        let native_name = match country.order {
+            Order::LatinOnly => String::new(),
+            Order::GivenFamily => format!("{given_native} {family_native}"),
+            Order::FamilyGiven => format!("{family_native} {given_native}"),
+            Order::FamilyGivenJoined => format!("{family_native}{given_native}"),
+        };
+        let phone = format!(
+            "{} {:03} {:03} {:04}",
+            country.phone,
+            self.rng.u32(100..999),
+            self.rng.u32(100..999),
+            self.rng.u32(0..9999)
+        );
+        let foreign = country.code != "UZ";
+        let official = matches!(category, "DELEGATE" | "VIP" | "SPEAKER");
+        pb::ParticipantInput {
+            given_name: given.to_owned(),
+            family_name: family.to_owned(),
+            native_name,
+            country: country.code.to_owned(),
+            category_code: category.to_owned(),
+            email: format!("p{n:05}.{}@expo-mail.example", country.code.to_lowercase()),
+            phone,
+            travel_document: if foreign && official {
+                format!("{}{:07}", country.code, 1_000_000 + n)
+            } else {
+                String::new()
+            },
+            job_title: match category {
+                "DELEGATE" => "Delegation member",
+                "VIP" => "Head of delegation",
+                "PRESS" => "Correspondent",
+                "SPEAKER" => "Speaker",
+                "EXHIBITOR" => "Sales manager",
+                "ORGANIZER" => "Organising committee",
+                "STAFF" => "Event staff",
+                _ => "",
+            }
+            .to_owned(),
+            ..Default::default()
+        }
+    }
+
+    /// Delegation members through RegisterParticipant, many desks at once.
+    async fn register_delegations(
+        &mut self,
+        event_id: &str,
+        delegations: &[DelegationPlan],
+    ) -> anyhow::Result<Vec<(usize, pb::Participant)>> {
+        let t = Instant::now();
+        let mut requests = Vec::new();
+        let mut n = 0;
+        // Desks of many delegations work at once, not one delegation after another.
+        for (d, plan) in delegations.iter().enumerate() {
+            for (category, quota) in &plan.quotas {
+                // VIPs fill their quota; delegates leave two seats; press half.
+                let count = match *category {
+                    "VIP" => *quota,
+                    "DELEGATE" => quota.saturating_sub(2),
+                    _ => quota / 2,
+                };
+                for _ in 0..count {
+                    let mut input = self.person(n, plan.country, category);
+                    input.delegation_id = plan.id.clone();
+                    requests.push((
+                        d,
+                        pb::RegisterParticipantRequest {
+                            request_id: format!("demo-register-{n}"),
+                            event_id: event_id.to_owned(),
+                            participant: Some(input),
+                        },
+                    ));
+                    n += 1;
+                }
+            }
+        }
+        self.rng.shuffle(&mut requests);
+        let results: Vec<anyhow::Result<(usize, pb::Participant)>> = stream::iter(requests)
+            .map(|(d, request)| {
+                let mut desk = self.desk.clone();
+                async move {
+                    let p = desk
+                        .register_participant(request)
+                        .await?
+                        .into_inner()
+                        .participant
+                        .context("no participant in the reply")?;
+                    Ok((d, p))
+                }
+            })
+            .buffer_unordered(self.args.concurrency)
+            .collect()
+            .await;
+        let registered = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+        self.timed(
+            "delegation members (RegisterParticipant)",
+            registered.len(),
+            "registered",
+            t,
+        );
+        Ok(registered)
+    }
+
+    /// Everybody else through ImportParticipants, several rosters at once.
+    async fn import_the_rest(
+        &mut self,
+        event_id: &str,
+        already: usize,
+        companies: &[Org],
+        media: &[Org],
+        government: &[Org],
+    ) -> anyhow::Result<usize> {
+        let t = Instant::now();
+        let rest = self.args.participants.saturating_sub(already);
+        let total_weight: u32 = COUNTRIES.iter().map(|c| c.weight).sum();
+        let mut rows = Vec::with_capacity(rest);
+        for i in 0..rest {
+            let n = already + i;
+            // Category mix of a trade fair's public.
+            let category = match self.rng.u32(0..1000) {
+                0..=579 => "VISITOR",
+                580..=869 => "EXHIBITOR",
+                870..=909 => "PRESS",
+                910..=925 => "SPEAKER",
+                926..=934 => "ORGANIZER",
+                935..=995 => "STAFF",
+                _ => "VIP",
+            };
+            let (country, org) = match category {
+                "EXHIBITOR" => {
+                    let org = &companies[self.rng.usize(0..companies.len())];
+                    (country_of(org.country), Some(org.id.clone()))
+                }
+                "PRESS" => {
+                    let org = &media[self.rng.usize(0..media.len())];
+                    (country_of(org.country), Some(org.id.clone()))
+                }
+                "ORGANIZER" | "VIP" => {
+                    let org = &government[self.rng.usize(0..government.len())];
+                    (country_of(org.country), Some(org.id.clone()))
+                }
+                "STAFF" => (&COUNTRIES[0], None),
+                _ => {
+                    let mut pick = self.rng.u32(0..total_weight);
+                    let country = COUNTRIES
+                        .iter()
+                        .find(|c| {
+                            if pick < c.weight {
+                                true
+                            } else {
+                                pick -= c.weight;
+                                false
+                            }
+                        })
+                        .unwrap_or(&COUNTRIES[0]);
+                    (country, None)
+                }
+            };
+            let mut input = self.person(n, country, category);
+            input.organization_id = org.unwrap_or_default();
+            rows.push(pb::ImportParticipantsRequest {
+                event_id: event_id.to_owned(),
+                participant: Some(input),
+                row_ref: format!("row {}", i + 1),
+            });
+        }
+        let streams = self.args.import_streams.max(1);
+        let chunk = rows.len().div_ceil(streams).max(1);
+        let mut calls = Vec::new();
+        let mut rows = rows.into_iter();
+        loop {
+            let part: Vec<_> = rows.by_ref().take(chunk).collect();
+            if part.is_empty() {
+                break;
+            }
+            let mut desk = self.desk.clone();
+            calls.push(tokio::spawn(async move {
+                desk.import_participants(stream::iter(part)).await
+            }));
+        }
+        let (mut imported, mut failed) = (0usize, 0usize);
+        let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+        for call in calls {
+            let response = call.await??.into_inner();
+            imported += response.imported as usize;
+            failed += response.failed as usize;
+            for r in response
+                .results
+                .iter()
+                .filter(|r| !r.error_reason.is_empty())
+            {
+                *reasons.entry(r.error_reason.clone()).or_default() += 1;
+            }
+        }
+        if failed > 0 {
+            println!("Import refused {failed} rows: {reasons:?}");
+        }
+        self.timed(
+            "visitors, exhibitors, press... (ImportParticipants)",
+            imported,
+            "rows",
+            t,
+        );
+        Ok(imported)
+    }
+
+    /// The first VIP of each delegation heads it.
+    async fn appoint_heads(
+        &mut self,
+        delegations: &[DelegationPlan],
+        registered: &[(usize, pb::Participant)],
+    ) -> anyhow::Result<()> {
+        let t = Instant::now();
+        let mut n = 0;
+        for (d, plan) in delegations.iter().enumerate() {
+            let head = registered
+                .iter()
+                .filter(|(i, _)| *i == d)
+                .map(|(_, p)| p)
+                .find(|p| p.category_code == "VIP");
+            if let Some(head) = head {
+                self.desk
+                    .update_delegation(pb::UpdateDelegationRequest {
+                        id: plan.id.clone(),
+                        head_participant_id: Some(head.id.clone()),
+                        ..Default::default()
+                    })
+                    .await?;
+                n += 1;
+            }
+        }
+        self.timed("heads of delegation (UpdateDelegation)", n, "appointed", t);
+        Ok(())
+    }
+
+    /// What a desk sees when it gets things wrong, and what it cannot break.
+    async fn checks(
+        &mut self,
+        event_id: &str,
+        delegations: &[DelegationPlan],
+        registered: &[(usize, pb::Participant)],
+    ) -> anyhow::Result<()> {
+        println!("\nDesk checks:");
+        let Some((_, first)) = registered.first() else {
+            return Ok(());
+        };
+        // The same request twice (a desk retrying after a timeout): one participant.
+        let request = pb::RegisterParticipantRequest {
+            request_id: "demo-retry".to_owned(),
+            event_id: event_id.to_owned(),
+            participant: Some(self.person(999_990, delegations[0].country, "VISITOR")),
+        };
+        let once = self
+            .desk
+            .register_participant(request.clone())
+            .await?
+            .into_inner()
+            .participant;
+        let twice = self
+            .desk
+            .register_participant(request)
+            .await?
+            .into_inner()
+            .participant;
+        println!(
+            "  a retried registration (same request_id and body) returns the first participant: {}",
+            once.zip(twice).is_some_and(|(a, b)| a.id == b.id)
+        );
+        // Same email as somebody registered.
+        let mut dup = self.person(999_999, delegations[0].country, "VISITOR");
+        dup.email = first.email.to_uppercase();
+        let err = self
+            .desk
+            .register_participant(pb::RegisterParticipantRequest {
+                request_id: "demo-duplicate".to_owned(),
+                event_id: event_id.to_owned(),
+                participant: Some(dup),
+            })
+            .await
+            .err();
+        println!("  the same email again: {}", describe(err.as_ref()));
+        // A VIP beyond the delegation's quota.
+        let mut extra = self.person(999_998, delegations[0].country, "VIP");
+        extra.delegation_id = delegations[0].id.clone();
+        let err = self
+            .desk
+            .register_participant(pb::RegisterParticipantRequest {
+                request_id: "demo-over-quota".to_owned(),
+                event_id: event_id.to_owned(),
+                participant: Some(extra),
+            })
+            .await
+            .err();
+        println!(
+            "  one VIP more than the Uzbek delegation's quota: {}",
+            describe(err.as_ref())
+        );
+        // A bad row.
+        let mut bad = self.person(999_997, delegations[0].country, "VISITOR");
+        bad.country = "XX".to_owned();
+        bad.email = "not an email".to_owned();
+        let err = self
+            .desk
+            .register_participant(pb::RegisterParticipantRequest {
+                request_id: "demo-bad".to_owned(),
+                event_id: event_id.to_owned(),
+                participant: Some(bad),
+            })
+            .await
+            .err();
+        println!("  a bad country and email: {}", describe(err.as_ref()));
+        Ok(())
+    }
+
+    async fn report(&mut self, event_id: &str, total: usize) -> anyhow::Result<()> {
+        println!("\nSearch (SearchParticipants, first page of 50):");
+        for prefix in [
+            "ivan",
+            "Иван",
+            "王",
+            "gʻulom",
+            "Müller",
+            "محمد",
+            "გიორ",
+            "김",
+            "ozt",
+        ] {
+            let t = Instant::now();
+            let page = self
+                .desk
+                .search_participants(pb::SearchParticipantsRequest {
+                    event_id: event_id.to_owned(),
+                    name_prefix: prefix.to_owned(),
+                    page_size: 50,
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            let sample = page
+                .participants
+                .first()
+                .map(|p| {
+                    let native = if p.native_name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" / {}", p.native_name)
+                    };
+                    format!("{} {}{native} ({})", p.given_name, p.family_name, p.country)
+                })
+                .unwrap_or_default();
+            println!(
+                "  {prefix:<8} {:>3}{} matches in {:>5.1} ms, e.g. {sample}",
+                page.participants.len(),
+                if page.next_page_token.is_empty() {
+                    " "
+                } else {
+                    "+"
+                },
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+
+        // Count by category and script through the API, page by page.
+        let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_country: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_script: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut token = String::new();
+        loop {
+            let page = self
+                .desk
+                .search_participants(pb::SearchParticipantsRequest {
+                    event_id: event_id.to_owned(),
+                    page_size: 500,
+                    page_token: token.clone(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            for p in &page.participants {
+                *by_category.entry(p.category_code.clone()).or_default() += 1;
+                *by_country.entry(p.country.clone()).or_default() += 1;
+                *by_script
+                    .entry(script(&format!("{}{}", p.native_name, p.given_name)))
+                    .or_default() += 1;
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        let listed: usize = by_category.values().sum();
+        println!(
+            "\nParticipants: {total} registered by the demo (+1 by the desk checks); {listed} listed back through the API"
+        );
+        println!("  by category: {}", join_counts(&by_category));
+        println!("  countries: {} ({})", by_country.len(), {
+            let mut top: Vec<_> = by_country.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1));
+            top.iter()
+                .take(6)
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        println!("  names by script: {}", join_counts(&by_script));
+
+        println!("\nTimings (this machine, one process, over gRPC on loopback):");
+        for phase in &self.phases {
+            phase.print();
+        }
+        Ok(())
+    }
+}
+
+fn country_of(code: &str) -> &'static Country {
+    COUNTRIES
+        .iter()
+        .find(|c| c.code == code)
+        .unwrap_or(&COUNTRIES[0])
+}
+
+fn describe(err: Option<&tonic::Status>) -> String {
+    match err {
+        None => "accepted (unexpected)".to_owned(),
+        Some(s) => {
+            use tonic_types::StatusExt as _;
+            let reason = s
+                .get_details_error_info()
+                .map(|i| i.reason)
+                .unwrap_or_default();
+            let fields: Vec<String> = s
+                .get_details_bad_request()
+                .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+                .unwrap_or_default();
+            if fields.is_empty() {
+                format!("{:?} {reason}", s.code())
+            } else {
+                format!("{:?} {reason} [{}]", s.code(), fields.join(", "))
+            }
+        }
+    }
+}
+
+fn join_counts<K: std::fmt::Display>(map: &BTreeMap<K, usize>) -> String {
+    map.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The writing system of the first letter of a name.
+fn script(name: &str) -> &'static str {
+    let Some(c) = name.chars().find(|c| c.is_alphabetic()) else {
+        return "none";
+    };
+    match c as u32 {
+        0x0400..=0x04FF => "Cyrillic",
+        0x0530..=0x058F => "Armenian",
+        0x0600..=0x06FF => "Arabic",
+        0x10A0..=0x10FF => "Georgian",
+        0x3040..=0x30FF | 0x4E00..=0x9FFF => "CJK",
+        0xAC00..=0xD7AF => "Hangul",
+        _ => "Latin",
+    }
+}
