@@ -170,6 +170,16 @@ pub async fn count_active_in(
         .await
 }
 
+/// Where the previous page of a search ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Cursor {
+    /// A name search: the matched key and the participant.
+    Name(String, Uuid),
+    /// A listing: family key, given key, participant.
+    Listing(String, String, Uuid),
+}
+
 /// Filters of a search, already resolved to ids and keys.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
@@ -182,41 +192,144 @@ pub struct SearchFilter {
     pub delegation_id: Option<Uuid>,
     pub status: Option<&'static str>,
     /// Keyset: the last row of the previous page.
-    pub after: Option<(String, String, Uuid)>,
+    pub after: Option<Cursor>,
     pub limit: i64,
 }
 
-type BoxedSearch = participants::BoxedQuery<'static, Pg, diesel::sql_types::Uuid>;
+/// Adds the filters on participants' columns to a boxed query.
+macro_rules! participant_filters {
+    ($query:expr, $filter:expr) => {{
+        let mut query = $query;
+        let filter: &SearchFilter = $filter;
+        if let Some(id) = filter.organization_id {
+            query = query.filter(participants::organization_id.eq(id));
+        }
+        if let Some(country) = &filter.country {
+            query = query.filter(participants::country.eq(country.clone()));
+        }
+        if let Some(id) = filter.category_id {
+            query = query.filter(participants::category_id.eq(id));
+        }
+        if let Some(id) = filter.delegation_id {
+            query = query.filter(participants::delegation_id.eq(id));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(participants::status.eq(status));
+        }
+        query
+    }};
+}
 
-/// The search as one query over ids, in the stable order.
-fn search_ids(filter: &SearchFilter) -> BoxedSearch {
+/// A name search walks the key index in (key, participant) order from the
+/// cursor, so a page costs the same whether the prefix matches ten people or
+/// ten thousand. (Each participant is then kept once, under its smallest
+/// matching key: see [`search`].)
+macro_rules! name_search {
+    ($filter:expr, $pattern:expr, $after:expr, $limit:expr) => {{
+        let filter: &SearchFilter = $filter;
+        let pattern: String = $pattern;
+        let after: &Option<Cursor> = $after;
+        let mut query = participant_name_keys::table
+            .inner_join(participants::table)
+            .filter(participant_name_keys::event_id.eq(filter.event_id))
+            .filter(participant_name_keys::key.like(pattern))
+            .select((
+                participant_name_keys::key,
+                participant_name_keys::participant_id,
+            ))
+            .into_boxed();
+        query = participant_filters!(query, filter);
+        if let Some(Cursor::Name(key, id)) = after {
+            query = query.filter(
+                participant_name_keys::key
+                    .gt(key.clone())
+                    .or(participant_name_keys::key
+                        .eq(key.clone())
+                        .and(participant_name_keys::participant_id.gt(*id))),
+            );
+        }
+        query
+            .order((
+                participant_name_keys::key,
+                participant_name_keys::participant_id,
+            ))
+            .limit($limit)
+    }};
+}
+
+/// Name-search hits from the cursor on, each participant once: a hit is
+/// kept only under the participant's smallest matching key, so a person
+/// whose given and family names both match is listed once across all pages.
+async fn name_hits(
+    conn: &mut Conn,
+    filter: &SearchFilter,
+    pattern: &str,
+) -> QueryResult<Vec<(Uuid, Cursor)>> {
+    let wanted = usize::try_from(filter.limit).unwrap_or(0);
+    let batch = filter.limit.saturating_mul(2).max(16);
+    let mut after = filter.after.clone();
+    let mut hits: Vec<(Uuid, Cursor)> = Vec::new();
+    loop {
+        let rows: Vec<(String, Uuid)> = name_search!(filter, pattern.to_owned(), &after, batch)
+            .load(conn)
+            .await?;
+        let exhausted = rows.len() < usize::try_from(batch).unwrap_or(0);
+        let ids: Vec<Uuid> = rows.iter().map(|(_, id)| *id).collect();
+        let matching: Vec<(Uuid, String)> = participant_name_keys::table
+            .filter(participant_name_keys::participant_id.eq_any(&ids))
+            .filter(participant_name_keys::event_id.eq(filter.event_id))
+            .filter(participant_name_keys::key.like(pattern.to_owned()))
+            .select((
+                participant_name_keys::participant_id,
+                participant_name_keys::key,
+            ))
+            .load(conn)
+            .await?;
+        let mut smallest: std::collections::HashMap<Uuid, String> =
+            std::collections::HashMap::new();
+        for (id, key) in matching {
+            let entry = smallest.entry(id).or_insert_with(|| key.clone());
+            if key < *entry {
+                *entry = key;
+            }
+        }
+        for (key, id) in rows {
+            after = Some(Cursor::Name(key.clone(), id));
+            if smallest.get(&id) == Some(&key) {
+                hits.push((id, Cursor::Name(key, id)));
+                if hits.len() == wanted {
+                    return Ok(hits);
+                }
+            }
+        }
+        if exhausted {
+            return Ok(hits);
+        }
+    }
+}
+
+type BoxedListing = participants::BoxedQuery<
+    'static,
+    Pg,
+    (
+        diesel::sql_types::Text,
+        diesel::sql_types::Text,
+        diesel::sql_types::Uuid,
+    ),
+>;
+
+/// Everybody matching the filters, by family name, given name, id.
+fn listing(filter: &SearchFilter) -> BoxedListing {
     let mut query = participants::table
         .filter(participants::event_id.eq(filter.event_id))
-        .select(participants::id)
+        .select((
+            participants::family_key,
+            participants::given_key,
+            participants::id,
+        ))
         .into_boxed();
-    if let Some(pattern) = &filter.name_pattern {
-        let matching = participant_name_keys::table
-            .filter(participant_name_keys::event_id.eq(filter.event_id))
-            .filter(participant_name_keys::key.like(pattern.clone()))
-            .select(participant_name_keys::participant_id);
-        query = query.filter(participants::id.eq_any(matching));
-    }
-    if let Some(id) = filter.organization_id {
-        query = query.filter(participants::organization_id.eq(id));
-    }
-    if let Some(country) = &filter.country {
-        query = query.filter(participants::country.eq(country.clone()));
-    }
-    if let Some(id) = filter.category_id {
-        query = query.filter(participants::category_id.eq(id));
-    }
-    if let Some(id) = filter.delegation_id {
-        query = query.filter(participants::delegation_id.eq(id));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(participants::status.eq(status));
-    }
-    if let Some((family, given, id)) = &filter.after {
+    query = participant_filters!(query, filter);
+    if let Some(Cursor::Listing(family, given, id)) = &filter.after {
         let (family, given, id) = (family.clone(), given.clone(), *id);
         query = query.filter(
             participants::family_key
@@ -239,19 +352,44 @@ fn search_ids(filter: &SearchFilter) -> BoxedSearch {
         .limit(filter.limit)
 }
 
-/// One page of a search, in order.
-pub async fn search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<Vec<ParticipantRow>> {
-    let ids: Vec<Uuid> = search_ids(filter).load(conn).await?;
-    let mut rows = find_many(conn, &ids).await?;
-    rows.sort_by(|a, b| {
-        (&a.0.family_key, &a.0.given_key, a.0.id).cmp(&(&b.0.family_key, &b.0.given_key, b.0.id))
-    });
-    Ok(rows)
+/// One page of a search, in order, each row with its cursor.
+pub async fn search(
+    conn: &mut Conn,
+    filter: &SearchFilter,
+) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
+    let order: Vec<(Uuid, Cursor)> = match &filter.name_pattern {
+        Some(pattern) => name_hits(conn, filter, pattern).await?,
+        None => listing(filter)
+            .load::<(String, String, Uuid)>(conn)
+            .await?
+            .into_iter()
+            .map(|(f, g, id)| (id, Cursor::Listing(f, g, id)))
+            .collect(),
+    };
+    let ids: Vec<Uuid> = order.iter().map(|(id, _)| *id).collect();
+    let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.0.id, r))
+        .collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|(id, cursor)| rows.remove(&id).map(|row| (row, cursor)))
+        .collect())
 }
 
 /// The plan PostgreSQL picks for a search.
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
-    super::explain::explain(conn, search_ids(filter)).await
+    match &filter.name_pattern {
+        Some(pattern) => {
+            super::explain::explain(
+                conn,
+                name_search!(filter, pattern.clone(), &filter.after, filter.limit),
+            )
+            .await
+        }
+        None => super::explain::explain(conn, listing(filter)).await,
+    }
 }
 
 /// What [`register_one`] did.

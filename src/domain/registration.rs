@@ -847,21 +847,20 @@ impl Services {
         caller: &Principal,
         input: SearchInput,
     ) -> AppResult<(Vec<ParticipantView>, String)> {
-        let (mut conn, mut filter) = self.resolve_search(&input).await?;
+        let (mut conn, filter) = self.resolve_search(&input).await?;
         let page_size = usize::try_from(filter.limit - 1).unwrap_or(50);
         let mut rows = db::participants::search(&mut conn, &filter).await?;
         let next = if rows.len() > page_size {
             rows.truncate(page_size);
             rows.last()
-                .map(|(p, _, _)| encode_page_token(&(&p.family_key, &p.given_key, p.id)))
+                .map(|(_, cursor)| encode_page_token(cursor))
                 .unwrap_or_default()
         } else {
             String::new()
         };
-        filter.after = None;
         let views = rows
             .into_iter()
-            .map(|r| self.view(caller, r))
+            .map(|(r, _)| self.view(caller, r))
             .collect::<AppResult<Vec<_>>>()?;
         Ok((views, next))
     }

@@ -32,6 +32,7 @@ async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
     let people = [
         ("Sergey", "Ivanov", "Сергей Иванов", "RU"),
         ("Ivan", "Sergeev", "Иван Сергеев", "RU"),
+        ("Ivan", "Ivanov", "Иван Иванов", "RU"),
         ("Wang", "Fang", "王芳", "CN"),
         ("Wang", "Lei", "王磊", "CN"),
         ("Zhang", "Wei", "张伟", "CN"),
@@ -52,18 +53,34 @@ async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
         name_prefix: prefix.to_owned(),
         ..Default::default()
     };
-    // Latin, case-insensitive, on given or family name; sorted by family name.
-    assert_eq!(
-        names(&search(&app, by("IVAN")).await),
-        ["Sergey Ivanov", "Ivan Sergeev"]
-    );
+    // Latin, case-insensitive, on given or family name; ordered by the
+    // matching name, then by registration; Ivan Ivanov matches twice but is
+    // listed once.
+    let expected = ["Ivan Sergeev", "Ivan Ivanov", "Sergey Ivanov"];
+    assert_eq!(names(&search(&app, by("IVAN")).await), expected);
+    // Page by page too: nobody twice, nobody lost.
+    let mut paged = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut request = by("ivan");
+        request.page_size = 1;
+        request.page_token = token;
+        let page = search(&app, request).await;
+        paged.extend(names(&page));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(paged, expected);
     // Cyrillic: any word of the native name.
     assert_eq!(names(&search(&app, by("сергее")).await), ["Ivan Sergeev"]);
     assert_eq!(names(&search(&app, by("ЮСУП")).await), ["Dilnoza Yusupova"]);
     // Chinese.
     assert_eq!(
         names(&search(&app, by("王")).await),
-        ["Wang Fang", "Wang Lei"]
+        // 王磊 sorts before 王芳 (code point order).
+        ["Wang Lei", "Wang Fang"]
     );
     assert_eq!(names(&search(&app, by("张伟")).await), ["Zhang Wei"]);
     // Diacritics optional.
