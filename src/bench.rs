@@ -4,17 +4,18 @@
 //! server (the token must be an admin's); without, it starts the server in
 //! this process on the configured database, exactly as `serve` would.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use futures::{StreamExt as _, stream};
 use hdrhistogram::Histogram;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
+use tonic::transport::Channel;
 
 use crate::{
     app::Database,
-    config::{Config, ServeConfig},
+    config::Config,
     domain::{Role, Services, registration::SearchInput},
+    local::{Authed, Bearer, LocalServer},
     proto::pb::{
         self, event_service_client::EventServiceClient,
         registration_service_client::RegistrationServiceClient,
@@ -54,23 +55,6 @@ pub struct RegisterArgs {
     pub searches: usize,
 }
 
-#[derive(Clone)]
-struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-type Authed = InterceptedService<Channel, Bearer>;
-
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Register(args) => register(config, args).await,
@@ -81,17 +65,8 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
 struct Target {
     channel: Channel,
     token: String,
-    local: Option<LocalServer>,
+    local: Option<(Services, LocalServer, Database)>,
 }
-
-/// A server this process started: its use cases, its stop switch, its task,
-/// its database.
-type LocalServer = (
-    Services,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-    Database,
-);
 
 async fn target(
     config: &Config,
@@ -115,38 +90,25 @@ async fn target(
     crate::db::migrate(&db.url).await?;
     let services = Services::new(crate::db::pool(&db.url, config.pool_size)?, key);
     let (_, token) = services.create_token("bench", Role::Admin).await?;
-    let serve = ServeConfig {
-        listen: "127.0.0.1:0".parse()?,
-        migrate: false,
-        max_in_flight: 4096,
-        max_message_bytes: 64 * 1024 * 1024,
-        request_timeout: Duration::from_secs(300),
-    };
-    let listener = crate::server::bind(serve.listen).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server_services = services.clone();
-    let handle = tokio::spawn(async move {
-        crate::server::serve(server_services, &serve, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
-    let channel = Channel::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?;
+    let server = LocalServer::start(services.clone()).await?;
     Ok(Target {
-        channel,
+        channel: server.channel.clone(),
         token,
-        local: Some((services, stop, handle, db)),
+        local: Some((services, server, db)),
     })
 }
 
 impl Target {
+    fn client(&self) -> anyhow::Result<Authed> {
+        Ok(tonic::service::interceptor::InterceptedService::new(
+            self.channel.clone(),
+            Bearer::new(&self.token)?,
+        ))
+    }
+
     async fn close(self) -> anyhow::Result<()> {
-        if let Some((_, stop, handle, db)) = self.local {
-            let _ = stop.send(());
-            handle.await??;
+        if let Some((_, server, db)) = self.local {
+            server.stop().await?;
             db.close().await?;
         }
         Ok(())
@@ -163,10 +125,8 @@ fn ms(micros: u64) -> f64 {
 
 async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
     let target = target(&config, args.addr.clone(), args.token.clone()).await?;
-    let bearer = Bearer(format!("Bearer {}", target.token).parse()?);
-    let mut events = EventServiceClient::with_interceptor(target.channel.clone(), bearer.clone());
-    let desk: RegistrationServiceClient<Authed> =
-        RegistrationServiceClient::with_interceptor(target.channel.clone(), bearer);
+    let mut events = EventServiceClient::new(target.client()?);
+    let desk = RegistrationServiceClient::new(target.client()?);
     let code = format!(
         "BENCH-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase()

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod local;
 pub mod pg_embedded;
 pub mod proto;
 pub mod server;

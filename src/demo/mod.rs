@@ -12,13 +12,14 @@ use std::{
 
 use anyhow::Context as _;
 use futures::{StreamExt as _, stream};
-use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
+use tonic::Code;
 
 use self::names::{COUNTRIES, Country, GOVERNMENT, MEDIA, Order, SECTORS};
 use crate::{
     app::Database,
-    config::{Config, ServeConfig},
+    config::Config,
     domain::{Role, Services},
+    local::{Authed, LocalServer},
     proto::pb::{
         self, event_service_client::EventServiceClient,
         registration_service_client::RegistrationServiceClient,
@@ -42,32 +43,6 @@ pub struct DemoArgs {
     /// Seed of the generated names.
     #[arg(long, default_value_t = 2024)]
     pub seed: u64,
-}
-
-/// Adds the bearer token to every call.
-#[derive(Clone)]
-struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-type Authed = InterceptedService<Channel, Bearer>;
-
-fn bearer(token: &str) -> anyhow::Result<Bearer> {
-    Ok(Bearer(
-        format!("Bearer {token}")
-            .parse()
-            .context("token is not ASCII")?,
-    ))
 }
 
 /// One line of the timing summary.
@@ -109,27 +84,10 @@ async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> 
     let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
 
     // The real server on a free loopback port.
-    let serve = ServeConfig {
-        listen: "127.0.0.1:0".parse()?,
-        migrate: false,
-        max_in_flight: 1024,
-        max_message_bytes: 16 * 1024 * 1024,
-        request_timeout: Duration::from_secs(120),
-    };
-    let listener = crate::server::bind(serve.listen).await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        crate::server::serve(services, &serve, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
-    let channel = Channel::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?;
-    let events = EventServiceClient::with_interceptor(channel.clone(), bearer(&admin)?);
-    let desk = RegistrationServiceClient::with_interceptor(channel, bearer(&desk)?);
+    let server = LocalServer::start(services).await?;
+    let addr = server.addr;
+    let events = EventServiceClient::new(server.client(&admin)?);
+    let desk = RegistrationServiceClient::new(server.client(&desk)?);
     println!("Expopass demo: INNOPROM. Central Asia, Uzexpocentre, Tashkent (server on {addr})");
 
     let outcome = Demo {
@@ -142,8 +100,7 @@ async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> 
     .play()
     .await;
 
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     outcome?;
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
@@ -386,7 +343,6 @@ impl Demo {
     ) -> anyhow::Result<(Vec<Org>, Vec<Org>, Vec<Org>)> {
         let t = Instant::now();
         let foreign: Vec<&'static Country> = COUNTRIES.iter().filter(|c| c.code != "UZ").collect();
-        let total_weight: u32 = foreign.iter().map(|c| c.weight).sum();
         let mut requests = Vec::new();
         let mut names = std::collections::HashSet::new();
         let mut push = |name: String,
@@ -409,19 +365,7 @@ impl Demo {
         };
         let mut n_foreign = 0;
         while n_foreign < self.args.foreign_companies {
-            let mut pick = self.rng.u32(0..total_weight);
-            let country = foreign
-                .iter()
-                .find(|c| {
-                    if pick < c.weight {
-                        true
-                    } else {
-                        pick -= c.weight;
-                        false
-                    }
-                })
-                .copied()
-                .unwrap_or(foreign[0]);
+            let country = pick_weighted(&mut self.rng, &foreign);
             let stem = country.company_stems[self.rng.usize(0..country.company_stems.len())];
             let sector = SECTORS[self.rng.usize(0..SECTORS.len())];
             let before = requests.len();
@@ -682,7 +626,7 @@ impl Demo {
     ) -> anyhow::Result<usize> {
         let t = Instant::now();
         let rest = self.args.participants.saturating_sub(already);
-        let total_weight: u32 = COUNTRIES.iter().map(|c| c.weight).sum();
+        let everyone: Vec<&'static Country> = COUNTRIES.iter().collect();
         let mut rows = Vec::with_capacity(rest);
         for i in 0..rest {
             let n = already + i;
@@ -710,21 +654,7 @@ impl Demo {
                     (country_of(org.country), Some(org.id.clone()))
                 }
                 "STAFF" => (&COUNTRIES[0], None),
-                _ => {
-                    let mut pick = self.rng.u32(0..total_weight);
-                    let country = COUNTRIES
-                        .iter()
-                        .find(|c| {
-                            if pick < c.weight {
-                                true
-                            } else {
-                                pick -= c.weight;
-                                false
-                            }
-                        })
-                        .unwrap_or(&COUNTRIES[0]);
-                    (country, None)
-                }
+                _ => (pick_weighted(&mut self.rng, &everyone), None),
             };
             let mut input = self.person(n, country, category);
             input.organization_id = org.unwrap_or_default();
@@ -980,6 +910,19 @@ impl Demo {
         }
         Ok(())
     }
+}
+
+/// A country drawn in proportion to its weight.
+fn pick_weighted(rng: &mut fastrand::Rng, countries: &[&'static Country]) -> &'static Country {
+    let total: u32 = countries.iter().map(|c| c.weight).sum();
+    let mut pick = rng.u32(0..total.max(1));
+    for country in countries {
+        if pick < country.weight {
+            return country;
+        }
+        pick -= country.weight;
+    }
+    &COUNTRIES[0]
 }
 
 fn country_of(code: &str) -> &'static Country {
