@@ -14,14 +14,24 @@ pub async fn record(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> QueryResult<(
         .map(drop)
 }
 
+/// Records many entries in one statement (one array per column).
 pub async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
-    for chunk in entries.chunks(5_000) {
-        diesel::insert_into(audit_log::table)
-            .values(chunk)
-            .execute(conn)
-            .await?;
+    use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+    if entries.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    diesel::sql_query(
+        "INSERT INTO audit_log (token_id, action, entity_type, entity_id, request_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[])",
+    )
+    .bind::<Array<Nullable<SqlUuid>>, _>(entries.iter().map(|e| e.token_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.action).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.entity_type).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.entity_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.request_id).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Audit actions recorded for an entity, oldest first.
