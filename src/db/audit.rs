@@ -1,8 +1,7 @@
 //! The audit trail: ids and action names only, never personal values.
 
-use diesel::{ExpressionMethods as _, QueryDsl as _, QueryResult};
+use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
 use super::{Conn, models::NewAuditEntry, schema::audit_log};
 
@@ -32,14 +31,4 @@ pub async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> Quer
     .execute(conn)
     .await
     .map(drop)
-}
-
-/// Audit actions recorded for an entity, oldest first.
-pub async fn actions_for(conn: &mut Conn, entity_id: Uuid) -> QueryResult<Vec<String>> {
-    audit_log::table
-        .filter(audit_log::entity_id.eq(entity_id))
-        .order(audit_log::id)
-        .select(audit_log::action)
-        .load(conn)
-        .await
 }

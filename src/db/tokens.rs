@@ -5,7 +5,6 @@ use diesel::{
     SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
 use super::{
     Conn,
@@ -30,13 +29,4 @@ pub async fn find_by_hash(conn: &mut Conn, hash: &[u8]) -> QueryResult<Option<Ap
         .first(conn)
         .await
         .optional()
-}
-
-pub async fn revoke(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
-    diesel::update(api_tokens::table.find(id))
-        .filter(api_tokens::revoked_at.is_null())
-        .set(api_tokens::revoked_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await
-        .map(|n| n == 1)
 }

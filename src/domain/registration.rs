@@ -53,12 +53,6 @@ pub struct ParticipantView {
     pub document_masked: Option<String>,
 }
 
-impl ParticipantView {
-    pub fn id(&self) -> ParticipantId {
-        ParticipantId(self.row.id)
-    }
-}
-
 /// Partial change of a participant: `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct ParticipantChanges {
