@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bench;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod domain;
@@ -13,5 +14,6 @@ pub mod grpc;
 pub mod local;
 pub mod pg_embedded;
 pub mod proto;
+pub mod render;
 pub mod server;
 pub mod telemetry;

@@ -53,6 +53,12 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Signing keys of an event.
+    #[command(subcommand)]
+    Keys(expopass::console::KeysCommand),
+    /// Decide a scan offline from a bundle, as a gate would. Exit status 0
+    /// for ALLOW, 3 for DENY.
+    Verify(expopass::console::VerifyArgs),
     /// Rebuild the reference event end to end on this machine.
     Demo(expopass::demo::DemoArgs),
     /// Load generators behind docs/benchmarks.md.
@@ -102,6 +108,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Verify(args) = &cli.command {
+        return match expopass::console::run_verify(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(3),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -194,6 +210,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await?;
             result
         }
+        Command::Keys(command) => expopass::console::run_keys(config, command).await,
+        Command::Verify(_) => Ok(()),
         Command::Demo(args) => expopass::demo::run(config, args).await,
         Command::Bench(command) => expopass::bench::run(config, command).await,
     }

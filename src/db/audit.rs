@@ -32,3 +32,13 @@ pub async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> Quer
     .await
     .map(drop)
 }
+
+/// The newest audit row id: grows with every change.
+pub async fn last_id(conn: &mut Conn) -> QueryResult<i64> {
+    use diesel::{QueryDsl as _, dsl::max};
+    audit_log::table
+        .select(max(audit_log::id))
+        .first::<Option<i64>>(conn)
+        .await
+        .map(|id| id.unwrap_or(0))
+}

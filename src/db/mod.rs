@@ -3,9 +3,11 @@
 //! `QueryResult<T>` out). SQL lives here and nowhere else.
 
 pub mod audit;
+pub mod badges;
 pub mod events;
 pub mod explain;
 pub mod idempotency;
+pub mod keys;
 pub mod models;
 pub mod participants;
 pub mod registry;

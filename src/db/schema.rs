@@ -24,6 +24,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    badges (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        participant_id -> Uuid,
+        serial -> Int8,
+        version -> Int4,
+        key_id -> Int8,
+        category_id -> Uuid,
+        qr_text -> Text,
+        issued_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revocation_reason -> Nullable<Text>,
+        revocation_note -> Text,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -32,6 +49,7 @@ diesel::table! {
         color -> Text,
         zone_ids -> Array<Nullable<Uuid>>,
         valid_days -> Array<Nullable<Date>>,
+        number -> Int2,
     }
 }
 
@@ -135,6 +153,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    signing_keys (key_id) {
+        key_id -> Int8,
+        event_id -> Uuid,
+        public_key -> Bytea,
+        secret_cipher -> Bytea,
+        status -> Text,
+        created_at -> Timestamptz,
+        retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     zones (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -142,9 +172,14 @@ diesel::table! {
         name -> Text,
         capacity -> Int4,
         parent_zone_id -> Nullable<Uuid>,
+        number -> Int2,
     }
 }
 
+diesel::joinable!(badges -> categories (category_id));
+diesel::joinable!(badges -> events (event_id));
+diesel::joinable!(badges -> participants (participant_id));
+diesel::joinable!(badges -> signing_keys (key_id));
 diesel::joinable!(categories -> events (event_id));
 diesel::joinable!(delegation_quotas -> categories (category_id));
 diesel::joinable!(delegation_quotas -> delegations (delegation_id));
@@ -156,11 +191,13 @@ diesel::joinable!(participant_name_keys -> participants (participant_id));
 diesel::joinable!(participants -> categories (category_id));
 diesel::joinable!(participants -> events (event_id));
 diesel::joinable!(participants -> organizations (organization_id));
+diesel::joinable!(signing_keys -> events (event_id));
 diesel::joinable!(zones -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
+    badges,
     categories,
     delegation_quotas,
     delegations,
@@ -170,5 +207,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     participant_name_keys,
     participants,
+    signing_keys,
     zones,
 );

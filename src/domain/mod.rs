@@ -2,8 +2,12 @@
 //! `crate::db`, transport through `crate::grpc`.
 
 pub mod auth;
+pub mod badges;
 pub mod events;
 pub mod ids;
+pub mod keys;
+pub mod offline;
+pub mod qr;
 pub mod registration;
 pub mod search_key;
 pub mod secrets;

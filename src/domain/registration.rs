@@ -258,7 +258,7 @@ fn reused_key() -> AppError {
     )
 }
 
-fn entry<'a>(
+pub(crate) fn entry<'a>(
     actor: &Principal,
     action: &'a str,
     kind: &'a str,
@@ -799,6 +799,7 @@ impl Services {
                 &entry(actor, "participant.cancel", "participant", row.id, ""),
             )
             .await?;
+            super::badges::revoke_for_cancel(conn, actor, row.id).await?;
             Ok(())
         })
         .await?;

@@ -20,6 +20,7 @@ const DOCUMENT_AAD: &[u8] = b"expopass travel document v1";
 /// 32-byte master key kept outside the database.
 pub struct DocumentVault {
     cipher: XChaCha20Poly1305,
+    key_cipher: XChaCha20Poly1305,
     hash_key: [u8; 32],
     fingerprint_key: [u8; 32],
 }
@@ -36,6 +37,7 @@ impl DocumentVault {
         let enc_key = derive(b"expopass/document-encryption");
         Self {
             cipher: XChaCha20Poly1305::new(&enc_key.into()),
+            key_cipher: XChaCha20Poly1305::new(&derive(b"expopass/signing-key-encryption").into()),
             hash_key: derive(b"expopass/document-hash"),
             fingerprint_key: derive(b"expopass/request-fingerprint"),
         }
@@ -93,6 +95,52 @@ impl DocumentVault {
         String::from_utf8(plain).map_err(|_| fail())
     }
 
+    /// `nonce || ciphertext` of a signing key's secret half, bound to its
+    /// key id.
+    pub fn seal_signing_key(&self, key_id: u32, secret: &[u8; 32]) -> AppResult<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+        let aad = signing_key_aad(key_id);
+        let sealed = self
+            .key_cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| AppError::internal(anyhow::anyhow!("signing key encryption failed")))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    pub fn open_signing_key(&self, key_id: u32, stored: &[u8]) -> AppResult<[u8; 32]> {
+        let fail = || {
+            AppError::internal(anyhow::anyhow!(
+                "signing key {key_id:08x} does not decrypt: wrong EXPOPASS_DOCUMENT_KEY?"
+            ))
+        };
+        if stored.len() < NONCE_LEN {
+            return Err(fail());
+        }
+        let (nonce, sealed) = stored.split_at(NONCE_LEN);
+        let aad = signing_key_aad(key_id);
+        let plain = self
+            .key_cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| fail())?;
+        plain.as_slice().try_into().map_err(|_| fail())
+    }
+
     /// Keyed hash of the normalised document: equal documents, equal hashes;
     /// nothing to brute-force without the key.
     pub fn document_hash(&self, normalized: &str) -> Vec<u8> {
@@ -110,6 +158,12 @@ impl DocumentVault {
         mac.update(data);
         mac.finalize().into_bytes().to_vec()
     }
+}
+
+fn signing_key_aad(key_id: u32) -> Vec<u8> {
+    let mut aad = b"expopass signing key v1 ".to_vec();
+    aad.extend_from_slice(&key_id.to_be_bytes());
+    aad
 }
 
 /// "******123": only the last three characters.

@@ -1,15 +1,20 @@
-//! `expopass.v1.BadgeService`: declared; answers UNIMPLEMENTED until badges land.
+//! `expopass.v1.BadgeService`; needs the desk or admin role.
 
 use std::pin::Pin;
 
-use tokio_stream::Stream;
+use tokio::sync::mpsc;
+use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::ApiState;
+use super::{ApiState, timestamp};
 use crate::{
-    domain::Role,
-    error::{AppError, ErrorKind},
+    domain::{
+        Role,
+        badges::{BadgeKey, BadgeView, PrintItem, PrintTarget, Revocation},
+    },
+    error::AppError,
     proto::pb::{self, badge_service_server::BadgeService},
+    render::Layout,
 };
 
 /// Implements `BadgeService`.
@@ -22,21 +27,44 @@ impl BadgeApi {
     pub fn new(state: ApiState) -> Self {
         Self { state }
     }
+}
 
-    async fn not_yet<T>(&self, request: &Request<T>) -> Status {
-        if let Err(status) = self
-            .state
-            .authorize(request, &[Role::Desk, Role::Admin])
-            .await
-        {
-            return status;
-        }
-        AppError::new(
-            ErrorKind::Unimplemented,
-            "NOT_IMPLEMENTED",
-            "badges are not available in this version",
-        )
-        .into()
+const DESK: &[Role] = &[Role::Desk, Role::Admin];
+/// Print stream messages buffered ahead of a slow client.
+const PRINT_BUFFER: usize = 8;
+
+fn layout_from(raw: i32, default: Layout) -> Result<Layout, Status> {
+    match pb::BadgeLayout::try_from(raw) {
+        Ok(pb::BadgeLayout::Unspecified) => Ok(default),
+        Ok(pb::BadgeLayout::A6) => Ok(Layout::A6),
+        Ok(pb::BadgeLayout::Card) => Ok(Layout::Card),
+        Ok(pb::BadgeLayout::A4SheetA6) => Ok(Layout::SheetA6),
+        Ok(pb::BadgeLayout::A4SheetCard) => Ok(Layout::SheetCard),
+        Err(_) => Err(AppError::invalid_field("layout", format!("unknown layout {raw}")).into()),
+    }
+}
+
+fn badge_pb(v: BadgeView) -> pb::Badge {
+    let number = v.number();
+    let reason = match v.revocation() {
+        Some(Revocation::Reprinted) => pb::RevocationReason::Reprinted,
+        Some(Revocation::Cancelled) => pb::RevocationReason::Cancelled,
+        Some(Revocation::Staff) => pb::RevocationReason::Staff,
+        None => pb::RevocationReason::Unspecified,
+    };
+    let b = v.row;
+    pb::Badge {
+        id: b.id.to_string(),
+        participant_id: b.participant_id.to_string(),
+        event_id: b.event_id.to_string(),
+        version: u32::try_from(b.version).unwrap_or(0),
+        number,
+        qr_text: b.qr_text,
+        category_code: v.category_code,
+        issued_at: Some(timestamp(b.issued_at)),
+        revoked: b.revoked_at.is_some(),
+        revocation_reason: reason.into(),
+        revocation_note: b.revocation_note,
     }
 }
 
@@ -46,31 +74,107 @@ type PrintStream = Pin<Box<dyn Stream<Item = Result<pb::PrintBadgesResponse, Sta
 impl BadgeService for BadgeApi {
     type PrintBadgesStream = PrintStream;
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn issue_badge(
         &self,
         request: Request<pb::IssueBadgeRequest>,
     ) -> Result<Response<pb::IssueBadgeResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let layout = layout_from(r.layout, Layout::A6)?;
+        let (badge, pdf) = self
+            .state
+            .services
+            .issue_badge(&actor, &r.participant_id, layout)
+            .await?;
+        Ok(Response::new(pb::IssueBadgeResponse {
+            badge: Some(badge_pb(badge)),
+            pdf,
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn get_badge(
         &self,
         request: Request<pb::GetBadgeRequest>,
     ) -> Result<Response<pb::GetBadgeResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        self.state.authorize(&request, DESK).await?;
+        let key = match request.into_inner().key {
+            Some(pb::get_badge_request::Key::BadgeId(id)) => BadgeKey::Badge(id),
+            Some(pb::get_badge_request::Key::ParticipantId(id)) => BadgeKey::Participant(id),
+            None => {
+                return Err(
+                    AppError::invalid_field("key", "a badge id or a participant id").into(),
+                );
+            }
+        };
+        let badge = self.state.services.get_badge(key).await?;
+        Ok(Response::new(pb::GetBadgeResponse {
+            badge: Some(badge_pb(badge)),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn revoke_badge(
         &self,
         request: Request<pb::RevokeBadgeRequest>,
     ) -> Result<Response<pb::RevokeBadgeResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let badge = self
+            .state
+            .services
+            .revoke_badge(&actor, &r.badge_id, &r.note)
+            .await?;
+        Ok(Response::new(pb::RevokeBadgeResponse {
+            badge: Some(badge_pb(badge)),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn print_badges(
         &self,
         request: Request<pb::PrintBadgesRequest>,
     ) -> Result<Response<Self::PrintBadgesStream>, Status> {
-        Err(self.not_yet(&request).await)
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let layout = layout_from(r.layout, Layout::SheetA6)?;
+        let target = match r.selection {
+            Some(pb::print_badges_request::Selection::DelegationId(id)) => {
+                PrintTarget::Delegation(id)
+            }
+            Some(pb::print_badges_request::Selection::CategoryCode(code)) => {
+                PrintTarget::CategoryCode(code)
+            }
+            Some(pb::print_badges_request::Selection::OrganizationId(id)) => {
+                PrintTarget::Organization(id)
+            }
+            Some(pb::print_badges_request::Selection::ParticipantIds(list)) => {
+                PrintTarget::Participants(list.ids)
+            }
+            None => {
+                return Err(AppError::invalid_field(
+                    "selection",
+                    "a delegation, category, organisation or list of participants",
+                )
+                .into());
+            }
+        };
+        let services = self.state.services.clone();
+        let plan = services.plan_print(&r.event_id, target, layout).await?;
+        let (tx, rx) = mpsc::channel(PRINT_BUFFER);
+        tokio::spawn(async move { services.run_print(&actor, plan, tx).await });
+        let stream = ReceiverStream::new(rx).map(|item| match item {
+            Ok(PrintItem::Chunk(bytes)) => Ok(pb::PrintBadgesResponse {
+                item: Some(pb::print_badges_response::Item::PdfChunk(bytes)),
+            }),
+            Ok(PrintItem::Progress { done, total }) => Ok(pb::PrintBadgesResponse {
+                item: Some(pb::print_badges_response::Item::Progress(
+                    pb::PrintProgress { done, total },
+                )),
+            }),
+            Err(err) => Err(Status::from(err)),
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }

@@ -2,6 +2,7 @@
 //! template), the real server on 127.0.0.1:0, typed gRPC clients.
 
 pub mod builders;
+pub mod pdf;
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use expopass::{
     config::ServeConfig,
     domain::{Role, Services},
     proto::pb::{
-        event_service_client::EventServiceClient,
+        badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -288,6 +289,15 @@ impl TestApp {
 
     pub fn registration_admin(&self) -> RegistrationServiceClient<Authed> {
         self.registration_as(Some(Role::Admin))
+    }
+
+    pub fn badges_as(&self, role: Option<Role>) -> BadgeServiceClient<Authed> {
+        BadgeServiceClient::with_interceptor(self.channel(), self.bearer(role))
+            .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    pub fn badges(&self) -> BadgeServiceClient<Authed> {
+        self.badges_as(Some(Role::Desk))
     }
 }
 

@@ -1,0 +1,183 @@
+//! Operator commands that are not the server: `keys` and `verify`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+
+use crate::{
+    app::Database,
+    config::Config,
+    domain::{
+        Services,
+        badges::badge_number,
+        keys::KeyView,
+        offline::{Rules, decide},
+    },
+};
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Make a new key the active one (it signs new badges); older keys keep
+    /// verifying until retired.
+    Rotate {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+    },
+    /// Retire verifying keys: badges they signed stop verifying.
+    Retire {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+        /// Only this key (8 hex digits); all verifying keys when absent.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// Write the offline bundle of an event (public keys, revocations,
+    /// rules) for `expopass verify` and offline gates.
+    Export {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+        /// Output file; `<EVENT>.bundle` when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the keys of an event.
+    List {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+    },
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Bundle file from `expopass keys export` or `GetOfflineBundle`.
+    #[arg(long)]
+    pub bundle: PathBuf,
+    /// Zone code of the gate; the zone check is skipped when absent.
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// Scan time (RFC 3339); now when absent.
+    #[arg(long)]
+    pub at: Option<DateTime<Utc>>,
+    /// The text of the QR code.
+    pub qr_text: String,
+}
+
+fn print_key(key: &KeyView) {
+    println!(
+        "{}  {:<9}  created {}{}  public {}",
+        key.id_text(),
+        key.status,
+        key.created_at.format("%Y-%m-%d %H:%M:%S"),
+        key.retired_at
+            .map(|at| format!("  retired {}", at.format("%Y-%m-%d %H:%M:%S")))
+            .unwrap_or_default(),
+        hex::encode(key.public_key),
+    );
+}
+
+pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    let key = config.load_document_key()?;
+    let db = Database::open(&config).await?;
+    let result = async {
+        crate::db::migrate(&db.url).await?;
+        let services = Services::new(crate::db::pool(&db.url, 2)?, key);
+        match command {
+            KeysCommand::Rotate { event } => {
+                let key = services.rotate_key(&event).await?;
+                print_key(&key);
+            }
+            KeysCommand::Retire { event, key } => {
+                let key_id = key
+                    .map(|k| {
+                        u32::from_str_radix(k.trim(), 16)
+                            .with_context(|| format!("key id {k} is not 8 hex digits"))
+                    })
+                    .transpose()?;
+                let retired = services.retire_keys(&event, key_id).await?;
+                if retired.is_empty() {
+                    eprintln!("no verifying key to retire");
+                }
+                for key in &retired {
+                    print_key(key);
+                }
+            }
+            KeysCommand::Export { event, out } => {
+                let bytes = services.offline_bundle_by_code(&event).await?;
+                let path = out.unwrap_or_else(|| PathBuf::from(format!("{event}.bundle")));
+                tokio::fs::write(&path, &bytes)
+                    .await
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+            }
+            KeysCommand::List { event } => {
+                let mut conn = services.db.get().await?;
+                let found = crate::db::events::find_event_by_code(&mut conn, &event)
+                    .await?
+                    .with_context(|| format!("no event {event}"))?;
+                drop(conn);
+                for key in services.list_keys(found.id).await? {
+                    print_key(&key);
+                }
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    db.close().await?;
+    result
+}
+
+/// Decides a scan from a bundle file; prints the decision. `Ok(true)` for
+/// ALLOW.
+pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<bool> {
+    let bytes = std::fs::read(&args.bundle)
+        .with_context(|| format!("cannot read {}", args.bundle.display()))?;
+    let rules = Rules::from_bundle(&bytes)
+        .with_context(|| format!("{} is not a usable bundle", args.bundle.display()))?;
+    let zone = match &args.zone {
+        Some(code) => Some(
+            rules
+                .zone_number(code)
+                .with_context(|| format!("event {} has no zone {code}", rules.event_code))?,
+        ),
+        None => None,
+    };
+    let verdict = decide(
+        &rules,
+        &args.qr_text,
+        zone,
+        args.at.unwrap_or_else(Utc::now),
+    );
+    let mut line = match verdict.deny {
+        None => "ALLOW".to_owned(),
+        Some(reason) => format!("DENY {}", reason.code()),
+    };
+    if let Some(claims) = &verdict.claims {
+        line.push_str(&format!(
+            "  badge {}",
+            badge_number(i64::from(claims.serial), i32::from(claims.version))
+        ));
+        if let Some(category) = rules.categories.get(&claims.category) {
+            line.push_str(&format!("  category {}", category.code));
+        }
+        let days = claims.valid_days();
+        if let (Some(first), Some(last)) = (days.first(), days.last()) {
+            line.push_str(&format!("  days {first}..{last}"));
+        }
+        let zones: Vec<&str> = rules
+            .zones
+            .iter()
+            .filter(|z| claims.zone_allowed(z.number))
+            .map(|z| z.code.as_str())
+            .collect();
+        line.push_str(&format!("  zones {}", zones.join(",")));
+    }
+    println!("{line}");
+    Ok(verdict.allowed())
+}

@@ -1,0 +1,629 @@
+//! Badges: issue and reprint, revocation, bulk printing.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike as _, NaiveDate};
+use diesel_async::AsyncConnection as _;
+use futures::StreamExt as _;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::{
+    Principal, Services,
+    qr::{BadgeClaims, event_tag},
+    registration::entry,
+    validate::Validator,
+};
+use crate::{
+    db::{
+        self, Conn,
+        badges::{
+            BadgeRow, IssueSource, PrintSelection, REVOKED_CANCELLED, REVOKED_REPRINTED,
+            REVOKED_STAFF,
+        },
+        models::{NewAuditEntry, STATUS_ACTIVE},
+    },
+    error::{AppError, AppResult},
+    render::{self, BadgeCard, Layout, sink::PdfSink},
+};
+
+/// Participants issued and rendered together in a print job: a multiple of
+/// every sheet's badge count, so only the last sheet can be partly empty.
+const PRINT_BATCH: usize = 40;
+/// Batches in flight in a print job (database and rendering overlap).
+const PRINT_IN_FLIGHT: usize = 3;
+/// Largest PDF piece in one stream message.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// A badge as callers see it.
+#[derive(Debug, Clone)]
+pub struct BadgeView {
+    pub row: BadgeRow,
+    pub category_code: String,
+}
+
+impl BadgeView {
+    pub fn number(&self) -> String {
+        badge_number(self.row.serial, self.row.version)
+    }
+
+    /// Why the badge was revoked; `None` while it is valid.
+    pub fn revocation(&self) -> Option<Revocation> {
+        match self.row.revocation_reason.as_deref()? {
+            REVOKED_REPRINTED => Some(Revocation::Reprinted),
+            REVOKED_CANCELLED => Some(Revocation::Cancelled),
+            _ => Some(Revocation::Staff),
+        }
+    }
+}
+
+/// Why a badge stopped being valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    Reprinted,
+    Cancelled,
+    Staff,
+}
+
+/// The printed badge number: the serial, and the version after a dash.
+pub fn badge_number(serial: i64, version: i32) -> String {
+    format!("{serial:07}-{version}")
+}
+
+/// How a badge is looked up.
+#[derive(Debug, Clone)]
+pub enum BadgeKey {
+    Badge(String),
+    Participant(String),
+}
+
+/// Whose badges a print job holds.
+#[derive(Debug, Clone)]
+pub enum PrintTarget {
+    Delegation(String),
+    CategoryCode(String),
+    Organization(String),
+    Participants(Vec<String>),
+}
+
+/// What a print job streams.
+#[derive(Debug)]
+pub enum PrintItem {
+    /// The next bytes of the PDF.
+    Chunk(Vec<u8>),
+    Progress {
+        done: u32,
+        total: u32,
+    },
+}
+
+/// A checked print job, ready to run.
+#[derive(Debug, Clone)]
+pub struct PrintPlan {
+    pub participant_ids: Vec<Uuid>,
+    pub layout: Layout,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IssueMode {
+    /// Always a new version; a valid badge is revoked (REPRINTED).
+    Reprint,
+    /// Keep valid badges as they are; issue the missing ones.
+    Missing,
+}
+
+fn revocation_error(source: &IssueSource) -> AppError {
+    AppError::precondition(
+        "PARTICIPANT_CANCELLED",
+        format!(
+            "participant {} is cancelled: no badge",
+            source.participant_id
+        ),
+    )
+    .with_metadata("participant_id", source.participant_id.to_string())
+}
+
+/// "14–16 April 2026 · Uzexpocentre, Tashkent".
+fn event_line(first: NaiveDate, last: NaiveDate, venue: &str) -> String {
+    let dates = if first == last {
+        first.format("%-d %B %Y").to_string()
+    } else if first.year() == last.year() && first.month() == last.month() {
+        format!("{}–{}", first.format("%-d"), last.format("%-d %B %Y"))
+    } else if first.year() == last.year() {
+        format!("{} – {}", first.format("%-d %B"), last.format("%-d %B %Y"))
+    } else {
+        format!(
+            "{} – {}",
+            first.format("%-d %B %Y"),
+            last.format("%-d %B %Y")
+        )
+    };
+    if venue.is_empty() {
+        dates
+    } else {
+        format!("{dates} · {venue}")
+    }
+}
+
+fn country_name(code: &str) -> String {
+    isocountry::CountryCode::for_alpha2(code)
+        .map(|c| c.name().to_owned())
+        .unwrap_or_else(|_| code.to_owned())
+}
+
+/// The claims of a new badge. FAILED_PRECONDITION when the category's days
+/// do not fit a token.
+fn claims_for(
+    source: &IssueSource,
+    key_id: u32,
+    serial: i64,
+    version: i32,
+) -> AppResult<BadgeClaims> {
+    let mut days: Vec<NaiveDate> = source.valid_days.iter().flatten().copied().collect();
+    if days.is_empty() {
+        days = source
+            .first_day
+            .iter_days()
+            .take_while(|d| *d <= source.last_day)
+            .collect();
+    }
+    let (first_day, day_bits) = BadgeClaims::day_bits(&days).ok_or_else(|| {
+        AppError::precondition(
+            "VALID_DAYS_TOO_WIDE",
+            format!(
+                "category {} spans more than {} days: a badge cannot carry them",
+                source.category_code,
+                super::qr::MAX_DAYS
+            ),
+        )
+    })?;
+    let zones = source
+        .zone_numbers
+        .iter()
+        .filter(|n| (1..=i16::from(super::qr::MAX_ZONES)).contains(n))
+        .fold(0u64, |bits, n| bits | 1 << (n - 1));
+    let out_of_range = || AppError::internal(anyhow::anyhow!("badge field out of range"));
+    Ok(BadgeClaims {
+        key_id,
+        event_tag: event_tag(source.event_id),
+        serial: u32::try_from(serial).map_err(|_| out_of_range())?,
+        version: u16::try_from(version).map_err(|_| out_of_range())?,
+        category: u8::try_from(source.category_number).map_err(|_| out_of_range())?,
+        zones,
+        first_day,
+        days: day_bits,
+    })
+}
+
+fn card_for(source: &IssueSource, badge: &BadgeRow) -> BadgeCard {
+    BadgeCard {
+        event_name: source.event_name.clone(),
+        event_line: event_line(source.first_day, source.last_day, &source.event_venue),
+        given_name: source.given_name.clone(),
+        family_name: source.family_name.clone(),
+        native_name: source.native_name.clone(),
+        organization: source.organization.clone().unwrap_or_default(),
+        country_code: source.country.clone(),
+        country_name: country_name(&source.country),
+        category_name: source.category_name.clone(),
+        category_color: source.category_color.clone(),
+        number: badge_number(badge.serial, badge.version),
+        qr_text: badge.qr_text.clone(),
+    }
+}
+
+impl Services {
+    /// Issues (or re-uses) the badges of `ids` in one transaction; returns
+    /// them in the order of `ids`, each with what its card shows. Cancelled
+    /// participants fail the batch in `Reprint` mode and are left out in
+    /// `Missing` mode.
+    async fn issue_batch(
+        &self,
+        actor: &Principal,
+        ids: &[Uuid],
+        mode: IssueMode,
+    ) -> AppResult<Vec<(BadgeRow, BadgeCard)>> {
+        let mut conn = self.db.get().await?;
+        let services = self.clone();
+        let actor = *actor;
+        let ids = ids.to_vec();
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            services.issue_in(conn, &actor, &ids, mode).await
+        })
+        .await
+    }
+
+    async fn issue_in(
+        &self,
+        conn: &mut Conn,
+        actor: &Principal,
+        ids: &[Uuid],
+        mode: IssueMode,
+    ) -> AppResult<Vec<(BadgeRow, BadgeCard)>> {
+        let sources = db::badges::lock_sources(conn, ids).await?;
+        let mut keep = Vec::new();
+        let mut fresh = Vec::new();
+        for source in &sources {
+            if source.status != STATUS_ACTIVE {
+                if mode == IssueMode::Reprint {
+                    return Err(revocation_error(source));
+                }
+                tracing::info!(participant = %source.participant_id, "cancelled while printing: left out");
+                continue;
+            }
+            match (mode, source.current_badge_id) {
+                (IssueMode::Missing, Some(badge_id)) => keep.push((source, badge_id)),
+                _ => fresh.push(source),
+            }
+        }
+
+        let mut out: HashMap<Uuid, (BadgeRow, BadgeCard)> = HashMap::with_capacity(sources.len());
+        if !keep.is_empty() {
+            let ids: Vec<Uuid> = keep.iter().map(|(_, id)| *id).collect();
+            let rows = db::badges::find_many(conn, &ids).await?;
+            let by_id: HashMap<Uuid, BadgeRow> = rows.into_iter().map(|(r, _)| (r.id, r)).collect();
+            for (source, badge_id) in keep {
+                if let Some(row) = by_id.get(&badge_id) {
+                    out.insert(source.participant_id, (row.clone(), card_for(source, row)));
+                }
+            }
+        }
+
+        if !fresh.is_empty() {
+            let now = super::now();
+            let replaced: Vec<Uuid> = fresh
+                .iter()
+                .filter(|s| s.current_badge_id.is_some())
+                .map(|s| s.participant_id)
+                .collect();
+            let revoked = if replaced.is_empty() {
+                Vec::new()
+            } else {
+                db::badges::revoke_current(conn, &replaced, REVOKED_REPRINTED, "", now).await?
+            };
+            let mut serials = db::badges::next_serials(
+                conn,
+                fresh.iter().filter(|s| s.last_serial.is_none()).count(),
+            )
+            .await?
+            .into_iter();
+            let mut signers = HashMap::new();
+            let mut rows = Vec::with_capacity(fresh.len());
+            for source in &fresh {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    signers.entry(source.event_id)
+                {
+                    slot.insert(self.active_signer(conn, source.event_id).await?);
+                }
+                let (key_id, key) = &signers[&source.event_id];
+                let serial = match source.last_serial {
+                    Some(serial) => serial,
+                    None => serials
+                        .next()
+                        .ok_or_else(|| AppError::internal(anyhow::anyhow!("serials ran out")))?,
+                };
+                let version = source.last_version.map_or(1, |v| v + 1);
+                let claims = claims_for(source, *key_id, serial, version)?;
+                let qr_text = claims
+                    .sign(key)
+                    .ok_or_else(|| AppError::internal(anyhow::anyhow!("badge day out of range")))?;
+                let row = BadgeRow {
+                    id: Uuid::now_v7(),
+                    event_id: source.event_id,
+                    participant_id: source.participant_id,
+                    serial,
+                    version,
+                    key_id: i64::from(*key_id),
+                    category_id: source.category_id,
+                    qr_text,
+                    issued_at: now,
+                    revoked_at: None,
+                    revocation_reason: None,
+                    revocation_note: String::new(),
+                };
+                out.insert(source.participant_id, (row.clone(), card_for(source, &row)));
+                rows.push(row);
+            }
+            db::badges::insert_many(conn, &rows).await?;
+            let mut audit: Vec<NewAuditEntry<'_>> = rows
+                .iter()
+                .map(|r| entry(actor, "badge.issue", "badge", r.id, ""))
+                .collect();
+            audit.extend(
+                revoked
+                    .iter()
+                    .map(|id| entry(actor, "badge.revoke", "badge", *id, "")),
+            );
+            db::audit::record_many(conn, &audit).await?;
+        }
+
+        Ok(ids.iter().filter_map(|id| out.remove(id)).collect())
+    }
+
+    /// Issues the badge of a participant: a new version each time, the
+    /// previous one revoked (REPRINTED). Returns the badge and its PDF.
+    pub async fn issue_badge(
+        &self,
+        actor: &Principal,
+        participant_id: &str,
+        layout: Layout,
+    ) -> AppResult<(BadgeView, Vec<u8>)> {
+        let mut v = Validator::new();
+        let id = v.id("participant_id", participant_id).unwrap_or_default();
+        v.finish()?;
+        let mut issued = self.issue_batch(actor, &[id], IssueMode::Reprint).await?;
+        let Some((row, card)) = issued.pop() else {
+            return Err(AppError::not_found(
+                "PARTICIPANT_NOT_FOUND",
+                format!("no participant {id}"),
+            ));
+        };
+        let title = format!("Badge {}", card.number);
+        let pdf = tokio::task::spawn_blocking(move || render::render_pdf(&[card], layout, &title))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        let category_code = self.badge_category_code(&row).await?;
+        Ok((BadgeView { row, category_code }, pdf))
+    }
+
+    async fn badge_category_code(&self, row: &BadgeRow) -> AppResult<String> {
+        let mut conn = self.db.get().await?;
+        Ok(db::badges::find(&mut conn, row.id)
+            .await?
+            .map(|(_, code)| code)
+            .unwrap_or_default())
+    }
+
+    /// A badge by id, or the latest badge of a participant.
+    pub async fn get_badge(&self, key: BadgeKey) -> AppResult<BadgeView> {
+        let mut v = Validator::new();
+        let key = match &key {
+            BadgeKey::Badge(id) => {
+                BadgeKey::Badge(v.id("badge_id", id).unwrap_or_default().to_string())
+            }
+            BadgeKey::Participant(id) => {
+                BadgeKey::Participant(v.id("participant_id", id).unwrap_or_default().to_string())
+            }
+        };
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let found = match key {
+            BadgeKey::Badge(id) => db::badges::find(&mut conn, parse_checked(&id)).await?,
+            BadgeKey::Participant(id) => {
+                db::badges::latest_for(&mut conn, parse_checked(&id)).await?
+            }
+        };
+        let (row, category_code) =
+            found.ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", "no such badge"))?;
+        Ok(BadgeView { row, category_code })
+    }
+
+    /// Revokes a badge (staff). Revoking a revoked badge changes nothing.
+    pub async fn revoke_badge(
+        &self,
+        actor: &Principal,
+        badge_id: &str,
+        note: &str,
+    ) -> AppResult<BadgeView> {
+        let mut v = Validator::new();
+        let id = v.id("badge_id", badge_id).unwrap_or_default();
+        let note = v.text("note", note, 500, false);
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let actor = *actor;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            if db::badges::find(conn, id).await?.is_none() {
+                return Err(AppError::not_found(
+                    "BADGE_NOT_FOUND",
+                    format!("no badge {id}"),
+                ));
+            }
+            if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
+                db::audit::record(conn, &entry(&actor, "badge.revoke", "badge", id, "")).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.get_badge(BadgeKey::Badge(id.to_string())).await
+    }
+
+    /// Checks a print job and lists its participants.
+    pub async fn plan_print(
+        &self,
+        event_id: &str,
+        target: PrintTarget,
+        layout: Layout,
+    ) -> AppResult<PrintPlan> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let mut v = Validator::new();
+        let selection = match &target {
+            PrintTarget::Delegation(id) => Some(PrintSelection::Delegation(
+                v.id("delegation_id", id).unwrap_or_default(),
+            )),
+            PrintTarget::Organization(id) => Some(PrintSelection::Organization(
+                v.id("organization_id", id).unwrap_or_default(),
+            )),
+            PrintTarget::CategoryCode(code) => {
+                if code.trim().is_empty() {
+                    v.violation("category_code", "required");
+                }
+                None
+            }
+            PrintTarget::Participants(ids) => {
+                if ids.is_empty() {
+                    v.violation("participant_ids", "at least one participant id");
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    v.id(&format!("participant_ids.ids[{i}]"), id);
+                }
+                None
+            }
+        };
+        v.finish()?;
+        let selection = match (&target, selection) {
+            (PrintTarget::CategoryCode(code), _) => {
+                let id = self
+                    .category_id(&mut conn, event.id, code)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found(
+                            "CATEGORY_NOT_FOUND",
+                            format!("no category {code} in this event"),
+                        )
+                    })?;
+                Some(PrintSelection::Category(id))
+            }
+            (_, selection) => selection,
+        };
+        let participant_ids = match (selection, target) {
+            (Some(selection), _) => {
+                db::badges::print_order(&mut conn, event.id, &selection).await?
+            }
+            (None, PrintTarget::Participants(raw)) => {
+                let ids: Vec<Uuid> = raw.iter().map(|s| parse_checked(s)).collect();
+                let states = db::badges::participant_states(&mut conn, &ids).await?;
+                let by_id: HashMap<Uuid, (Uuid, String)> =
+                    states.into_iter().map(|(id, e, s)| (id, (e, s))).collect();
+                for id in &ids {
+                    match by_id.get(id) {
+                        Some((e, _)) if *e != event.id => {
+                            return Err(AppError::invalid_field(
+                                "participant_ids",
+                                format!("participant {id} belongs to another event"),
+                            ));
+                        }
+                        Some((_, status)) if status != STATUS_ACTIVE => {
+                            return Err(AppError::precondition(
+                                "PARTICIPANT_CANCELLED",
+                                format!("participant {id} is cancelled: no badge"),
+                            )
+                            .with_metadata("participant_id", id.to_string()));
+                        }
+                        Some(_) => {}
+                        None => {
+                            return Err(AppError::not_found(
+                                "PARTICIPANT_NOT_FOUND",
+                                format!("no participant {id}"),
+                            )
+                            .with_metadata("participant_id", id.to_string()));
+                        }
+                    }
+                }
+                let mut seen = std::collections::HashSet::new();
+                ids.into_iter().filter(|id| seen.insert(*id)).collect()
+            }
+            (None, _) => Vec::new(),
+        };
+        if participant_ids.is_empty() {
+            return Err(AppError::precondition(
+                "NOTHING_TO_PRINT",
+                "the selection has no active participant",
+            ));
+        }
+        Ok(PrintPlan {
+            participant_ids,
+            layout,
+            title: format!("{} badges", event.name),
+        })
+    }
+
+    /// Runs a print job: issues missing badges batch by batch, renders
+    /// batches on the blocking pool while the next ones are issued, and
+    /// sends the PDF in order with progress. Stops when the receiver goes.
+    pub async fn run_print(
+        &self,
+        actor: &Principal,
+        plan: PrintPlan,
+        tx: mpsc::Sender<AppResult<PrintItem>>,
+    ) {
+        let total = u32::try_from(plan.participant_ids.len()).unwrap_or(u32::MAX);
+        let layout = plan.layout;
+        let batches: Vec<Vec<Uuid>> = plan
+            .participant_ids
+            .chunks(PRINT_BATCH)
+            .map(<[Uuid]>::to_vec)
+            .collect();
+        let actor = *actor;
+        let title = plan.title;
+        let mut prepared = futures::stream::iter(batches)
+            .map(|batch| {
+                let services = self.clone();
+                let title = title.clone();
+                async move {
+                    let issued = services
+                        .issue_batch(&actor, &batch, IssueMode::Missing)
+                        .await?;
+                    let cards: Vec<BadgeCard> = issued.into_iter().map(|(_, card)| card).collect();
+                    let lo = tokio::task::spawn_blocking(move || -> AppResult<lopdf::Document> {
+                        let pages =
+                            render::draft_pages(&cards, layout).map_err(AppError::internal)?;
+                        Ok(PdfSink::prepare(&render::document(pages, &title)))
+                    })
+                    .await
+                    .map_err(AppError::internal)??;
+                    Ok::<_, AppError>((batch.len(), lo))
+                }
+            })
+            .buffered(PRINT_IN_FLIGHT);
+        let mut sink = PdfSink::new();
+        let mut done = 0u32;
+        while let Some(result) = prepared.next().await {
+            let (count, lo) = match result {
+                Ok(batch) => batch,
+                Err(err) => {
+                    let _ = tx.send(Err(err)).await;
+                    return;
+                }
+            };
+            sink.append(lo);
+            done = done.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+            if !send_chunks(&tx, sink.take()).await {
+                return;
+            }
+            if tx
+                .send(Ok(PrintItem::Progress { done, total }))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        send_chunks(&tx, sink.finish()).await;
+    }
+}
+
+/// Revokes the valid badge of a cancelled participant, inside the
+/// cancelling transaction.
+pub(crate) async fn revoke_for_cancel(
+    conn: &mut Conn,
+    actor: &Principal,
+    participant_id: Uuid,
+) -> AppResult<()> {
+    let revoked =
+        db::badges::revoke_current(conn, &[participant_id], REVOKED_CANCELLED, "", super::now())
+            .await?;
+    for id in revoked {
+        db::audit::record(conn, &entry(actor, "badge.revoke", "badge", id, "")).await?;
+    }
+    Ok(())
+}
+
+async fn send_chunks(tx: &mpsc::Sender<AppResult<PrintItem>>, bytes: Vec<u8>) -> bool {
+    if bytes.len() <= CHUNK_BYTES {
+        return bytes.is_empty() || tx.send(Ok(PrintItem::Chunk(bytes))).await.is_ok();
+    }
+    for piece in bytes.chunks(CHUNK_BYTES) {
+        if tx.send(Ok(PrintItem::Chunk(piece.to_vec()))).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// A UUID the validator already accepted.
+fn parse_checked(id: &str) -> Uuid {
+    Uuid::parse_str(id).unwrap_or_default()
+}

@@ -1,0 +1,209 @@
+//! Signing keys: one active per event (signs new badges), older ones still
+//! verifying until retired.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection as _;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use uuid::Uuid;
+
+use super::{Services, secrets::DocumentVault};
+use crate::{
+    db::{
+        self, Conn,
+        keys::{KEY_ACTIVE, KEY_VERIFYING, SigningKeyRow},
+        models::NewAuditEntry,
+    },
+    error::{AppError, AppResult},
+};
+
+/// A key as operators see it: never the secret half.
+#[derive(Debug, Clone)]
+pub struct KeyView {
+    pub key_id: u32,
+    pub event_id: Uuid,
+    pub public_key: [u8; 32],
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl KeyView {
+    /// The key id as printed: eight hex digits.
+    pub fn id_text(&self) -> String {
+        format!("{:08x}", self.key_id)
+    }
+}
+
+fn view(row: &SigningKeyRow) -> AppResult<KeyView> {
+    Ok(KeyView {
+        key_id: key_id_of(row)?,
+        event_id: row.event_id,
+        public_key: row.public_key.as_slice().try_into().map_err(|_| {
+            AppError::internal(anyhow::anyhow!("stored public key is not 32 bytes"))
+        })?,
+        status: row.status.clone(),
+        created_at: row.created_at,
+        retired_at: row.retired_at,
+    })
+}
+
+fn key_id_of(row: &SigningKeyRow) -> AppResult<u32> {
+    u32::try_from(row.key_id)
+        .map_err(|_| AppError::internal(anyhow::anyhow!("stored key id out of range")))
+}
+
+/// The public half of a stored key.
+pub fn verifying_key(row: &SigningKeyRow) -> AppResult<VerifyingKey> {
+    let bytes: [u8; 32] =
+        row.public_key.as_slice().try_into().map_err(|_| {
+            AppError::internal(anyhow::anyhow!("stored public key is not 32 bytes"))
+        })?;
+    VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| AppError::internal(anyhow::anyhow!("stored public key is invalid")))
+}
+
+fn random<const N: usize>() -> AppResult<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    Ok(bytes)
+}
+
+/// A new key row for an event, its secret sealed by the vault.
+fn new_key(vault: &DocumentVault, event_id: Uuid, status: &str) -> AppResult<SigningKeyRow> {
+    let key_id = u32::from_be_bytes(random::<4>()?);
+    let secret = random::<32>()?;
+    let signing = SigningKey::from_bytes(&secret);
+    Ok(SigningKeyRow {
+        key_id: i64::from(key_id),
+        event_id,
+        public_key: signing.verifying_key().to_bytes().to_vec(),
+        secret_cipher: vault.seal_signing_key(key_id, &secret)?,
+        status: status.to_owned(),
+        created_at: super::now(),
+        retired_at: None,
+    })
+}
+
+fn key_audit(action: &'static str, entity_id: Uuid) -> NewAuditEntry<'static> {
+    NewAuditEntry {
+        token_id: None,
+        action,
+        entity_type: "event",
+        entity_id,
+        request_id: "",
+    }
+}
+
+impl Services {
+    /// The active key of an event, created on first use.
+    pub(crate) async fn active_signer(
+        &self,
+        conn: &mut Conn,
+        event_id: Uuid,
+    ) -> AppResult<(u32, SigningKey)> {
+        // A fresh key collides with an existing id once in four billion
+        // draws; a few attempts are plenty.
+        for _ in 0..4 {
+            if let Some(row) = db::keys::active(conn, event_id).await? {
+                let key_id = key_id_of(&row)?;
+                let secret = self.vault.open_signing_key(key_id, &row.secret_cipher)?;
+                return Ok((key_id, SigningKey::from_bytes(&secret)));
+            }
+            let row = new_key(&self.vault, event_id, KEY_ACTIVE)?;
+            if db::keys::insert(conn, &row).await? {
+                db::audit::record(conn, &key_audit("key.create", event_id)).await?;
+            }
+        }
+        Err(AppError::internal(anyhow::anyhow!(
+            "could not create a signing key for event {event_id}"
+        )))
+    }
+
+    /// Makes a new key the active one; the previous one keeps verifying.
+    pub async fn rotate_key(&self, event_code: &str) -> AppResult<KeyView> {
+        let mut conn = self.db.get().await?;
+        let event = db::events::find_event_by_code(&mut conn, event_code)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
+            })?;
+        let vault = self.vault.clone();
+        let row = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                db::keys::demote_active(conn, event.id).await?;
+                for _ in 0..4 {
+                    let row = new_key(&vault, event.id, KEY_ACTIVE)?;
+                    if db::keys::insert(conn, &row).await? {
+                        db::audit::record(conn, &key_audit("key.rotate", event.id)).await?;
+                        return Ok(row);
+                    }
+                }
+                Err(AppError::internal(anyhow::anyhow!(
+                    "could not insert a new key"
+                )))
+            })
+            .await?;
+        view(&row)
+    }
+
+    /// Retires verifying keys of an event: one (`key_id`) or all. The
+    /// active key cannot be retired: rotate first.
+    pub async fn retire_keys(
+        &self,
+        event_code: &str,
+        key_id: Option<u32>,
+    ) -> AppResult<Vec<KeyView>> {
+        let mut conn = self.db.get().await?;
+        let event = db::events::find_event_by_code(&mut conn, event_code)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
+            })?;
+        let keys = db::keys::list(&mut conn, event.id).await?;
+        if let Some(wanted) = key_id {
+            let Some(row) = keys.iter().find(|k| k.key_id == i64::from(wanted)) else {
+                return Err(AppError::not_found(
+                    "KEY_NOT_FOUND",
+                    format!("no key {wanted:08x} in {event_code}"),
+                ));
+            };
+            if row.status == KEY_ACTIVE {
+                return Err(AppError::precondition(
+                    "KEY_ACTIVE",
+                    format!("key {wanted:08x} signs new badges: rotate before retiring it"),
+                ));
+            }
+        }
+        let at = super::now();
+        let retired = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let retired = db::keys::retire(conn, event.id, key_id.map(i64::from), at).await?;
+                if !retired.is_empty() {
+                    db::audit::record(conn, &key_audit("key.retire", event.id)).await?;
+                }
+                Ok(retired)
+            })
+            .await?;
+        db::keys::list(&mut conn, event.id)
+            .await?
+            .iter()
+            .filter(|k| retired.contains(&k.key_id))
+            .map(view)
+            .collect()
+    }
+
+    /// Every key of an event.
+    pub async fn list_keys(&self, event_id: Uuid) -> AppResult<Vec<KeyView>> {
+        let mut conn = self.db.get().await?;
+        db::keys::list(&mut conn, event_id)
+            .await?
+            .iter()
+            .map(view)
+            .collect()
+    }
+}
+
+/// Whether a key of this status still verifies badges.
+pub fn status_verifies(status: &str) -> bool {
+    status == KEY_ACTIVE || status == KEY_VERIFYING
+}

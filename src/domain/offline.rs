@@ -1,0 +1,338 @@
+//! Gate decisions that need no database: the rules of an event (keys,
+//! revocations, blocks, categories, zones, time zone), read from an offline
+//! bundle or built by the server, and the ordered checks of a scan.
+//! `expopass verify` and gates deciding alone both call `decide`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use ed25519_dalek::VerifyingKey;
+use prost::Message as _;
+use uuid::Uuid;
+
+use super::{
+    Services,
+    keys::{status_verifies, verifying_key},
+    qr::{BadgeClaims, ParsedToken, event_tag},
+};
+use crate::{
+    db,
+    error::{AppError, AppResult},
+    proto::pb,
+};
+
+/// Why a scan is refused, in the order the checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DenyReason {
+    Malformed,
+    UnknownKey,
+    BadSignature,
+    WrongEvent,
+    Revoked,
+    Blocked,
+    NotValidToday,
+    ZoneNotAllowed,
+    ZoneFull,
+    AlreadyInside,
+}
+
+impl DenyReason {
+    /// Stable code, as gates and logs show it.
+    pub fn code(self) -> &'static str {
+        match self {
+            DenyReason::Malformed => "MALFORMED",
+            DenyReason::UnknownKey => "UNKNOWN_KEY",
+            DenyReason::BadSignature => "BAD_SIGNATURE",
+            DenyReason::WrongEvent => "WRONG_EVENT",
+            DenyReason::Revoked => "REVOKED",
+            DenyReason::Blocked => "BLOCKED",
+            DenyReason::NotValidToday => "NOT_VALID_TODAY",
+            DenyReason::ZoneNotAllowed => "ZONE_NOT_ALLOWED",
+            DenyReason::ZoneFull => "ZONE_FULL",
+            DenyReason::AlreadyInside => "ALREADY_INSIDE",
+        }
+    }
+}
+
+/// A category as a gate shows it.
+#[derive(Debug, Clone)]
+pub struct CategoryRule {
+    pub code: String,
+    pub name: String,
+    pub color: String,
+}
+
+/// A zone as tokens name it.
+#[derive(Debug, Clone)]
+pub struct ZoneRule {
+    pub number: u8,
+    pub code: String,
+    pub name: String,
+    pub parent: Option<u8>,
+    pub capacity: u32,
+}
+
+/// What deciding a scan of one event takes.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub event_id: Uuid,
+    pub event_code: String,
+    pub event_name: String,
+    pub event_tag: u32,
+    pub time_zone: Tz,
+    pub keys: HashMap<u32, VerifyingKey>,
+    /// (serial, version) of revoked badges.
+    pub revoked: HashSet<(u32, u16)>,
+    /// Serials of blocked badges.
+    pub blocked: HashSet<u32>,
+    pub categories: HashMap<u8, CategoryRule>,
+    pub zones: Vec<ZoneRule>,
+    pub version: u64,
+}
+
+/// The outcome of the checks: the claims when the token could be read, and
+/// the first failed check, if any.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub claims: Option<BadgeClaims>,
+    pub deny: Option<DenyReason>,
+}
+
+impl Verdict {
+    pub fn allowed(&self) -> bool {
+        self.deny.is_none()
+    }
+}
+
+/// Runs the checks that need no presence data, in the design's order:
+/// malformed, unknown key, bad signature, wrong event, revoked, blocked,
+/// not valid today (in the event's time zone), zone not allowed. Zone full
+/// and already inside are the online server's to add.
+pub fn decide(rules: &Rules, qr_text: &str, zone: Option<u8>, at: DateTime<Utc>) -> Verdict {
+    let deny = |claims: Option<BadgeClaims>, reason| Verdict {
+        claims,
+        deny: Some(reason),
+    };
+    let token = match ParsedToken::parse(qr_text.trim()) {
+        Ok(token) => token,
+        Err(_) => return deny(None, DenyReason::Malformed),
+    };
+    let claims = token.claims.clone();
+    let Some(key) = rules.keys.get(&claims.key_id) else {
+        return deny(Some(claims), DenyReason::UnknownKey);
+    };
+    if token.verify(key).is_err() {
+        return deny(Some(claims), DenyReason::BadSignature);
+    }
+    if claims.event_tag != rules.event_tag {
+        return deny(Some(claims), DenyReason::WrongEvent);
+    }
+    if rules.revoked.contains(&(claims.serial, claims.version)) {
+        return deny(Some(claims), DenyReason::Revoked);
+    }
+    if rules.blocked.contains(&claims.serial) {
+        return deny(Some(claims), DenyReason::Blocked);
+    }
+    let today = at.with_timezone(&rules.time_zone).date_naive();
+    if !claims.valid_on(today) {
+        return deny(Some(claims), DenyReason::NotValidToday);
+    }
+    if let Some(zone) = zone
+        && !claims.zone_allowed(zone)
+    {
+        return deny(Some(claims), DenyReason::ZoneNotAllowed);
+    }
+    Verdict {
+        claims: Some(claims),
+        deny: None,
+    }
+}
+
+/// Why a bundle file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("not an offline bundle: {0}")]
+    Decode(#[from] prost::DecodeError),
+    #[error("bundle format {0} is not supported")]
+    Format(u32),
+    #[error("bundle field {0} is invalid")]
+    Field(&'static str),
+}
+
+/// Current bundle format.
+pub const BUNDLE_FORMAT: u32 = 1;
+
+impl Rules {
+    /// Reads a bundle (`OfflineBundle` bytes).
+    pub fn from_bundle(bytes: &[u8]) -> Result<Rules, BundleError> {
+        let b = pb::OfflineBundle::decode(bytes)?;
+        if b.format != BUNDLE_FORMAT {
+            return Err(BundleError::Format(b.format));
+        }
+        let mut keys = HashMap::new();
+        for k in &b.keys {
+            let bytes: [u8; 32] = k
+                .public_key
+                .as_slice()
+                .try_into()
+                .map_err(|_| BundleError::Field("keys.public_key"))?;
+            let key = VerifyingKey::from_bytes(&bytes)
+                .map_err(|_| BundleError::Field("keys.public_key"))?;
+            keys.insert(k.key_id, key);
+        }
+        if b.revoked.len() % 6 != 0 {
+            return Err(BundleError::Field("revoked"));
+        }
+        let revoked = b
+            .revoked
+            .chunks_exact(6)
+            .map(|c| {
+                (
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]]),
+                    u16::from_be_bytes([c[4], c[5]]),
+                )
+            })
+            .collect();
+        if b.blocked.len() % 4 != 0 {
+            return Err(BundleError::Field("blocked"));
+        }
+        let blocked = b
+            .blocked
+            .chunks_exact(4)
+            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let small = |n: u32, field| u8::try_from(n).map_err(|_| BundleError::Field(field));
+        let mut categories = HashMap::new();
+        for c in b.categories {
+            categories.insert(
+                small(c.number, "categories.number")?,
+                CategoryRule {
+                    code: c.code,
+                    name: c.name,
+                    color: c.color,
+                },
+            );
+        }
+        let mut zones = Vec::with_capacity(b.zones.len());
+        for z in b.zones {
+            zones.push(ZoneRule {
+                number: small(z.number, "zones.number")?,
+                code: z.code,
+                name: z.name,
+                parent: match z.parent_number {
+                    0 => None,
+                    n => Some(small(n, "zones.parent_number")?),
+                },
+                capacity: z.capacity,
+            });
+        }
+        Ok(Rules {
+            event_id: Uuid::parse_str(&b.event_id).map_err(|_| BundleError::Field("event_id"))?,
+            event_code: b.event_code,
+            event_name: b.event_name,
+            event_tag: b.event_tag,
+            time_zone: b
+                .time_zone
+                .parse()
+                .map_err(|_| BundleError::Field("time_zone"))?,
+            keys,
+            revoked,
+            blocked,
+            categories,
+            zones,
+            version: b.version,
+        })
+    }
+
+    /// The number of a zone code.
+    pub fn zone_number(&self, code: &str) -> Option<u8> {
+        self.zones.iter().find(|z| z.code == code).map(|z| z.number)
+    }
+}
+
+impl Services {
+    /// The offline bundle of an event (`OfflineBundle` bytes).
+    pub async fn offline_bundle(&self, event_id: Uuid) -> AppResult<Vec<u8>> {
+        let mut conn = self.db.get().await?;
+        let event = self.event(&mut conn, event_id).await?;
+        let keys = db::keys::list(&mut conn, event.id).await?;
+        let mut bundle_keys = Vec::new();
+        for row in keys.iter().filter(|k| status_verifies(&k.status)) {
+            let key = verifying_key(row)?;
+            bundle_keys.push(pb::BundleKey {
+                key_id: u32::try_from(row.key_id).map_err(|_| {
+                    AppError::internal(anyhow::anyhow!("stored key id out of range"))
+                })?,
+                public_key: key.to_bytes().to_vec(),
+            });
+        }
+        let categories = db::badges::numbered_categories(&mut conn, event.id).await?;
+        let zones = db::badges::numbered_zones(&mut conn, event.id).await?;
+        let number_of: HashMap<Uuid, i16> = zones.iter().map(|z| (z.id, z.number)).collect();
+        let revoked = db::badges::revoked(&mut conn, event.id).await?;
+        let mut revoked_bytes = Vec::with_capacity(revoked.len() * 6);
+        for (serial, version) in revoked {
+            let (Ok(serial), Ok(version)) = (u32::try_from(serial), u16::try_from(version)) else {
+                continue;
+            };
+            revoked_bytes.extend_from_slice(&serial.to_be_bytes());
+            revoked_bytes.extend_from_slice(&version.to_be_bytes());
+        }
+        let version = db::audit::last_id(&mut conn).await?;
+        let bundle = pb::OfflineBundle {
+            format: BUNDLE_FORMAT,
+            event_id: event.id.to_string(),
+            event_code: event.code.clone(),
+            event_tag: event_tag(event.id),
+            time_zone: event.time_zone.clone(),
+            first_day: event.first_day.to_string(),
+            last_day: event.last_day.to_string(),
+            keys: bundle_keys,
+            categories: categories
+                .into_iter()
+                .map(|c| pb::BundleCategory {
+                    number: u32::try_from(c.number).unwrap_or(0),
+                    code: c.code,
+                    name: c.name,
+                    color: c.color,
+                })
+                .collect(),
+            zones: zones
+                .iter()
+                .map(|z| pb::BundleZone {
+                    number: u32::try_from(z.number).unwrap_or(0),
+                    code: z.code.clone(),
+                    name: z.name.clone(),
+                    parent_number: z
+                        .parent_zone_id
+                        .and_then(|p| number_of.get(&p))
+                        .and_then(|n| u32::try_from(*n).ok())
+                        .unwrap_or(0),
+                    capacity: u32::try_from(z.capacity).unwrap_or(0),
+                })
+                .collect(),
+            revoked: revoked_bytes,
+            blocked: Vec::new(),
+            version: u64::try_from(version).unwrap_or(0),
+            generated_at: Some(prost_types::Timestamp {
+                seconds: chrono::Utc::now().timestamp(),
+                nanos: 0,
+            }),
+            event_name: event.name.clone(),
+        };
+        Ok(bundle.encode_to_vec())
+    }
+
+    /// The offline bundle of an event given by code.
+    pub async fn offline_bundle_by_code(&self, event_code: &str) -> AppResult<Vec<u8>> {
+        let mut conn = self.db.get().await?;
+        let event = db::events::find_event_by_code(&mut conn, event_code)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
+            })?;
+        drop(conn);
+        self.offline_bundle(event.id).await
+    }
+}
