@@ -27,6 +27,29 @@ pub enum BenchCommand {
     /// Single registrations (RegisterParticipant), bulk import
     /// (ImportParticipants) and search latency.
     Register(RegisterArgs),
+    /// Badge rendering (one A6 badge), IssueBadge latency and bulk
+    /// PrintBadges throughput.
+    Badges(BadgesArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BadgesArgs {
+    /// A running server, e.g. http://127.0.0.1:50051; without it the bench
+    /// starts one in this process.
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Admin token for `--addr`.
+    #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A6 badges rendered in-process, one at a time.
+    #[arg(long, default_value_t = 1_000)]
+    pub renders: usize,
+    /// IssueBadge calls, one at a time.
+    #[arg(long, default_value_t = 300)]
+    pub issues: usize,
+    /// Participants printed by one PrintBadges call per sheet layout.
+    #[arg(long, default_value_t = 10_000)]
+    pub bulk: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -58,6 +81,7 @@ pub struct RegisterArgs {
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Register(args) => register(config, args).await,
+        BenchCommand::Badges(args) => badges(config, args).await,
     }
 }
 
@@ -123,10 +147,9 @@ fn ms(micros: u64) -> f64 {
     micros as f64 / 1000.0
 }
 
-async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
-    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+/// A fresh event with one zone and a VISITOR category; returns (code, id).
+async fn bench_event(target: &Target) -> anyhow::Result<(String, String)> {
     let mut events = EventServiceClient::new(target.client()?);
-    let desk = RegistrationServiceClient::new(target.client()?);
     let code = format!(
         "BENCH-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase()
@@ -165,6 +188,13 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
             valid_days: vec![],
         })
         .await?;
+    Ok((code, event_id))
+}
+
+async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
+    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let desk = RegistrationServiceClient::new(target.client()?);
+    let (code, event_id) = bench_event(&target).await?;
     let names = [
         ("Ivan", "Petrov", "Иван Петров"),
         ("Wei", "Wang", "王伟"),
@@ -315,6 +345,180 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
         println!(
             "plan of a name search over {} participants:\n{plan}",
             args.count + imported as usize
+        );
+    }
+    target.close().await
+}
+
+/// Names in the scripts a badge run meets: (given, family, native).
+const BADGE_NAMES: &[(&str, &str, &str)] = &[
+    ("Ivan", "Petrov", "Иван Петров"),
+    ("Wei", "Wang", "王伟"),
+    ("Oʻktam", "Gʻulomov", "Ўктам Ғуломов"),
+    ("Mohammed", "Al Mansouri", "محمد المنصوري"),
+    ("Aigerim", "Nurlanqyzy", "Әйгерім Нұрланқызы"),
+    ("Minjun", "Kim", "김민준"),
+    ("Jürgen", "Müller", ""),
+];
+
+async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
+    use crate::proto::pb::badge_service_client::BadgeServiceClient;
+    use crate::render::{self, BadgeCard, Layout};
+
+    // 1. Rendering alone: one A6 badge, start to PDF bytes, on one core.
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 4, 14).context("date")?;
+    let mut hist = histogram()?;
+    let mut bytes = 0usize;
+    for n in 0..args.renders.max(1) {
+        let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
+        let claims = crate::domain::qr::BadgeClaims {
+            key_id: 1,
+            event_tag: 2,
+            serial: u32::try_from(n + 1).unwrap_or(u32::MAX),
+            version: 1,
+            category: 1,
+            zones: 0b111,
+            first_day: first,
+            days: 0b111,
+        };
+        let card = BadgeCard {
+            event_name: "INNOPROM. Central Asia".to_owned(),
+            event_line: "14–16 April 2026 · Uzexpocentre, Tashkent".to_owned(),
+            given_name: given.to_owned(),
+            family_name: family.to_owned(),
+            native_name: native.to_owned(),
+            organization: "Almalyk Mining and Metallurgical Complex".to_owned(),
+            country_code: "UZ".to_owned(),
+            country_name: "Uzbekistan".to_owned(),
+            category_name: "Visitor".to_owned(),
+            category_color: "#1E88E5".to_owned(),
+            number: format!("{:07}-1", n + 1),
+            qr_text: claims.sign(&key).context("sign")?,
+        };
+        let t = Instant::now();
+        let pdf = render::render_pdf(&[card], Layout::A6, "bench")?;
+        hist.record(
+            u64::try_from(t.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )?;
+        bytes += pdf.len();
+    }
+    println!(
+        "render one A6 badge (sign + QR + layout + PDF, one core): p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per badge",
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.99)),
+        hist.len(),
+        bytes as f64 / hist.len() as f64 / 1024.0,
+    );
+
+    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let (code, event_id) = bench_event(&target).await?;
+    let desk = RegistrationServiceClient::new(target.client()?);
+    let mut badges = BadgeServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
+    let total = args.issues + args.bulk;
+    let rows: Vec<pb::ImportParticipantsRequest> = (0..total)
+        .map(|n| {
+            let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
+            pb::ImportParticipantsRequest {
+                event_id: event_id.clone(),
+                row_ref: n.to_string(),
+                participant: Some(pb::ParticipantInput {
+                    given_name: given.to_owned(),
+                    family_name: format!("{family} {}", n % 1000),
+                    native_name: native.to_owned(),
+                    country: "UZ".to_owned(),
+                    category_code: "VISITOR".to_owned(),
+                    email: format!("badge{n}@bench.example"),
+                    ..Default::default()
+                }),
+            }
+        })
+        .collect();
+    let imported = desk
+        .clone()
+        .import_participants(stream::iter(rows))
+        .await?
+        .into_inner();
+    let mut ids: Vec<String> = imported
+        .results
+        .into_iter()
+        .filter(|r| r.error_reason.is_empty())
+        .map(|r| r.participant_id)
+        .collect();
+    anyhow::ensure!(
+        ids.len() == total,
+        "import refused {} rows",
+        total - ids.len()
+    );
+    println!("expopass bench badges: event {code}, {total} participants");
+
+    // 2. IssueBadge end to end (database, signing, PDF), one at a time.
+    let bulk_ids = ids.split_off(args.issues);
+    let mut hist = histogram()?;
+    let mut bytes = 0usize;
+    for id in &ids {
+        let t = Instant::now();
+        let response = badges
+            .issue_badge(pb::IssueBadgeRequest {
+                participant_id: id.clone(),
+                layout: pb::BadgeLayout::A6.into(),
+            })
+            .await?
+            .into_inner();
+        hist.record(
+            u64::try_from(t.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )?;
+        bytes += response.pdf.len();
+    }
+    if !hist.is_empty() {
+        println!(
+            "IssueBadge A6 over gRPC, one at a time: p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per PDF",
+            ms(hist.value_at_quantile(0.5)),
+            ms(hist.value_at_quantile(0.99)),
+            hist.len(),
+            bytes as f64 / hist.len() as f64 / 1024.0,
+        );
+    }
+
+    // 3. Bulk: every badge missing, issued and printed in one call.
+    for layout in [pb::BadgeLayout::A4SheetA6, pb::BadgeLayout::A4SheetCard] {
+        let started = Instant::now();
+        let mut stream = badges
+            .print_badges(pb::PrintBadgesRequest {
+                event_id: event_id.clone(),
+                selection: Some(pb::print_badges_request::Selection::ParticipantIds(
+                    pb::ParticipantIds {
+                        ids: bulk_ids.clone(),
+                    },
+                )),
+                layout: layout.into(),
+            })
+            .await?
+            .into_inner();
+        let (mut size, mut done, mut largest) = (0usize, 0u32, 0usize);
+        while let Some(message) = stream.next().await {
+            match message?.item {
+                Some(pb::print_badges_response::Item::PdfChunk(chunk)) => {
+                    size += chunk.len();
+                    largest = largest.max(chunk.len());
+                }
+                Some(pb::print_badges_response::Item::Progress(p)) => done = p.done,
+                None => {}
+            }
+        }
+        let took = started.elapsed();
+        println!(
+            "PrintBadges {:?}: {done} badges in {:.2} s = {:.0} badges/s; {:.1} MB, {:.1} KB per badge; largest chunk {:.0} KB",
+            layout,
+            took.as_secs_f64(),
+            f64::from(done) / took.as_secs_f64(),
+            size as f64 / 1e6,
+            size as f64 / f64::from(done.max(1)) / 1024.0,
+            largest as f64 / 1024.0,
         );
     }
     target.close().await

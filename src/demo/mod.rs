@@ -7,6 +7,7 @@ mod names;
 
 use std::{
     collections::BTreeMap,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
@@ -21,7 +22,7 @@ use crate::{
     domain::{Role, Services},
     local::{Authed, LocalServer},
     proto::pb::{
-        self, event_service_client::EventServiceClient,
+        self, badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -71,12 +72,19 @@ impl Phase {
 pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let key = config.load_document_key()?;
     let db = Database::open(&config).await?;
-    let result = run_on(&db.url, key, config.pool_size, &args).await;
+    let out_dir = config.data_dir.join("badges");
+    let result = run_on(&db.url, key, config.pool_size, &args, &out_dir).await;
     db.close().await?;
     result
 }
 
-async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> anyhow::Result<()> {
+async fn run_on(
+    url: &str,
+    key: [u8; 32],
+    pool_size: usize,
+    args: &DemoArgs,
+    out_dir: &Path,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     crate::db::migrate(url).await?;
     let services = Services::new(crate::db::pool(url, pool_size.max(16))?, key);
@@ -87,12 +95,16 @@ async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> 
     let server = LocalServer::start(services).await?;
     let addr = server.addr;
     let events = EventServiceClient::new(server.client(&admin)?);
+    let badges = BadgeServiceClient::new(server.client(&desk)?).max_decoding_message_size(64 << 20);
     let desk = RegistrationServiceClient::new(server.client(&desk)?);
     println!("Expopass demo: INNOPROM. Central Asia, Uzexpocentre, Tashkent (server on {addr})");
 
     let outcome = Demo {
         events,
         desk,
+        badges,
+        out_dir: out_dir.to_owned(),
+        samples: BTreeMap::new(),
         args: args.clone(),
         rng: fastrand::Rng::with_seed(args.seed),
         phases: Vec::new(),
@@ -109,6 +121,11 @@ async fn run_on(url: &str, key: [u8; 32], pool_size: usize, args: &DemoArgs) -> 
 struct Demo {
     events: EventServiceClient<Authed>,
     desk: RegistrationServiceClient<Authed>,
+    badges: BadgeServiceClient<Authed>,
+    /// Where badge PDFs go: `<data dir>/badges`.
+    out_dir: PathBuf,
+    /// One participant id per script, for the A6 samples.
+    samples: BTreeMap<&'static str, String>,
     args: DemoArgs,
     rng: fastrand::Rng,
     phases: Vec<Phase>,
@@ -142,7 +159,10 @@ impl Demo {
             .await?;
         self.appoint_heads(&delegations, &registered).await?;
         self.checks(&event_id, &delegations, &registered).await?;
-        self.report(&event_id, registered.len() + imported).await
+        self.report(&event_id, registered.len() + imported).await?;
+        self.print_badges(&event_id).await?;
+        self.print_timings();
+        Ok(())
     }
 
     fn timed(&mut self, name: &'static str, count: usize, unit: &'static str, since: Instant) {
@@ -879,9 +899,9 @@ impl Demo {
             for p in &page.participants {
                 *by_category.entry(p.category_code.clone()).or_default() += 1;
                 *by_country.entry(p.country.clone()).or_default() += 1;
-                *by_script
-                    .entry(script(&format!("{}{}", p.native_name, p.given_name)))
-                    .or_default() += 1;
+                let script = script(&format!("{}{}", p.native_name, p.given_name));
+                *by_script.entry(script).or_default() += 1;
+                self.samples.entry(script).or_insert_with(|| p.id.clone());
             }
             if page.next_page_token.is_empty() {
                 break;
@@ -903,12 +923,149 @@ impl Demo {
                 .join(", ")
         });
         println!("  names by script: {}", join_counts(&by_script));
+        Ok(())
+    }
 
+    fn print_timings(&self) {
         println!("\nTimings (this machine, one process, over gRPC on loopback):");
         for phase in &self.phases {
             phase.print();
         }
+    }
+
+    /// Every badge of the event on A4 sheets, one file per category, then
+    /// one A6 badge per script of the names.
+    async fn print_badges(&mut self, event_id: &str) -> anyhow::Result<()> {
+        tokio::fs::create_dir_all(&self.out_dir)
+            .await
+            .with_context(|| format!("cannot create {}", self.out_dir.display()))?;
+        let categories = self
+            .events
+            .list_categories(pb::ListCategoriesRequest {
+                event_id: event_id.to_owned(),
+            })
+            .await?
+            .into_inner()
+            .categories;
+        println!("\nBadges (PrintBadges, A4 sheets of four A6 badges with cut marks):");
+        let t = Instant::now();
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "  {bar:40} {pos}/{len} badges, {per_sec}, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let (mut printed, mut bytes) = (0u32, 0usize);
+        let mut files = Vec::new();
+        for category in &categories {
+            let path = self.out_dir.join(format!("badges-{}.pdf", category.code));
+            let written = self
+                .print_to(
+                    &path,
+                    pb::PrintBadgesRequest {
+                        event_id: event_id.to_owned(),
+                        selection: Some(pb::print_badges_request::Selection::CategoryCode(
+                            category.code.clone(),
+                        )),
+                        layout: pb::BadgeLayout::A4SheetA6.into(),
+                    },
+                    Some((&bar, printed)),
+                )
+                .await;
+            match written {
+                Ok((n, size)) => {
+                    printed += n;
+                    bytes += size;
+                    files.push((path, n, size));
+                }
+                Err(status) if status.code() == Code::FailedPrecondition => {} // nobody in it
+                Err(status) => return Err(status.into()),
+            }
+        }
+        bar.finish_and_clear();
+        self.timed(
+            "badges issued and printed (PrintBadges, A4)",
+            printed as usize,
+            "badges",
+            t,
+        );
+        for (path, n, size) in &files {
+            println!(
+                "  {:<48} {n:>6} badges {:>8.1} KB",
+                path.display(),
+                *size as f64 / 1024.0
+            );
+        }
+        println!(
+            "  {printed} badges, {:.1} MB, {:.1} KB per badge",
+            bytes as f64 / 1e6,
+            bytes as f64 / f64::from(printed.max(1)) / 1024.0
+        );
+
+        println!("A6 samples, one per script of the names:");
+        let samples: Vec<(&'static str, String)> =
+            self.samples.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for (script, id) in samples {
+            let path = self
+                .out_dir
+                .join(format!("sample-{}.pdf", script.to_lowercase()));
+            let (_, size) = self
+                .print_to(
+                    &path,
+                    pb::PrintBadgesRequest {
+                        event_id: event_id.to_owned(),
+                        selection: Some(pb::print_badges_request::Selection::ParticipantIds(
+                            pb::ParticipantIds { ids: vec![id] },
+                        )),
+                        layout: pb::BadgeLayout::A6.into(),
+                    },
+                    None,
+                )
+                .await?;
+            println!("  {:<48} {:>8.1} KB", path.display(), size as f64 / 1024.0);
+        }
         Ok(())
+    }
+
+    /// Streams one print job into `path`; returns (badges, bytes).
+    async fn print_to(
+        &mut self,
+        path: &Path,
+        request: pb::PrintBadgesRequest,
+        bar: Option<(&indicatif::ProgressBar, u32)>,
+    ) -> Result<(u32, usize), tonic::Status> {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stream = self.badges.print_badges(request).await?.into_inner();
+        let io = |e: std::io::Error| tonic::Status::internal(format!("{}: {e}", path.display()));
+        let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+        let (mut done, mut size) = (0u32, 0usize);
+        let mut total_known = false;
+        while let Some(message) = stream.next().await {
+            match message?.item {
+                Some(pb::print_badges_response::Item::PdfChunk(chunk)) => {
+                    size += chunk.len();
+                    file.write_all(&chunk).await.map_err(io)?;
+                }
+                Some(pb::print_badges_response::Item::Progress(p)) => {
+                    if let Some((bar, before)) = bar {
+                        if !total_known {
+                            bar.inc_length(u64::from(p.total));
+                            bar.set_message(
+                                path.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                            );
+                            total_known = true;
+                        }
+                        bar.set_position(u64::from(before + p.done));
+                    }
+                    done = p.done;
+                }
+                None => {}
+            }
+        }
+        file.flush().await.map_err(io)?;
+        Ok((done, size))
     }
 }
 

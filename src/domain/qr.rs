@@ -246,6 +246,44 @@ mod tests {
         }
     }
 
+    /// The test vector of `docs/qr-format.md`.
+    fn vector() -> (SigningKey, BadgeClaims) {
+        let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let event = Uuid::parse_str("0192f5a0-7c3e-7b1a-9d4e-5f6a7b8c9d0e").unwrap();
+        let claims = BadgeClaims {
+            key_id: 0x5ca1_ab1e,
+            event_tag: event_tag(event),
+            serial: 1042,
+            version: 2,
+            category: 3,
+            zones: 0b0000_0101,
+            first_day: NaiveDate::from_ymd_opt(2026, 4, 14).unwrap(),
+            days: 0b111,
+        };
+        (SigningKey::from_bytes(&seed), claims)
+    }
+
+    #[test]
+    fn the_documented_test_vector_holds() {
+        let (key, claims) = vector();
+        assert_eq!(
+            hex::encode(key.verifying_key().to_bytes()),
+            "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+        );
+        assert_eq!(claims.event_tag, 0x368a_1565);
+        assert_eq!(
+            hex::encode(claims.body().unwrap()),
+            "015ca1ab1e368a1565000004120002030000000000000005504d00000007"
+        );
+        let text = claims.sign(&key).unwrap();
+        assert_eq!(text, VECTOR_TEXT);
+        let parsed = ParsedToken::parse(VECTOR_TEXT).unwrap();
+        assert_eq!(parsed.claims, claims);
+        parsed.verify(&key.verifying_key()).unwrap();
+    }
+
+    const VECTOR_TEXT: &str = "EP1:X70WJK* 3OKHQYC400IC2KB0000000000500$6A000700K377RR*MNZ$E.L9 MRUQN.7110D36J$AS7MNEX4PJIA6G R3W/R+ZKGZ96DNKLD$VITC16SU7W0Y7F23F-$K+ 3%KP0HC+8H";
+
     #[test]
     fn round_trip() {
         let claims = claims();

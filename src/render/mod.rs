@@ -7,8 +7,8 @@ pub mod sink;
 pub mod text;
 
 use printpdf::{
-    Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Polygon, PolygonRing, Pt, Rgb, WindingOrder,
+    Color, CurTransMat, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, WindingOrder,
 };
 
 use fonts::{BOLD, FaceId, FontBook, REGULAR};
@@ -205,8 +205,11 @@ pub fn render_pdf(
     title: &str,
 ) -> Result<Vec<u8>, RenderError> {
     let doc = document(draft_pages(cards, layout)?, title);
-    let mut warnings = Vec::new();
-    Ok(doc.save(&save_options(), &mut warnings))
+    let mut sink = sink::PdfSink::new();
+    sink.append(sink::PdfSink::prepare(&doc));
+    let mut bytes = sink.take();
+    bytes.extend(sink.finish());
+    Ok(bytes)
 }
 
 fn emit(ops: &mut Vec<Op>, handles: &[Option<PdfFontHandle>], draw: Draw) {
@@ -242,37 +245,74 @@ fn emit(ops: &mut Vec<Op>, handles: &[Option<PdfFontHandle>], draw: Draw) {
             y,
             module,
         } => {
+            // Drawn in module units under a scaling matrix: whole numbers
+            // make a short content stream.
+            let scale = Pt::from(Mm(module)).0;
+            ops.push(Op::SaveGraphicsState);
+            ops.push(Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([
+                    scale,
+                    0.0,
+                    0.0,
+                    scale,
+                    Pt::from(Mm(x)).0,
+                    Pt::from(Mm(y)).0,
+                ]),
+            });
             ops.push(Op::SetFillColor {
                 col: Color::Rgb(rgb(0, 0, 0)),
             });
-            let mut rings = Vec::new();
-            // One rectangle per horizontal run of dark modules.
+            // One filled rectangle (`re f`) per horizontal run of dark
+            // modules, grown downwards over rows with the same run.
+            let mut used = vec![false; modules.len()];
             for row in 0..width {
                 let mut col = 0;
                 while col < width {
-                    if modules[row * width + col] {
-                        let start = col;
-                        while col < width && modules[row * width + col] {
-                            col += 1;
-                        }
-                        rings.push(rect_ring(
-                            x + start as f32 * module,
-                            y + (width - 1 - row) as f32 * module,
-                            (col - start) as f32 * module,
-                            module,
-                        ));
-                    } else {
+                    let at = row * width + col;
+                    if !modules[at] || used[at] {
+                        col += 1;
+                        continue;
+                    }
+                    let start = col;
+                    while col < width && modules[row * width + col] && !used[row * width + col] {
                         col += 1;
                     }
+                    let run = start..col;
+                    // Rows below with exactly this run (dark inside, light or
+                    // edge at both ends) join the rectangle.
+                    let mut rows = 1;
+                    while row + rows < width {
+                        let r = row + rows;
+                        let inside = run
+                            .clone()
+                            .all(|c| modules[r * width + c] && !used[r * width + c]);
+                        let left_ok = start == 0
+                            || !modules[r * width + start - 1]
+                            || used[r * width + start - 1];
+                        let right_ok = col == width || !modules[r * width + col];
+                        if !(inside && left_ok && right_ok) {
+                            break;
+                        }
+                        rows += 1;
+                    }
+                    for r in row..row + rows {
+                        for c in run.clone() {
+                            used[r * width + c] = true;
+                        }
+                    }
+                    ops.push(Op::DrawRectangle {
+                        rectangle: printpdf::Rect {
+                            x: Pt(start as f32),
+                            y: Pt((width - row - rows) as f32),
+                            width: Pt((col - start) as f32),
+                            height: Pt(rows as f32),
+                            mode: Some(PaintMode::Fill),
+                            winding_order: Some(WindingOrder::NonZero),
+                        },
+                    });
                 }
             }
-            ops.push(Op::DrawPolygon {
-                polygon: Polygon {
-                    rings,
-                    mode: PaintMode::Fill,
-                    winding_order: WindingOrder::NonZero,
-                },
-            });
+            ops.push(Op::RestoreGraphicsState);
         }
         Draw::Mark { x1, y1, x2, y2 } => {
             ops.push(Op::SetOutlineColor {
