@@ -553,6 +553,149 @@ fn native_line(book: &FontBook, card: &BadgeCard) -> Option<String> {
     Some(native.to_owned())
 }
 
+/// Text sizes are tried at these scales, largest first, until the block
+/// fits above what follows it.
+const SCALES: [f32; 6] = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5];
+
+/// The personal block of a badge (names, organisation, country) laid out
+/// from `first_baseline` downwards at `scale`; returns its draws and the
+/// lowest point its text reaches (mm).
+#[allow(clippy::too_many_arguments)]
+fn personal_block(
+    book: &FontBook,
+    card: &BadgeCard,
+    scale: f32,
+    width: f32,
+    anchor: Anchor,
+    first_baseline: f32,
+    sizes: &BlockSizes,
+) -> (Vec<Draw>, f32) {
+    let ink = rgb(0x1a, 0x1a, 0x1a);
+    let grey = rgb(0x55, 0x55, 0x55);
+    let mut draws = Vec::new();
+    let mut put = |fitted: Fitted, y: f32, color: &Rgb| -> f32 {
+        match anchor {
+            Anchor::Centre(cx) => place(&mut draws, fitted, cx, y, color),
+            Anchor::Left(x) => place_left(&mut draws, fitted, x, y, color),
+        }
+    };
+    let gap = |size: f32| size * scale * 0.42 / PT_PER_MM + 1.2 * scale;
+    let lines = if sizes.wrap { 2 } else { 1 };
+    let given = fit(
+        book,
+        &card.given_name,
+        BOLD,
+        width,
+        sizes.name * scale,
+        sizes.name_min * scale,
+        lines,
+    );
+    let size = given.size;
+    let mut last = put(given, first_baseline, &ink);
+    let family = fit(
+        book,
+        &card.family_name.to_uppercase(),
+        BOLD,
+        width,
+        sizes.name * scale,
+        sizes.name_min * scale,
+        lines,
+    );
+    let family_size = family.size;
+    last = put(family, last - size.max(family_size) * 1.1 / PT_PER_MM, &ink);
+    let mut lowest = last - family_size * 0.25 / PT_PER_MM;
+    let mut below = gap(sizes.native);
+    if let Some(native) = native_line(book, card) {
+        let fitted = fit(
+            book,
+            &native,
+            REGULAR,
+            width,
+            sizes.native * scale,
+            sizes.native_min * scale,
+            lines,
+        );
+        let size = fitted.size;
+        last = put(fitted, last - size / PT_PER_MM - below, &ink);
+        lowest = last - size * 0.3 / PT_PER_MM;
+        below = gap(sizes.small);
+    }
+    if !card.organization.is_empty() {
+        let fitted = fit(
+            book,
+            &card.organization,
+            REGULAR,
+            width,
+            sizes.small * scale,
+            sizes.small_min * scale,
+            2,
+        );
+        let size = fitted.size;
+        last = put(fitted, last - size / PT_PER_MM - below, &ink);
+        lowest = last - size * 0.3 / PT_PER_MM;
+        below = gap(sizes.small) * 0.6;
+    }
+    let country = format!("{} · {}", card.country_name, card.country_code);
+    let fitted = fit(
+        book,
+        &country,
+        REGULAR,
+        width,
+        sizes.small * 0.9 * scale,
+        sizes.small_min * scale,
+        1,
+    );
+    let size = fitted.size;
+    last = put(fitted, last - size / PT_PER_MM - below, &grey);
+    lowest = lowest.min(last - size * 0.3 / PT_PER_MM);
+    (draws, lowest)
+}
+
+/// How a block is aligned.
+#[derive(Clone, Copy)]
+enum Anchor {
+    Centre(f32),
+    Left(f32),
+}
+
+/// Largest and smallest sizes (pt) of a block's lines.
+struct BlockSizes {
+    name: f32,
+    name_min: f32,
+    native: f32,
+    native_min: f32,
+    small: f32,
+    small_min: f32,
+    /// Whether names may wrap onto a second line.
+    wrap: bool,
+}
+
+/// Lays out the personal block at the largest scale whose text stays above
+/// `floor`.
+#[allow(clippy::too_many_arguments)]
+fn fitted_block(
+    book: &FontBook,
+    card: &BadgeCard,
+    width: f32,
+    anchor: Anchor,
+    first_baseline: f32,
+    floor: f32,
+    sizes: &BlockSizes,
+    draws: &mut Vec<Draw>,
+) {
+    let mut chosen = None;
+    for scale in SCALES {
+        let (block, lowest) =
+            personal_block(book, card, scale, width, anchor, first_baseline, sizes);
+        let fits = lowest >= floor;
+        chosen = Some(block);
+        if fits {
+            break;
+        }
+    }
+    draws.extend(chosen.unwrap_or_default());
+}
+
 fn draw_a6(
     book: &FontBook,
     card: &BadgeCard,
@@ -567,74 +710,47 @@ fn draw_a6(
     let ink = rgb(0x1a, 0x1a, 0x1a);
     let grey = rgb(0x55, 0x55, 0x55);
 
-    place(
-        draws,
-        fit(book, &card.event_name, BOLD, inner, 13.0, 9.0, 2),
-        cx,
-        top - 11.0,
-        &ink,
-    );
-    place(
+    let event = fit(book, &card.event_name, BOLD, inner, 13.0, 9.0, 2);
+    let last = place(draws, event, cx, top - 11.0, &ink);
+    let last = place(
         draws,
         fit(book, &card.event_line, REGULAR, inner, 8.5, 6.0, 1),
         cx,
-        top - 17.5,
+        last - 5.5,
         &grey,
     );
+    let rule = last - 3.5;
     draws.push(Draw::Rect {
         x: x0 + 6.0,
-        y: top - 21.0,
+        y: rule,
         w: inner,
         h: 0.4,
         color: grey.clone(),
     });
 
-    let given = fit(book, &card.given_name, BOLD, inner, 26.0, 14.0, 2);
-    let last = place(draws, given, cx, top - 33.0, &ink);
-    let family = fit(
-        book,
-        &card.family_name.to_uppercase(),
-        BOLD,
-        inner,
-        26.0,
-        14.0,
-        2,
-    );
-    let last = place(draws, family, cx, last - 11.0, &ink);
-    let mut next = last - 9.0;
-    if let Some(native) = native_line(book, card) {
-        let last = place(
-            draws,
-            fit(book, &native, REGULAR, inner, 16.0, 10.0, 2),
-            cx,
-            next,
-            &ink,
-        );
-        next = last - 8.0;
-    }
-    if !card.organization.is_empty() {
-        let last = place(
-            draws,
-            fit(book, &card.organization, REGULAR, inner, 11.0, 8.0, 2),
-            cx,
-            next,
-            &ink,
-        );
-        next = last - 6.0;
-    }
-    let country = format!("{} · {}", card.country_name, card.country_code);
-    place(
-        draws,
-        fit(book, &country, REGULAR, inner, 9.5, 7.0, 1),
-        cx,
-        next,
-        &grey,
-    );
-
     // QR, 40 mm with its quiet zone, above the number and the band.
     let band = 20.0;
     let side = 40.0;
     let qr_y = y0 + band + 7.0;
+    let sizes = BlockSizes {
+        name: 26.0,
+        name_min: 14.0,
+        native: 16.0,
+        native_min: 10.0,
+        small: 11.0,
+        small_min: 7.0,
+        wrap: true,
+    };
+    fitted_block(
+        book,
+        card,
+        inner,
+        Anchor::Centre(cx),
+        rule - 11.5,
+        qr_y + side + 1.0,
+        &sizes,
+        draws,
+    );
     draws.push(qr(&card.qr_text, cx - side / 2.0, qr_y, side)?);
     place(
         draws,
@@ -681,7 +797,6 @@ fn draw_card(
 ) -> Result<(), RenderError> {
     let (w, h) = CARD;
     let top = y0 + h;
-    let ink = rgb(0x1a, 0x1a, 0x1a);
     let grey = rgb(0x55, 0x55, 0x55);
     let band = 8.0;
     let side = 27.0;
@@ -695,46 +810,24 @@ fn draw_card(
         top - 5.5,
         &grey,
     );
-    let given = fit(book, &card.given_name, BOLD, column, 13.0, 8.0, 1);
-    let last = place_left(draws, given, left, top - 13.0, &ink);
-    let family = fit(
+    let sizes = BlockSizes {
+        name: 13.0,
+        name_min: 8.0,
+        native: 10.0,
+        native_min: 6.0,
+        small: 7.5,
+        small_min: 5.0,
+        wrap: false,
+    };
+    fitted_block(
         book,
-        &card.family_name.to_uppercase(),
-        BOLD,
+        card,
         column,
-        13.0,
-        8.0,
-        1,
-    );
-    let last = place_left(draws, family, left, last - 5.5, &ink);
-    let mut next = last - 5.5;
-    if let Some(native) = native_line(book, card) {
-        let last = place_left(
-            draws,
-            fit(book, &native, REGULAR, column, 10.0, 6.0, 1),
-            left,
-            next,
-            &ink,
-        );
-        next = last - 4.5;
-    }
-    if !card.organization.is_empty() {
-        let last = place_left(
-            draws,
-            fit(book, &card.organization, REGULAR, column, 7.5, 5.0, 2),
-            left,
-            next,
-            &ink,
-        );
-        next = last - 3.8;
-    }
-    let country = format!("{} · {}", card.country_name, card.country_code);
-    place_left(
+        Anchor::Left(left),
+        top - 12.5,
+        y0 + band + 1.0,
+        &sizes,
         draws,
-        fit(book, &country, REGULAR, column, 7.0, 5.0, 1),
-        left,
-        next.max(y0 + band + 2.0),
-        &grey,
     );
 
     let qr_x = x0 + w - side - 1.0;
@@ -744,7 +837,7 @@ fn draw_card(
         draws,
         fit(book, &card.number, REGULAR, side, 6.0, 5.0, 1),
         qr_x + side / 2.0,
-        qr_y - 1.0,
+        qr_y - 2.3,
         &grey,
     );
 
@@ -891,6 +984,102 @@ mod tests {
         }
         let one = render_pdf(&cards[3..4], Layout::A6, "test").unwrap();
         assert!(one.len() < 60 * 1024, "one A6 badge is {} bytes", one.len());
+    }
+
+    /// (x1, y1, x2, y2) in mm of every text line and of the QR with its
+    /// quiet zone.
+    /// (x1, y1, x2, y2) in mm.
+    type Box = (f32, f32, f32, f32);
+
+    fn boxes(page: &PageDraft) -> (Vec<Box>, Option<Box>) {
+        let mut texts = Vec::new();
+        let mut qr = None;
+        for draw in &page.draws {
+            match draw {
+                Draw::Text {
+                    line, size, x, y, ..
+                } => {
+                    let w = line.width_pt(*size) / PT_PER_MM;
+                    let s = size / PT_PER_MM;
+                    texts.push((*x, y - 0.25 * s, x + w, y + 0.75 * s));
+                }
+                Draw::Qr {
+                    width,
+                    x,
+                    y,
+                    module,
+                    ..
+                } => {
+                    let quiet = QUIET_MODULES as f32 * module;
+                    let side = *width as f32 * module;
+                    qr = Some((x - quiet, y - quiet, x + side + quiet, y + side + quiet));
+                }
+                _ => {}
+            }
+        }
+        (texts, qr)
+    }
+
+    #[test]
+    fn long_names_shrink_or_wrap_and_never_leave_the_badge_or_cover_the_qr() {
+        let long_word = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaft";
+        let cards = [
+            sample(
+                "Maximilian Alexander Friedrich Wilhelm",
+                "von Hohenzollern-Sigmaringen und Thurn",
+                "Максимилиан Александр Фридрих фон Гогенцоллерн",
+            ),
+            sample(long_word, long_word, long_word),
+            sample(
+                "Abdulaziz",
+                "Al Saud",
+                "عبد العزيز بن عبد الرحمن بن فيصل بن تركي بن عبد الله آل سعود",
+            ),
+            {
+                let mut card = sample("Li", "Wang", "王丽");
+                card.organization = "Joint Stock Company Almalyk Mining and Metallurgical Complex of the Republic of Uzbekistan, Tashkent Regional Branch".into();
+                card.event_name = "INNOPROM. Central Asia — International Industrial Trade Fair and Forum of the Republic of Uzbekistan".into();
+                card
+            },
+        ];
+        for layout in [Layout::A6, Layout::Card] {
+            if let Ok(dir) = std::env::var("EXPOPASS_RENDER_DIR") {
+                let pdf = render_pdf(&cards, layout, "long").unwrap();
+                std::fs::write(format!("{dir}/long-{layout:?}.pdf"), pdf).unwrap();
+            }
+            let (pw, ph) = layout.page_size();
+            for card in &cards {
+                let pages = draft_pages(std::slice::from_ref(card), layout).unwrap();
+                let (texts, qr) = boxes(&pages[0]);
+                let qr = qr.unwrap();
+                for (i, t) in texts.iter().enumerate() {
+                    assert!(
+                        t.0 >= 0.5 && t.2 <= pw - 0.5,
+                        "{layout:?} line {i} leaves the badge sideways: {t:?}"
+                    );
+                    assert!(
+                        t.1 >= 0.0 && t.3 <= ph,
+                        "{layout:?} line {i} leaves the badge: {t:?}"
+                    );
+                    let overlaps = t.0 < qr.2 && t.2 > qr.0 && t.1 < qr.3 && t.3 > qr.1;
+                    assert!(
+                        !overlaps,
+                        "{layout:?} line {i} {t:?} covers the QR {qr:?} ({})",
+                        card.given_name
+                    );
+                }
+                for (i, a) in texts.iter().enumerate() {
+                    for b in &texts[i + 1..] {
+                        let overlaps = a.0 < b.2 && a.2 > b.0 && a.1 < b.3 && a.3 > b.1;
+                        assert!(
+                            !overlaps,
+                            "{layout:?}: lines {a:?} and {b:?} overlap ({})",
+                            card.given_name
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
