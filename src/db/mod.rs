@@ -6,6 +6,7 @@ pub mod audit;
 pub mod badges;
 pub mod events;
 pub mod explain;
+pub mod gates;
 pub mod idempotency;
 pub mod keys;
 pub mod models;

@@ -24,6 +24,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    badge_blocks (serial) {
+        serial -> Int8,
+        event_id -> Uuid,
+        reason -> Text,
+        blocked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     badges (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -153,6 +162,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    presence (serial, zone_id) {
+        serial -> Int8,
+        zone_id -> Uuid,
+        event_id -> Uuid,
+        since -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    scans (gate_id, nonce) {
+        gate_id -> Uuid,
+        nonce -> Text,
+        event_id -> Uuid,
+        zone_id -> Uuid,
+        serial -> Nullable<Int8>,
+        version -> Nullable<Int4>,
+        direction -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        scanned_at -> Timestamptz,
+        recorded_at -> Timestamptz,
+        offline -> Bool,
+    }
+}
+
+diesel::table! {
     signing_keys (key_id) {
         key_id -> Int8,
         event_id -> Uuid,
@@ -161,6 +196,14 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         retired_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    zone_occupancy (zone_id) {
+        zone_id -> Uuid,
+        event_id -> Uuid,
+        inside -> Int4,
     }
 }
 
@@ -176,6 +219,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(badge_blocks -> events (event_id));
 diesel::joinable!(badges -> categories (category_id));
 diesel::joinable!(badges -> events (event_id));
 diesel::joinable!(badges -> participants (participant_id));
@@ -191,12 +235,20 @@ diesel::joinable!(participant_name_keys -> participants (participant_id));
 diesel::joinable!(participants -> categories (category_id));
 diesel::joinable!(participants -> events (event_id));
 diesel::joinable!(participants -> organizations (organization_id));
+diesel::joinable!(presence -> events (event_id));
+diesel::joinable!(presence -> zones (zone_id));
+diesel::joinable!(scans -> events (event_id));
+diesel::joinable!(scans -> gates (gate_id));
+diesel::joinable!(scans -> zones (zone_id));
 diesel::joinable!(signing_keys -> events (event_id));
+diesel::joinable!(zone_occupancy -> events (event_id));
+diesel::joinable!(zone_occupancy -> zones (zone_id));
 diesel::joinable!(zones -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
+    badge_blocks,
     badges,
     categories,
     delegation_quotas,
@@ -207,6 +259,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     participant_name_keys,
     participants,
+    presence,
+    scans,
     signing_keys,
+    zone_occupancy,
     zones,
 );

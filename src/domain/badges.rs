@@ -40,6 +40,8 @@ const CHUNK_BYTES: usize = 1 << 20;
 pub struct BadgeView {
     pub row: BadgeRow,
     pub category_code: String,
+    /// The reason of the block, when the badge is blocked.
+    pub block_reason: Option<String>,
 }
 
 impl BadgeView {
@@ -365,7 +367,16 @@ impl Services {
             .map_err(AppError::internal)?
             .map_err(AppError::internal)?;
         let category_code = self.badge_category_code(&row).await?;
-        Ok((BadgeView { row, category_code }, pdf))
+        let mut conn = self.db.get().await?;
+        let block_reason = db::gates::block_reason(&mut conn, row.serial).await?;
+        Ok((
+            BadgeView {
+                row,
+                category_code,
+                block_reason,
+            },
+            pdf,
+        ))
     }
 
     async fn badge_category_code(&self, row: &BadgeRow) -> AppResult<String> {
@@ -397,7 +408,12 @@ impl Services {
         };
         let (row, category_code) =
             found.ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", "no such badge"))?;
-        Ok(BadgeView { row, category_code })
+        let block_reason = db::gates::block_reason(&mut conn, row.serial).await?;
+        Ok(BadgeView {
+            row,
+            category_code,
+            block_reason,
+        })
     }
 
     /// Revokes a badge (staff). Revoking a revoked badge changes nothing.
@@ -426,6 +442,7 @@ impl Services {
             Ok(())
         })
         .await?;
+        drop(conn);
         self.get_badge(BadgeKey::Badge(id.to_string())).await
     }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod badges;
 pub mod events;
+pub mod gates;
 pub mod ids;
 pub mod keys;
 pub mod offline;
@@ -25,6 +26,7 @@ pub struct Services {
     pub db: Pool,
     pub vault: Arc<secrets::DocumentVault>,
     pub cache: Arc<events::SetupCache>,
+    pub hub: Arc<gates::GateHub>,
 }
 
 impl Services {
@@ -33,6 +35,7 @@ impl Services {
             db,
             vault: Arc::new(secrets::DocumentVault::new(document_key)),
             cache: Arc::new(events::SetupCache::default()),
+            hub: Arc::new(gates::GateHub::default()),
         }
     }
 }

@@ -279,6 +279,12 @@ impl Services {
             revoked_bytes.extend_from_slice(&serial.to_be_bytes());
             revoked_bytes.extend_from_slice(&version.to_be_bytes());
         }
+        let mut blocked_bytes = Vec::new();
+        for serial in db::gates::blocked(&mut conn, event.id).await? {
+            if let Ok(serial) = u32::try_from(serial) {
+                blocked_bytes.extend_from_slice(&serial.to_be_bytes());
+            }
+        }
         let version = db::audit::last_id(&mut conn).await?;
         let bundle = pb::OfflineBundle {
             format: BUNDLE_FORMAT,
@@ -313,7 +319,7 @@ impl Services {
                 })
                 .collect(),
             revoked: revoked_bytes,
-            blocked: Vec::new(),
+            blocked: blocked_bytes,
             version: u64::try_from(version).unwrap_or(0),
             generated_at: Some(prost_types::Timestamp {
                 seconds: chrono::Utc::now().timestamp(),
@@ -322,6 +328,13 @@ impl Services {
             event_name: event.name.clone(),
         };
         Ok(bundle.encode_to_vec())
+    }
+
+    /// The current bundle version (the same for every event: it grows with
+    /// every change).
+    pub async fn bundle_version(&self) -> AppResult<u64> {
+        let mut conn = self.db.get().await?;
+        Ok(u64::try_from(db::audit::last_id(&mut conn).await?).unwrap_or(0))
     }
 
     /// The offline bundle of an event given by code.

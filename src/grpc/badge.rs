@@ -53,6 +53,7 @@ fn badge_pb(v: BadgeView) -> pb::Badge {
         None => pb::RevocationReason::Unspecified,
     };
     let b = v.row;
+    let blocked = v.block_reason.is_some();
     pb::Badge {
         id: b.id.to_string(),
         participant_id: b.participant_id.to_string(),
@@ -65,6 +66,8 @@ fn badge_pb(v: BadgeView) -> pb::Badge {
         revoked: b.revoked_at.is_some(),
         revocation_reason: reason.into(),
         revocation_note: b.revocation_note,
+        blocked,
+        block_reason: v.block_reason.unwrap_or_default(),
     }
 }
 
@@ -176,5 +179,39 @@ impl BadgeService for BadgeApi {
             Err(err) => Err(Status::from(err)),
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn block_badge(
+        &self,
+        request: Request<pb::BlockBadgeRequest>,
+    ) -> Result<Response<pb::BlockBadgeResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let badge = self
+            .state
+            .services
+            .block_badge(&actor, &r.badge_id, &r.reason)
+            .await?;
+        Ok(Response::new(pb::BlockBadgeResponse {
+            badge: Some(badge_pb(badge)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn unblock_badge(
+        &self,
+        request: Request<pb::UnblockBadgeRequest>,
+    ) -> Result<Response<pb::UnblockBadgeResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let badge = self
+            .state
+            .services
+            .unblock_badge(&actor, &r.badge_id)
+            .await?;
+        Ok(Response::new(pb::UnblockBadgeResponse {
+            badge: Some(badge_pb(badge)),
+        }))
     }
 }

@@ -1,14 +1,21 @@
-//! `expopass.v1.GateService`: declared; answers UNIMPLEMENTED until gates land.
+//! `expopass.v1.GateService`; needs the gate or admin role. Replies carry
+//! no contact data and no documents.
 
-use std::pin::Pin;
+use std::{collections::HashMap, pin::Pin, time::Duration};
 
-use tokio_stream::Stream;
+use prost::Message as _;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::ApiState;
+use super::{ApiState, timestamp};
 use crate::{
-    domain::Role,
-    error::{AppError, ErrorKind},
+    domain::{
+        Role,
+        gates::{GateEvent, OfflineScanInput, ScanRequest},
+        offline::DenyReason,
+    },
+    error::AppError,
     proto::pb::{self, gate_service_server::GateService},
 };
 
@@ -22,70 +29,315 @@ impl GateApi {
     pub fn new(state: ApiState) -> Self {
         Self { state }
     }
+}
 
-    async fn not_yet<T>(&self, request: &Request<T>) -> Status {
-        if let Err(status) = self
-            .state
-            .authorize(request, &[Role::Gate, Role::Admin])
-            .await
-        {
-            return status;
+const GATE: &[Role] = &[Role::Gate, Role::Admin];
+/// Most scans one upload may carry.
+const UPLOAD_MAX: usize = 200_000;
+/// Occupancy changes closer together than this are sent as one message.
+const OCCUPANCY_DEBOUNCE: Duration = Duration::from_millis(50);
+
+fn reason_pb(reason: DenyReason) -> pb::DenyReason {
+    match reason {
+        DenyReason::Malformed => pb::DenyReason::Malformed,
+        DenyReason::UnknownKey => pb::DenyReason::UnknownKey,
+        DenyReason::BadSignature => pb::DenyReason::BadSignature,
+        DenyReason::WrongEvent => pb::DenyReason::WrongEvent,
+        DenyReason::Revoked => pb::DenyReason::Revoked,
+        DenyReason::Blocked => pb::DenyReason::Blocked,
+        DenyReason::NotValidToday => pb::DenyReason::NotValidToday,
+        DenyReason::ZoneNotAllowed => pb::DenyReason::ZoneNotAllowed,
+        DenyReason::ZoneFull => pb::DenyReason::ZoneFull,
+        DenyReason::AlreadyInside => pb::DenyReason::AlreadyInside,
+    }
+}
+
+fn reason_from(raw: i32) -> Option<DenyReason> {
+    Some(match pb::DenyReason::try_from(raw).ok()? {
+        pb::DenyReason::Unspecified => return None,
+        pb::DenyReason::Malformed => DenyReason::Malformed,
+        pb::DenyReason::UnknownKey => DenyReason::UnknownKey,
+        pb::DenyReason::BadSignature => DenyReason::BadSignature,
+        pb::DenyReason::WrongEvent => DenyReason::WrongEvent,
+        pb::DenyReason::Revoked => DenyReason::Revoked,
+        pb::DenyReason::Blocked => DenyReason::Blocked,
+        pb::DenyReason::NotValidToday => DenyReason::NotValidToday,
+        pb::DenyReason::ZoneNotAllowed => DenyReason::ZoneNotAllowed,
+        pb::DenyReason::ZoneFull => DenyReason::ZoneFull,
+        pb::DenyReason::AlreadyInside => DenyReason::AlreadyInside,
+    })
+}
+
+fn time_from(ts: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
+    let ts = ts?;
+    chrono::DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).unwrap_or(0))
+}
+
+fn is_exit(raw: i32) -> Result<bool, Status> {
+    match pb::Direction::try_from(raw) {
+        Ok(pb::Direction::Out) => Ok(true),
+        Ok(pb::Direction::In | pb::Direction::Unspecified) => Ok(false),
+        Err(_) => {
+            Err(AppError::invalid_field("direction", format!("unknown direction {raw}")).into())
         }
-        AppError::new(
-            ErrorKind::Unimplemented,
-            "NOT_IMPLEMENTED",
-            "gate decisions are not available in this version",
-        )
-        .into()
     }
 }
 
 type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+fn zones_pb(zones: &[(String, u32, u32)]) -> Vec<pb::ZoneOccupancy> {
+    zones
+        .iter()
+        .map(|(code, inside, capacity)| pb::ZoneOccupancy {
+            zone_code: code.clone(),
+            inside: *inside,
+            capacity: *capacity,
+        })
+        .collect()
+}
 
 #[tonic::async_trait]
 impl GateService for GateApi {
     type WatchGateStream = Boxed<pb::WatchGateResponse>;
     type WatchOccupancyStream = Boxed<pb::WatchOccupancyResponse>;
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn scan(
         &self,
         request: Request<pb::ScanRequest>,
     ) -> Result<Response<pb::ScanResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        let actor = self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let exit = is_exit(r.direction)?;
+        let result = self
+            .state
+            .services
+            .scan(
+                &actor,
+                ScanRequest {
+                    gate_id: r.gate_id,
+                    qr_text: r.qr_text,
+                    exit,
+                    nonce: r.nonce,
+                    scanned_at: time_from(r.scanned_at),
+                },
+            )
+            .await?;
+        let (decision, reason) = match result.deny {
+            None => (pb::Decision::Allow, pb::DenyReason::Unspecified),
+            Some(reason) => (pb::Decision::Deny, reason_pb(reason)),
+        };
+        Ok(Response::new(pb::ScanResponse {
+            decision: decision.into(),
+            reason: reason.into(),
+            category_code: result.category_code,
+            category_color: result.category_color,
+            badge_number: result.badge_number,
+            holder_name: result.holder_name,
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn upload_offline_scans(
         &self,
         request: Request<Streaming<pb::UploadOfflineScansRequest>>,
     ) -> Result<Response<pb::UploadOfflineScansResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        let actor = self.state.authorize(&request, GATE).await?;
+        let mut stream = request.into_inner();
+        let mut scans = Vec::new();
+        while let Some(message) = stream.next().await {
+            let Some(scan) = message?.scan else {
+                continue;
+            };
+            if scans.len() >= UPLOAD_MAX {
+                return Err(AppError::invalid_field(
+                    "scan",
+                    format!("at most {UPLOAD_MAX} scans per upload"),
+                )
+                .into());
+            }
+            scans.push(OfflineScanInput {
+                gate_id: scan.gate_id,
+                nonce: scan.nonce,
+                scanned_at: time_from(scan.scanned_at),
+                qr_text: scan.qr_text,
+                exit: is_exit(scan.direction)?,
+                allowed: scan.decision == i32::from(pb::Decision::Allow),
+                deny: reason_from(scan.reason),
+            });
+        }
+        let result = self
+            .state
+            .services
+            .upload_offline_scans(&actor, scans)
+            .await?;
+        Ok(Response::new(pb::UploadOfflineScansResponse {
+            stored: result.stored,
+            duplicates: result.duplicates,
+            conflicts: result
+                .conflicts
+                .into_iter()
+                .map(|c| pb::ScanConflict {
+                    badge_id: c.badge_id.map(|id| id.to_string()).unwrap_or_default(),
+                    description: c.description,
+                    nonces: c.nonces,
+                })
+                .collect(),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn get_offline_bundle(
         &self,
         request: Request<pb::GetOfflineBundleRequest>,
     ) -> Result<Response<pb::GetOfflineBundleResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let services = &self.state.services;
+        let event_id = services.gate_event(&r.gate_id).await?;
+        let bundle = services.offline_bundle(event_id).await?;
+        let version = pb::OfflineBundle::decode(bundle.as_slice())
+            .map(|b| b.version)
+            .unwrap_or(0);
+        Ok(Response::new(pb::GetOfflineBundleResponse {
+            bundle,
+            version,
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn watch_gate(
         &self,
         request: Request<pb::WatchGateRequest>,
     ) -> Result<Response<Self::WatchGateStream>, Status> {
-        Err(self.not_yet(&request).await)
+        self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let services = self.state.services.clone();
+        let mut events = services.gate_events();
+        let event_id = services.gate_event(&r.gate_id).await?;
+        let (tx, rx) = mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let change = match events.recv().await {
+                    Ok(event) if event.event_id().is_some_and(|e| e != event_id) => continue,
+                    Ok(GateEvent::Occupancy { .. }) => continue,
+                    Ok(GateEvent::Revoked {
+                        serial,
+                        version,
+                        badge_id,
+                        ..
+                    }) => pb::watch_gate_response::Change::Revoked(pb::BadgeRef {
+                        badge_id: badge_id.to_string(),
+                        version: u32::from(version),
+                        serial,
+                    }),
+                    Ok(GateEvent::Blocked { serial, .. }) => {
+                        pb::watch_gate_response::Change::Blocked(pb::BadgeRef {
+                            serial,
+                            ..Default::default()
+                        })
+                    }
+                    Ok(GateEvent::Unblocked { serial, .. }) => {
+                        pb::watch_gate_response::Change::Unblocked(pb::BadgeRef {
+                            serial,
+                            ..Default::default()
+                        })
+                    }
+                    Ok(GateEvent::Rules { .. } | GateEvent::Resync)
+                    | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        match services.bundle_version().await {
+                            Ok(version) => pb::watch_gate_response::Change::BundleVersion(version),
+                            Err(e) => {
+                                let _ = tx.send(Err(Status::from(e))).await;
+                                return;
+                            }
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let message = pb::WatchGateResponse {
+                    change: Some(change),
+                };
+                if tx.send(Ok(message)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn get_occupancy(
         &self,
         request: Request<pb::GetOccupancyRequest>,
     ) -> Result<Response<pb::GetOccupancyResponse>, Status> {
-        Err(self.not_yet(&request).await)
+        self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let (_, zones) = self.state.services.occupancy(&r.event_id).await?;
+        Ok(Response::new(pb::GetOccupancyResponse {
+            zones: zones_pb(&zones),
+            as_of: Some(timestamp(chrono::Utc::now())),
+        }))
     }
 
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn watch_occupancy(
         &self,
         request: Request<pb::WatchOccupancyRequest>,
     ) -> Result<Response<Self::WatchOccupancyStream>, Status> {
-        Err(self.not_yet(&request).await)
+        self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let services = self.state.services.clone();
+        let mut events = services.gate_events();
+        let (event_id, zones) = services.occupancy(&r.event_id).await?;
+        let (tx, rx) = mpsc::channel(16);
+        let first = pb::WatchOccupancyResponse {
+            zones: zones_pb(&zones),
+            as_of: Some(timestamp(chrono::Utc::now())),
+        };
+        let event_text = event_id.to_string();
+        tokio::spawn(async move {
+            if tx.send(Ok(first)).await.is_err() {
+                return;
+            }
+            let mut last: HashMap<String, u32> =
+                zones.into_iter().map(|(c, n, _)| (c, n)).collect();
+            loop {
+                match events.recv().await {
+                    Ok(GateEvent::Occupancy { event_id: e }) if e == event_id => {}
+                    Ok(GateEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+                tokio::time::sleep(OCCUPANCY_DEBOUNCE).await;
+                // Everything queued meanwhile is covered by the read below.
+                while events.try_recv().is_ok() {}
+                let zones = match services.occupancy(&event_text).await {
+                    Ok((_, zones)) => zones,
+                    Err(e) => {
+                        let _ = tx.send(Err(Status::from(e))).await;
+                        return;
+                    }
+                };
+                let changed: Vec<(String, u32, u32)> = zones
+                    .into_iter()
+                    .filter(|(code, inside, _)| last.get(code) != Some(inside))
+                    .collect();
+                if changed.is_empty() {
+                    continue;
+                }
+                for (code, inside, _) in &changed {
+                    last.insert(code.clone(), *inside);
+                }
+                let message = pb::WatchOccupancyResponse {
+                    zones: zones_pb(&changed),
+                    as_of: Some(timestamp(chrono::Utc::now())),
+                };
+                if tx.send(Ok(message)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 }

@@ -14,6 +14,7 @@ mod auth;
 mod badges;
 mod embedded;
 mod events;
+mod gates;
 mod import;
 mod migrations;
 mod registration;

@@ -12,6 +12,7 @@ use expopass::{
     domain::{Role, Services},
     proto::pb::{
         badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
+        gate_service_client::GateServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -298,6 +299,14 @@ impl TestApp {
 
     pub fn badges(&self) -> BadgeServiceClient<Authed> {
         self.badges_as(Some(Role::Desk))
+    }
+
+    pub fn gates_as(&self, role: Option<Role>) -> GateServiceClient<Authed> {
+        GateServiceClient::with_interceptor(self.channel(), self.bearer(role))
+    }
+
+    pub fn gates(&self) -> GateServiceClient<Authed> {
+        self.gates_as(Some(Role::Gate))
     }
 }
 

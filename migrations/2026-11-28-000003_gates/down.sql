@@ -1,0 +1,16 @@
+DROP TRIGGER gates_notify ON gates;
+DROP TRIGGER events_notify ON events;
+DROP TRIGGER zones_notify ON zones;
+DROP TRIGGER categories_notify ON categories;
+DROP TRIGGER signing_keys_notify ON signing_keys;
+DROP FUNCTION notify_gate_rules();
+DROP TRIGGER badge_blocks_notify ON badge_blocks;
+DROP TRIGGER badges_notify ON badges;
+DROP FUNCTION notify_gate_badges();
+DROP FUNCTION gate_scan(UUID, TEXT, UUID, UUID, BIGINT, INTEGER, TEXT, TIMESTAMPTZ, TEXT);
+DROP TRIGGER zones_occupancy ON zones;
+DROP FUNCTION add_zone_occupancy();
+DROP TABLE zone_occupancy;
+DROP TABLE presence;
+DROP TABLE scans;
+DROP TABLE badge_blocks;
