@@ -30,6 +30,35 @@ pub enum BenchCommand {
     /// Badge rendering (one A6 badge), IssueBadge latency and bulk
     /// PrintBadges throughput.
     Badges(BadgesArgs),
+    /// Online scans open-loop at fixed rates, and offline verifications.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScanArgs {
+    /// A running server, e.g. http://127.0.0.1:50051; without it the bench
+    /// starts one in this process.
+    #[arg(long)]
+    pub addr: Option<String>,
+    /// Admin or gate token for `--addr`.
+    #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Badges scanned (each alternately in and out).
+    #[arg(long, default_value_t = 4_000)]
+    pub badges: usize,
+    /// Offered rates (scans/s), each held for `--seconds`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "500,1000,2000,3000,4000,5000"
+    )]
+    pub rates: Vec<u32>,
+    /// Seconds per rate.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Gates the scans spread over.
+    #[arg(long, default_value_t = 8)]
+    pub gates: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -82,6 +111,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Register(args) => register(config, args).await,
         BenchCommand::Badges(args) => badges(config, args).await,
+        BenchCommand::Scan(args) => scan(config, args).await,
     }
 }
 
@@ -521,5 +551,204 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             largest as f64 / 1024.0,
         );
     }
+    target.close().await
+}
+
+async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
+    use crate::proto::pb::{
+        badge_service_client::BadgeServiceClient, gate_service_client::GateServiceClient,
+    };
+
+    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let (code, event_id) = bench_event(&target).await?;
+    let mut events = EventServiceClient::new(target.client()?);
+    let desk = RegistrationServiceClient::new(target.client()?);
+    let mut badges = BadgeServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
+    let gates_client = GateServiceClient::new(target.client()?);
+
+    // The bench event's days are in the past: scan as of its second day.
+    let at = prost_types::Timestamp {
+        seconds: chrono::NaiveDate::from_ymd_opt(2024, 4, 23)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .context("date")?
+            .and_utc()
+            .timestamp(),
+        nanos: 0,
+    };
+    let mut gate_ids = Vec::new();
+    for g in 0..args.gates.max(1) {
+        let gate = events
+            .upsert_gate(pb::UpsertGateRequest {
+                event_id: event_id.clone(),
+                code: format!("G{g}"),
+                name: format!("Turnstile {g}"),
+                zone_code: "HALL".to_owned(),
+            })
+            .await?
+            .into_inner()
+            .gate
+            .context("no gate")?;
+        gate_ids.push(gate.id);
+    }
+    let rows: Vec<pb::ImportParticipantsRequest> = (0..args.badges)
+        .map(|n| {
+            let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
+            pb::ImportParticipantsRequest {
+                event_id: event_id.clone(),
+                row_ref: n.to_string(),
+                participant: Some(pb::ParticipantInput {
+                    given_name: given.to_owned(),
+                    family_name: format!("{family} {n}"),
+                    native_name: native.to_owned(),
+                    country: "UZ".to_owned(),
+                    category_code: "VISITOR".to_owned(),
+                    email: format!("scan{n}@bench.example"),
+                    ..Default::default()
+                }),
+            }
+        })
+        .collect();
+    let imported = desk
+        .clone()
+        .import_participants(stream::iter(rows))
+        .await?
+        .into_inner();
+    let ids: Vec<String> = imported
+        .results
+        .into_iter()
+        .filter(|r| r.error_reason.is_empty())
+        .map(|r| r.participant_id)
+        .collect();
+    // Issue every badge (PrintBadges issues the missing ones), then read
+    // their QR texts back.
+    let mut printing = badges
+        .print_badges(pb::PrintBadgesRequest {
+            event_id: event_id.clone(),
+            selection: Some(pb::print_badges_request::Selection::CategoryCode(
+                "VISITOR".to_owned(),
+            )),
+            layout: pb::BadgeLayout::A4SheetCard.into(),
+        })
+        .await?
+        .into_inner();
+    while let Some(message) = printing.next().await {
+        message?;
+    }
+    let qr_texts: Vec<String> = stream::iter(ids)
+        .map(|id| {
+            let mut badges = badges.clone();
+            async move {
+                badges
+                    .get_badge(pb::GetBadgeRequest {
+                        key: Some(pb::get_badge_request::Key::ParticipantId(id)),
+                    })
+                    .await
+                    .map(|r| r.into_inner().badge.map(|b| b.qr_text).unwrap_or_default())
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    println!(
+        "expopass bench scan: event {code}, {} badges, {} gates; each rate held {} s, open loop (latency counts queueing from the scheduled send time)",
+        qr_texts.len(),
+        gate_ids.len(),
+        args.seconds
+    );
+
+    // Offline verifications: the gate's own check, one core.
+    let bundle = gates_client
+        .clone()
+        .get_offline_bundle(pb::GetOfflineBundleRequest {
+            gate_id: gate_ids[0].clone(),
+        })
+        .await?
+        .into_inner()
+        .bundle;
+    let rules = crate::domain::offline::Rules::from_bundle(&bundle)?;
+    let zone = rules.zone_number("HALL");
+    let when = chrono::DateTime::from_timestamp(at.seconds, 0).context("time")?;
+    let started = Instant::now();
+    let mut verified = 0u64;
+    let mut allowed = 0u64;
+    while started.elapsed() < std::time::Duration::from_secs(2) {
+        for qr in qr_texts.iter().take(1000) {
+            allowed += u64::from(crate::domain::offline::decide(&rules, qr, zone, when).allowed());
+            verified += 1;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "offline verifications (decide from the bundle, one core): {:.0}/s ({allowed} of {verified} allowed)",
+        verified as f64 / took
+    );
+
+    // Online, open loop.
+    println!(
+        "  {:>7} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "offered", "achieved", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    let mut n = 0usize;
+    let mut best_sustained = 0u32;
+    for &rate in &args.rates {
+        let total = (u64::from(rate) * args.seconds) as usize;
+        let interval = std::time::Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+        let start = tokio::time::Instant::now();
+        let mut tasks = Vec::with_capacity(total);
+        for i in 0..total {
+            let due = start + interval.mul_f64(i as f64);
+            tokio::time::sleep_until(due).await;
+            n += 1;
+            let badge = n % qr_texts.len();
+            let pass = n / qr_texts.len();
+            let request = pb::ScanRequest {
+                gate_id: gate_ids[n % gate_ids.len()].clone(),
+                qr_text: qr_texts[badge].clone(),
+                direction: if pass.is_multiple_of(2) {
+                    pb::Direction::In
+                } else {
+                    pb::Direction::Out
+                }
+                .into(),
+                nonce: format!("bench-{rate}-{i}"),
+                scanned_at: Some(at),
+            };
+            let mut client = gates_client.clone();
+            tasks.push(tokio::spawn(async move {
+                let result = client.scan(request).await;
+                (due.elapsed(), result.is_ok())
+            }));
+        }
+        let mut hist = histogram()?;
+        let mut errors = 0;
+        for task in tasks {
+            let (latency, ok) = task.await?;
+            if ok {
+                hist.record(
+                    u64::try_from(latency.as_micros())
+                        .unwrap_or(u64::MAX)
+                        .max(1),
+                )?;
+            } else {
+                errors += 1;
+            }
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        let achieved = total as f64 / elapsed;
+        let p99 = ms(hist.value_at_quantile(0.99));
+        println!(
+            "  {rate:>7} {achieved:>9.0} {:>9.2} {p99:>9.2} {:>9.2} {errors:>7}",
+            ms(hist.value_at_quantile(0.5)),
+            ms(hist.max()),
+        );
+        // Sustained: every scan answered, the run finished within 5 % of
+        // its schedule, and p99 under 100 ms.
+        if errors == 0 && achieved >= f64::from(rate) * 0.95 && p99 <= 100.0 {
+            best_sustained = best_sustained.max(rate);
+        }
+    }
+    println!("highest sustained rate tried: {best_sustained} scans/s");
     target.close().await
 }

@@ -8,6 +8,7 @@ DROP TRIGGER badge_blocks_notify ON badge_blocks;
 DROP TRIGGER badges_notify ON badges;
 DROP FUNCTION notify_gate_badges();
 DROP FUNCTION gate_scan(UUID, TEXT, UUID, UUID, BIGINT, INTEGER, TEXT, TIMESTAMPTZ, TEXT);
+DROP FUNCTION zone_count(UUID, UUID, BIGINT, INTEGER);
 DROP TRIGGER zones_occupancy ON zones;
 DROP FUNCTION add_zone_occupancy();
 DROP TABLE zone_occupancy;

@@ -21,7 +21,7 @@ CREATE TABLE scans (
     serial       BIGINT,
     version      INTEGER,
     direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    decision     TEXT NOT NULL CHECK (decision IN ('pending', 'allow', 'deny')),
+    decision     TEXT NOT NULL CHECK (decision IN ('allow', 'deny')),
     reason       TEXT,
     scanned_at   TIMESTAMPTZ NOT NULL,
     recorded_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -29,7 +29,6 @@ CREATE TABLE scans (
     PRIMARY KEY (gate_id, nonce)
 );
 CREATE INDEX scans_badge_idx ON scans (serial, scanned_at) WHERE serial IS NOT NULL;
-CREATE INDEX scans_event_time_idx ON scans (event_id, scanned_at);
 
 -- Who is inside which zone now.
 CREATE TABLE presence (
@@ -40,18 +39,26 @@ CREATE TABLE presence (
     PRIMARY KEY (serial, zone_id)
 );
 
--- People inside each zone; a conditional increment keeps capacity exact.
+-- People inside each zone, as counters. A zone with a capacity counts in
+-- shard 0 only, and its conditional increment there keeps the capacity
+-- exact (every entry takes that row's lock). A zone without one counts in
+-- 16 shards picked by badge serial, so entries do not queue on one row
+-- (each commit would hold the lock through its WAL flush). The occupancy of
+-- a zone is the sum of its shards; a shard alone may go negative when a
+-- capacity is set or lifted while people are inside.
 CREATE TABLE zone_occupancy (
-    zone_id   UUID PRIMARY KEY REFERENCES zones (id),
+    zone_id   UUID NOT NULL REFERENCES zones (id),
+    shard     SMALLINT NOT NULL CHECK (shard BETWEEN 0 AND 15),
     event_id  UUID NOT NULL REFERENCES events (id),
-    inside    INTEGER NOT NULL DEFAULT 0 CHECK (inside >= 0)
+    inside    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (zone_id, shard)
 );
 CREATE INDEX zone_occupancy_event_idx ON zone_occupancy (event_id);
-INSERT INTO zone_occupancy (zone_id, event_id) SELECT id, event_id FROM zones;
+INSERT INTO zone_occupancy (zone_id, shard, event_id) SELECT id, 0, event_id FROM zones;
 
 CREATE FUNCTION add_zone_occupancy() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO zone_occupancy (zone_id, event_id) VALUES (NEW.id, NEW.event_id)
+    INSERT INTO zone_occupancy (zone_id, shard, event_id) VALUES (NEW.id, 0, NEW.event_id)
     ON CONFLICT DO NOTHING;
     RETURN NEW;
 END
@@ -59,14 +66,27 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER zones_occupancy AFTER INSERT ON zones
     FOR EACH ROW EXECUTE FUNCTION add_zone_occupancy();
 
+-- Adds `delta` to a zone's count in the shard a badge counts in.
+-- (PL/pgSQL rather than SQL: its plans are cached across calls.)
+CREATE FUNCTION zone_count(p_zone UUID, p_event UUID, p_serial BIGINT, p_delta INTEGER)
+RETURNS void AS $$
+BEGIN
+    INSERT INTO zone_occupancy AS o (zone_id, shard, event_id, inside)
+    SELECT p_zone,
+           CASE WHEN z.capacity = 0 THEN (p_serial % 16)::smallint ELSE 0 END,
+           p_event, p_delta
+    FROM zones z WHERE z.id = p_zone
+    ON CONFLICT (zone_id, shard) DO UPDATE SET inside = o.inside + excluded.inside;
+END
+$$ LANGUAGE plpgsql;
+
 -- The part of a scan decision that needs shared state, in one call (one
 -- round trip, one transaction). The caller has already run the checks that
 -- need no database (domain::offline::decide) and passes their refusal, if
 -- any, as p_deny (for exits, only a refusal of the badge itself: exits are
 -- not refused for days, zones, revocations or blocks). In the design's order this adds: revoked and blocked (the
 -- authoritative state, in case the caller's copy is a moment old), zone
--- full, already inside; records the scan; moves presence; and notifies
--- occupancy watchers. A (gate, nonce) seen before returns its first
+-- full, already inside; records the scan; and moves presence. A (gate, nonce) seen before returns its first
 -- decision and changes nothing.
 CREATE FUNCTION gate_scan(
     p_gate UUID, p_nonce TEXT, p_event UUID, p_zone UUID,
@@ -75,17 +95,16 @@ CREATE FUNCTION gate_scan(
 ) RETURNS TABLE (decision TEXT, reason TEXT, replayed BOOLEAN) AS $$
 DECLARE
     v_reason TEXT := p_deny;
-    v_moved BOOLEAN := false;
+    v_prev_decision TEXT;
+    v_prev_reason TEXT;
     v_parent UUID;
+    v_capacity INTEGER;
+    v_gone UUID;
 BEGIN
-    INSERT INTO scans (gate_id, nonce, event_id, zone_id, serial, version, direction,
-                       decision, scanned_at)
-    VALUES (p_gate, p_nonce, p_event, p_zone, p_serial, p_version, p_direction,
-            'pending', p_scanned_at)
-    ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT s.decision, s.reason, true FROM scans s
-            WHERE s.gate_id = p_gate AND s.nonce = p_nonce;
+    SELECT s.decision, s.reason INTO v_prev_decision, v_prev_reason
+    FROM scans s WHERE s.gate_id = p_gate AND s.nonce = p_nonce;
+    IF FOUND THEN
+        RETURN QUERY SELECT v_prev_decision, v_prev_reason, true;
         RETURN;
     END IF;
 
@@ -101,52 +120,68 @@ BEGIN
     END IF;
 
     IF v_reason IS NULL AND p_direction = 'in' THEN
-        UPDATE zone_occupancy o SET inside = o.inside + 1
-        FROM zones z
-        WHERE o.zone_id = p_zone AND z.id = p_zone AND (z.capacity = 0 OR o.inside < z.capacity);
-        IF NOT FOUND THEN
-            v_reason := 'ZONE_FULL';
-        ELSE
+        SELECT z.capacity, z.parent_zone_id INTO v_capacity, v_parent FROM zones z WHERE z.id = p_zone;
+        IF v_capacity > 0 THEN
+            -- Shard 0's lock serialises entries; the sum covers every shard.
+            UPDATE zone_occupancy o SET inside = o.inside + 1
+            WHERE o.zone_id = p_zone AND o.shard = 0
+              AND (SELECT sum(a.inside) FROM zone_occupancy a WHERE a.zone_id = p_zone) < v_capacity;
+            IF NOT FOUND THEN
+                v_reason := 'ZONE_FULL';
+            END IF;
+        END IF;
+        IF v_reason IS NULL THEN
             INSERT INTO presence (serial, zone_id, event_id, since)
             VALUES (p_serial, p_zone, p_event, p_scanned_at)
             ON CONFLICT DO NOTHING;
             IF NOT FOUND THEN
                 v_reason := 'ALREADY_INSIDE';
-                UPDATE zone_occupancy SET inside = inside - 1 WHERE zone_id = p_zone;
+                IF v_capacity > 0 THEN
+                    UPDATE zone_occupancy SET inside = inside - 1 WHERE zone_id = p_zone AND shard = 0;
+                END IF;
             ELSE
-                v_moved := true;
+                IF v_capacity = 0 THEN
+                    PERFORM zone_count(p_zone, p_event, p_serial, 1);
+                END IF;
                 -- Entering a zone leaves its siblings (same parent, or both
                 -- top-level zones of the event) and the zones inside them.
-                SELECT z.parent_zone_id INTO v_parent FROM zones z WHERE z.id = p_zone;
-                WITH RECURSIVE left_zones AS (
-                    SELECT z.id FROM zones z
-                    WHERE z.event_id = p_event AND z.id <> p_zone
-                      AND z.parent_zone_id IS NOT DISTINCT FROM v_parent
-                    UNION
-                    SELECT c.id FROM zones c JOIN left_zones l ON c.parent_zone_id = l.id
-                ), gone AS (
-                    DELETE FROM presence p USING left_zones l
-                    WHERE p.serial = p_serial AND p.zone_id = l.id
-                    RETURNING p.zone_id
-                )
-                UPDATE zone_occupancy o SET inside = o.inside - 1
-                FROM gone WHERE o.zone_id = gone.zone_id;
+                IF EXISTS (SELECT 1 FROM presence p WHERE p.serial = p_serial AND p.zone_id <> p_zone) THEN
+                FOR v_gone IN
+                    WITH RECURSIVE left_zones AS (
+                        SELECT z.id FROM zones z
+                        WHERE z.event_id = p_event AND z.id <> p_zone
+                          AND z.parent_zone_id IS NOT DISTINCT FROM v_parent
+                        UNION
+                        SELECT c.id FROM zones c JOIN left_zones l ON c.parent_zone_id = l.id
+                    ), gone AS (
+                        DELETE FROM presence p USING left_zones l
+                        WHERE p.serial = p_serial AND p.zone_id = l.id
+                        RETURNING p.zone_id
+                    )
+                    SELECT gone.zone_id FROM gone
+                LOOP
+                    PERFORM zone_count(v_gone, p_event, p_serial, -1);
+                END LOOP;
+                END IF;
             END IF;
         END IF;
     ELSIF v_reason IS NULL AND p_direction = 'out' THEN
         -- Exits are always let through; presence moves only if recorded.
         DELETE FROM presence p WHERE p.serial = p_serial AND p.zone_id = p_zone;
         IF FOUND THEN
-            v_moved := true;
-            UPDATE zone_occupancy SET inside = inside - 1 WHERE zone_id = p_zone;
+            PERFORM zone_count(p_zone, p_event, p_serial, -1);
         END IF;
     END IF;
 
-    UPDATE scans s SET decision = CASE WHEN v_reason IS NULL THEN 'allow' ELSE 'deny' END,
-                       reason = v_reason
-    WHERE s.gate_id = p_gate AND s.nonce = p_nonce;
-    IF v_moved THEN
-        PERFORM pg_notify('expopass_occupancy', p_event::text);
+    INSERT INTO scans (gate_id, nonce, event_id, zone_id, serial, version, direction,
+                       decision, reason, scanned_at)
+    VALUES (p_gate, p_nonce, p_event, p_zone, p_serial, p_version, p_direction,
+            CASE WHEN v_reason IS NULL THEN 'allow' ELSE 'deny' END, v_reason, p_scanned_at)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        -- The same (gate, nonce) committed meanwhile: undo this call; the
+        -- caller calls again and gets that first decision.
+        RAISE EXCEPTION 'scan replayed concurrently' USING ERRCODE = 'EP001';
     END IF;
     RETURN QUERY SELECT CASE WHEN v_reason IS NULL THEN 'allow' ELSE 'deny' END, v_reason, false;
 END

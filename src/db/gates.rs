@@ -10,13 +10,11 @@ use uuid::Uuid;
 
 use super::{
     Conn,
-    schema::{badge_blocks, badges, gates, participants, scans, zone_occupancy, zones},
+    schema::{badge_blocks, badges, gates, participants, scans, zones},
 };
 
 /// Channel of badge and rule changes.
 pub const GATE_CHANNEL: &str = "expopass_gate";
-/// Channel of occupancy changes (payload: the event id).
-pub const OCCUPANCY_CHANNEL: &str = "expopass_occupancy";
 
 /// A gate with its zone.
 #[derive(Debug, Clone, diesel::Queryable)]
@@ -38,13 +36,10 @@ pub async fn gate_zone(conn: &mut Conn, gate_id: Uuid) -> QueryResult<Option<Gat
 }
 
 /// What `gate_scan` decided.
-#[derive(Debug, Clone, diesel::QueryableByName)]
+#[derive(Debug, Clone)]
 pub struct ScanOutcome {
-    #[diesel(sql_type = Text)]
     pub decision: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub reason: Option<String>,
-    #[diesel(sql_type = Bool)]
     pub replayed: bool,
 }
 
@@ -63,20 +58,77 @@ pub struct ScanInput<'a> {
     pub deny: Option<&'a str>,
 }
 
-/// Runs the `gate_scan` function: one round trip, one transaction.
+/// Runs the `gate_scan` function: one round trip, one transaction. When
+/// the same (gate, nonce) committed while this call ran, the call is undone
+/// and made again, and answers with that first decision.
 pub async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
-    diesel::sql_query("SELECT * FROM gate_scan($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-        .bind::<SqlUuid, _>(s.gate_id)
-        .bind::<Text, _>(s.nonce)
-        .bind::<SqlUuid, _>(s.event_id)
-        .bind::<SqlUuid, _>(s.zone_id)
-        .bind::<Nullable<BigInt>, _>(s.serial)
-        .bind::<Nullable<Integer>, _>(s.version)
-        .bind::<Text, _>(s.direction)
-        .bind::<Timestamptz, _>(s.scanned_at)
-        .bind::<Nullable<Text>, _>(s.deny)
-        .get_result(conn)
-        .await
+    let mut attempt = 0;
+    loop {
+        match scan_once(conn, s).await {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message() == "scan replayed concurrently" && attempt < 3 =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn scan_once(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
+    let (decision, reason, replayed) = ScanStatement(s)
+        .get_result::<(String, Option<String>, bool)>(conn)
+        .await?;
+    Ok(ScanOutcome {
+        decision,
+        reason,
+        replayed,
+    })
+}
+
+/// `SELECT * FROM gate_scan(...)` as a type of its own, so the prepared
+/// statement is cached per connection (`sql_query` is parsed and planned on
+/// every call).
+struct ScanStatement<'s, 'a>(&'s ScanInput<'a>);
+
+struct ScanStatementId;
+
+impl diesel::query_builder::QueryId for ScanStatement<'_, '_> {
+    type QueryId = ScanStatementId;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for ScanStatement<'_, '_> {
+    type SqlType = (Text, Nullable<Text>, Bool);
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, '_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        let s = self.0;
+        out.push_sql("SELECT decision, reason, replayed FROM gate_scan(");
+        out.push_bind_param::<SqlUuid, _>(&s.gate_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&s.nonce)?;
+        out.push_sql(", ");
+        out.push_bind_param::<SqlUuid, _>(&s.event_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<SqlUuid, _>(&s.zone_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&s.serial)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Integer>, _>(&s.version)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&s.direction)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamptz, _>(&s.scanned_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&s.deny)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 /// An offline scan as uploaded.
@@ -224,15 +276,32 @@ pub async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<i64>> {
         .await
 }
 
-/// (zone code, inside, capacity) of every zone of an event.
+/// (zone code, inside, capacity) of every zone of an event: the sum of each
+/// zone's counter shards.
 pub async fn occupancy(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(String, i32, i32)>> {
-    zone_occupancy::table
-        .inner_join(zones::table)
-        .filter(zone_occupancy::event_id.eq(event_id))
-        .order(zones::code)
-        .select((zones::code, zone_occupancy::inside, zones::capacity))
-        .load(conn)
-        .await
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        code: String,
+        #[diesel(sql_type = Integer)]
+        inside: i32,
+        #[diesel(sql_type = Integer)]
+        capacity: i32,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT z.code, coalesce(sum(o.inside), 0)::int AS inside, z.capacity
+         FROM zones z LEFT JOIN zone_occupancy o ON o.zone_id = z.id
+         WHERE z.event_id = $1
+         GROUP BY z.id, z.code, z.capacity
+         ORDER BY z.code",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.code, r.inside, r.capacity))
+        .collect())
 }
 
 /// Given and family name of the holder of a badge serial.
@@ -250,16 +319,13 @@ pub async fn holder_name(conn: &mut Conn, serial: i64) -> QueryResult<Option<(St
 pub type Notification = (String, String);
 
 /// A connection of its own (taken out of the pool for good) listening to
-/// the gate channels; yields notifications until the connection drops.
+/// the gate channel; yields notifications until the connection drops.
 pub async fn listen(
     pool: &super::Pool,
 ) -> anyhow::Result<impl Stream<Item = QueryResult<Notification>> + use<>> {
     let pooled = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut conn: AsyncPgConnection = deadpool::managed::Object::take(pooled);
     diesel::sql_query(format!("LISTEN {GATE_CHANNEL}"))
-        .execute(&mut conn)
-        .await?;
-    diesel::sql_query(format!("LISTEN {OCCUPANCY_CHANNEL}"))
         .execute(&mut conn)
         .await?;
     Ok(futures::stream::unfold(conn, |mut conn| async move {

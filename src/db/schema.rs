@@ -200,8 +200,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    zone_occupancy (zone_id) {
+    zone_occupancy (zone_id, shard) {
         zone_id -> Uuid,
+        shard -> Int2,
         event_id -> Uuid,
         inside -> Int4,
     }

@@ -25,7 +25,7 @@ use super::{
 use crate::{
     db::{
         self,
-        gates::{GateZone, OCCUPANCY_CHANNEL, OfflineScanRow, ScanInput},
+        gates::{GateZone, OfflineScanRow, ScanInput},
     },
     error::{AppError, AppResult},
 };
@@ -56,10 +56,6 @@ pub enum GateEvent {
     Rules {
         event_id: Uuid,
     },
-    /// Presence changed in some zone of the event.
-    Occupancy {
-        event_id: Uuid,
-    },
     /// Notifications may have been missed (the listening connection was
     /// re-established): everything may have changed.
     Resync,
@@ -71,18 +67,12 @@ impl GateEvent {
             GateEvent::Revoked { event_id, .. }
             | GateEvent::Blocked { event_id, .. }
             | GateEvent::Unblocked { event_id, .. }
-            | GateEvent::Rules { event_id }
-            | GateEvent::Occupancy { event_id } => Some(*event_id),
+            | GateEvent::Rules { event_id } => Some(*event_id),
             GateEvent::Resync => None,
         }
     }
 
-    fn parse(channel: &str, payload: &str) -> Option<GateEvent> {
-        if channel == OCCUPANCY_CHANNEL {
-            return Some(GateEvent::Occupancy {
-                event_id: payload.parse().ok()?,
-            });
-        }
+    fn parse(payload: &str) -> Option<GateEvent> {
         let mut parts = payload.split(':');
         let kind = parts.next()?;
         let event_id: Uuid = parts.next()?.parse().ok()?;
@@ -163,7 +153,6 @@ impl GateHub {
             GateEvent::Unblocked { event_id, serial } => self.edit(*event_id, |r| {
                 r.blocked.remove(serial);
             }),
-            GateEvent::Occupancy { .. } => {}
         }
     }
 
@@ -677,8 +666,8 @@ async fn listen_once(pool: &db::Pool, hub: &Arc<GateHub>, after_failure: bool) -
         let _ = hub.events.send(GateEvent::Resync);
     }
     while let Some(item) = stream.next().await {
-        let (channel, payload) = item?;
-        if let Some(event) = GateEvent::parse(&channel, &payload) {
+        let (_, payload) = item?;
+        if let Some(event) = GateEvent::parse(&payload) {
             hub.apply(&event);
             // No receiver is fine: nobody is watching.
             let _ = hub.events.send(event);
@@ -692,14 +681,13 @@ async fn listen_once(pool: &db::Pool, hub: &Arc<GateHub>, after_failure: bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::gates::GATE_CHANNEL;
 
     #[test]
     fn notifications_parse() {
         let event = Uuid::from_u128(5);
         let badge = Uuid::from_u128(9);
         assert_eq!(
-            GateEvent::parse(GATE_CHANNEL, &format!("revoked:{event}:1042:2:{badge}")),
+            GateEvent::parse(&format!("revoked:{event}:1042:2:{badge}")),
             Some(GateEvent::Revoked {
                 event_id: event,
                 serial: 1042,
@@ -708,20 +696,16 @@ mod tests {
             })
         );
         assert_eq!(
-            GateEvent::parse(GATE_CHANNEL, &format!("blocked:{event}:7::")),
+            GateEvent::parse(&format!("blocked:{event}:7::")),
             Some(GateEvent::Blocked {
                 event_id: event,
                 serial: 7
             })
         );
         assert_eq!(
-            GateEvent::parse(GATE_CHANNEL, &format!("rules:{event}:::")),
+            GateEvent::parse(&format!("rules:{event}:::")),
             Some(GateEvent::Rules { event_id: event })
         );
-        assert_eq!(
-            GateEvent::parse(OCCUPANCY_CHANNEL, &event.to_string()),
-            Some(GateEvent::Occupancy { event_id: event })
-        );
-        assert_eq!(GateEvent::parse(GATE_CHANNEL, "garbage"), None);
+        assert_eq!(GateEvent::parse("garbage"), None);
     }
 }

@@ -34,8 +34,8 @@ impl GateApi {
 const GATE: &[Role] = &[Role::Gate, Role::Admin];
 /// Most scans one upload may carry.
 const UPLOAD_MAX: usize = 200_000;
-/// Occupancy changes closer together than this are sent as one message.
-const OCCUPANCY_DEBOUNCE: Duration = Duration::from_millis(50);
+/// How often a WatchOccupancy stream reads the counters.
+const OCCUPANCY_POLL: Duration = Duration::from_millis(250);
 
 fn reason_pb(reason: DenyReason) -> pb::DenyReason {
     match reason {
@@ -220,7 +220,6 @@ impl GateService for GateApi {
             loop {
                 let change = match events.recv().await {
                     Ok(event) if event.event_id().is_some_and(|e| e != event_id) => continue,
-                    Ok(GateEvent::Occupancy { .. }) => continue,
                     Ok(GateEvent::Revoked {
                         serial,
                         version,
@@ -288,7 +287,6 @@ impl GateService for GateApi {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let services = self.state.services.clone();
-        let mut events = services.gate_events();
         let (event_id, zones) = services.occupancy(&r.event_id).await?;
         let (tx, rx) = mpsc::channel(16);
         let first = pb::WatchOccupancyResponse {
@@ -300,18 +298,17 @@ impl GateService for GateApi {
             if tx.send(Ok(first)).await.is_err() {
                 return;
             }
+            // Counters are read, not pushed per scan: a notification per
+            // scan cost more than the scan. Any instance's scans show.
             let mut last: HashMap<String, u32> =
                 zones.into_iter().map(|(c, n, _)| (c, n)).collect();
+            let mut tick = tokio::time::interval(OCCUPANCY_POLL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                match events.recv().await {
-                    Ok(GateEvent::Occupancy { event_id: e }) if e == event_id => {}
-                    Ok(GateEvent::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return,
+                tick.tick().await;
+                if tx.is_closed() {
+                    return;
                 }
-                tokio::time::sleep(OCCUPANCY_DEBOUNCE).await;
-                // Everything queued meanwhile is covered by the read below.
-                while events.try_recv().is_ok() {}
                 let zones = match services.occupancy(&event_text).await {
                     Ok((_, zones)) => zones,
                     Err(e) => {
