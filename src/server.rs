@@ -48,6 +48,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    let hub = services.hub.clone();
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICE_NAMES.iter().chain(&[""]) {
         health
@@ -133,6 +134,7 @@ pub async fn serve(
         }
     };
     watcher.abort();
+    hub.stop();
     result
 }
 

@@ -39,13 +39,15 @@ CREATE TABLE presence (
     PRIMARY KEY (serial, zone_id)
 );
 
--- People inside each zone, as counters. A zone with a capacity counts in
--- shard 0 only, and its conditional increment there keeps the capacity
--- exact (every entry takes that row's lock). A zone without one counts in
--- 16 shards picked by badge serial, so entries do not queue on one row
--- (each commit would hold the lock through its WAL flush). The occupancy of
--- a zone is the sum of its shards; a shard alone may go negative when a
--- capacity is set or lifted while people are inside.
+-- People inside each zone, as counters in 16 shards whose sum is the
+-- occupancy. Entries into a zone with a capacity count in shard 0, and the
+-- conditional increment there keeps the capacity exact (every entry takes
+-- that row's lock). Entries into a zone without one count in shards 0-7,
+-- picked by badge serial, so they do not queue on one row (a commit holds
+-- its locks through its WAL flush). Leaving counts in shards 8-15. A scan
+-- takes at most one entry lock, first, then leaving locks in zone order:
+-- two scans cannot wait on each other in a cycle. A shard alone may go
+-- negative; sums do not.
 CREATE TABLE zone_occupancy (
     zone_id   UUID NOT NULL REFERENCES zones (id),
     shard     SMALLINT NOT NULL CHECK (shard BETWEEN 0 AND 15),
@@ -66,14 +68,18 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER zones_occupancy AFTER INSERT ON zones
     FOR EACH ROW EXECUTE FUNCTION add_zone_occupancy();
 
--- Adds `delta` to a zone's count in the shard a badge counts in.
--- (PL/pgSQL rather than SQL: its plans are cached across calls.)
+-- Adds `delta` to a zone's count in the shard a badge counts in: an entry
+-- (+1) in shard 0 for a zone with a capacity, 0-7 by serial otherwise; a
+-- leave (-1) in 8-15 by serial. (PL/pgSQL rather than SQL: its plans are
+-- cached across calls.)
 CREATE FUNCTION zone_count(p_zone UUID, p_event UUID, p_serial BIGINT, p_delta INTEGER)
 RETURNS void AS $$
 BEGIN
     INSERT INTO zone_occupancy AS o (zone_id, shard, event_id, inside)
     SELECT p_zone,
-           CASE WHEN z.capacity = 0 THEN (p_serial % 16)::smallint ELSE 0 END,
+           CASE WHEN p_delta < 0 THEN (8 + p_serial % 8)::smallint
+                WHEN z.capacity = 0 THEN (p_serial % 8)::smallint
+                ELSE 0 END,
            p_event, p_delta
     FROM zones z WHERE z.id = p_zone
     ON CONFLICT (zone_id, shard) DO UPDATE SET inside = o.inside + excluded.inside;
@@ -99,6 +105,7 @@ DECLARE
     v_prev_reason TEXT;
     v_parent UUID;
     v_capacity INTEGER;
+    v_inside BIGINT;
     v_gone UUID;
 BEGIN
     SELECT s.decision, s.reason INTO v_prev_decision, v_prev_reason
@@ -122,11 +129,15 @@ BEGIN
     IF v_reason IS NULL AND p_direction = 'in' THEN
         SELECT z.capacity, z.parent_zone_id INTO v_capacity, v_parent FROM zones z WHERE z.id = p_zone;
         IF v_capacity > 0 THEN
-            -- Shard 0's lock serialises entries; the sum covers every shard.
-            UPDATE zone_occupancy o SET inside = o.inside + 1
-            WHERE o.zone_id = p_zone AND o.shard = 0
-              AND (SELECT sum(a.inside) FROM zone_occupancy a WHERE a.zone_id = p_zone) < v_capacity;
-            IF NOT FOUND THEN
+            -- Shard 0's lock serialises entries. The sum is read after the
+            -- lock is held, by a statement of its own, so it sees every
+            -- entry committed before (a leave committing meanwhile only
+            -- makes it err on the full side).
+            PERFORM 1 FROM zone_occupancy o WHERE o.zone_id = p_zone AND o.shard = 0 FOR UPDATE;
+            SELECT coalesce(sum(a.inside), 0) INTO v_inside FROM zone_occupancy a WHERE a.zone_id = p_zone;
+            IF v_inside < v_capacity THEN
+                UPDATE zone_occupancy o SET inside = o.inside + 1 WHERE o.zone_id = p_zone AND o.shard = 0;
+            ELSE
                 v_reason := 'ZONE_FULL';
             END IF;
         END IF;
@@ -158,7 +169,7 @@ BEGIN
                         WHERE p.serial = p_serial AND p.zone_id = l.id
                         RETURNING p.zone_id
                     )
-                    SELECT gone.zone_id FROM gone
+                    SELECT gone.zone_id FROM gone ORDER BY gone.zone_id
                 LOOP
                     PERFORM zone_count(v_gone, p_event, p_serial, -1);
                 END LOOP;

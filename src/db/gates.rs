@@ -65,8 +65,13 @@ pub async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome
     let mut attempt = 0;
     loop {
         match scan_once(conn, s).await {
+            // A concurrent duplicate nonce, or (rarely: two scans of one
+            // badge in two zones at once) a deadlock PostgreSQL broke by
+            // undoing this call: call again.
             Err(diesel::result::Error::DatabaseError(_, info))
-                if info.message() == "scan replayed concurrently" && attempt < 3 =>
+                if attempt < 3
+                    && (info.message() == "scan replayed concurrently"
+                        || info.message() == "deadlock detected") =>
             {
                 attempt += 1;
             }

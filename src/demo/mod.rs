@@ -3,6 +3,7 @@
 //! 450 foreign companies and the local ones, 27 delegations with heads and
 //! quotas, 10,000 participants whose names fit their countries.
 
+mod morning;
 mod names;
 
 use std::{
@@ -23,6 +24,7 @@ use crate::{
     local::{Authed, LocalServer},
     proto::pb::{
         self, badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
+        gate_service_client::GateServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -90,11 +92,13 @@ async fn run_on(
     let services = Services::new(crate::db::pool(url, pool_size.max(16))?, key);
     let (_, admin) = services.create_token("demo organiser", Role::Admin).await?;
     let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
+    let (_, gate) = services.create_token("demo gates", Role::Gate).await?;
 
     // The real server on a free loopback port.
     let server = LocalServer::start(services).await?;
     let addr = server.addr;
     let events = EventServiceClient::new(server.client(&admin)?);
+    let gates = GateServiceClient::new(server.client(&gate)?);
     let badges = BadgeServiceClient::new(server.client(&desk)?).max_decoding_message_size(64 << 20);
     let desk = RegistrationServiceClient::new(server.client(&desk)?);
     println!("Expopass demo: INNOPROM. Central Asia, Uzexpocentre, Tashkent (server on {addr})");
@@ -103,6 +107,7 @@ async fn run_on(
         events,
         desk,
         badges,
+        gates,
         out_dir: out_dir.to_owned(),
         samples: BTreeMap::new(),
         args: args.clone(),
@@ -122,6 +127,7 @@ struct Demo {
     events: EventServiceClient<Authed>,
     desk: RegistrationServiceClient<Authed>,
     badges: BadgeServiceClient<Authed>,
+    gates: GateServiceClient<Authed>,
     /// Where badge PDFs go: `<data dir>/badges`.
     out_dir: PathBuf,
     /// One participant id per script, for the A6 samples.
@@ -161,6 +167,20 @@ impl Demo {
         self.checks(&event_id, &delegations, &registered).await?;
         self.report(&event_id, registered.len() + imported).await?;
         self.print_badges(&event_id).await?;
+        let clients = morning::Clients {
+            events: self.events.clone(),
+            desk: self.desk.clone(),
+            badges: self.badges.clone(),
+            gates: self.gates.clone(),
+        };
+        let (scans, took) =
+            morning::play(clients, &event_id, &self.out_dir, self.args.seed).await?;
+        self.phases.push(Phase {
+            name: "gate scans, opening morning (Scan)",
+            count: scans,
+            unit: "scans",
+            took,
+        });
         self.print_timings();
         Ok(())
     }

@@ -106,6 +106,7 @@ pub struct GateHub {
     rules: RwLock<HashMap<Uuid, Arc<Rules>>>,
     gates: RwLock<HashMap<Uuid, GateZone>>,
     started: std::sync::Once,
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Default for GateHub {
@@ -115,6 +116,7 @@ impl Default for GateHub {
             rules: RwLock::default(),
             gates: RwLock::default(),
             started: std::sync::Once::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -162,6 +164,16 @@ impl GateHub {
         {
             change(Arc::make_mut(current));
         }
+    }
+
+    /// Stops listening (the process is shutting down).
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A receiver of every event from now on.
@@ -259,9 +271,10 @@ impl Services {
         hub.clone().started.call_once(move || {
             tokio::spawn(async move {
                 let mut failures = 0u32;
-                loop {
+                while !hub.is_stopping() {
                     match listen_once(&pool, &hub, failures > 0).await {
                         Ok(()) => failures = 0,
+                        Err(_) if hub.is_stopping() => return,
                         Err(e) => {
                             if failures == 0 {
                                 tracing::warn!("gate notifications interrupted: {e}; reconnecting");
@@ -493,8 +506,9 @@ impl Services {
     }
 
     /// Conflicts among the recorded scans of these badges that involve one
-    /// of `ours`: an offline entry at two gates without an exit between, and
-    /// an offline entry after the badge was revoked or blocked.
+    /// of `ours`: entries into one zone at two gates without an exit
+    /// between (one of them offline), and an offline entry after the badge
+    /// was revoked or blocked.
     async fn conflicts(
         &self,
         conn: &mut db::Conn,
@@ -522,7 +536,8 @@ impl Services {
         }
         let mut conflicts = Vec::new();
         for (serial, scans) in by_serial {
-            let mut last_entry: Option<&db::gates::BadgeScan> = None;
+            // The last entry into each zone not followed by an exit from it.
+            let mut entered: HashMap<Uuid, &db::gates::BadgeScan> = HashMap::new();
             for scan in scans {
                 if scan.decision != "allow" {
                     continue;
@@ -530,19 +545,18 @@ impl Services {
                 let badge = scan.version.and_then(|v| badge_of.get(&(serial, v)));
                 let ours_here = ours.contains(&(scan.gate_id, scan.nonce.as_str()));
                 if scan.direction == "out" {
-                    last_entry = None;
+                    entered.remove(&scan.zone_id);
                     continue;
                 }
-                if let Some(previous) = last_entry
+                if let Some(previous) = entered.get(&scan.zone_id)
                     && previous.gate_id != scan.gate_id
                     && (previous.offline || scan.offline)
                     && (ours_here || ours.contains(&(previous.gate_id, previous.nonce.as_str())))
                 {
                     conflicts.push(Conflict {
                         badge_id: badge.map(|b| b.0),
-                        description:
-                            "entered at two gates without an exit between, at least one offline"
-                                .to_owned(),
+                        description: "entered the same zone at two gates without leaving it, at least once offline"
+                            .to_owned(),
                         nonces: vec![previous.nonce.clone(), scan.nonce.clone()],
                     });
                 }
@@ -566,7 +580,7 @@ impl Services {
                         });
                     }
                 }
-                last_entry = Some(scan);
+                entered.insert(scan.zone_id, scan);
             }
         }
         Ok(conflicts)

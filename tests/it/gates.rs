@@ -889,3 +889,105 @@ async fn a_gate_token_scans_and_nothing_else() {
     assert_eq!(err.code(), Code::NotFound);
     assert_eq!(reason(&err), "GATE_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn an_offline_bundle_with_50000_revocations_fits_in_one_megabyte() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-BIG").await;
+    let (participant, badge) = badge_holder(&app, &venue, "Often", "VISITOR").await;
+    // 50,000 earlier versions of one badge, all revoked: the list's size
+    // depends only on how many entries it has.
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO badges (id, event_id, participant_id, serial, version, key_id, category_id, qr_text,
+                             issued_at, revoked_at, revocation_reason)
+         SELECT gen_random_uuid(), b.event_id, b.participant_id, b.serial + 1, v, b.key_id, b.category_id, '',
+                now(), now(), 'staff'
+         FROM badges b, generate_series(2, 50001) v WHERE b.participant_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&participant).unwrap())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let bundle = app
+        .gates()
+        .get_offline_bundle(pb::GetOfflineBundleRequest {
+            gate_id: venue.hall.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let rules = expopass::domain::offline::Rules::from_bundle(&bundle.bundle).unwrap();
+    assert_eq!(rules.revoked.len(), 50_000);
+    assert!(
+        bundle.bundle.len() <= 1 << 20,
+        "{} bytes",
+        bundle.bundle.len()
+    );
+    assert!(bundle.version > 0);
+    // The badge itself is still valid.
+    let at = chrono::DateTime::from_timestamp(DURING, 0).unwrap();
+    assert!(
+        expopass::domain::offline::decide(&rules, &badge.qr_text, rules.zone_number("HALL-A"), at)
+            .allowed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_zone_at_capacity_admits_exactly_its_capacity_under_concurrent_entries() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-CAP").await;
+    app.events()
+        .upsert_zone(pb::UpsertZoneRequest {
+            event_id: venue.fixture.event_id.clone(),
+            code: "B2B".to_owned(),
+            name: "B2B".to_owned(),
+            capacity: 5,
+            parent_code: String::new(),
+        })
+        .await
+        .unwrap();
+    let mut badges = Vec::new();
+    for i in 0..24 {
+        badges.push(
+            badge_holder(&app, &venue, &format!("Guest{i}"), "DELEGATE")
+                .await
+                .1,
+        );
+    }
+    // Half of them are in the hall first: entering B2B leaves it, so the
+    // scans also move counters of another zone at the same time.
+    for badge in badges.iter().step_by(2) {
+        allowed(&enter(&app, &venue.hall, &badge.qr_text).await);
+    }
+    let mut calls = Vec::new();
+    for (i, badge) in badges.iter().enumerate() {
+        let mut client = app.gates();
+        let request = scan_request(
+            &venue.b2b,
+            &badge.qr_text,
+            &format!("cap-{i}"),
+            pb::Direction::In,
+            DURING + 60,
+        );
+        calls.push(tokio::spawn(async move {
+            (i, client.scan(request).await.unwrap().into_inner())
+        }));
+    }
+    let mut admitted = Vec::new();
+    for call in calls {
+        let (i, response) = call.await.unwrap();
+        if response.decision() == pb::Decision::Allow {
+            admitted.push(i);
+        } else {
+            assert_eq!(response.reason(), pb::DenyReason::ZoneFull);
+        }
+    }
+    assert_eq!(admitted.len(), 5);
+    assert_eq!(inside(&app, &venue, "B2B").await, 5);
+    let left_the_hall = admitted.iter().filter(|i| *i % 2 == 0).count();
+    assert_eq!(
+        inside(&app, &venue, "HALL-A").await,
+        12 - left_the_hall as u32
+    );
+}
