@@ -287,6 +287,8 @@ pub struct NumberedCategory {
     pub name: String,
     pub color: String,
     pub number: i16,
+    pub zone_ids: Vec<Option<Uuid>>,
+    pub valid_days: Vec<Option<NaiveDate>>,
 }
 
 /// A zone with its number.
@@ -312,6 +314,8 @@ pub async fn numbered_categories(
             categories::name,
             categories::color,
             categories::number,
+            categories::zone_ids,
+            categories::valid_days,
         ))
         .load(conn)
         .await

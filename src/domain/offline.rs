@@ -265,6 +265,11 @@ impl Services {
                     AppError::internal(anyhow::anyhow!("stored key id out of range"))
                 })?,
                 public_key: key.to_bytes().to_vec(),
+                active: row.status == crate::db::keys::KEY_ACTIVE,
+                valid_from: Some(prost_types::Timestamp {
+                    seconds: row.created_at.timestamp(),
+                    nanos: 0,
+                }),
             });
         }
         let categories = db::badges::numbered_categories(&mut conn, event.id).await?;
@@ -299,6 +304,19 @@ impl Services {
                 .into_iter()
                 .map(|c| pb::BundleCategory {
                     number: u32::try_from(c.number).unwrap_or(0),
+                    zone_numbers: c
+                        .zone_ids
+                        .iter()
+                        .flatten()
+                        .filter_map(|id| number_of.get(id))
+                        .filter_map(|n| u32::try_from(*n).ok())
+                        .collect(),
+                    valid_days: c
+                        .valid_days
+                        .iter()
+                        .flatten()
+                        .map(|d| d.to_string())
+                        .collect(),
                     code: c.code,
                     name: c.name,
                     color: c.color,
