@@ -991,3 +991,81 @@ async fn a_zone_at_capacity_admits_exactly_its_capacity_under_concurrent_entries
         12 - left_the_hall as u32
     );
 }
+
+#[tokio::test]
+async fn names_show_at_gates_only_where_the_event_allows_them() {
+    let app = TestApp::start().await;
+    let mut events = app.events();
+    let event = events
+        .create_event(pb::CreateEventRequest {
+            code: "G-NAMES".to_owned(),
+            name: "Named fair".to_owned(),
+            venue: "Tashkent".to_owned(),
+            time_zone: "Asia/Tashkent".to_owned(),
+            first_day: "2024-04-22".to_owned(),
+            last_day: "2024-04-24".to_owned(),
+            names_at_gates: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    events
+        .upsert_zone(pb::UpsertZoneRequest {
+            event_id: event.id.clone(),
+            code: "HALL".to_owned(),
+            name: "Hall".to_owned(),
+            capacity: 0,
+            parent_code: String::new(),
+        })
+        .await
+        .unwrap();
+    events
+        .upsert_category(pb::UpsertCategoryRequest {
+            event_id: event.id.clone(),
+            code: "VISITOR".to_owned(),
+            name: "Visitor".to_owned(),
+            color: "#1E88E5".to_owned(),
+            zone_codes: vec!["HALL".to_owned()],
+            valid_days: vec![],
+        })
+        .await
+        .unwrap();
+    let gate = events
+        .upsert_gate(pb::UpsertGateRequest {
+            event_id: event.id.clone(),
+            code: "G1".to_owned(),
+            name: "Gate 1".to_owned(),
+            zone_code: "HALL".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .gate
+        .unwrap();
+    let fixture = Fixture { event_id: event.id };
+    let mut input = person("Malika", "Yusupova");
+    input.phone = "+998 90 123 45 67".to_owned();
+    let p = app.register(&fixture, input).await;
+    let badge = app
+        .badges()
+        .issue_badge(pb::IssueBadgeRequest {
+            participant_id: p.id,
+            layout: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .badge
+        .unwrap();
+    let response = enter(&app, &gate.id, &badge.qr_text).await;
+    allowed(&response);
+    assert_eq!(response.holder_name, "Malika Yusupova");
+    // A gate reply has no field for contact data or documents at all.
+    let text = format!("{response:?}");
+    assert!(
+        !text.contains("example.uz") && !text.contains("+998"),
+        "{text}"
+    );
+}
