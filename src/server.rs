@@ -64,6 +64,11 @@ pub async fn serve(
     let state = ApiState::new(services.clone());
     let max = config.max_message_bytes;
     let router = Server::builder()
+        // Bulk imports stream rows while earlier batches are in the
+        // database; with HTTP/2's 64 KB default windows the unread rows of
+        // one import stalled every other stream of the connection.
+        .initial_connection_window_size(Some(16 * 1024 * 1024))
+        .initial_stream_window_size(Some(4 * 1024 * 1024))
         .concurrency_limit_per_connection(config.max_in_flight)
         .load_shed(true)
         .timeout(config.request_timeout)

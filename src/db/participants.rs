@@ -111,25 +111,69 @@ pub async fn find_active_duplicates(
     emails_lower: &[String],
     document_hashes: &[Vec<u8>],
 ) -> QueryResult<Vec<(Uuid, String, Option<Vec<u8>>)>> {
+    use diesel::sql_types::{Array, Bytea, Nullable, Text, Uuid as SqlUuid};
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        email: String,
+        #[diesel(sql_type = Nullable<Bytea>)]
+        document_hash: Option<Vec<u8>>,
+    }
     if emails_lower.is_empty() && document_hashes.is_empty() {
         return Ok(Vec::new());
     }
-    participants::table
-        .filter(participants::event_id.eq(event_id))
-        .filter(participants::status.eq(STATUS_ACTIVE))
-        .filter(
-            lower(participants::email)
-                .eq_any(emails_lower)
-                .and(participants::email.ne(""))
-                .or(participants::document_hash.eq_any(document_hashes)),
-        )
-        .select((
-            participants::id,
-            lower(participants::email),
-            participants::document_hash,
-        ))
-        .load(conn)
-        .await
+    // The partial unique indexes' own predicates, written as literals: with
+    // `status` as a bind parameter a cached generic plan cannot use them
+    // and reads every participant of the event, once per imported batch.
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT id, lower(email) AS email, document_hash FROM participants
+         WHERE event_id = $1 AND status = 'active' AND email <> '' AND lower(email) = ANY ($2)
+         UNION
+         SELECT id, lower(email) AS email, document_hash FROM participants
+         WHERE event_id = $1 AND status = 'active' AND document_hash IS NOT NULL
+           AND document_hash = ANY ($3)",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .bind::<Array<Text>, _>(emails_lower)
+    .bind::<Array<Bytea>, _>(document_hashes)
+    .load(conn)
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|f| (f.id, f.email, f.document_hash))
+        .collect())
+}
+
+/// Refreshes the planner's statistics of the participant tables when they
+/// lag far behind: a bulk import into a fresh table otherwise runs with the
+/// plans of an empty one (the duplicate lookup read every participant of
+/// the event, once per batch) until autovacuum gets round to it. Returns
+/// whether it analysed.
+pub async fn analyze_if_stale(conn: &mut Conn) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Double};
+    #[derive(diesel::QueryableByName)]
+    struct Stats {
+        #[diesel(sql_type = Double)]
+        planned: f64,
+        #[diesel(sql_type = BigInt)]
+        live: i64,
+    }
+    let stats: Stats = diesel::sql_query(
+        "SELECT c.reltuples::float8 AS planned, coalesce(s.n_live_tup, 0) AS live
+         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+         WHERE c.oid = 'participants'::regclass",
+    )
+    .get_result(conn)
+    .await?;
+    if stats.live as f64 <= 2.0 * stats.planned.max(1000.0) {
+        return Ok(false);
+    }
+    diesel::sql_query("ANALYZE participants, participant_name_keys")
+        .execute(conn)
+        .await?;
+    Ok(true)
 }
 
 #[diesel::dsl::auto_type]

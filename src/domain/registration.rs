@@ -1017,6 +1017,9 @@ impl Services {
         for (i, result) in decided {
             outcomes[i] = Some(result);
         }
+        if db::participants::analyze_if_stale(&mut conn).await? {
+            tracing::debug!("participant statistics refreshed during an import");
+        }
         Ok(rows
             .into_iter()
             .zip(outcomes)
