@@ -36,13 +36,8 @@ pub enum BenchCommand {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScanArgs {
-    /// A running server, e.g. http://127.0.0.1:50051; without it the bench
-    /// starts one in this process.
-    #[arg(long)]
-    pub addr: Option<String>,
-    /// Admin or gate token for `--addr`.
-    #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Badges scanned (each alternately in and out).
     #[arg(long, default_value_t = 4_000)]
     pub badges: usize,
@@ -63,13 +58,8 @@ pub struct ScanArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct BadgesArgs {
-    /// A running server, e.g. http://127.0.0.1:50051; without it the bench
-    /// starts one in this process.
-    #[arg(long)]
-    pub addr: Option<String>,
-    /// Admin token for `--addr`.
-    #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// A6 badges rendered in-process, one at a time.
     #[arg(long, default_value_t = 1_000)]
     pub renders: usize,
@@ -81,8 +71,9 @@ pub struct BadgesArgs {
     pub bulk: usize,
 }
 
+/// Which server a bench measures.
 #[derive(Debug, Clone, clap::Args)]
-pub struct RegisterArgs {
+pub struct TargetArgs {
     /// A running server, e.g. http://127.0.0.1:50051; without it the bench
     /// starts one in this process.
     #[arg(long)]
@@ -90,6 +81,12 @@ pub struct RegisterArgs {
     /// Admin token for `--addr`.
     #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Single registrations to send.
     #[arg(long, default_value_t = 20_000)]
     pub count: usize,
@@ -122,13 +119,12 @@ struct Target {
     local: Option<(Services, LocalServer, Database)>,
 }
 
-async fn target(
-    config: &Config,
-    addr: Option<String>,
-    token: Option<String>,
-) -> anyhow::Result<Target> {
-    if let Some(addr) = addr {
-        let token = token.context("--addr needs --token (an admin token)")?;
+async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
+    if let Some(addr) = args.addr.clone() {
+        let token = args
+            .token
+            .clone()
+            .context("--addr needs --token (an admin token)")?;
         let channel = Channel::from_shared(addr)?
             .connect()
             .await
@@ -222,7 +218,7 @@ async fn bench_event(target: &Target) -> anyhow::Result<(String, String)> {
 }
 
 async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
-    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let target = target(&config, &args.target).await?;
     let desk = RegistrationServiceClient::new(target.client()?);
     let (code, event_id) = bench_event(&target).await?;
     let names = [
@@ -380,6 +376,50 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
     target.close().await
 }
 
+/// Imports `count` visitors with names in several scripts; returns their
+/// ids in order.
+async fn import_visitors(
+    target: &Target,
+    event_id: &str,
+    count: usize,
+    tag: &str,
+) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<pb::ImportParticipantsRequest> = (0..count)
+        .map(|n| {
+            let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
+            pb::ImportParticipantsRequest {
+                event_id: event_id.to_owned(),
+                row_ref: n.to_string(),
+                participant: Some(pb::ParticipantInput {
+                    given_name: given.to_owned(),
+                    family_name: format!("{family} {n}"),
+                    native_name: native.to_owned(),
+                    country: "UZ".to_owned(),
+                    category_code: "VISITOR".to_owned(),
+                    email: format!("{tag}{n}@bench.example"),
+                    ..Default::default()
+                }),
+            }
+        })
+        .collect();
+    let imported = RegistrationServiceClient::new(target.client()?)
+        .import_participants(stream::iter(rows))
+        .await?
+        .into_inner();
+    let ids: Vec<String> = imported
+        .results
+        .into_iter()
+        .filter(|r| r.error_reason.is_empty())
+        .map(|r| r.participant_id)
+        .collect();
+    anyhow::ensure!(
+        ids.len() == count,
+        "import refused {} rows",
+        count - ids.len()
+    );
+    Ok(ids)
+}
+
 /// Names in the scripts a badge run meets: (given, family, native).
 const BADGE_NAMES: &[(&str, &str, &str)] = &[
     ("Ivan", "Petrov", "Иван Петров"),
@@ -443,45 +483,11 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
         bytes as f64 / hist.len() as f64 / 1024.0,
     );
 
-    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let target = target(&config, &args.target).await?;
     let (code, event_id) = bench_event(&target).await?;
-    let desk = RegistrationServiceClient::new(target.client()?);
     let mut badges = BadgeServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
     let total = args.issues + args.bulk;
-    let rows: Vec<pb::ImportParticipantsRequest> = (0..total)
-        .map(|n| {
-            let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
-            pb::ImportParticipantsRequest {
-                event_id: event_id.clone(),
-                row_ref: n.to_string(),
-                participant: Some(pb::ParticipantInput {
-                    given_name: given.to_owned(),
-                    family_name: format!("{family} {}", n % 1000),
-                    native_name: native.to_owned(),
-                    country: "UZ".to_owned(),
-                    category_code: "VISITOR".to_owned(),
-                    email: format!("badge{n}@bench.example"),
-                    ..Default::default()
-                }),
-            }
-        })
-        .collect();
-    let imported = desk
-        .clone()
-        .import_participants(stream::iter(rows))
-        .await?
-        .into_inner();
-    let mut ids: Vec<String> = imported
-        .results
-        .into_iter()
-        .filter(|r| r.error_reason.is_empty())
-        .map(|r| r.participant_id)
-        .collect();
-    anyhow::ensure!(
-        ids.len() == total,
-        "import refused {} rows",
-        total - ids.len()
-    );
+    let mut ids = import_visitors(&target, &event_id, total, "badge").await?;
     println!("expopass bench badges: event {code}, {total} participants");
 
     // 2. IssueBadge end to end (database, signing, PDF), one at a time.
@@ -559,10 +565,9 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
         badge_service_client::BadgeServiceClient, gate_service_client::GateServiceClient,
     };
 
-    let target = target(&config, args.addr.clone(), args.token.clone()).await?;
+    let target = target(&config, &args.target).await?;
     let (code, event_id) = bench_event(&target).await?;
     let mut events = EventServiceClient::new(target.client()?);
-    let desk = RegistrationServiceClient::new(target.client()?);
     let mut badges = BadgeServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
     let gates_client = GateServiceClient::new(target.client()?);
 
@@ -590,35 +595,7 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
             .context("no gate")?;
         gate_ids.push(gate.id);
     }
-    let rows: Vec<pb::ImportParticipantsRequest> = (0..args.badges)
-        .map(|n| {
-            let (given, family, native) = BADGE_NAMES[n % BADGE_NAMES.len()];
-            pb::ImportParticipantsRequest {
-                event_id: event_id.clone(),
-                row_ref: n.to_string(),
-                participant: Some(pb::ParticipantInput {
-                    given_name: given.to_owned(),
-                    family_name: format!("{family} {n}"),
-                    native_name: native.to_owned(),
-                    country: "UZ".to_owned(),
-                    category_code: "VISITOR".to_owned(),
-                    email: format!("scan{n}@bench.example"),
-                    ..Default::default()
-                }),
-            }
-        })
-        .collect();
-    let imported = desk
-        .clone()
-        .import_participants(stream::iter(rows))
-        .await?
-        .into_inner();
-    let ids: Vec<String> = imported
-        .results
-        .into_iter()
-        .filter(|r| r.error_reason.is_empty())
-        .map(|r| r.participant_id)
-        .collect();
+    let ids = import_visitors(&target, &event_id, args.badges, "scan").await?;
     // Issue every badge (PrintBadges issues the missing ones), then read
     // their QR texts back.
     let mut printing = badges

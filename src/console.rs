@@ -116,12 +116,7 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
                 eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
             }
             KeysCommand::List { event } => {
-                let mut conn = services.db.get().await?;
-                let found = crate::db::events::find_event_by_code(&mut conn, &event)
-                    .await?
-                    .with_context(|| format!("no event {event}"))?;
-                drop(conn);
-                for key in services.list_keys(found.id).await? {
+                for key in services.list_keys(&event).await? {
                     print_key(&key);
                 }
             }

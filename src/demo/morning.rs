@@ -63,6 +63,24 @@ struct Holder {
     qr: String,
 }
 
+impl Planned {
+    /// An entry scan.
+    fn entry(at: DateTime<Utc>, gate: String, qr: String, label: &'static str) -> Self {
+        Self {
+            at,
+            gate,
+            qr,
+            exit: false,
+            label,
+        }
+    }
+}
+
+/// One of the lanes, at random.
+fn pick_lane(rng: &mut fastrand::Rng, lanes: &[String]) -> String {
+    lanes[rng.usize(0..lanes.len())].clone()
+}
+
 fn opening(hour: u32, minute: u32) -> DateTime<Utc> {
     // 22 April 2024 in Tashkent (UTC+5, no summer time).
     Utc.with_ymd_and_hms(2024, 4, 22, hour, minute, 0)
@@ -121,13 +139,13 @@ pub(super) async fn play(
                 layout: pb::BadgeLayout::A6.into(),
             })
             .await?;
-        incidents.push(Planned {
-            at: opening(9, rng.u32(0..50)),
-            gate: main_lanes[rng.usize(0..main_lanes.len())].clone(),
-            qr: h.qr.clone(),
-            exit: false,
-            label: "old badge after a reprint",
-        });
+        let at = opening(9, rng.u32(0..50));
+        incidents.push(Planned::entry(
+            at,
+            pick_lane(&mut rng, &main_lanes),
+            h.qr.clone(),
+            "old badge after a reprint",
+        ));
     }
     // Blocked: reported lost, then found at a gate.
     for _ in 0..3 {
@@ -138,13 +156,13 @@ pub(super) async fn play(
                 reason: "reported lost at the info desk".to_owned(),
             })
             .await?;
-        incidents.push(Planned {
-            at: opening(10, rng.u32(0..50)),
-            gate: main_lanes[rng.usize(0..main_lanes.len())].clone(),
-            qr: h.qr.clone(),
-            exit: false,
-            label: "blocked badge",
-        });
+        let at = opening(10, rng.u32(0..50));
+        incidents.push(Planned::entry(
+            at,
+            pick_lane(&mut rng, &main_lanes),
+            h.qr.clone(),
+            "blocked badge",
+        ));
     }
     // Cancelled registrations whose badges were already printed.
     for _ in 0..2 {
@@ -155,13 +173,13 @@ pub(super) async fn play(
                 reason: "registration withdrawn".to_owned(),
             })
             .await?;
-        incidents.push(Planned {
-            at: opening(9, rng.u32(0..59)),
-            gate: main_lanes[rng.usize(0..main_lanes.len())].clone(),
-            qr: h.qr.clone(),
-            exit: false,
-            label: "cancelled participant",
-        });
+        let at = opening(9, rng.u32(0..59));
+        incidents.push(Planned::entry(
+            at,
+            pick_lane(&mut rng, &main_lanes),
+            h.qr.clone(),
+            "cancelled participant",
+        ));
     }
     // Forgeries: a self-made key, and a real badge with one byte changed.
     let template = ParsedToken::parse(&holders[0].qr)
@@ -175,25 +193,25 @@ pub(super) async fn play(
         }
         .sign(&ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]))
         .context("sign")?;
-        incidents.push(Planned {
-            at: opening(9, rng.u32(0..59)),
-            gate: main_lanes[rng.usize(0..main_lanes.len())].clone(),
-            qr: forged,
-            exit: false,
-            label: "forged badge",
-        });
+        let at = opening(9, rng.u32(0..59));
+        incidents.push(Planned::entry(
+            at,
+            pick_lane(&mut rng, &main_lanes),
+            forged,
+            "forged badge",
+        ));
     }
     for _ in 0..3 {
         let h = &holders[rng.usize(0..holders.len())];
         let mut bytes = base45::decode(&h.qr[4..]).context("base45")?;
         bytes[12] ^= 0x40; // serial's last byte
-        incidents.push(Planned {
-            at: opening(9, rng.u32(0..59)),
-            gate: main_lanes[rng.usize(0..main_lanes.len())].clone(),
-            qr: format!("EP1:{}", base45::encode(&bytes)),
-            exit: false,
-            label: "altered badge",
-        });
+        let at = opening(9, rng.u32(0..59));
+        incidents.push(Planned::entry(
+            at,
+            pick_lane(&mut rng, &main_lanes),
+            format!("EP1:{}", base45::encode(&bytes)),
+            "altered badge",
+        ));
     }
 
     // Passback across the offline lane: in through the lane that cannot

@@ -215,6 +215,23 @@ fn card_for(source: &IssueSource, badge: &BadgeRow) -> BadgeCard {
     }
 }
 
+/// A badge issued or re-used, with what its card shows.
+struct Issued {
+    row: BadgeRow,
+    card: BadgeCard,
+    category_code: String,
+}
+
+impl Issued {
+    fn new(source: &IssueSource, row: BadgeRow) -> Self {
+        Self {
+            card: card_for(source, &row),
+            category_code: source.category_code.clone(),
+            row,
+        }
+    }
+}
+
 impl Services {
     /// Issues (or re-uses) the badges of `ids` in one transaction; returns
     /// them in the order of `ids`, each with what its card shows. Cancelled
@@ -225,7 +242,7 @@ impl Services {
         actor: &Principal,
         ids: &[Uuid],
         mode: IssueMode,
-    ) -> AppResult<Vec<(BadgeRow, BadgeCard)>> {
+    ) -> AppResult<Vec<Issued>> {
         let mut conn = self.db.get().await?;
         let services = self.clone();
         let actor = *actor;
@@ -242,7 +259,7 @@ impl Services {
         actor: &Principal,
         ids: &[Uuid],
         mode: IssueMode,
-    ) -> AppResult<Vec<(BadgeRow, BadgeCard)>> {
+    ) -> AppResult<Vec<Issued>> {
         let sources = db::badges::lock_sources(conn, ids).await?;
         let mut keep = Vec::new();
         let mut fresh = Vec::new();
@@ -260,14 +277,14 @@ impl Services {
             }
         }
 
-        let mut out: HashMap<Uuid, (BadgeRow, BadgeCard)> = HashMap::with_capacity(sources.len());
+        let mut out: HashMap<Uuid, Issued> = HashMap::with_capacity(sources.len());
         if !keep.is_empty() {
             let ids: Vec<Uuid> = keep.iter().map(|(_, id)| *id).collect();
             let rows = db::badges::find_many(conn, &ids).await?;
             let by_id: HashMap<Uuid, BadgeRow> = rows.into_iter().map(|(r, _)| (r.id, r)).collect();
             for (source, badge_id) in keep {
                 if let Some(row) = by_id.get(&badge_id) {
-                    out.insert(source.participant_id, (row.clone(), card_for(source, row)));
+                    out.insert(source.participant_id, Issued::new(source, row.clone()));
                 }
             }
         }
@@ -324,7 +341,7 @@ impl Services {
                     revocation_reason: None,
                     revocation_note: String::new(),
                 };
-                out.insert(source.participant_id, (row.clone(), card_for(source, &row)));
+                out.insert(source.participant_id, Issued::new(source, row.clone()));
                 rows.push(row);
             }
             db::badges::insert_many(conn, &rows).await?;
@@ -355,7 +372,12 @@ impl Services {
         let id = v.id("participant_id", participant_id).unwrap_or_default();
         v.finish()?;
         let mut issued = self.issue_batch(actor, &[id], IssueMode::Reprint).await?;
-        let Some((row, card)) = issued.pop() else {
+        let Some(Issued {
+            row,
+            card,
+            category_code,
+        }) = issued.pop()
+        else {
             return Err(AppError::not_found(
                 "PARTICIPANT_NOT_FOUND",
                 format!("no participant {id}"),
@@ -366,7 +388,6 @@ impl Services {
             .await
             .map_err(AppError::internal)?
             .map_err(AppError::internal)?;
-        let category_code = self.badge_category_code(&row).await?;
         let mut conn = self.db.get().await?;
         let block_reason = db::gates::block_reason(&mut conn, row.serial).await?;
         Ok((
@@ -377,14 +398,6 @@ impl Services {
             },
             pdf,
         ))
-    }
-
-    async fn badge_category_code(&self, row: &BadgeRow) -> AppResult<String> {
-        let mut conn = self.db.get().await?;
-        Ok(db::badges::find(&mut conn, row.id)
-            .await?
-            .map(|(_, code)| code)
-            .unwrap_or_default())
     }
 
     /// A badge by id, or the latest badge of a participant.
@@ -573,7 +586,7 @@ impl Services {
                     let issued = services
                         .issue_batch(&actor, &batch, IssueMode::Missing)
                         .await?;
-                    let cards: Vec<BadgeCard> = issued.into_iter().map(|(_, card)| card).collect();
+                    let cards: Vec<BadgeCard> = issued.into_iter().map(|i| i.card).collect();
                     let lo = tokio::task::spawn_blocking(move || -> AppResult<lopdf::Document> {
                         let pages =
                             render::draft_pages(&cards, layout).map_err(AppError::internal)?;

@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection as _;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use uuid::Uuid;
 
-use super::{Services, secrets::DocumentVault};
+use super::{Services, events::EventKey, secrets::DocumentVault};
 use crate::{
     db::{
         self, Conn,
@@ -121,12 +121,10 @@ impl Services {
 
     /// Makes a new key the active one; the previous one keeps verifying.
     pub async fn rotate_key(&self, event_code: &str) -> AppResult<KeyView> {
+        let event = self
+            .get_event(EventKey::Code(event_code.to_owned()))
+            .await?;
         let mut conn = self.db.get().await?;
-        let event = db::events::find_event_by_code(&mut conn, event_code)
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
-            })?;
         let vault = self.vault.clone();
         let row = conn
             .transaction::<_, AppError, _>(async move |conn| {
@@ -153,12 +151,10 @@ impl Services {
         event_code: &str,
         key_id: Option<u32>,
     ) -> AppResult<Vec<KeyView>> {
+        let event = self
+            .get_event(EventKey::Code(event_code.to_owned()))
+            .await?;
         let mut conn = self.db.get().await?;
-        let event = db::events::find_event_by_code(&mut conn, event_code)
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
-            })?;
         let keys = db::keys::list(&mut conn, event.id).await?;
         if let Some(wanted) = key_id {
             let Some(row) = keys.iter().find(|k| k.key_id == i64::from(wanted)) else {
@@ -193,9 +189,12 @@ impl Services {
     }
 
     /// Every key of an event.
-    pub async fn list_keys(&self, event_id: Uuid) -> AppResult<Vec<KeyView>> {
+    pub async fn list_keys(&self, event_code: &str) -> AppResult<Vec<KeyView>> {
+        let event = self
+            .get_event(EventKey::Code(event_code.to_owned()))
+            .await?;
         let mut conn = self.db.get().await?;
-        db::keys::list(&mut conn, event_id)
+        db::keys::list(&mut conn, event.id)
             .await?
             .iter()
             .map(view)

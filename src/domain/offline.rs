@@ -357,13 +357,9 @@ impl Services {
 
     /// The offline bundle of an event given by code.
     pub async fn offline_bundle_by_code(&self, event_code: &str) -> AppResult<Vec<u8>> {
-        let mut conn = self.db.get().await?;
-        let event = db::events::find_event_by_code(&mut conn, event_code)
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found("EVENT_NOT_FOUND", format!("no event {event_code}"))
-            })?;
-        drop(conn);
+        let event = self
+            .get_event(super::events::EventKey::Code(event_code.to_owned()))
+            .await?;
         self.offline_bundle(event.id).await
     }
 }

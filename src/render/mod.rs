@@ -760,31 +760,7 @@ fn draw_a6(
         &grey,
     );
 
-    let (r, g, b) = parse_color(&card.category_color);
-    draws.push(Draw::Rect {
-        x: x0,
-        y: y0,
-        w,
-        h: band,
-        color: rgb(r, g, b),
-    });
-    let label = fit(
-        book,
-        &card.category_name.to_uppercase(),
-        BOLD,
-        inner,
-        22.0,
-        10.0,
-        1,
-    );
-    let size = label.size;
-    place(
-        draws,
-        label,
-        cx,
-        y0 + band / 2.0 - size * 0.36 / PT_PER_MM,
-        &text_on(r, g, b),
-    );
+    category_band(book, card, (x0, y0, w, band), inner, (22.0, 10.0), draws);
     Ok(())
 }
 
@@ -841,32 +817,47 @@ fn draw_card(
         &grey,
     );
 
+    category_band(book, card, (x0, y0, w, band), w - 8.0, (11.0, 6.0), draws);
+    Ok(())
+}
+
+/// The band at the foot of a badge, in the category colour, with the
+/// category name centred in black or white. `frame` is (x, y, width,
+/// height) of the band; `sizes` the largest and smallest label size.
+fn category_band(
+    book: &FontBook,
+    card: &BadgeCard,
+    frame: (f32, f32, f32, f32),
+    label_width: f32,
+    sizes: (f32, f32),
+    draws: &mut Vec<Draw>,
+) {
+    let (x, y, w, h) = frame;
     let (r, g, b) = parse_color(&card.category_color);
     draws.push(Draw::Rect {
-        x: x0,
-        y: y0,
+        x,
+        y,
         w,
-        h: band,
+        h,
         color: rgb(r, g, b),
     });
     let label = fit(
         book,
         &card.category_name.to_uppercase(),
         BOLD,
-        w - 8.0,
-        11.0,
-        6.0,
+        label_width,
+        sizes.0,
+        sizes.1,
         1,
     );
     let size = label.size;
     place(
         draws,
         label,
-        x0 + w / 2.0,
-        y0 + band / 2.0 - size * 0.36 / PT_PER_MM,
+        x + w / 2.0,
+        y + h / 2.0 - size * 0.36 / PT_PER_MM,
         &text_on(r, g, b),
     );
-    Ok(())
 }
 
 fn card_sheet_origin() -> (f32, f32) {

@@ -63,6 +63,20 @@ async fn venue(app: &TestApp, code: &str) -> Venue {
     }
 }
 
+/// Gives the fixture's B2B zone a capacity.
+async fn set_b2b_capacity(app: &TestApp, venue: &Venue, capacity: u32) {
+    app.events()
+        .upsert_zone(pb::UpsertZoneRequest {
+            event_id: venue.fixture.event_id.clone(),
+            code: "B2B".to_owned(),
+            name: "B2B".to_owned(),
+            capacity,
+            parent_code: String::new(),
+        })
+        .await
+        .expect("zone");
+}
+
 /// Registers someone of `category` and issues their badge; returns
 /// (participant id, badge).
 async fn badge_holder(
@@ -377,16 +391,7 @@ async fn zone_not_allowed() {
 async fn zone_full() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-FULL").await;
-    app.events()
-        .upsert_zone(pb::UpsertZoneRequest {
-            event_id: venue.fixture.event_id.clone(),
-            code: "B2B".to_owned(),
-            name: "B2B".to_owned(),
-            capacity: 2,
-            parent_code: String::new(),
-        })
-        .await
-        .unwrap();
+    set_b2b_capacity(&app, &venue, 2).await;
     let mut badges = Vec::new();
     for name in ["One", "Two", "Three"] {
         badges.push(badge_holder(&app, &venue, name, "DELEGATE").await.1);
@@ -937,16 +942,7 @@ async fn an_offline_bundle_with_50000_revocations_fits_in_one_megabyte() {
 async fn a_zone_at_capacity_admits_exactly_its_capacity_under_concurrent_entries() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-CAP").await;
-    app.events()
-        .upsert_zone(pb::UpsertZoneRequest {
-            event_id: venue.fixture.event_id.clone(),
-            code: "B2B".to_owned(),
-            name: "B2B".to_owned(),
-            capacity: 5,
-            parent_code: String::new(),
-        })
-        .await
-        .unwrap();
+    set_b2b_capacity(&app, &venue, 5).await;
     let mut badges = Vec::new();
     for i in 0..24 {
         badges.push(
