@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     files.sort();
     println!("cargo:rerun-if-changed=proto");
+    // The migrations are embedded in the binary (`db::MIGRATIONS`).
+    println!("cargo:rerun-if-changed=migrations");
 
     let fds = protox::compile(&files, [&proto_dir])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);

@@ -2,9 +2,9 @@
 
 use diesel::pg::Pg;
 use diesel::{
-    BoolExpressionMethods as _, ExpressionMethods as _, NullableExpressionMethods as _,
-    OptionalExtension as _, QueryDsl as _, QueryResult, SelectableHelper as _,
-    TextExpressionMethods as _,
+    BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _,
+    NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult,
+    SelectableHelper as _, TextExpressionMethods as _,
 };
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
@@ -76,7 +76,10 @@ pub async fn insert_many(conn: &mut Conn, rows: &[Participant]) -> QueryResult<V
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
-/// Inserts search keys, as three arrays (`unnest`).
+/// Inserts search keys, as three arrays (`unnest`). A participant's keys
+/// are distinct (`search_key::name_keys`) and its id is new or its old keys
+/// were just deleted, so there is nothing to skip: a plain insert, without
+/// the extra index probe and WAL record per row of `ON CONFLICT`.
 pub async fn insert_name_keys(conn: &mut Conn, keys: &[NameKey]) -> QueryResult<()> {
     use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
     if keys.is_empty() {
@@ -84,7 +87,7 @@ pub async fn insert_name_keys(conn: &mut Conn, keys: &[NameKey]) -> QueryResult<
     }
     diesel::sql_query(
         "INSERT INTO participant_name_keys (event_id, key, participant_id)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) ON CONFLICT DO NOTHING",
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])",
     )
     .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.event_id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>())
@@ -94,13 +97,37 @@ pub async fn insert_name_keys(conn: &mut Conn, keys: &[NameKey]) -> QueryResult<
     .map(drop)
 }
 
-pub async fn replace_name_keys(conn: &mut Conn, id: Uuid, keys: &[NameKey]) -> QueryResult<()> {
+/// Replaces a participant's search keys: `old` are the keys of its
+/// previous names (deleted through the primary key), `new` those of its
+/// current ones.
+pub async fn replace_name_keys(
+    conn: &mut Conn,
+    event_id: Uuid,
+    participant_id: Uuid,
+    old: &[String],
+    new: &[NameKey],
+) -> QueryResult<()> {
     diesel::delete(
-        participant_name_keys::table.filter(participant_name_keys::participant_id.eq(id)),
+        participant_name_keys::table
+            .filter(participant_name_keys::event_id.eq(event_id))
+            .filter(participant_name_keys::key.eq_any(old))
+            .filter(participant_name_keys::participant_id.eq(participant_id)),
     )
     .execute(conn)
     .await?;
-    insert_name_keys(conn, keys).await
+    insert_name_keys(conn, new).await
+}
+
+/// Removes participants this transaction has just inserted and nothing
+/// refers to yet (an import's rows over a delegation quota).
+pub async fn delete_unreferenced(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::delete(participants::table.filter(participants::id.eq_any(ids)))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Active participants of the event holding any of these emails (compared
@@ -144,36 +171,6 @@ pub async fn find_active_duplicates(
         .into_iter()
         .map(|f| (f.id, f.email, f.document_hash))
         .collect())
-}
-
-/// Refreshes the planner's statistics of the participant tables when they
-/// lag far behind: a bulk import into a fresh table otherwise runs with the
-/// plans of an empty one (the duplicate lookup read every participant of
-/// the event, once per batch) until autovacuum gets round to it. Returns
-/// whether it analysed.
-pub async fn analyze_if_stale(conn: &mut Conn) -> QueryResult<bool> {
-    use diesel::sql_types::{BigInt, Double};
-    #[derive(diesel::QueryableByName)]
-    struct Stats {
-        #[diesel(sql_type = Double)]
-        planned: f64,
-        #[diesel(sql_type = BigInt)]
-        live: i64,
-    }
-    let stats: Stats = diesel::sql_query(
-        "SELECT c.reltuples::float8 AS planned, coalesce(s.n_live_tup, 0) AS live
-         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
-         WHERE c.oid = 'participants'::regclass",
-    )
-    .get_result(conn)
-    .await?;
-    if stats.live as f64 <= 2.0 * stats.planned.max(1000.0) {
-        return Ok(false);
-    }
-    diesel::sql_query("ANALYZE participants, participant_name_keys")
-        .execute(conn)
-        .await?;
-    Ok(true)
 }
 
 #[diesel::dsl::auto_type]
@@ -274,8 +271,8 @@ pub enum Cursor {
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
     pub event_id: Uuid,
-    /// A LIKE pattern over `participant_name_keys.key` (escaped, ending in %).
-    pub name_pattern: Option<String>,
+    /// A name prefix to match against the search keys.
+    pub name: Option<NameMatch>,
     pub organization_id: Option<Uuid>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
@@ -284,6 +281,18 @@ pub struct SearchFilter {
     /// Keyset: the last row of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
+}
+
+/// A name prefix, as search keys are matched.
+#[derive(Debug, Clone)]
+pub struct NameMatch {
+    /// What keys start with: lower-cased, NFC (`search_key::sort_key`).
+    pub prefix: String,
+    /// The same as a LIKE pattern over `participant_name_keys.key`
+    /// (wildcards escaped, ending in `%`).
+    pub pattern: String,
+    /// Every search key of a participant, as they were stored.
+    pub keys_of: fn(&Participant) -> Vec<String>,
 }
 
 /// Adds the filters on participants' columns to a boxed query.
@@ -320,7 +329,9 @@ macro_rules! name_search {
         let pattern: String = $pattern;
         let after: &Option<Cursor> = $after;
         let mut query = participant_name_keys::table
-            .inner_join(participants::table)
+            .inner_join(
+                participants::table.on(participants::id.eq(participant_name_keys::participant_id)),
+            )
             .filter(participant_name_keys::event_id.eq(filter.event_id))
             .filter(participant_name_keys::key.like(pattern))
             .select((
@@ -350,43 +361,37 @@ macro_rules! name_search {
 /// Name-search hits from the cursor on, each participant once: a hit is
 /// kept only under the participant's smallest matching key, so a person
 /// whose given and family names both match is listed once across all pages.
+/// The smallest key is worked out from the participant's names (the keys
+/// are derived from them), so no index by participant is kept on the keys.
 async fn name_hits(
     conn: &mut Conn,
     filter: &SearchFilter,
-    pattern: &str,
-) -> QueryResult<Vec<(Uuid, Cursor)>> {
+    name: &NameMatch,
+) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
     let wanted = usize::try_from(filter.limit).unwrap_or(0);
     let batch = filter.limit.saturating_mul(2).max(16);
     let mut after = filter.after.clone();
-    let mut hits: Vec<(Uuid, Cursor)> = Vec::new();
+    let mut hits: Vec<(ParticipantRow, Cursor)> = Vec::new();
     loop {
-        let rows: Vec<(String, Uuid)> = name_search!(filter, pattern.to_owned(), &after, batch)
+        let rows: Vec<(String, Uuid)> = name_search!(filter, name.pattern.clone(), &after, batch)
             .load(conn)
             .await?;
         let exhausted = rows.len() < usize::try_from(batch).unwrap_or(0);
         let ids: Vec<Uuid> = rows.iter().map(|(_, id)| *id).collect();
-        let matching: Vec<(Uuid, String)> = participant_name_keys::table
-            .filter(participant_name_keys::participant_id.eq_any(&ids))
-            .filter(participant_name_keys::event_id.eq(filter.event_id))
-            .filter(participant_name_keys::key.like(pattern.to_owned()))
-            .select((
-                participant_name_keys::participant_id,
-                participant_name_keys::key,
-            ))
-            .load(conn)
-            .await?;
-        let mut smallest: std::collections::HashMap<Uuid, String> =
-            std::collections::HashMap::new();
-        for (id, key) in matching {
-            let entry = smallest.entry(id).or_insert_with(|| key.clone());
-            if key < *entry {
-                *entry = key;
-            }
-        }
+        let mut people: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.0.id, r))
+            .collect();
         for (key, id) in rows {
             after = Some(Cursor::Name(key.clone(), id));
-            if smallest.get(&id) == Some(&key) {
-                hits.push((id, Cursor::Name(key, id)));
+            let smallest = people.get(&id).is_some_and(|row| {
+                (name.keys_of)(&row.0)
+                    .iter()
+                    .all(|k| !k.starts_with(&name.prefix) || *k >= key)
+            });
+            if let Some(row) = people.remove(&id).filter(|_| smallest) {
+                hits.push((row, Cursor::Name(key, id)));
                 if hits.len() == wanted {
                     return Ok(hits);
                 }
@@ -447,15 +452,15 @@ pub async fn search(
     conn: &mut Conn,
     filter: &SearchFilter,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    let order: Vec<(Uuid, Cursor)> = match &filter.name_pattern {
-        Some(pattern) => name_hits(conn, filter, pattern).await?,
-        None => listing(filter)
-            .load::<(String, String, Uuid)>(conn)
-            .await?
-            .into_iter()
-            .map(|(f, g, id)| (id, Cursor::Listing(f, g, id)))
-            .collect(),
-    };
+    if let Some(name) = &filter.name {
+        return name_hits(conn, filter, name).await;
+    }
+    let order: Vec<(Uuid, Cursor)> = listing(filter)
+        .load::<(String, String, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .map(|(f, g, id)| (id, Cursor::Listing(f, g, id)))
+        .collect();
     let ids: Vec<Uuid> = order.iter().map(|(id, _)| *id).collect();
     let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
         .await?
@@ -470,11 +475,11 @@ pub async fn search(
 
 /// The plan PostgreSQL picks for a search.
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
-    match &filter.name_pattern {
-        Some(pattern) => {
+    match &filter.name {
+        Some(name) => {
             super::explain::explain(
                 conn,
-                name_search!(filter, pattern.clone(), &filter.after, filter.limit),
+                name_search!(filter, name.pattern.clone(), &filter.after, filter.limit),
             )
             .await
         }
@@ -590,7 +595,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         );
         out.push_bind_param::<Array<Text>, _>(&self.keys)?;
         out.push_sql(
-            ") AS key ON CONFLICT DO NOTHING), \
+            ") AS key), \
              a AS (INSERT INTO audit_log (token_id, action, entity_type, entity_id, request_id) SELECT ",
         );
         out.push_bind_param::<Nullable<SqlUuid>, _>(&self.token_id)?;

@@ -232,7 +232,6 @@ diesel::joinable!(delegations -> events (event_id));
 diesel::joinable!(gates -> events (event_id));
 diesel::joinable!(gates -> zones (zone_id));
 diesel::joinable!(organizations -> events (event_id));
-diesel::joinable!(participant_name_keys -> participants (participant_id));
 diesel::joinable!(participants -> categories (category_id));
 diesel::joinable!(participants -> events (event_id));
 diesel::joinable!(participants -> organizations (organization_id));

@@ -21,7 +21,7 @@ use crate::{
             Delegation, DelegationQuota, NameKey, NewAuditEntry, Organization, Participant,
             STATUS_ACTIVE, STATUS_CANCELLED,
         },
-        participants::{ParticipantRow, RegisterOutcome, SearchFilter},
+        participants::{NameMatch, ParticipantRow, RegisterOutcome, SearchFilter},
     },
     error::{AppError, AppResult, ErrorKind, FieldViolation},
 };
@@ -232,6 +232,121 @@ fn key_rows(event_id: Uuid, participant_id: Uuid, keys: &[String]) -> Vec<NameKe
             participant_id,
         })
         .collect()
+}
+
+/// Stores one import batch inside the caller's transaction and decides
+/// each row. Rows are inserted first and the unique indexes refuse
+/// duplicates of stored participants, so a clean batch costs no lookup;
+/// only refused rows are looked up, to name the participant they clash
+/// with. Delegation quotas are then counted in row order over the rows
+/// actually stored (a duplicate takes no place), and rows over a quota are
+/// removed again before anything refers to them.
+async fn import_batch(
+    conn: &mut Conn,
+    actor: &Principal,
+    event_id: Uuid,
+    ready: Vec<(usize, Prepared, String)>,
+) -> AppResult<Vec<(usize, Result<ParticipantId, RowError>)>> {
+    let mut delegation_ids: Vec<Uuid> = ready
+        .iter()
+        .filter_map(|(_, p, _)| p.row.delegation_id)
+        .collect();
+    delegation_ids.sort();
+    delegation_ids.dedup();
+    let mut quotas: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    let mut used: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    if !delegation_ids.is_empty() {
+        db::registry::lock_delegations(conn, &delegation_ids).await?;
+        quotas = db::registry::quotas_of(conn, &delegation_ids)
+            .await?
+            .into_iter()
+            .map(|q| ((q.delegation_id, q.category_id), i64::from(q.quota)))
+            .collect();
+        used = db::registry::usage_of(conn, &delegation_ids)
+            .await?
+            .into_iter()
+            .map(|(d, c, n)| ((d, c), n))
+            .collect();
+    }
+    let rows: Vec<Participant> = ready.iter().map(|(_, p, _)| p.row.clone()).collect();
+    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows)
+        .await?
+        .into_iter()
+        .collect();
+
+    let mut decided: Vec<(usize, Result<ParticipantId, RowError>)> = Vec::new();
+    let mut refused: Vec<(usize, &Prepared)> = Vec::new();
+    let mut over_quota: Vec<Uuid> = Vec::new();
+    let mut stored: Vec<&Prepared> = Vec::new();
+    for (i, p, code) in &ready {
+        if !inserted.contains(&p.row.id) {
+            refused.push((*i, p));
+            continue;
+        }
+        if let Some(d) = p.row.delegation_id {
+            let key = (d, p.row.category_id);
+            let quota = quotas.get(&key).copied().unwrap_or(0);
+            let count = used.entry(key).or_insert(0);
+            if *count >= quota {
+                over_quota.push(p.row.id);
+                decided.push((*i, Err(quota_exceeded(code, quota).into())));
+                continue;
+            }
+            *count += 1;
+        }
+        stored.push(p);
+        decided.push((*i, Ok(ParticipantId(p.row.id))));
+    }
+    db::participants::delete_unreferenced(conn, &over_quota).await?;
+
+    if !refused.is_empty() {
+        let emails: Vec<String> = refused
+            .iter()
+            .map(|(_, p)| p.email_lower.clone())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let hashes: Vec<Vec<u8>> = refused
+            .iter()
+            .filter_map(|(_, p)| p.row.document_hash.clone())
+            .collect();
+        let existing =
+            db::participants::find_active_duplicates(conn, event_id, &emails, &hashes).await?;
+        let by_email: HashMap<&str, Uuid> = existing
+            .iter()
+            .map(|(id, e, _)| (e.as_str(), *id))
+            .collect();
+        let by_doc: HashMap<&[u8], Uuid> = existing
+            .iter()
+            .filter_map(|(id, _, h)| h.as_deref().map(|h| (h, *id)))
+            .collect();
+        for (i, p) in refused {
+            let other = by_email
+                .get(p.email_lower.as_str())
+                .filter(|_| !p.email_lower.is_empty())
+                .or_else(|| p.row.document_hash.as_deref().and_then(|h| by_doc.get(h)));
+            let error = match other {
+                Some(other) => duplicate(*other),
+                // The clashing participant was cancelled or changed since.
+                None => AppError::already_exists(
+                    "DUPLICATE_PARTICIPANT",
+                    "another participant with this email or travel document was registered meanwhile",
+                ),
+            };
+            decided.push((i, Err(error.into())));
+        }
+    }
+
+    let keys: Vec<NameKey> = stored
+        .iter()
+        .flat_map(|p| key_rows(event_id, p.row.id, &p.keys))
+        .collect();
+    let audits: Vec<_> = stored
+        .iter()
+        .map(|p| entry(actor, "participant.import", "participant", p.row.id, ""))
+        .collect();
+    db::participants::insert_name_keys(conn, &keys).await?;
+    db::audit::record_many(conn, &audits).await?;
+    Ok(decided)
 }
 
 fn duplicate(existing: Uuid) -> AppError {
@@ -754,7 +869,9 @@ impl Services {
                     db::participants::update(conn, &row).await?;
                     db::participants::replace_name_keys(
                         conn,
+                        row.event_id,
                         row.id,
+                        &name_keys(&current),
                         &key_rows(row.event_id, row.id, &prepared.keys),
                     )
                     .await?;
@@ -822,7 +939,11 @@ impl Services {
         };
         SearchFilter {
             event_id,
-            name_pattern: search_key::prefix_pattern(&input.name_prefix),
+            name: search_key::prefix_pattern(&input.name_prefix).map(|pattern| NameMatch {
+                prefix: search_key::sort_key(input.name_prefix.trim()),
+                pattern,
+                keys_of: name_keys,
+            }),
             organization_id: v.optional_id("organization_id", &input.organization_id),
             country: (!input.country.trim().is_empty())
                 .then(|| v.country("country", &input.country)),
@@ -942,83 +1063,11 @@ impl Services {
         });
         let decided = conn
             .transaction::<_, AppError, _>(async move |conn| {
-                {
-                    let mut decided: Vec<(usize, Result<ParticipantId, RowError>)> = Vec::new();
-                    // Quotas: lock the delegations, then admit rows in order.
-                    let mut delegation_ids: Vec<Uuid> = ready.iter().filter_map(|(_, p, _)| p.row.delegation_id).collect();
-                    delegation_ids.sort();
-                    delegation_ids.dedup();
-                    if !delegation_ids.is_empty() {
-                        db::registry::lock_delegations(conn, &delegation_ids).await?;
-                        let quotas: HashMap<(Uuid, Uuid), i64> = db::registry::quotas_of(conn, &delegation_ids)
-                            .await?
-                            .into_iter()
-                            .map(|q| ((q.delegation_id, q.category_id), i64::from(q.quota)))
-                            .collect();
-                        let mut used: HashMap<(Uuid, Uuid), i64> = db::registry::usage_of(conn, &delegation_ids)
-                            .await?
-                            .into_iter()
-                            .map(|(d, c, n)| ((d, c), n))
-                            .collect();
-                        ready.retain(|(i, p, code)| {
-                            let Some(d) = p.row.delegation_id else { return true };
-                            let key = (d, p.row.category_id);
-                            let quota = quotas.get(&key).copied().unwrap_or(0);
-                            let count = used.entry(key).or_insert(0);
-                            if *count >= quota {
-                                decided.push((*i, Err(quota_exceeded(code, quota).into())));
-                                return false;
-                            }
-                            *count += 1;
-                            true
-                        });
-                    }
-                    // Duplicates against stored participants.
-                    let emails: Vec<String> = ready.iter().map(|(_, p, _)| p.email_lower.clone()).filter(|e| !e.is_empty()).collect();
-                    let hashes: Vec<Vec<u8>> = ready.iter().filter_map(|(_, p, _)| p.row.document_hash.clone()).collect();
-                    let existing = db::participants::find_active_duplicates(conn, event_id, &emails, &hashes).await?;
-                    let by_email: HashMap<&str, Uuid> = existing.iter().map(|(id, e, _)| (e.as_str(), *id)).collect();
-                    let by_doc: HashMap<&[u8], Uuid> =
-                        existing.iter().filter_map(|(id, _, h)| h.as_deref().map(|h| (h, *id))).collect();
-                    ready.retain(|(i, p, _)| {
-                        let clash = by_email
-                            .get(p.email_lower.as_str())
-                            .filter(|_| !p.email_lower.is_empty())
-                            .or_else(|| p.row.document_hash.as_deref().and_then(|h| by_doc.get(h)));
-                        if let Some(other) = clash {
-                            decided.push((*i, Err(duplicate(*other).into())));
-                            return false;
-                        }
-                        true
-                    });
-                    let rows: Vec<Participant> = ready.iter().map(|(_, p, _)| p.row.clone()).collect();
-                    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows).await?.into_iter().collect();
-                    let mut keys = Vec::new();
-                    let mut audits = Vec::new();
-                    for (i, p, _) in &ready {
-                        if inserted.contains(&p.row.id) {
-                            keys.extend(key_rows(event_id, p.row.id, &p.keys));
-                            audits.push(entry(actor, "participant.import", "participant", p.row.id, ""));
-                            decided.push((*i, Ok(ParticipantId(p.row.id))));
-                        } else {
-                            // Lost a race with a concurrent registration.
-                            decided.push((*i, Err(RowError::from(AppError::already_exists(
-                                "DUPLICATE_PARTICIPANT",
-                                "another participant with this email or travel document was registered meanwhile",
-                            )))));
-                        }
-                    }
-                    db::participants::insert_name_keys(conn, &keys).await?;
-                    db::audit::record_many(conn, &audits).await?;
-                    Ok(decided)
-                }
+                import_batch(conn, actor, event_id, ready).await
             })
             .await?;
         for (i, result) in decided {
             outcomes[i] = Some(result);
-        }
-        if db::participants::analyze_if_stale(&mut conn).await? {
-            tracing::debug!("participant statistics refreshed during an import");
         }
         Ok(rows
             .into_iter()

@@ -149,3 +149,68 @@ async fn a_large_import_is_stored_in_batches() {
             .all(|w| w[0].row_index + 1 == w[1].row_index)
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_row_takes_no_place_in_a_delegation_quota() {
+    let app = TestApp::start().await;
+    let fixture = app.event("QUOTA").await;
+    let delegation = app.delegation(&fixture, "KZ", &[("DELEGATE", 1)]).await;
+    let existing = app.register(&fixture, person("Already", "Here")).await;
+    let e = fixture.event_id.as_str();
+    let delegate = |name: &str, email: &str| {
+        let mut p = person(name, "Nurlanov");
+        p.country = "KZ".to_owned();
+        p.category_code = "DELEGATE".to_owned();
+        p.delegation_id = delegation.id.clone();
+        p.email = email.to_owned();
+        p
+    };
+    let rows = vec![
+        // A duplicate of a stored participant: refused as such, so the
+        // delegation's one DELEGATE place goes to the next row.
+        row(e, delegate("Dup", &existing.email), "K1"),
+        row(e, delegate("Aidos", "aidos@example.kz"), "K2"),
+        row(e, delegate("Berik", "berik@example.kz"), "K3"),
+    ];
+    let response = app
+        .desk()
+        .import_participants(tokio_stream::iter(rows))
+        .await
+        .unwrap()
+        .into_inner();
+    let outcome: Vec<(&str, &str)> = response
+        .results
+        .iter()
+        .map(|r| (r.row_ref.as_str(), r.error_reason.as_str()))
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            ("K1", "DUPLICATE_PARTICIPANT"),
+            ("K2", ""),
+            ("K3", "DELEGATION_QUOTA_EXCEEDED"),
+        ]
+    );
+    assert!(
+        response.results[0].error_message.contains(&existing.id),
+        "the refusal names the stored participant: {}",
+        response.results[0].error_message
+    );
+    // The row over the quota left nothing behind: no participant, no key.
+    let found = app
+        .desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: "nurlanov".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<&str> = found
+        .participants
+        .iter()
+        .map(|p| p.given_name.as_str())
+        .collect();
+    assert_eq!(names, ["Aidos"]);
+}

@@ -143,6 +143,87 @@ async fn pages_follow_a_stable_order_without_gaps_or_repeats() {
 }
 
 #[tokio::test]
+async fn a_person_matching_under_two_names_is_listed_once_across_pages() {
+    let app = TestApp::start().await;
+    let fixture = app.event("TWICE").await;
+    // "karim" matches both names of the first six: their given-name keys
+    // come first, and their family-name keys come again pages later.
+    for i in 0..6 {
+        let mut input = person("Karim", &format!("Karimov{i}"));
+        input.email = format!("k{i}@example.uz");
+        app.register(&fixture, input).await;
+    }
+    for i in 0..2 {
+        let mut input = person("Dilnoza", &format!("Karimova{i}"));
+        input.email = format!("d{i}@example.uz");
+        app.register(&fixture, input).await;
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = search(
+            &app,
+            pb::SearchParticipantsRequest {
+                event_id: fixture.event_id.clone(),
+                name_prefix: "KARIM".to_owned(),
+                page_size: 3,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+        seen.extend(names(&page));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "nobody twice: {seen:?}");
+    assert_eq!(seen.len(), 8, "everybody once: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_renamed_participant_is_found_by_the_new_name_only() {
+    let app = TestApp::start().await;
+    let fixture = app.event("RENAME").await;
+    let p = app
+        .register(&fixture, person("Gulnora", "Tashkentova"))
+        .await;
+    app.desk()
+        .update_participant(pb::UpdateParticipantRequest {
+            id: p.id.clone(),
+            expected_version: 1,
+            family_name: Some("Samarkandova".to_owned()),
+            native_name: Some("Гулнора Самаркандова".to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let by = |prefix: &str| pb::SearchParticipantsRequest {
+        event_id: fixture.event_id.clone(),
+        name_prefix: prefix.to_owned(),
+        ..Default::default()
+    };
+    assert!(names(&search(&app, by("tashk")).await).is_empty());
+    assert_eq!(
+        names(&search(&app, by("samark")).await),
+        ["Gulnora Samarkandova"]
+    );
+    assert_eq!(
+        names(&search(&app, by("самарк")).await),
+        ["Gulnora Samarkandova"]
+    );
+    assert_eq!(
+        names(&search(&app, by("gulnora")).await),
+        ["Gulnora Samarkandova"],
+        "the unchanged given name is still found, once"
+    );
+}
+
+#[tokio::test]
 async fn status_category_and_delegation_filters() {
     let app = TestApp::start().await;
     let fixture = app.event("FILTER").await;
