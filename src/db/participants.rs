@@ -176,8 +176,12 @@ pub async fn find_active_duplicates(
 #[diesel::dsl::auto_type]
 fn with_refs() -> _ {
     participants::table
-        .inner_join(categories::table)
-        .left_join(organizations::table)
+        .inner_join(categories::table.on(categories::id.eq(participants::category_id)))
+        .left_join(
+            organizations::table.on(organizations::id
+                .nullable()
+                .eq(participants::organization_id)),
+        )
 }
 
 pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
