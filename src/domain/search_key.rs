@@ -7,15 +7,24 @@ use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 
 /// Lower-cased NFC form of a whole name: the sort key.
 pub fn sort_key(name: &str) -> String {
-    name.nfc().collect::<String>().to_lowercase()
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    super::validate::nfc(name).to_lowercase()
 }
 
-/// The name with diacritics removed (NFD, combining marks dropped).
-fn fold(word: &str) -> String {
-    word.nfd()
+/// The word with diacritics removed (NFD, combining marks dropped), or
+/// `None` when it has none to remove.
+fn fold(word: &str) -> Option<String> {
+    if word.is_ascii() {
+        return None;
+    }
+    let folded: String = word
+        .nfd()
         .filter(|c| !is_combining_mark(*c))
         .nfc()
-        .collect()
+        .collect();
+    (folded != word).then_some(folded)
 }
 
 /// Every key under which a participant with these names is found.
@@ -30,7 +39,9 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
         };
         for word in lowered.split(|c: char| c.is_whitespace() || c == '-' || c == ',') {
             push(word.to_owned());
-            push(fold(word));
+            if let Some(folded) = fold(word) {
+                push(folded);
+            }
         }
         // The whole name too, so "ivan pe" can match "Ivan Petrov" typed as
         // one string, and names in scripts written without spaces.
@@ -70,6 +81,17 @@ mod tests {
         assert!(keys.contains(&"sahin".to_owned()));
         assert!(keys.contains(&"шахин".to_owned()));
         assert!(keys.contains(&"ахмет шахин".to_owned()));
+    }
+
+    #[test]
+    fn ascii_and_other_scripts_get_the_same_treatment() {
+        assert_eq!(sort_key("McDonald O'Neil"), "mcdonald o'neil");
+        assert_eq!(sort_key("ÇELİK"), "çeli̇k");
+        // Decomposed input is composed first: "é" as e + U+0301.
+        assert_eq!(sort_key("Jose\u{301}"), "josé");
+        assert_eq!(name_keys(["Jose\u{301}"]), ["josé", "jose"]);
+        assert_eq!(name_keys(["Anna-Lena"]), ["anna", "lena"]);
+        assert_eq!(name_keys(["王伟"]), ["王伟"]);
     }
 
     #[test]

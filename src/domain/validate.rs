@@ -2,7 +2,7 @@
 //! failing, so a desk sees all its mistakes at once.
 
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization as _;
+use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, FieldViolation};
@@ -55,7 +55,7 @@ impl Validator {
     /// Free text: trimmed, NFC, no control characters, at most `max`
     /// characters; required unless `optional`.
     pub fn text(&mut self, field: &str, value: &str, max: usize, optional: bool) -> String {
-        let value: String = value.trim().nfc().collect();
+        let value = nfc(value.trim());
         if value.is_empty() {
             if !optional {
                 self.violation(field, "is required");
@@ -207,6 +207,16 @@ impl Validator {
             );
         }
         value.to_owned()
+    }
+}
+
+/// The NFC form of a text; most input already is (ASCII always is), and
+/// the quick check spares composing it again.
+pub fn nfc(value: &str) -> String {
+    if value.is_ascii() || is_nfc_quick(value.chars()) == IsNormalized::Yes {
+        value.to_owned()
+    } else {
+        value.nfc().collect()
     }
 }
 
