@@ -904,29 +904,12 @@ impl Demo {
         let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
         let mut by_country: BTreeMap<String, usize> = BTreeMap::new();
         let mut by_script: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let mut token = String::new();
-        loop {
-            let page = self
-                .desk
-                .search_participants(pb::SearchParticipantsRequest {
-                    event_id: event_id.to_owned(),
-                    page_size: 500,
-                    page_token: token.clone(),
-                    ..Default::default()
-                })
-                .await?
-                .into_inner();
-            for p in &page.participants {
-                *by_category.entry(p.category_code.clone()).or_default() += 1;
-                *by_country.entry(p.country.clone()).or_default() += 1;
-                let script = script(&format!("{}{}", p.native_name, p.given_name));
-                *by_script.entry(script).or_default() += 1;
-                self.samples.entry(script).or_insert_with(|| p.id.clone());
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
+        for p in &all_participants(&mut self.desk, event_id).await? {
+            *by_category.entry(p.category_code.clone()).or_default() += 1;
+            *by_country.entry(p.country.clone()).or_default() += 1;
+            let script = script(&format!("{}{}", p.native_name, p.given_name));
+            *by_script.entry(script).or_default() += 1;
+            self.samples.entry(script).or_insert_with(|| p.id.clone());
         }
         let listed: usize = by_category.values().sum();
         println!(
@@ -1151,5 +1134,30 @@ fn script(name: &str) -> &'static str {
         0x3040..=0x30FF | 0x4E00..=0x9FFF => "CJK",
         0xAC00..=0xD7AF => "Hangul",
         _ => "Latin",
+    }
+}
+
+/// Every participant of the event, listed through the API page by page.
+async fn all_participants(
+    desk: &mut RegistrationServiceClient<Authed>,
+    event_id: &str,
+) -> anyhow::Result<Vec<pb::Participant>> {
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = desk
+            .search_participants(pb::SearchParticipantsRequest {
+                event_id: event_id.to_owned(),
+                page_size: 500,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        all.extend(page.participants);
+        if page.next_page_token.is_empty() {
+            return Ok(all);
+        }
+        token = page.next_page_token;
     }
 }

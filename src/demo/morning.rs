@@ -559,25 +559,11 @@ fn reason_number(code: &str) -> i32 {
 
 /// Every badge of the event, with its holder's category.
 async fn holders(c: &mut Clients, event_id: &str) -> anyhow::Result<Vec<Holder>> {
-    let mut ids = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = c
-            .desk
-            .search_participants(pb::SearchParticipantsRequest {
-                event_id: event_id.to_owned(),
-                page_size: 500,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        ids.extend(page.participants.into_iter().map(|p| p.id));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let ids: Vec<String> = super::all_participants(&mut c.desk, event_id)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     let badges: Vec<Result<pb::GetBadgeResponse, tonic::Status>> = stream::iter(ids)
         .map(|id| {
             let mut badges = c.badges.clone();

@@ -234,24 +234,6 @@ pub struct UploadResult {
     pub conflicts: Vec<Conflict>,
 }
 
-fn parse_reason(code: &str) -> Option<DenyReason> {
-    use DenyReason::*;
-    [
-        Malformed,
-        UnknownKey,
-        BadSignature,
-        WrongEvent,
-        Revoked,
-        Blocked,
-        NotValidToday,
-        ZoneNotAllowed,
-        ZoneFull,
-        AlreadyInside,
-    ]
-    .into_iter()
-    .find(|r| r.code() == code)
-}
-
 /// Whether a refusal concerns the badge itself (and so refuses exits too).
 fn refuses_exit(reason: DenyReason) -> bool {
     matches!(
@@ -403,7 +385,7 @@ impl Services {
                 outcome
                     .reason
                     .as_deref()
-                    .and_then(parse_reason)
+                    .and_then(DenyReason::from_code)
                     .unwrap_or(DenyReason::Malformed),
             ),
         };

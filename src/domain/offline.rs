@@ -38,6 +38,24 @@ pub enum DenyReason {
 }
 
 impl DenyReason {
+    pub const ALL: [DenyReason; 10] = [
+        DenyReason::Malformed,
+        DenyReason::UnknownKey,
+        DenyReason::BadSignature,
+        DenyReason::WrongEvent,
+        DenyReason::Revoked,
+        DenyReason::Blocked,
+        DenyReason::NotValidToday,
+        DenyReason::ZoneNotAllowed,
+        DenyReason::ZoneFull,
+        DenyReason::AlreadyInside,
+    ];
+
+    /// The reason with this stable code.
+    pub fn from_code(code: &str) -> Option<DenyReason> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// Stable code, as gates and logs show it.
     pub fn code(self) -> &'static str {
         match self {

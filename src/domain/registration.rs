@@ -939,9 +939,9 @@ impl Services {
         };
         SearchFilter {
             event_id,
-            name: search_key::prefix_pattern(&input.name_prefix).map(|pattern| NameMatch {
-                prefix: search_key::sort_key(input.name_prefix.trim()),
-                pattern,
+            name: search_key::typed_prefix(&input.name_prefix).map(|prefix| NameMatch {
+                pattern: search_key::like_pattern(&prefix),
+                prefix,
                 keys_of: name_keys,
             }),
             organization_id: v.optional_id("organization_id", &input.organization_id),

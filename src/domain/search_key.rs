@@ -52,22 +52,30 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     keys
 }
 
-/// The LIKE pattern that matches keys starting with what the user typed.
-/// Returns `None` when nothing searchable was typed.
-pub fn prefix_pattern(typed: &str) -> Option<String> {
+/// What keys must start with to match what the user typed (trimmed,
+/// lower-cased, NFC), or `None` when nothing searchable was typed.
+pub fn typed_prefix(typed: &str) -> Option<String> {
     let lowered = sort_key(typed.trim());
-    if lowered.is_empty() {
-        return None;
-    }
-    let mut pattern = String::with_capacity(lowered.len() + 2);
-    for c in lowered.chars() {
+    (!lowered.is_empty()).then_some(lowered)
+}
+
+/// The LIKE pattern of keys starting with `prefix` (wildcards escaped).
+pub fn like_pattern(prefix: &str) -> String {
+    let mut pattern = String::with_capacity(prefix.len() + 2);
+    for c in prefix.chars() {
         if matches!(c, '\\' | '%' | '_') {
             pattern.push('\\');
         }
         pattern.push(c);
     }
     pattern.push('%');
-    Some(pattern)
+    pattern
+}
+
+/// The LIKE pattern that matches keys starting with what the user typed.
+/// Returns `None` when nothing searchable was typed.
+pub fn prefix_pattern(typed: &str) -> Option<String> {
+    typed_prefix(typed).map(|prefix| like_pattern(&prefix))
 }
 
 #[cfg(test)]

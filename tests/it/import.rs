@@ -14,6 +14,43 @@ fn row(
     }
 }
 
+/// A member of the delegation, in its DELEGATE category.
+fn member_of(delegation: &pb::Delegation, given: &str, family: &str) -> pb::ParticipantInput {
+    let mut p = person(given, family);
+    p.country = delegation.country.clone();
+    p.category_code = "DELEGATE".to_owned();
+    p.delegation_id = delegation.id.clone();
+    p
+}
+
+async fn import(
+    app: &TestApp,
+    rows: Vec<pb::ImportParticipantsRequest>,
+) -> pb::ImportParticipantsResponse {
+    app.desk()
+        .import_participants(tokio_stream::iter(rows))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Given names of the event's participants found by a name prefix.
+async fn found(app: &TestApp, event_id: &str, prefix: &str) -> Vec<String> {
+    app.desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: event_id.to_owned(),
+            name_prefix: prefix.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participants
+        .into_iter()
+        .map(|p| p.given_name)
+        .collect()
+}
+
 #[tokio::test]
 async fn an_import_stores_good_rows_and_explains_each_bad_one() {
     let app = TestApp::start().await;
@@ -22,13 +59,7 @@ async fn an_import_stores_good_rows_and_explains_each_bad_one() {
     let existing = app.register(&fixture, person("Existing", "Person")).await;
     let e = fixture.event_id.as_str();
 
-    let delegate = |name: &str| {
-        let mut p = person(name, "Hakobyan");
-        p.country = "AM".to_owned();
-        p.category_code = "DELEGATE".to_owned();
-        p.delegation_id = delegation.id.clone();
-        p
-    };
+    let delegate = |name: &str| member_of(&delegation, name, "Hakobyan");
     let mut bad_country = person("Bad", "Country");
     bad_country.country = "QQ".to_owned();
     let mut dup_existing = person("Dup", "Existing");
@@ -48,12 +79,7 @@ async fn an_import_stores_good_rows_and_explains_each_bad_one() {
         row(e, unknown_category, "A7"),
         row("", person("Last", "Row"), "A8"),
     ];
-    let response = app
-        .desk()
-        .import_participants(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner();
+    let response = import(&app, rows).await;
     let outcome: Vec<(u32, &str, &str)> = response
         .results
         .iter()
@@ -98,17 +124,11 @@ async fn an_import_stores_good_rows_and_explains_each_bad_one() {
             .unwrap();
         assert_eq!(p.event_id, fixture.event_id);
     }
-    let found = app
-        .desk()
-        .search_participants(pb::SearchParticipantsRequest {
-            event_id: fixture.event_id.clone(),
-            name_prefix: "hakob".to_owned(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(found.participants.len(), 2, "imported rows are searchable");
+    assert_eq!(
+        found(&app, e, "hakob").await.len(),
+        2,
+        "imported rows are searchable"
+    );
 }
 
 #[tokio::test]
@@ -134,12 +154,7 @@ async fn a_large_import_is_stored_in_batches() {
             row(&fixture.event_id, p, &i.to_string())
         })
         .collect();
-    let response = app
-        .desk()
-        .import_participants(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner();
+    let response = import(&app, rows).await;
     assert_eq!(response.imported, 2_500);
     assert_eq!(response.results.len(), 2_500);
     assert!(
@@ -158,10 +173,7 @@ async fn a_duplicate_row_takes_no_place_in_a_delegation_quota() {
     let existing = app.register(&fixture, person("Already", "Here")).await;
     let e = fixture.event_id.as_str();
     let delegate = |name: &str, email: &str| {
-        let mut p = person(name, "Nurlanov");
-        p.country = "KZ".to_owned();
-        p.category_code = "DELEGATE".to_owned();
-        p.delegation_id = delegation.id.clone();
+        let mut p = member_of(&delegation, name, "Nurlanov");
         p.email = email.to_owned();
         p
     };
@@ -172,12 +184,7 @@ async fn a_duplicate_row_takes_no_place_in_a_delegation_quota() {
         row(e, delegate("Aidos", "aidos@example.kz"), "K2"),
         row(e, delegate("Berik", "berik@example.kz"), "K3"),
     ];
-    let response = app
-        .desk()
-        .import_participants(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner();
+    let response = import(&app, rows).await;
     let outcome: Vec<(&str, &str)> = response
         .results
         .iter()
@@ -197,20 +204,5 @@ async fn a_duplicate_row_takes_no_place_in_a_delegation_quota() {
         response.results[0].error_message
     );
     // The row over the quota left nothing behind: no participant, no key.
-    let found = app
-        .desk()
-        .search_participants(pb::SearchParticipantsRequest {
-            event_id: fixture.event_id.clone(),
-            name_prefix: "nurlanov".to_owned(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let names: Vec<&str> = found
-        .participants
-        .iter()
-        .map(|p| p.given_name.as_str())
-        .collect();
-    assert_eq!(names, ["Aidos"]);
+    assert_eq!(found(&app, e, "nurlanov").await, ["Aidos"]);
 }

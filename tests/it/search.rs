@@ -25,6 +25,28 @@ fn names(found: &pb::SearchParticipantsResponse) -> Vec<String> {
         .collect()
 }
 
+/// Every page of a search, in order; each page holds at most `page_size`.
+async fn all_pages(app: &TestApp, request: pb::SearchParticipantsRequest) -> Vec<pb::Participant> {
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = search(
+            app,
+            pb::SearchParticipantsRequest {
+                page_token: token.clone(),
+                ..request.clone()
+            },
+        )
+        .await;
+        assert!(page.participants.len() <= request.page_size as usize);
+        seen.extend(page.participants);
+        if page.next_page_token.is_empty() {
+            return seen;
+        }
+        token = page.next_page_token;
+    }
+}
+
 #[tokio::test]
 async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
     let app = TestApp::start().await;
@@ -106,27 +128,19 @@ async fn pages_follow_a_stable_order_without_gaps_or_repeats() {
         input.email = format!("a{i}@example.uz");
         app.register(&fixture, input).await;
     }
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = search(
-            &app,
-            pb::SearchParticipantsRequest {
-                event_id: fixture.event_id.clone(),
-                name_prefix: "rahim".to_owned(),
-                page_size: 5,
-                page_token: token.clone(),
-                ..Default::default()
-            },
-        )
-        .await;
-        assert!(page.participants.len() <= 5);
-        seen.extend(page.participants.into_iter().map(|p| p.family_name));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let seen: Vec<String> = all_pages(
+        &app,
+        pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: "rahim".to_owned(),
+            page_size: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .into_iter()
+    .map(|p| p.family_name)
+    .collect();
     let expected: Vec<String> = (0..23).map(|i| format!("Rahimov{i:02}")).collect();
     assert_eq!(seen, expected);
 
@@ -158,26 +172,19 @@ async fn a_person_matching_under_two_names_is_listed_once_across_pages() {
         input.email = format!("d{i}@example.uz");
         app.register(&fixture, input).await;
     }
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = search(
-            &app,
-            pb::SearchParticipantsRequest {
-                event_id: fixture.event_id.clone(),
-                name_prefix: "KARIM".to_owned(),
-                page_size: 3,
-                page_token: token.clone(),
-                ..Default::default()
-            },
-        )
-        .await;
-        seen.extend(names(&page));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let seen: Vec<String> = all_pages(
+        &app,
+        pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: "KARIM".to_owned(),
+            page_size: 3,
+            ..Default::default()
+        },
+    )
+    .await
+    .iter()
+    .map(|p| format!("{} {}", p.given_name, p.family_name))
+    .collect();
     let mut sorted = seen.clone();
     sorted.sort();
     sorted.dedup();
