@@ -9,6 +9,12 @@ use expopass::{
     domain::{Role, Services},
 };
 
+/// glibc's allocator spent a third of the server's CPU in an import
+/// (`malloc_consolidate`, `_int_free`): rows are many small, short-lived
+/// allocations across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "expopass",
