@@ -130,14 +130,6 @@ pub struct Participant {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = participant_name_keys, check_for_backend(diesel::pg::Pg))]
-pub struct NameKey {
-    pub event_id: Uuid,
-    pub key: String,
-    pub participant_id: Uuid,
-}
-
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry<'a> {

@@ -4,15 +4,15 @@ use diesel::pg::Pg;
 use diesel::{
     BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _,
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult,
-    SelectableHelper as _, TextExpressionMethods as _,
+    SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
 use super::{
     Conn,
-    models::{NameKey, Participant, STATUS_ACTIVE},
-    schema::{categories, organizations, participant_name_keys, participants},
+    models::{Participant, STATUS_ACTIVE},
+    schema::{categories, organizations, participants},
 };
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -20,13 +20,17 @@ diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql
 /// A participant with the names of what it refers to.
 pub type ParticipantRow = (Participant, String, Option<String>);
 
-/// Inserts participants, skipping any that collide with an active
-/// participant's email or travel document; returns the ids inserted.
-/// Inserts participants, skipping any that collide with an active
-/// participant's email or travel document; returns the ids inserted. The
-/// rows travel as one array per column (`unnest`): a statement of 21
-/// parameters whatever the batch size, instead of 21 per row to parse.
-pub async fn insert_many(conn: &mut Conn, rows: &[Participant]) -> QueryResult<Vec<Uuid>> {
+/// Inserts participants with their search terms (`terms[i]` is the
+/// `tsvector` literal of `rows[i]`, `search_key::terms_literal`), skipping
+/// any that collide with an active participant's email or travel document;
+/// returns the ids inserted. The rows travel as one array per column
+/// (`unnest`): a statement of 22 parameters whatever the batch size,
+/// instead of 22 per row to parse.
+pub async fn insert_many(
+    conn: &mut Conn,
+    rows: &[&Participant],
+    terms: &[&str],
+) -> QueryResult<Vec<Uuid>> {
     use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -44,10 +48,17 @@ pub async fn insert_many(conn: &mut Conn, rows: &[Participant]) -> QueryResult<V
     let ids: Vec<Id> = diesel::sql_query(
         "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
              organization_id, country, job_title, category_id, delegation_id, email, phone,
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms)
+         SELECT id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
+             country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
+             status, cancel_reason, version, created_at, updated_at, CAST(terms AS tsvector)
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[],
-             $15::bytea[], $16::bytea[], $17::text[], $18::text[], $19::int8[], $20::timestamptz[], $21::timestamptz[])
+             $15::bytea[], $16::bytea[], $17::text[], $18::text[], $19::int8[], $20::timestamptz[],
+             $21::timestamptz[], $22::text[])
+             AS u (id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
+                 country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
+                 status, cancel_reason, version, created_at, updated_at, terms)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind::<Array<SqlUuid>, _>(column!(id))
@@ -71,51 +82,10 @@ pub async fn insert_many(conn: &mut Conn, rows: &[Participant]) -> QueryResult<V
     .bind::<Array<BigInt>, _>(column!(version))
     .bind::<Array<Timestamptz>, _>(column!(created_at))
     .bind::<Array<Timestamptz>, _>(column!(updated_at))
+    .bind::<Array<Text>, _>(terms)
     .load(conn)
     .await?;
     Ok(ids.into_iter().map(|i| i.id).collect())
-}
-
-/// Inserts search keys, as three arrays (`unnest`). A participant's keys
-/// are distinct (`search_key::name_keys`) and its id is new or its old keys
-/// were just deleted, so there is nothing to skip: a plain insert, without
-/// the extra index probe and WAL record per row of `ON CONFLICT`.
-pub async fn insert_name_keys(conn: &mut Conn, keys: &[NameKey]) -> QueryResult<()> {
-    use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
-    if keys.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO participant_name_keys (event_id, key, participant_id)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])",
-    )
-    .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.event_id).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>())
-    .bind::<Array<SqlUuid>, _>(keys.iter().map(|k| k.participant_id).collect::<Vec<_>>())
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-/// Replaces a participant's search keys: `old` are the keys of its
-/// previous names (deleted through the primary key), `new` those of its
-/// current ones.
-pub async fn replace_name_keys(
-    conn: &mut Conn,
-    event_id: Uuid,
-    participant_id: Uuid,
-    old: &[String],
-    new: &[NameKey],
-) -> QueryResult<()> {
-    diesel::delete(
-        participant_name_keys::table
-            .filter(participant_name_keys::event_id.eq(event_id))
-            .filter(participant_name_keys::key.eq_any(old))
-            .filter(participant_name_keys::participant_id.eq(participant_id)),
-    )
-    .execute(conn)
-    .await?;
-    insert_name_keys(conn, new).await
 }
 
 /// Removes participants this transaction has just inserted and nothing
@@ -237,13 +207,25 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>>
         .optional()
 }
 
-/// Writes every column of `row` (the caller bumped the version).
-pub async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()> {
-    diesel::update(participants::table.find(row.id))
-        .set(row)
-        .execute(conn)
-        .await
-        .map(drop)
+/// Writes every column of `row` (the caller bumped the version) and, when
+/// its names changed, their search terms (a `tsvector` literal).
+pub async fn update(conn: &mut Conn, row: &Participant, terms: Option<&str>) -> QueryResult<()> {
+    use super::schema::sql_types::Tsvector;
+    use diesel::sql_types::Text;
+    let target = participants::table.find(row.id);
+    match terms {
+        Some(terms) => {
+            let terms = diesel::dsl::sql::<Tsvector>("CAST(")
+                .bind::<Text, _>(terms.to_owned())
+                .sql(" AS tsvector)");
+            diesel::update(target)
+                .set((row, participants::name_terms.eq(terms)))
+                .execute(conn)
+                .await
+        }
+        None => diesel::update(target).set(row).execute(conn).await,
+    }
+    .map(drop)
 }
 
 /// Active members of a delegation in a category.
@@ -261,22 +243,18 @@ pub async fn count_active_in(
         .await
 }
 
-/// Where the previous page of a search ended.
+/// Where the previous page of a search ended: family key, given key and id
+/// of its last participant (the listing order, with or without a name).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum Cursor {
-    /// A name search: the matched key and the participant.
-    Name(String, Uuid),
-    /// A listing: family key, given key, participant.
-    Listing(String, String, Uuid),
-}
+pub struct Cursor(pub String, pub String, pub Uuid);
 
 /// Filters of a search, already resolved to ids and keys.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
     pub event_id: Uuid,
-    /// A name prefix to match against the search keys.
-    pub name: Option<NameMatch>,
+    /// Only participants with a search key starting with this: a `tsquery`
+    /// literal (`search_key::prefix_query`).
+    pub name_query: Option<String>,
     pub organization_id: Option<Uuid>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
@@ -287,124 +265,80 @@ pub struct SearchFilter {
     pub limit: i64,
 }
 
-/// A name prefix, as search keys are matched.
-#[derive(Debug, Clone)]
-pub struct NameMatch {
-    /// What keys start with: lower-cased, NFC (`search_key::sort_key`).
-    pub prefix: String,
-    /// The same as a LIKE pattern over `participant_name_keys.key`
-    /// (wildcards escaped, ending in `%`).
-    pub pattern: String,
-    /// Every search key of a participant, as they were stored.
-    pub keys_of: fn(&Participant) -> Vec<String>,
-}
-
-/// Adds the filters on participants' columns to a boxed query.
-macro_rules! participant_filters {
-    ($query:expr, $filter:expr) => {{
-        let mut query = $query;
-        let filter: &SearchFilter = $filter;
-        if let Some(id) = filter.organization_id {
-            query = query.filter(participants::organization_id.eq(id));
-        }
-        if let Some(country) = &filter.country {
-            query = query.filter(participants::country.eq(country.clone()));
-        }
-        if let Some(id) = filter.category_id {
-            query = query.filter(participants::category_id.eq(id));
-        }
-        if let Some(id) = filter.delegation_id {
-            query = query.filter(participants::delegation_id.eq(id));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(participants::status.eq(status));
-        }
-        query
-    }};
-}
-
-/// A name search walks the key index in (key, participant) order from the
-/// cursor, so a page costs the same whether the prefix matches ten people or
-/// ten thousand. (Each participant is then kept once, under its smallest
-/// matching key: see [`search`].)
-macro_rules! name_search {
-    ($filter:expr, $pattern:expr, $after:expr, $limit:expr) => {{
-        let filter: &SearchFilter = $filter;
-        let pattern: String = $pattern;
-        let after: &Option<Cursor> = $after;
-        let mut query = participant_name_keys::table
-            .inner_join(
-                participants::table.on(participants::id.eq(participant_name_keys::participant_id)),
-            )
-            .filter(participant_name_keys::event_id.eq(filter.event_id))
-            .filter(participant_name_keys::key.like(pattern))
-            .select((
-                participant_name_keys::key,
-                participant_name_keys::participant_id,
-            ))
-            .into_boxed();
-        query = participant_filters!(query, filter);
-        if let Some(Cursor::Name(key, id)) = after {
-            query = query.filter(
-                participant_name_keys::key
-                    .gt(key.clone())
-                    .or(participant_name_keys::key
-                        .eq(key.clone())
-                        .and(participant_name_keys::participant_id.gt(*id))),
-            );
-        }
-        query
-            .order((
-                participant_name_keys::key,
-                participant_name_keys::participant_id,
-            ))
-            .limit($limit)
-    }};
-}
-
-/// Name-search hits from the cursor on, each participant once: a hit is
-/// kept only under the participant's smallest matching key, so a person
-/// whose given and family names both match is listed once across all pages.
-/// The smallest key is worked out from the participant's names (the keys
-/// are derived from them), so no index by participant is kept on the keys.
-async fn name_hits(
-    conn: &mut Conn,
+/// A name search: the participants whose search terms match, gathered
+/// through the GIN index on `name_terms` first (a materialised CTE), then
+/// put in the listing order. Left to itself, PostgreSQL answers a prefix it
+/// thinks common by walking the listing order and testing every row, which
+/// reads all the rows that sort before the matches (every "ivan" may be a
+/// "petrov").
+fn name_search(
     filter: &SearchFilter,
-    name: &NameMatch,
-) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    let wanted = usize::try_from(filter.limit).unwrap_or(0);
-    let batch = filter.limit.saturating_mul(2).max(16);
-    let mut after = filter.after.clone();
-    let mut hits: Vec<(ParticipantRow, Cursor)> = Vec::new();
-    loop {
-        let rows: Vec<(String, Uuid)> = name_search!(filter, name.pattern.clone(), &after, batch)
-            .load(conn)
-            .await?;
-        let exhausted = rows.len() < usize::try_from(batch).unwrap_or(0);
-        let ids: Vec<Uuid> = rows.iter().map(|(_, id)| *id).collect();
-        let mut people: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.0.id, r))
-            .collect();
-        for (key, id) in rows {
-            after = Some(Cursor::Name(key.clone(), id));
-            let smallest = people.get(&id).is_some_and(|row| {
-                (name.keys_of)(&row.0)
-                    .iter()
-                    .all(|k| !k.starts_with(&name.prefix) || *k >= key)
-            });
-            if let Some(row) = people.remove(&id).filter(|_| smallest) {
-                hits.push((row, Cursor::Name(key, id)));
-                if hits.len() == wanted {
-                    return Ok(hits);
-                }
-            }
-        }
-        if exhausted {
-            return Ok(hits);
-        }
+    query: &str,
+) -> diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
+    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+    let mut sql = diesel::sql_query(
+        "WITH hits AS MATERIALIZED (SELECT id, family_key, given_key FROM participants \
+         WHERE name_terms @@ CAST($1 AS tsquery) AND event_id = $2",
+    )
+    .into_boxed::<'static, Pg>()
+    .bind::<Text, _>(query.to_owned())
+    .bind::<SqlUuid, _>(filter.event_id);
+    let mut n = 2;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if let Some(id) = filter.organization_id {
+        sql = sql
+            .sql(format!(" AND organization_id = ${}", next()))
+            .bind::<SqlUuid, _>(id);
     }
+    if let Some(country) = &filter.country {
+        sql = sql
+            .sql(format!(" AND country = ${}", next()))
+            .bind::<Text, _>(country.clone());
+    }
+    if let Some(id) = filter.category_id {
+        sql = sql
+            .sql(format!(" AND category_id = ${}", next()))
+            .bind::<SqlUuid, _>(id);
+    }
+    if let Some(id) = filter.delegation_id {
+        sql = sql
+            .sql(format!(" AND delegation_id = ${}", next()))
+            .bind::<SqlUuid, _>(id);
+    }
+    if let Some(status) = filter.status {
+        sql = sql
+            .sql(format!(" AND status = ${}", next()))
+            .bind::<Text, _>(status);
+    }
+    if let Some(Cursor(family, given, id)) = &filter.after {
+        let (a, b, c) = (next(), next(), next());
+        sql = sql
+            .sql(format!(
+                " AND (family_key, given_key, id) > (${a}, ${b}, ${c})"
+            ))
+            .bind::<Text, _>(family.clone())
+            .bind::<Text, _>(given.clone())
+            .bind::<SqlUuid, _>(*id);
+    }
+    sql.sql(format!(
+        ") SELECT family_key, given_key, id FROM hits ORDER BY family_key, given_key, id LIMIT ${}",
+        next()
+    ))
+    .bind::<BigInt, _>(filter.limit)
+}
+
+/// A row of [`name_search`]: its place in the listing order.
+#[derive(diesel::QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    family_key: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    given_key: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
 }
 
 type BoxedListing = participants::BoxedQuery<
@@ -427,8 +361,22 @@ fn listing(filter: &SearchFilter) -> BoxedListing {
             participants::id,
         ))
         .into_boxed();
-    query = participant_filters!(query, filter);
-    if let Some(Cursor::Listing(family, given, id)) = &filter.after {
+    if let Some(id) = filter.organization_id {
+        query = query.filter(participants::organization_id.eq(id));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(participants::country.eq(country.clone()));
+    }
+    if let Some(id) = filter.category_id {
+        query = query.filter(participants::category_id.eq(id));
+    }
+    if let Some(id) = filter.delegation_id {
+        query = query.filter(participants::delegation_id.eq(id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(participants::status.eq(status));
+    }
+    if let Some(Cursor(family, given, id)) = &filter.after {
         let (family, given, id) = (family.clone(), given.clone(), *id);
         query = query.filter(
             participants::family_key
@@ -456,16 +404,16 @@ pub async fn search(
     conn: &mut Conn,
     filter: &SearchFilter,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    if let Some(name) = &filter.name {
-        return name_hits(conn, filter, name).await;
-    }
-    let order: Vec<(Uuid, Cursor)> = listing(filter)
-        .load::<(String, String, Uuid)>(conn)
-        .await?
-        .into_iter()
-        .map(|(f, g, id)| (id, Cursor::Listing(f, g, id)))
-        .collect();
-    let ids: Vec<Uuid> = order.iter().map(|(id, _)| *id).collect();
+    let order: Vec<(String, String, Uuid)> = match &filter.name_query {
+        Some(query) => name_search(filter, query)
+            .load::<Hit>(conn)
+            .await?
+            .into_iter()
+            .map(|h| (h.family_key, h.given_key, h.id))
+            .collect(),
+        None => listing(filter).load(conn).await?,
+    };
+    let ids: Vec<Uuid> = order.iter().map(|(_, _, id)| *id).collect();
     let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
         .await?
         .into_iter()
@@ -473,20 +421,14 @@ pub async fn search(
         .collect();
     Ok(order
         .into_iter()
-        .filter_map(|(id, cursor)| rows.remove(&id).map(|row| (row, cursor)))
+        .filter_map(|(f, g, id)| rows.remove(&id).map(|row| (row, Cursor(f, g, id))))
         .collect())
 }
 
 /// The plan PostgreSQL picks for a search.
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
-    match &filter.name {
-        Some(name) => {
-            super::explain::explain(
-                conn,
-                name_search!(filter, name.pattern.clone(), &filter.after, filter.limit),
-            )
-            .await
-        }
+    match &filter.name_query {
+        Some(query) => super::explain::explain(conn, name_search(filter, query)).await,
         None => super::explain::explain(conn, listing(filter)).await,
     }
 }
@@ -494,7 +436,7 @@ pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResu
 /// What [`register_one`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegisterOutcome {
-    /// The participant, its keys and its audit row are written.
+    /// The participant and its audit row are written.
     Inserted,
     /// The idempotency key was used before (or is being used by a concurrent
     /// call): nothing written.
@@ -510,7 +452,7 @@ struct RegisterStatement<'a> {
     request_id: &'a str,
     fingerprint: &'a [u8],
     row: &'a Participant,
-    keys: &'a [String],
+    terms: &'a str,
     token_id: Option<Uuid>,
 }
 
@@ -530,14 +472,13 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{
-            Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-        };
+        use diesel::sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
         let r = self.row;
         out.push_sql(
             "WITH p AS (INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, \
              family_key, organization_id, country, job_title, category_id, delegation_id, email, phone, \
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at) SELECT ",
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms) \
+             SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&r.id)?;
         out.push_sql(", ");
@@ -580,8 +521,10 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_bind_param::<Timestamptz, _>(&r.created_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&r.updated_at)?;
+        out.push_sql(", CAST(");
+        out.push_bind_param::<Text, _>(&self.terms)?;
         out.push_sql(
-            " WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
+            " AS tsvector) WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
         );
         out.push_bind_param::<Text, _>(&self.request_id)?;
         out.push_sql(
@@ -594,12 +537,6 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_bind_param::<Bytea, _>(&self.fingerprint)?;
         out.push_sql(
             ", p.id FROM p), \
-             k AS (INSERT INTO participant_name_keys (event_id, key, participant_id) \
-             SELECT p.event_id, key, p.id FROM p, unnest(",
-        );
-        out.push_bind_param::<Array<Text>, _>(&self.keys)?;
-        out.push_sql(
-            ") AS key), \
              a AS (INSERT INTO audit_log (token_id, action, entity_type, entity_id, request_id) SELECT ",
         );
         out.push_bind_param::<Nullable<SqlUuid>, _>(&self.token_id)?;
@@ -615,7 +552,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
     }
 }
 
-/// Inserts the participant, its search keys, its audit row and its
+/// Inserts the participant, its audit row and its
 /// idempotency key in one statement: one round trip, atomic even outside a
 /// transaction. A concurrent call with the same key makes this statement
 /// fail on the key's primary key, so the loser writes nothing.
@@ -624,14 +561,14 @@ pub async fn register_one(
     request_id: &str,
     fingerprint: &[u8],
     row: &Participant,
-    keys: &[String],
+    terms: &str,
     token_id: Option<Uuid>,
 ) -> QueryResult<RegisterOutcome> {
     let statement = RegisterStatement {
         request_id,
         fingerprint,
         row,
-        keys,
+        terms,
         token_id,
     };
     match statement.get_result::<(i64, i64)>(conn).await {

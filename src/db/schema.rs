@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     api_tokens (id) {
         id -> Uuid,
@@ -128,14 +134,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    participant_name_keys (event_id, key, participant_id) {
-        event_id -> Uuid,
-        key -> Text,
-        participant_id -> Uuid,
-    }
-}
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
 
-diesel::table! {
     participants (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -158,6 +159,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        name_terms -> Tsvector,
     }
 }
 
@@ -254,7 +256,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     gates,
     idempotency_keys,
     organizations,
-    participant_name_keys,
     participants,
     presence,
     scans,

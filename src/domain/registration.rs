@@ -18,10 +18,10 @@ use crate::{
         self, Conn,
         idempotency::Claim,
         models::{
-            Delegation, DelegationQuota, NameKey, NewAuditEntry, Organization, Participant,
-            STATUS_ACTIVE, STATUS_CANCELLED,
+            Delegation, DelegationQuota, NewAuditEntry, Organization, Participant, STATUS_ACTIVE,
+            STATUS_CANCELLED,
         },
-        participants::{NameMatch, ParticipantRow, RegisterOutcome, SearchFilter},
+        participants::{ParticipantRow, RegisterOutcome, SearchFilter},
     },
     error::{AppError, AppResult, ErrorKind, FieldViolation},
 };
@@ -173,7 +173,8 @@ pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "ot
 /// A participant ready to insert, with its search keys.
 struct Prepared {
     row: Participant,
-    keys: Vec<String>,
+    /// The search keys of its names, as a `tsvector` literal.
+    terms: String,
     email_lower: String,
 }
 
@@ -216,22 +217,13 @@ fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
     }
 }
 
-fn name_keys(row: &Participant) -> Vec<String> {
-    search_key::name_keys([
+/// The search terms of a participant's names (`search_key`).
+fn name_terms(row: &Participant) -> String {
+    search_key::terms_literal(&search_key::name_keys([
         row.given_name.as_str(),
         row.family_name.as_str(),
         row.native_name.as_str(),
-    ])
-}
-
-fn key_rows(event_id: Uuid, participant_id: Uuid, keys: &[String]) -> Vec<NameKey> {
-    keys.iter()
-        .map(|k| NameKey {
-            event_id,
-            key: k.clone(),
-            participant_id,
-        })
-        .collect()
+    ]))
 }
 
 /// Stores one import batch inside the caller's transaction and decides
@@ -268,8 +260,9 @@ async fn import_batch(
             .map(|(d, c, n)| ((d, c), n))
             .collect();
     }
-    let rows: Vec<Participant> = ready.iter().map(|(_, p, _)| p.row.clone()).collect();
-    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows)
+    let rows: Vec<&Participant> = ready.iter().map(|(_, p, _)| &p.row).collect();
+    let terms: Vec<&str> = ready.iter().map(|(_, p, _)| p.terms.as_str()).collect();
+    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows, &terms)
         .await?
         .into_iter()
         .collect();
@@ -336,15 +329,10 @@ async fn import_batch(
         }
     }
 
-    let keys: Vec<NameKey> = stored
-        .iter()
-        .flat_map(|p| key_rows(event_id, p.row.id, &p.keys))
-        .collect();
     let audits: Vec<_> = stored
         .iter()
         .map(|p| entry(actor, "participant.import", "participant", p.row.id, ""))
         .collect();
-    db::participants::insert_name_keys(conn, &keys).await?;
     db::audit::record_many(conn, &audits).await?;
     Ok(decided)
 }
@@ -531,12 +519,12 @@ impl Services {
             created_at: now,
             updated_at: now,
         };
-        let keys = name_keys(&row);
+        let terms = name_terms(&row);
         let email_lower = row.email.to_lowercase();
         Ok((
             Prepared {
                 row,
-                keys,
+                terms,
                 email_lower,
             },
             organization_name,
@@ -566,7 +554,7 @@ impl Services {
             request_id,
             fingerprint,
             p,
-            &prepared.keys,
+            &prepared.terms,
             Some(actor.token_id.0),
         )
         .await?;
@@ -866,15 +854,7 @@ impl Services {
                     if let Some((other, _, _)) = clash {
                         return Err(duplicate(other));
                     }
-                    db::participants::update(conn, &row).await?;
-                    db::participants::replace_name_keys(
-                        conn,
-                        row.event_id,
-                        row.id,
-                        &name_keys(&current),
-                        &key_rows(row.event_id, row.id, &prepared.keys),
-                    )
-                    .await?;
+                    db::participants::update(conn, &row, Some(&prepared.terms)).await?;
                     db::audit::record(
                         conn,
                         &entry(actor, "participant.update", "participant", row.id, ""),
@@ -910,7 +890,7 @@ impl Services {
             row.cancel_reason = reason;
             row.version += 1;
             row.updated_at = crate::domain::now();
-            db::participants::update(conn, &row).await?;
+            db::participants::update(conn, &row, None).await?;
             db::audit::record(
                 conn,
                 &entry(actor, "participant.cancel", "participant", row.id, ""),
@@ -939,11 +919,8 @@ impl Services {
         };
         SearchFilter {
             event_id,
-            name: search_key::typed_prefix(&input.name_prefix).map(|prefix| NameMatch {
-                pattern: search_key::like_pattern(&prefix),
-                prefix,
-                keys_of: name_keys,
-            }),
+            name_query: search_key::typed_prefix(&input.name_prefix)
+                .map(|prefix| search_key::prefix_query(&prefix)),
             organization_id: v.optional_id("organization_id", &input.organization_id),
             country: (!input.country.trim().is_empty())
                 .then(|| v.country("country", &input.country)),

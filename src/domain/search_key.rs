@@ -1,7 +1,7 @@
 //! Search keys of names: lower-cased NFC words, plus a copy without
 //! diacritics where it differs, so "sahin" finds "Şahin" and "Петр" finds
-//! "Петров". Keys compare bytewise (PostgreSQL's C collation), so a prefix is
-//! an index range in any script.
+//! "Петров". PostgreSQL keeps a participant's keys in a `tsvector` and
+//! compares them bytewise, so a prefix matches the same way in any script.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 
@@ -49,6 +49,15 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
             push(lowered.clone());
         }
     }
+    // A key that begins another key of the same person is not needed: every
+    // prefix of "al" is also a prefix of "al mansouri", so the person is
+    // found under the longer key alone. This drops the first word of every
+    // name of several words, and every prefix still finds the same people.
+    let all = keys.clone();
+    keys.retain(|k| {
+        !all.iter()
+            .any(|other| other.len() > k.len() && other.starts_with(k.as_str()))
+    });
     keys
 }
 
@@ -57,6 +66,39 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 pub fn typed_prefix(typed: &str) -> Option<String> {
     let lowered = sort_key(typed.trim());
     (!lowered.is_empty()).then_some(lowered)
+}
+
+/// The keys as a `tsvector` literal: each key quoted whole, so PostgreSQL
+/// stores it as written (no parsing, no stemming), with backslashes and
+/// quotes escaped by a backslash.
+pub fn terms_literal(keys: &[String]) -> String {
+    let mut literal = String::with_capacity(keys.iter().map(|k| k.len() + 3).sum());
+    for key in keys {
+        if !literal.is_empty() {
+            literal.push(' ');
+        }
+        push_quoted(&mut literal, key);
+    }
+    literal
+}
+
+/// The `tsquery` literal matching every key that starts with `prefix`.
+pub fn prefix_query(prefix: &str) -> String {
+    let mut query = String::with_capacity(prefix.len() + 4);
+    push_quoted(&mut query, prefix);
+    query.push_str(":*");
+    query
+}
+
+fn push_quoted(out: &mut String, lexeme: &str) {
+    out.push('\'');
+    for c in lexeme.chars() {
+        if matches!(c, '\\' | '\'') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
 }
 
 /// The LIKE pattern of keys starting with `prefix` (wildcards escaped).
@@ -89,6 +131,22 @@ mod tests {
         assert!(keys.contains(&"sahin".to_owned()));
         assert!(keys.contains(&"шахин".to_owned()));
         assert!(keys.contains(&"ахмет шахин".to_owned()));
+        // "ахмет" begins "ахмет шахин": the longer key finds the same people.
+        assert!(!keys.contains(&"ахмет".to_owned()));
+    }
+
+    #[test]
+    fn a_key_that_begins_another_is_dropped() {
+        assert_eq!(
+            name_keys(["Mohammed", "Al Mansouri"]),
+            ["mohammed", "mansouri", "al mansouri"]
+        );
+        // Each prefix of a dropped key still matches a kept one.
+        let kept = name_keys(["Ivan", "Petrov", "Иван Петров"]);
+        for typed in ["и", "ив", "иван", "иван п", "pet", "iv"] {
+            assert!(kept.iter().any(|k| k.starts_with(typed)), "{typed}");
+        }
+        assert_eq!(name_keys(["Ann", "Anna"]), ["anna"]);
     }
 
     #[test]
@@ -100,6 +158,19 @@ mod tests {
         assert_eq!(name_keys(["Jose\u{301}"]), ["josé", "jose"]);
         assert_eq!(name_keys(["Anna-Lena"]), ["anna", "lena"]);
         assert_eq!(name_keys(["王伟"]), ["王伟"]);
+    }
+
+    #[test]
+    fn literals_quote_every_key_whole() {
+        let keys = [
+            "o'neil".to_owned(),
+            "a\\b".to_owned(),
+            "иван петров".to_owned(),
+        ];
+        assert_eq!(terms_literal(&keys), "'o\\'neil' 'a\\\\b' 'иван петров'");
+        assert_eq!(terms_literal(&[]), "");
+        assert_eq!(prefix_query("o'n"), "'o\\'n':*");
+        assert_eq!(prefix_query("王"), "'王':*");
     }
 
     #[test]

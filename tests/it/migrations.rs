@@ -1,6 +1,8 @@
 use diesel_async::RunQueryDsl as _;
 
-use crate::support::TestDb;
+use expopass::proto::pb;
+
+use crate::support::{TestApp, TestDb, builders::person};
 
 #[derive(diesel::QueryableByName)]
 struct Count {
@@ -42,4 +44,79 @@ async fn migrations_run_up_down_and_up_again() {
     let again = expopass::db::migrate(&db.url).await.unwrap();
     assert_eq!(again, applied);
     assert_eq!(tables(&db).await, after_up);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Key {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key: String,
+}
+
+/// Reverts the newest migration, or applies what is pending.
+async fn step(url: &str, revert: bool) {
+    use diesel::Connection as _;
+    use diesel_async::{AsyncPgConnection, async_connection_wrapper::AsyncConnectionWrapper};
+    use diesel_migrations::MigrationHarness as _;
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
+        if revert {
+            conn.revert_last_migration(expopass::db::MIGRATIONS)
+                .unwrap();
+        } else {
+            conn.run_pending_migrations(expopass::db::MIGRATIONS)
+                .unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn search_terms_move_between_the_key_table_and_the_column_both_ways() {
+    let app = TestApp::start().await;
+    let fixture = app.event("TERMS").await;
+    let mut input = person("Ivan", "Petrov");
+    input.native_name = "Иван Петров".to_owned();
+    app.register(&fixture, input).await;
+    let found = |prefix: &str| {
+        let request = pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: prefix.to_owned(),
+            ..Default::default()
+        };
+        let mut desk = app.desk();
+        async move {
+            desk.search_participants(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .participants
+                .len()
+        }
+    };
+    assert_eq!(found("иван п").await, 1);
+
+    // Down: the previous version's key table, with the first word of the
+    // native name beside the whole name again.
+    step(&app.db.url, true).await;
+    let mut conn = app.db.connect().await;
+    let mut keys: Vec<String> =
+        diesel::sql_query("SELECT key FROM participant_name_keys ORDER BY key")
+            .load::<Key>(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| k.key)
+            .collect();
+    keys.sort();
+    assert_eq!(keys, ["ivan", "petrov", "иван", "иван петров", "петров"]);
+    drop(conn);
+
+    // Up again: the keys are back in the column and found by every prefix.
+    step(&app.db.url, false).await;
+    for prefix in ["иван п", "ив", "петр", "pet", "IVAN"] {
+        assert_eq!(found(prefix).await, 1, "{prefix}");
+    }
+    assert_eq!(found("ivanov").await, 0);
 }
