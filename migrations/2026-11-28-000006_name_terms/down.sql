@@ -6,8 +6,8 @@ CREATE TABLE participant_name_keys (
 );
 
 INSERT INTO participant_name_keys (event_id, key, participant_id)
-SELECT p.event_id, t.key, p.id
-FROM participants p, unnest(tsvector_to_array(p.name_terms)) AS t(key);
+SELECT p.event_id, substr(t.term, 34), p.id
+FROM participants p, unnest(tsvector_to_array(p.name_terms)) AS t(term);
 
 -- The previous version also kept the first word of a name of several words
 -- beside the whole name ("иван" beside "иван петров"); it is put back. A

@@ -6,7 +6,7 @@ use diesel::{
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult,
     SelectableHelper as _,
 };
-use diesel_async::RunQueryDsl as _;
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use uuid::Uuid;
 
 use super::{
@@ -265,20 +265,24 @@ pub struct SearchFilter {
     pub limit: i64,
 }
 
-/// A name search: the participants whose search terms match, gathered
-/// through the GIN index on `name_terms` first (a materialised CTE), then
-/// put in the listing order. Left to itself, PostgreSQL answers a prefix it
-/// thinks common by walking the listing order and testing every row, which
-/// reads all the rows that sort before the matches (every "ivan" may be a
-/// "petrov").
+/// A name search: the participants whose search terms match, found
+/// through the GIN index on `name_terms` alone (the subquery with `OFFSET 0`
+/// is a fence: nothing else goes into it; the query names the event, see
+/// `search_key::prefix_query`), then filtered and put in the listing order.
+/// Left to itself, PostgreSQL answers a prefix it thinks common by walking
+/// the listing order and testing every row, which reads all the rows that
+/// sort before the matches (every "ivan" may be a "petrov"); and with an
+/// event's statistics stale after an import, it intersects the matches with
+/// every row of the event read from another index.
 fn name_search(
     filter: &SearchFilter,
     query: &str,
 ) -> diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
     use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
     let mut sql = diesel::sql_query(
-        "WITH hits AS MATERIALIZED (SELECT id, family_key, given_key FROM participants \
-         WHERE name_terms @@ CAST($1 AS tsquery) AND event_id = $2",
+        "SELECT family_key, given_key, id FROM (SELECT id, event_id, family_key, given_key, \
+         organization_id, country, category_id, delegation_id, status FROM participants \
+         WHERE name_terms @@ CAST($1 AS tsquery) OFFSET 0) AS hits WHERE event_id = $2",
     )
     .into_boxed::<'static, Pg>()
     .bind::<Text, _>(query.to_owned())
@@ -324,7 +328,7 @@ fn name_search(
             .bind::<SqlUuid, _>(*id);
     }
     sql.sql(format!(
-        ") SELECT family_key, given_key, id FROM hits ORDER BY family_key, given_key, id LIMIT ${}",
+        " ORDER BY family_key, given_key, id LIMIT ${}",
         next()
     ))
     .bind::<BigInt, _>(filter.limit)
@@ -405,12 +409,17 @@ pub async fn search(
     filter: &SearchFilter,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
     let order: Vec<(String, String, Uuid)> = match &filter.name_query {
-        Some(query) => name_search(filter, query)
-            .load::<Hit>(conn)
+        Some(query) => {
+            let search = name_search(filter, query);
+            conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+                without_seq_scans(conn).await?;
+                search.load::<Hit>(conn).await
+            })
             .await?
             .into_iter()
             .map(|h| (h.family_key, h.given_key, h.id))
-            .collect(),
+            .collect()
+        }
         None => listing(filter).load(conn).await?,
     };
     let ids: Vec<Uuid> = order.iter().map(|(_, _, id)| *id).collect();
@@ -425,10 +434,28 @@ pub async fn search(
         .collect())
 }
 
+/// Plans the rest of the transaction without sequential scans. PostgreSQL
+/// has no statistics for a prefix of search terms that are all different
+/// (each lexeme starts with the event id), guesses that 2 % of the table
+/// matches, and would read the whole table rather than ask the GIN index.
+async fn without_seq_scans(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL enable_seqscan = off")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// The plan PostgreSQL picks for a search.
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
     match &filter.name_query {
-        Some(query) => super::explain::explain(conn, name_search(filter, query)).await,
+        Some(query) => {
+            let search = name_search(filter, query);
+            conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+                without_seq_scans(conn).await?;
+                super::explain::explain(conn, search).await
+            })
+            .await
+        }
         None => super::explain::explain(conn, listing(filter)).await,
     }
 }

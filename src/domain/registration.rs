@@ -219,11 +219,14 @@ fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
 
 /// The search terms of a participant's names (`search_key`).
 fn name_terms(row: &Participant) -> String {
-    search_key::terms_literal(&search_key::name_keys([
-        row.given_name.as_str(),
-        row.family_name.as_str(),
-        row.native_name.as_str(),
-    ]))
+    search_key::terms_literal(
+        row.event_id,
+        &search_key::name_keys([
+            row.given_name.as_str(),
+            row.family_name.as_str(),
+            row.native_name.as_str(),
+        ]),
+    )
 }
 
 /// Stores one import batch inside the caller's transaction and decides
@@ -920,7 +923,7 @@ impl Services {
         SearchFilter {
             event_id,
             name_query: search_key::typed_prefix(&input.name_prefix)
-                .map(|prefix| search_key::prefix_query(&prefix)),
+                .map(|prefix| search_key::prefix_query(event_id, &prefix)),
             organization_id: v.optional_id("organization_id", &input.organization_id),
             country: (!input.country.trim().is_empty())
                 .then(|| v.country("country", &input.country)),

@@ -4,6 +4,7 @@
 //! compares them bytewise, so a prefix matches the same way in any script.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
+use uuid::Uuid;
 
 /// Lower-cased NFC form of a whole name: the sort key.
 pub fn sort_key(name: &str) -> String {
@@ -68,31 +69,38 @@ pub fn typed_prefix(typed: &str) -> Option<String> {
     (!lowered.is_empty()).then_some(lowered)
 }
 
-/// The keys as a `tsvector` literal: each key quoted whole, so PostgreSQL
-/// stores it as written (no parsing, no stemming), with backslashes and
-/// quotes escaped by a backslash.
-pub fn terms_literal(keys: &[String]) -> String {
-    let mut literal = String::with_capacity(keys.iter().map(|k| k.len() + 3).sum());
+/// The keys of a participant of `event` as a `tsvector` literal. Each
+/// lexeme is the event id (32 hex digits), a space and the key, quoted
+/// whole so that PostgreSQL stores it as written (no parsing, no stemming;
+/// backslashes and quotes escaped by a backslash). The event in front keeps
+/// each event's keys together in the index, as the event id did in front
+/// of the key table's keys: a prefix reads its own event's matches only.
+pub fn terms_literal(event: Uuid, keys: &[String]) -> String {
+    let event = event.simple().to_string();
+    let mut literal = String::with_capacity(keys.iter().map(|k| k.len() + 36).sum());
     for key in keys {
         if !literal.is_empty() {
             literal.push(' ');
         }
-        push_quoted(&mut literal, key);
+        push_quoted(&mut literal, &event, key);
     }
     literal
 }
 
-/// The `tsquery` literal matching every key that starts with `prefix`.
-pub fn prefix_query(prefix: &str) -> String {
-    let mut query = String::with_capacity(prefix.len() + 4);
-    push_quoted(&mut query, prefix);
+/// The `tsquery` literal matching every key of `event` that starts with
+/// `prefix`.
+pub fn prefix_query(event: Uuid, prefix: &str) -> String {
+    let mut query = String::with_capacity(prefix.len() + 38);
+    push_quoted(&mut query, &event.simple().to_string(), prefix);
     query.push_str(":*");
     query
 }
 
-fn push_quoted(out: &mut String, lexeme: &str) {
+fn push_quoted(out: &mut String, event: &str, key: &str) {
     out.push('\'');
-    for c in lexeme.chars() {
+    out.push_str(event);
+    out.push(' ');
+    for c in key.chars() {
         if matches!(c, '\\' | '\'') {
             out.push('\\');
         }
@@ -161,16 +169,21 @@ mod tests {
     }
 
     #[test]
-    fn literals_quote_every_key_whole() {
+    fn literals_quote_every_key_whole_behind_the_event() {
+        let event = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        let e = "0123456789abcdef0123456789abcdef";
         let keys = [
             "o'neil".to_owned(),
             "a\\b".to_owned(),
             "иван петров".to_owned(),
         ];
-        assert_eq!(terms_literal(&keys), "'o\\'neil' 'a\\\\b' 'иван петров'");
-        assert_eq!(terms_literal(&[]), "");
-        assert_eq!(prefix_query("o'n"), "'o\\'n':*");
-        assert_eq!(prefix_query("王"), "'王':*");
+        assert_eq!(
+            terms_literal(event, &keys),
+            format!("'{e} o\\'neil' '{e} a\\\\b' '{e} иван петров'")
+        );
+        assert_eq!(terms_literal(event, &[]), "");
+        assert_eq!(prefix_query(event, "o'n"), format!("'{e} o\\'n':*"));
+        assert_eq!(prefix_query(event, "王"), format!("'{e} 王':*"));
     }
 
     #[test]

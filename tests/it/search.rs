@@ -290,7 +290,8 @@ async fn search_uses_an_index_at_one_hundred_thousand_participants() {
              country, job_title, category_id, email, phone, status, name_terms)
          SELECT gen_random_uuid(), p.event_id, 'Given' || i, 'Family' || i, '', 'given' || i, 'family' || i,
              'UZ', '', p.category_id, 'bulk' || i || '@example.org', '', 'active',
-             array_to_tsvector(ARRAY['given' || i, 'family' || i])
+             array_to_tsvector(ARRAY[replace(p.event_id::text, '-', '') || ' given' || i,
+                 replace(p.event_id::text, '-', '') || ' family' || i])
          FROM participants p, generate_series(1, 100000) AS i WHERE p.id = '{}'",
         seed.id
     ))
