@@ -60,6 +60,7 @@ async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
         ("Zhang", "Wei", "张伟", "CN"),
         ("Şahin", "Öztürk", "", "TR"),
         ("Dilnoza", "Yusupova", "Дилноза Юсупова", "UZ"),
+        ("Seán", "O'Neil", "", "IE"),
     ];
     for (i, (given, family, native, country)) in people.iter().enumerate() {
         let mut input = person("x", "y");
@@ -106,6 +107,9 @@ async fn a_name_prefix_finds_people_in_latin_cyrillic_and_chinese() {
     // Diacritics optional.
     assert_eq!(names(&search(&app, by("ozt")).await), ["Şahin Öztürk"]);
     assert_eq!(names(&search(&app, by("Öz")).await), ["Şahin Öztürk"]);
+    // Quotes are part of the name.
+    assert_eq!(names(&search(&app, by("o'ne")).await), ["Seán O'Neil"]);
+    assert_eq!(names(&search(&app, by("sean")).await), ["Seán O'Neil"]);
     // Wildcards and query syntax are literal.
     assert!(search(&app, by("%")).await.participants.is_empty());
     assert!(search(&app, by("i | s")).await.participants.is_empty());
