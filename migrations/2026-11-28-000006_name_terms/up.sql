@@ -4,10 +4,11 @@
 -- the event id in 32 hex digits, a space and the key, so an event's keys
 -- sit together in the index as they did behind the key table's event_id.
 -- A prefix is a `'<event> prefix':*` query, which GIN answers from its
--- sorted keys, bytewise, in any script. The key table cost a heap row and a B-tree entry per key,
--- about five per participant and half of a bulk import's database time; a
--- GIN index with fast update adds a participant's keys to a pending list
--- and merges that list into the index in bulk.
+-- sorted keys, bytewise, in any script. The key table cost a heap row and
+-- a B-tree entry per key, about five per participant and half of a bulk
+-- import's database time; a GIN index with fast update adds a
+-- participant's keys to a pending list and merges that list into the
+-- index in bulk.
 ALTER TABLE participants ADD COLUMN name_terms tsvector NOT NULL DEFAULT '';
 
 UPDATE participants p

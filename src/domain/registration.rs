@@ -170,7 +170,7 @@ pub struct OrganizationInput {
 /// Kinds of organisation as stored.
 pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "other"];
 
-/// A participant ready to insert, with its search keys.
+/// A participant ready to insert, with its search terms.
 struct Prepared {
     row: Participant,
     /// The search keys of its names, as a `tsvector` literal.
