@@ -34,23 +34,6 @@ async fn import(
         .into_inner()
 }
 
-/// Given names of the event's participants found by a name prefix.
-async fn found(app: &TestApp, event_id: &str, prefix: &str) -> Vec<String> {
-    app.desk()
-        .search_participants(pb::SearchParticipantsRequest {
-            event_id: event_id.to_owned(),
-            name_prefix: prefix.to_owned(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .participants
-        .into_iter()
-        .map(|p| p.given_name)
-        .collect()
-}
-
 #[tokio::test]
 async fn an_import_stores_good_rows_and_explains_each_bad_one() {
     let app = TestApp::start().await;
@@ -125,7 +108,7 @@ async fn an_import_stores_good_rows_and_explains_each_bad_one() {
         assert_eq!(p.event_id, fixture.event_id);
     }
     assert_eq!(
-        found(&app, e, "hakob").await.len(),
+        app.found(e, "hakob").await.len(),
         2,
         "imported rows are searchable"
     );
@@ -204,5 +187,5 @@ async fn a_duplicate_row_takes_no_place_in_a_delegation_quota() {
         response.results[0].error_message
     );
     // The row over the quota left nothing behind: no participant, no key.
-    assert_eq!(found(&app, e, "nurlanov").await, ["Aidos"]);
+    assert_eq!(app.found(e, "nurlanov").await, ["Aidos"]);
 }

@@ -105,6 +105,24 @@ impl TestApp {
             .participant
             .expect("participant")
     }
+
+    /// Given names of the event's participants found by a name prefix
+    /// (first page).
+    pub async fn found(&self, event_id: &str, prefix: &str) -> Vec<String> {
+        self.desk()
+            .search_participants(pb::SearchParticipantsRequest {
+                event_id: event_id.to_owned(),
+                name_prefix: prefix.to_owned(),
+                ..Default::default()
+            })
+            .await
+            .expect("search")
+            .into_inner()
+            .participants
+            .into_iter()
+            .map(|p| p.given_name)
+            .collect()
+    }
 }
 
 /// A valid participant: a visitor from Uzbekistan.
