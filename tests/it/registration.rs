@@ -563,6 +563,24 @@ async fn organisations_are_unique_per_event_and_idempotent() {
     input.organization_id = first.id.clone();
     let p = app.register(&fixture, input).await;
     assert_eq!(p.organization_name, "Uzbekistan Railways");
+    let mut other = person("Rustam", "Karimov");
+    other.email = "karimov@example.uz".to_owned();
+    app.register(&fixture, other).await;
+    // A name search limited to the organisation.
+    let staff = app
+        .desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: "rustam".to_owned(),
+            organization_id: first.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participants;
+    assert_eq!(staff.len(), 1);
+    assert_eq!(staff[0].family_name, "Azimov");
     let listed = app
         .desk()
         .list_organizations(pb::ListOrganizationsRequest {
