@@ -15,8 +15,6 @@ use super::{
     schema::{categories, organizations, participants},
 };
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 /// A participant with the names of what it refers to.
 pub type ParticipantRow = (Participant, String, Option<String>);
 
