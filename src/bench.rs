@@ -102,6 +102,72 @@ pub struct RegisterArgs {
     /// Searches to time.
     #[arg(long, default_value_t = 1_000)]
     pub searches: usize,
+    /// Who is registered, and what the desk types.
+    #[arg(long, value_enum, default_value_t = Population::Realistic)]
+    pub names: Population,
+}
+
+/// The people of `bench register` and the searches typed for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Population {
+    /// Names of the reference event's 27 countries, given and family names
+    /// drawn apart, in Latin and native scripts; searches typed as a desk
+    /// types a name, one query per keystroke (one to seven letters of a
+    /// family, given or native name).
+    Realistic,
+    /// Five name pairs with numbers (every Ivan is a Petrov), searched by
+    /// eight fixed prefixes, four of which match a fifth of everybody each
+    /// and sit together in the listing order: the worst case of a name
+    /// search.
+    Clustered,
+}
+
+/// A participant of the realistic population: a country by its weight,
+/// then a given and a family name of it.
+fn realistic_person(n: usize) -> (String, String, String, &'static str) {
+    use crate::demo::names::{COUNTRIES, Order};
+    let mut rng = fastrand::Rng::with_seed(u64::try_from(n).unwrap_or(0) ^ 0x005e_ed0f_4a11);
+    let total: u32 = COUNTRIES.iter().map(|c| c.weight).sum();
+    let mut pick = rng.u32(0..total.max(1));
+    let country = COUNTRIES
+        .iter()
+        .find(|c| {
+            let hit = pick < c.weight;
+            pick = pick.saturating_sub(c.weight);
+            hit
+        })
+        .unwrap_or(&COUNTRIES[0]);
+    let (given, given_native) = country.given[rng.usize(0..country.given.len())];
+    let (family, family_native) = country.family[rng.usize(0..country.family.len())];
+    let native = match country.order {
+        Order::LatinOnly => String::new(),
+        Order::GivenFamily => format!("{given_native} {family_native}"),
+        Order::FamilyGiven => format!("{family_native} {given_native}"),
+        Order::FamilyGivenJoined => format!("{family_native}{given_native}"),
+    };
+    (given.to_owned(), family.to_owned(), native, country.code)
+}
+
+/// What a desk types to find people of the realistic population: each
+/// name is typed letter by letter, one search per keystroke.
+fn realistic_searches(people: usize, count: usize) -> Vec<String> {
+    let mut rng = fastrand::Rng::with_seed(0x7e57);
+    let mut typed = Vec::with_capacity(count);
+    while typed.len() < count {
+        let (given, family, native, _) = realistic_person(rng.usize(0..people.max(1)));
+        let name = match rng.u8(0..10) {
+            0..5 => family,
+            5..8 => given,
+            _ if !native.is_empty() => native,
+            _ => family,
+        };
+        let letters: Vec<char> = name.chars().collect();
+        for len in 1..=letters.len().min(7) {
+            typed.push(letters[..len].iter().collect());
+        }
+    }
+    typed.truncate(count);
+    typed
 }
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
@@ -228,13 +294,25 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
         ("Mohammed", "Al Mansouri", "محمد المنصوري"),
         ("Jürgen", "Müller", ""),
     ];
+    let population = args.names;
     let person = |n: usize, tag: &str| {
-        let (given, family, native) = names[n % names.len()];
+        let (given, family, native, country) = match population {
+            Population::Realistic => realistic_person(n),
+            Population::Clustered => {
+                let (given, family, native) = names[n % names.len()];
+                (
+                    format!("{given}{}", n % 97),
+                    format!("{family}{}", n % 89),
+                    native.to_owned(),
+                    "UZ",
+                )
+            }
+        };
         pb::ParticipantInput {
-            given_name: format!("{given}{}", n % 97),
-            family_name: format!("{family}{}", n % 89),
-            native_name: native.to_owned(),
-            country: "UZ".to_owned(),
+            given_name: given,
+            family_name: family,
+            native_name: native,
+            country: country.to_owned(),
             category_code: "VISITOR".to_owned(),
             email: format!("{tag}{n}@bench.example"),
             phone: "+998 71 200 00 00".to_owned(),
@@ -324,9 +402,15 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
     );
 
     // 3. Search.
-    let prefixes = [
-        "ivan", "иван", "王", "gʻulom", "müller1", "petrov4", "al man", "wei1",
-    ];
+    let prefixes: Vec<String> = match population {
+        Population::Realistic => realistic_searches(args.count + args.import_rows, args.searches),
+        Population::Clustered => [
+            "ivan", "иван", "王", "gʻulom", "müller1", "petrov4", "al man", "wei1",
+        ]
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect(),
+    };
     let mut hist = histogram()?;
     let started = Instant::now();
     let results: Vec<Result<u64, tonic::Status>> = stream::iter(0..args.searches)
@@ -334,7 +418,7 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
             let mut desk = desk.clone();
             let request = pb::SearchParticipantsRequest {
                 event_id: event_id.clone(),
-                name_prefix: prefixes[n % prefixes.len()].to_owned(),
+                name_prefix: prefixes[n % prefixes.len()].clone(),
                 page_size: 50,
                 ..Default::default()
             };

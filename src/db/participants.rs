@@ -216,13 +216,76 @@ pub async fn update(conn: &mut Conn, row: &Participant, terms: Option<&str>) -> 
             let terms = diesel::dsl::sql::<Tsvector>("CAST(")
                 .bind::<Text, _>(terms.to_owned())
                 .sql(" AS tsvector)");
+            // The terms are derived by the current rules, whose number is
+            // the column's default.
             diesel::update(target)
-                .set((row, participants::name_terms.eq(terms)))
+                .set((
+                    row,
+                    participants::name_terms.eq(terms),
+                    participants::terms_version
+                        .eq(diesel::dsl::sql::<diesel::sql_types::SmallInt>("DEFAULT")),
+                ))
                 .execute(conn)
                 .await
         }
         None => diesel::update(target).set(row).execute(conn).await,
     }
+    .map(drop)
+}
+
+/// The names of a participant whose search terms were derived by older
+/// rules than `version`.
+#[derive(Debug, diesel::QueryableByName)]
+pub struct StaleTerms {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub given_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub family_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub native_name: String,
+}
+
+/// Up to `limit` participants whose terms are older than `version`,
+/// locked until the transaction ends; rows another transaction holds are
+/// skipped, so several instances can refresh side by side.
+pub async fn lock_stale_terms(
+    conn: &mut Conn,
+    version: i16,
+    limit: i64,
+) -> QueryResult<Vec<StaleTerms>> {
+    use diesel::sql_types::{BigInt, SmallInt};
+    diesel::sql_query(
+        "SELECT id, event_id, given_name, family_name, native_name FROM participants
+         WHERE terms_version < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind::<SmallInt, _>(version)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// Writes participants' search terms (`terms[i]` of `ids[i]`, `tsvector`
+/// literals) as derived by the rules of `version`.
+pub async fn set_terms(
+    conn: &mut Conn,
+    ids: &[Uuid],
+    terms: &[String],
+    version: i16,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, SmallInt, Text, Uuid as SqlUuid};
+    diesel::sql_query(
+        "UPDATE participants p SET name_terms = CAST(u.terms AS tsvector), terms_version = $3
+         FROM unnest($1::uuid[], $2::text[]) AS u (id, terms) WHERE p.id = u.id",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Text>, _>(terms)
+    .bind::<SmallInt, _>(version)
+    .execute(conn)
+    .await
     .map(drop)
 }
 
@@ -246,13 +309,24 @@ pub async fn count_active_in(
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cursor(pub String, pub String, pub Uuid);
 
+/// The name part of a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NameFilter {
+    /// No name typed: everybody.
+    #[default]
+    Any,
+    /// Typed text without a word: nobody.
+    Nobody,
+    /// Participants whose search terms match this `tsquery` literal
+    /// (`search_key::words_query`).
+    Words(String),
+}
+
 /// Filters of a search, already resolved to ids and keys.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
     pub event_id: Uuid,
-    /// Only participants with a search key starting with this: a `tsquery`
-    /// literal (`search_key::prefix_query`).
-    pub name_query: Option<String>,
+    pub name: NameFilter,
     pub organization_id: Option<Uuid>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
@@ -263,32 +337,16 @@ pub struct SearchFilter {
     pub limit: i64,
 }
 
-/// A name search: the participants whose search terms match, found
-/// through the GIN index on `name_terms` alone (the subquery with `OFFSET 0`
-/// is a fence: nothing else goes into it; the query names the event, see
-/// `search_key::prefix_query`), then filtered and put in the listing order.
-/// Left to itself, PostgreSQL answers a prefix it thinks common by walking
-/// the listing order and testing every row, which reads all the rows that
-/// sort before the matches (every "ivan" may be a "petrov"); and with an
-/// event's statistics stale after an import, it intersects the matches with
-/// every row of the event read from another index.
-fn name_search(
-    filter: &SearchFilter,
-    query: &str,
-) -> diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery> {
-    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-    let mut sql = diesel::sql_query(
-        "SELECT family_key, given_key, id FROM (SELECT id, event_id, family_key, given_key, \
-         organization_id, country, category_id, delegation_id, status FROM participants \
-         WHERE name_terms @@ CAST($1 AS tsquery) OFFSET 0) AS hits WHERE event_id = $2",
-    )
-    .into_boxed::<'static, Pg>()
-    .bind::<Text, _>(query.to_owned())
-    .bind::<SqlUuid, _>(filter.event_id);
-    let mut n = 2;
+type BoxedSql = diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>;
+
+/// Appends ` AND ...` for each filter of a search but the event and the
+/// name, binding their values as `$n`, `$n+1`... (`n` is the last
+/// placeholder already used).
+fn push_filters(mut sql: BoxedSql, filter: &SearchFilter, n: &mut usize) -> BoxedSql {
+    use diesel::sql_types::{Text, Uuid as SqlUuid};
     let mut next = || {
-        n += 1;
-        n
+        *n += 1;
+        *n
     };
     if let Some(id) = filter.organization_id {
         sql = sql
@@ -315,8 +373,16 @@ fn name_search(
             .sql(format!(" AND status = ${}", next()))
             .bind::<Text, _>(status);
     }
+    sql
+}
+
+/// Appends ` AND (family_key, given_key, id) > (...)` when the search
+/// continues after a cursor.
+fn push_cursor(mut sql: BoxedSql, filter: &SearchFilter, n: &mut usize) -> BoxedSql {
+    use diesel::sql_types::{Text, Uuid as SqlUuid};
     if let Some(Cursor(family, given, id)) = &filter.after {
-        let (a, b, c) = (next(), next(), next());
+        let (a, b, c) = (*n + 1, *n + 2, *n + 3);
+        *n += 3;
         sql = sql
             .sql(format!(
                 " AND (family_key, given_key, id) > (${a}, ${b}, ${c})"
@@ -325,11 +391,106 @@ fn name_search(
             .bind::<Text, _>(given.clone())
             .bind::<SqlUuid, _>(*id);
     }
+    sql
+}
+
+/// Rows of the listing order a name search reads, at most, before it asks
+/// the GIN index.
+const WALK: i64 = 1_000;
+
+/// The first step of a name search: the event's participants in the
+/// listing order from the cursor on, read through the order index and
+/// tested one by one, until a page of matches is found or [`WALK`] rows
+/// were read. A prefix that many people share fills a page within a few
+/// rows, whereas the GIN index would hand over every one of them to be
+/// sorted; a rare one does not, and the GIN index answers it from its few
+/// matches ([`name_search`]).
+fn walk_search(filter: &SearchFilter, query: &str) -> BoxedSql {
+    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+    let mut sql = diesel::sql_query(
+        "SELECT family_key, given_key, id FROM (SELECT family_key, given_key, id, name_terms, \
+         organization_id, country, category_id, delegation_id, status FROM participants \
+         WHERE event_id = $1",
+    )
+    .into_boxed::<'static, Pg>()
+    .bind::<SqlUuid, _>(filter.event_id);
+    let mut n = 1;
+    sql = push_cursor(sql, filter, &mut n);
+    let (walk, query_at) = (n + 1, n + 2);
+    n += 2;
+    sql = sql
+        .sql(format!(
+            " ORDER BY family_key, given_key, id LIMIT ${walk}) AS w \
+             WHERE name_terms @@ CAST(${query_at} AS tsquery)"
+        ))
+        .bind::<BigInt, _>(WALK)
+        .bind::<Text, _>(query.to_owned());
+    sql = push_filters(sql, filter, &mut n);
     sql.sql(format!(
         " ORDER BY family_key, given_key, id LIMIT ${}",
-        next()
+        n + 1
     ))
     .bind::<BigInt, _>(filter.limit)
+}
+
+/// A name search: the participants whose search terms match, found
+/// through the GIN index on `name_terms` alone (the subquery with `OFFSET 0`
+/// is a fence: nothing else goes into it; the query names the event, see
+/// `search_key::words_query`), then filtered and put in the listing order.
+/// Left to itself, PostgreSQL answers a prefix it thinks common by walking
+/// the whole listing order and testing every row, which reads all the rows
+/// that sort before the matches (every "ivan" may be a "petrov"); and with
+/// an event's statistics stale after an import, it intersects the matches
+/// with every row of the event read from another index.
+fn name_search(filter: &SearchFilter, query: &str) -> BoxedSql {
+    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+    let mut sql = diesel::sql_query(
+        "SELECT family_key, given_key, id FROM (SELECT id, event_id, family_key, given_key, \
+         organization_id, country, category_id, delegation_id, status FROM participants \
+         WHERE name_terms @@ CAST($1 AS tsquery) OFFSET 0) AS hits WHERE event_id = $2",
+    )
+    .into_boxed::<'static, Pg>()
+    .bind::<Text, _>(query.to_owned())
+    .bind::<SqlUuid, _>(filter.event_id);
+    let mut n = 2;
+    sql = push_filters(sql, filter, &mut n);
+    sql = push_cursor(sql, filter, &mut n);
+    sql.sql(format!(
+        " ORDER BY family_key, given_key, id LIMIT ${}",
+        n + 1
+    ))
+    .bind::<BigInt, _>(filter.limit)
+}
+
+/// The matches of a name search in the listing order: the walk when it
+/// settles the page, else the GIN index. One transaction, whose planner
+/// settings make each step the plan it is meant to be (see
+/// [`plan_walk`] and [`plan_gin`]).
+async fn name_matches(
+    conn: &mut Conn,
+    filter: &SearchFilter,
+    query: &str,
+) -> QueryResult<Vec<(String, String, Uuid)>> {
+    let walk = walk_search(filter, query);
+    let search = name_search(filter, query);
+    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+        plan_walk(conn).await?;
+        let found: Vec<Hit> = walk.load(conn).await?;
+        if i64::try_from(found.len()).unwrap_or(i64::MAX) >= filter.limit {
+            return Ok(found
+                .into_iter()
+                .map(|h| (h.family_key, h.given_key, h.id))
+                .collect());
+        }
+        plan_gin(conn).await?;
+        Ok(search
+            .load::<Hit>(conn)
+            .await?
+            .into_iter()
+            .map(|h| (h.family_key, h.given_key, h.id))
+            .collect())
+    })
+    .await
 }
 
 /// A row of [`name_search`]: its place in the listing order.
@@ -406,19 +567,10 @@ pub async fn search(
     conn: &mut Conn,
     filter: &SearchFilter,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    let order: Vec<(String, String, Uuid)> = match &filter.name_query {
-        Some(query) => {
-            let search = name_search(filter, query);
-            conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-                without_seq_scans(conn).await?;
-                search.load::<Hit>(conn).await
-            })
-            .await?
-            .into_iter()
-            .map(|h| (h.family_key, h.given_key, h.id))
-            .collect()
-        }
-        None => listing(filter).load(conn).await?,
+    let order: Vec<(String, String, Uuid)> = match &filter.name {
+        NameFilter::Nobody => Vec::new(),
+        NameFilter::Words(query) => name_matches(conn, filter, query).await?,
+        NameFilter::Any => listing(filter).load(conn).await?,
     };
     let ids: Vec<Uuid> = order.iter().map(|(_, _, id)| *id).collect();
     let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
@@ -432,29 +584,57 @@ pub async fn search(
         .collect())
 }
 
-/// Plans the rest of the transaction without sequential scans. PostgreSQL
-/// has no statistics for a prefix of search terms that are all different
-/// (each lexeme starts with the event id), guesses that 2 % of the table
-/// matches, and would read the whole table rather than ask the GIN index.
-async fn without_seq_scans(conn: &mut Conn) -> QueryResult<()> {
-    diesel::sql_query("SET LOCAL enable_seqscan = off")
-        .execute(conn)
-        .await
-        .map(drop)
+/// Plans the rest of the transaction to walk the order index: no
+/// sequential scan, no bitmap scan, so the index's order is used. Right
+/// after an import the event's statistics say it is nearly empty, and
+/// PostgreSQL would read and sort all of it instead. A plan that costs
+/// more than `jit_above_cost` only because a way is disabled must not be
+/// compiled either (a quarter of a second).
+async fn plan_walk(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT set_config('enable_seqscan', 'off', true), \
+         set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)",
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
-/// The plan PostgreSQL picks for a search.
+/// Plans the rest of the transaction to ask the GIN index: no sequential
+/// scan. PostgreSQL has no statistics for a prefix of search terms that
+/// are all different (each lexeme starts with the event id), guesses that
+/// 2 % of the table matches, and would read the whole table rather than ask
+/// the GIN index.
+async fn plan_gin(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT set_config('enable_seqscan', 'off', true), \
+         set_config('enable_bitmapscan', 'on', true), set_config('jit', 'off', true)",
+    )
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// The plans PostgreSQL picks for a search (both steps of a name search).
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
-    match &filter.name_query {
-        Some(query) => {
+    match &filter.name {
+        NameFilter::Words(query) => {
+            let walk = walk_search(filter, query);
             let search = name_search(filter, query);
             conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-                without_seq_scans(conn).await?;
-                super::explain::explain(conn, search).await
+                plan_walk(conn).await?;
+                let walk = super::explain::explain(conn, walk).await?;
+                plan_gin(conn).await?;
+                let search = super::explain::explain(conn, search).await?;
+                Ok(format!(
+                    "walk of the listing order:\n{walk}\nthen the GIN index:\n{search}"
+                ))
             })
             .await
         }
-        None => super::explain::explain(conn, listing(filter)).await,
+        NameFilter::Any | NameFilter::Nobody => {
+            super::explain::explain(conn, listing(filter)).await
+        }
     }
 }
 

@@ -160,6 +160,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         name_terms -> Tsvector,
+        terms_version -> Int2,
     }
 }
 

@@ -4,7 +4,7 @@
 //! quotas, 10,000 participants whose names fit their countries.
 
 mod morning;
-mod names;
+pub(crate) mod names;
 
 use std::{
     collections::BTreeMap,

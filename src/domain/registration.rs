@@ -11,7 +11,7 @@ use super::{
     ids::{DelegationId, OrganizationId, ParticipantId},
     search_key,
     secrets::{DocumentVault, mask_document},
-    validate::Validator,
+    validate::{MAX_NAME, Validator},
 };
 use crate::{
     db::{
@@ -21,7 +21,7 @@ use crate::{
             Delegation, DelegationQuota, NewAuditEntry, Organization, Participant, STATUS_ACTIVE,
             STATUS_CANCELLED,
         },
-        participants::{ParticipantRow, RegisterOutcome, SearchFilter},
+        participants::{NameFilter, ParticipantRow, RegisterOutcome, SearchFilter},
     },
     error::{AppError, AppResult, ErrorKind, FieldViolation},
 };
@@ -219,14 +219,52 @@ fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
 
 /// The search terms of a participant's names (`search_key`).
 fn name_terms(row: &Participant) -> String {
-    search_key::terms_literal(
+    terms_of(
         row.event_id,
-        &search_key::name_keys([
-            row.given_name.as_str(),
-            row.family_name.as_str(),
-            row.native_name.as_str(),
-        ]),
+        &row.given_name,
+        &row.family_name,
+        &row.native_name,
     )
+}
+
+fn terms_of(event_id: Uuid, given: &str, family: &str, native: &str) -> String {
+    search_key::terms_literal(event_id, &search_key::name_keys([given, family, native]))
+}
+
+/// Participants whose terms are derived again in one transaction.
+const REFRESH_BATCH: i64 = 2_000;
+
+/// Derives again, by the current rules, the search terms of every
+/// participant stored under older ones; returns how many. Runs in batches,
+/// each in its own transaction, so it can be cut and resumed, and several
+/// instances can run it at once. Until a row is done, it is still found by
+/// its older terms.
+pub async fn refresh_search_terms(pool: &db::Pool) -> AppResult<u64> {
+    let mut conn = pool.get().await?;
+    let mut refreshed = 0u64;
+    loop {
+        let done = conn
+            .transaction::<_, AppError, _>(async |conn| {
+                let stale = db::participants::lock_stale_terms(
+                    conn,
+                    search_key::TERMS_VERSION,
+                    REFRESH_BATCH,
+                )
+                .await?;
+                let ids: Vec<Uuid> = stale.iter().map(|p| p.id).collect();
+                let terms: Vec<String> = stale
+                    .iter()
+                    .map(|p| terms_of(p.event_id, &p.given_name, &p.family_name, &p.native_name))
+                    .collect();
+                db::participants::set_terms(conn, &ids, &terms, search_key::TERMS_VERSION).await?;
+                Ok(ids.len())
+            })
+            .await?;
+        refreshed += done as u64;
+        if done == 0 {
+            return Ok(refreshed);
+        }
+    }
 }
 
 /// Stores one import batch inside the caller's transaction and decides
@@ -906,6 +944,24 @@ impl Services {
         self.load_view(&mut conn, actor, id).await
     }
 
+    /// What a name search asks for: nothing, nobody (typed text with no
+    /// words), or every typed word as the prefix of a key.
+    fn typed_name(&self, v: &mut Validator, typed: &str, event_id: Uuid) -> NameFilter {
+        let typed = v.text("name_prefix", typed, MAX_NAME, true);
+        match search_key::typed_words(&typed) {
+            None => NameFilter::Any,
+            Some(words) if words.is_empty() => NameFilter::Nobody,
+            Some(words) if words.len() > search_key::MAX_TYPED_WORDS => {
+                v.violation(
+                    "name_prefix",
+                    format!("must have at most {} words", search_key::MAX_TYPED_WORDS),
+                );
+                NameFilter::Nobody
+            }
+            Some(words) => NameFilter::Words(search_key::words_query(event_id, &words)),
+        }
+    }
+
     fn search_filter(
         &self,
         v: &mut Validator,
@@ -922,8 +978,7 @@ impl Services {
         };
         SearchFilter {
             event_id,
-            name_query: search_key::typed_prefix(&input.name_prefix)
-                .map(|prefix| search_key::prefix_query(event_id, &prefix)),
+            name: self.typed_name(v, &input.name_prefix, event_id),
             organization_id: v.optional_id("organization_id", &input.organization_id),
             country: (!input.country.trim().is_empty())
                 .then(|| v.country("country", &input.country)),

@@ -1,10 +1,94 @@
-//! Search keys of names: lower-cased NFC words, plus a copy without
-//! diacritics where it differs, so "sahin" finds "Şahin" and "Петр" finds
+//! Search keys of names: lower-cased NFC words, plus copies without
+//! diacritics and without apostrophes where they differ, so "sahin" finds
+//! "Şahin", "toxtayev" and "to'xtayev" find "Toʻxtayev", and "Петр" finds
 //! "Петров". PostgreSQL keeps a participant's keys in a `tsvector` and
 //! compares them bytewise, so a prefix matches the same way in any script.
+//!
+//! What a desk types goes through the same steps: it is split into words
+//! where names are split (spaces, hyphens, commas...), and a person matches
+//! when every typed word begins one of their keys, in any order.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 use uuid::Uuid;
+
+/// Version of the rules that derive keys from names. Rows whose stored
+/// terms were derived by older rules are derived again at start
+/// (`Services::refresh_search_terms`); the column default of
+/// `participants.terms_version` is this number (migration `..._typed_words`).
+pub const TERMS_VERSION: i16 = 2;
+
+/// Most words a typed search may have.
+pub const MAX_TYPED_WORDS: usize = 8;
+
+/// The canonical apostrophe keys are written with.
+const APOSTROPHE: char = '\'';
+
+/// Marks that people type, or that names are written with, for an
+/// apostrophe-like letter: the ASCII apostrophe and backtick, the acute
+/// accent, typographic quotes, the modifier letters of Uzbek (ʻ U+02BB),
+/// Ukrainian (ʼ U+02BC), Hawaiian ʻokina, Arabic and Hebrew
+/// transliteration (ʾ ʿ), primes, Armenian and full-width apostrophes.
+pub fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '`'
+            | '\u{00B4}'
+            | '\u{02B9}'
+            | '\u{02BB}'
+            | '\u{02BC}'
+            | '\u{02BD}'
+            | '\u{02BE}'
+            | '\u{02BF}'
+            | '\u{02C8}'
+            | '\u{055A}'
+            | '\u{2018}'
+            | '\u{2019}'
+            | '\u{201B}'
+            | '\u{2032}'
+            | '\u{A78B}'
+            | '\u{A78C}'
+            | '\u{FF07}'
+    )
+}
+
+/// Where names (and what is typed) split into words: spaces, hyphens and
+/// dashes of any script, and punctuation that separates parts of a name.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '\u{00AD}' | '\u{058A}' | '\u{05BE}' | '\u{1400}' | '\u{1806}' | '\u{2010}'
+                ..='\u{2015}'
+                    | '\u{2E3A}'
+                    | '\u{2E3B}'
+                    | '\u{30A0}'
+                    | '\u{FE58}'
+                    | '\u{FE63}'
+                    | '\u{FF0D}'
+                    | '\u{2212}'
+                    | ','
+                    | '\u{060C}'
+                    | '\u{3001}'
+                    | '\u{FF0C}'
+                    | '.'
+                    | '\u{3002}'
+                    | ';'
+                    | ':'
+                    | '/'
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '"'
+                    | '\u{00AB}'
+                    | '\u{00BB}'
+                    | '\u{201C}'
+                    | '\u{201D}'
+                    | '\u{201E}'
+                    | '\u{30FB}'
+                    | '\u{00B7}'
+        )
+}
 
 /// Lower-cased NFC form of a whole name: the sort key.
 pub fn sort_key(name: &str) -> String {
@@ -12,6 +96,25 @@ pub fn sort_key(name: &str) -> String {
         return name.to_ascii_lowercase();
     }
     super::validate::nfc(name).to_lowercase()
+}
+
+/// The words of a name or of typed text: lower-cased, NFC, every
+/// apostrophe-like mark written as `'`.
+fn words(text: &str) -> Vec<String> {
+    let lowered = sort_key(text);
+    let canonical: String = if lowered.chars().any(|c| is_apostrophe(c) && c != APOSTROPHE) {
+        lowered
+            .chars()
+            .map(|c| if is_apostrophe(c) { APOSTROPHE } else { c })
+            .collect()
+    } else {
+        lowered
+    };
+    canonical
+        .split(is_separator)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The word with diacritics removed (NFD, combining marks dropped), or
@@ -28,32 +131,44 @@ fn fold(word: &str) -> Option<String> {
     (folded != word).then_some(folded)
 }
 
-/// Every key under which a participant with these names is found.
+/// The word without its apostrophes, or `None` when it has none (or is
+/// nothing else).
+fn unquote(word: &str) -> Option<String> {
+    if !word.contains(APOSTROPHE) {
+        return None;
+    }
+    let bare: String = word.chars().filter(|c| *c != APOSTROPHE).collect();
+    (!bare.is_empty()).then_some(bare)
+}
+
+/// Every key under which a participant with these names is found: each
+/// word, and its forms without diacritics and without apostrophes.
 pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut keys = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    let mut push = |k: String| {
+        if !k.is_empty() && !keys.contains(&k) {
+            keys.push(k);
+        }
+    };
     for name in names {
-        let lowered = sort_key(name);
-        let mut push = |k: String| {
-            if !k.is_empty() && !keys.contains(&k) {
-                keys.push(k);
-            }
-        };
-        for word in lowered.split(|c: char| c.is_whitespace() || c == '-' || c == ',') {
-            push(word.to_owned());
-            if let Some(folded) = fold(word) {
+        for word in words(name) {
+            let folded = fold(&word);
+            let bare = unquote(&word);
+            push(word);
+            if let Some(folded) = folded {
                 push(folded);
             }
-        }
-        // The whole name too, so "ivan pe" can match "Ivan Petrov" typed as
-        // one string, and names in scripts written without spaces.
-        if lowered.contains(char::is_whitespace) {
-            push(lowered.clone());
+            if let Some(bare) = bare {
+                if let Some(both) = fold(&bare) {
+                    push(both);
+                }
+                push(bare);
+            }
         }
     }
     // A key that begins another key of the same person is not needed: every
-    // prefix of "al" is also a prefix of "al mansouri", so the person is
-    // found under the longer key alone. This drops the first word of every
-    // name of several words, and every prefix still finds the same people.
+    // prefix of "ann" is also a prefix of "anna", so the person is found
+    // under the longer key alone.
     let all = keys.clone();
     keys.retain(|k| {
         !all.iter()
@@ -62,19 +177,28 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     keys
 }
 
-/// What keys must start with to match what the user typed (trimmed,
-/// lower-cased, NFC), or `None` when nothing searchable was typed.
-pub fn typed_prefix(typed: &str) -> Option<String> {
-    let lowered = sort_key(typed.trim());
-    (!lowered.is_empty()).then_some(lowered)
+/// What the user typed, as words each of which must begin a key; `None`
+/// when nothing was typed. Typed text made only of separators gives no
+/// words: it matches nobody.
+pub fn typed_words(typed: &str) -> Option<Vec<String>> {
+    if typed.trim().is_empty() {
+        return None;
+    }
+    let mut found: Vec<String> = Vec::new();
+    for word in words(typed) {
+        if !found.contains(&word) {
+            found.push(word);
+        }
+    }
+    Some(found)
 }
 
 /// The keys of a participant of `event` as a `tsvector` literal. Each
 /// lexeme is the event id (32 hex digits), a space and the key, quoted
 /// whole so that PostgreSQL stores it as written (no parsing, no stemming;
 /// backslashes and quotes escaped by a backslash). The event in front keeps
-/// each event's keys together in the index, as the event id did in front
-/// of the key table's keys: a prefix reads its own event's matches only.
+/// each event's keys together in the index: a prefix reads its own event's
+/// matches only.
 pub fn terms_literal(event: Uuid, keys: &[String]) -> String {
     let event = event.simple().to_string();
     let mut literal = String::with_capacity(keys.iter().map(|k| k.len() + 36).sum());
@@ -87,12 +211,18 @@ pub fn terms_literal(event: Uuid, keys: &[String]) -> String {
     literal
 }
 
-/// The `tsquery` literal matching every key of `event` that starts with
-/// `prefix`.
-pub fn prefix_query(event: Uuid, prefix: &str) -> String {
-    let mut query = String::with_capacity(prefix.len() + 38);
-    push_quoted(&mut query, &event.simple().to_string(), prefix);
-    query.push_str(":*");
+/// The `tsquery` literal matching the participants of `event` that have,
+/// for every typed word, a key starting with it.
+pub fn words_query(event: Uuid, words: &[String]) -> String {
+    let event = event.simple().to_string();
+    let mut query = String::new();
+    for word in words {
+        if !query.is_empty() {
+            query.push_str(" & ");
+        }
+        push_quoted(&mut query, &event, word);
+        query.push_str(":*");
+    }
     query
 }
 
@@ -122,39 +252,134 @@ pub fn like_pattern(prefix: &str) -> String {
     pattern
 }
 
-/// The LIKE pattern that matches keys starting with what the user typed.
-/// Returns `None` when nothing searchable was typed.
+/// The LIKE pattern that matches sort keys starting with what the user
+/// typed (trimmed, lower-cased, NFC). Returns `None` when nothing
+/// searchable was typed.
 pub fn prefix_pattern(typed: &str) -> Option<String> {
-    typed_prefix(typed).map(|prefix| like_pattern(&prefix))
+    let lowered = sort_key(typed.trim());
+    (!lowered.is_empty()).then(|| like_pattern(&lowered))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn matches(keys: &[String], typed: &str) -> bool {
+        typed_words(typed).is_some_and(|words| {
+            !words.is_empty()
+                && words
+                    .iter()
+                    .all(|w| keys.iter().any(|k| k.starts_with(w.as_str())))
+        })
+    }
+
     #[test]
     fn keys_cover_words_and_folded_forms() {
         let keys = name_keys(["Ahmet", "Şahin", "Ахмет Шахин"]);
-        assert!(keys.contains(&"şahin".to_owned()));
-        assert!(keys.contains(&"sahin".to_owned()));
-        assert!(keys.contains(&"шахин".to_owned()));
-        assert!(keys.contains(&"ахмет шахин".to_owned()));
-        // "ахмет" begins "ахмет шахин": the longer key finds the same people.
-        assert!(!keys.contains(&"ахмет".to_owned()));
+        for key in ["ahmet", "şahin", "sahin", "ахмет", "шахин"] {
+            assert!(keys.contains(&key.to_owned()), "{key} in {keys:?}");
+        }
+        assert_eq!(keys.len(), 5, "{keys:?}");
     }
 
     #[test]
     fn a_key_that_begins_another_is_dropped() {
         assert_eq!(
             name_keys(["Mohammed", "Al Mansouri"]),
-            ["mohammed", "mansouri", "al mansouri"]
+            ["mohammed", "al", "mansouri"]
         );
-        // Each prefix of a dropped key still matches a kept one.
-        let kept = name_keys(["Ivan", "Petrov", "Иван Петров"]);
-        for typed in ["и", "ив", "иван", "иван п", "pet", "iv"] {
-            assert!(kept.iter().any(|k| k.starts_with(typed)), "{typed}");
-        }
         assert_eq!(name_keys(["Ann", "Anna"]), ["anna"]);
+    }
+
+    #[test]
+    fn every_typed_word_must_begin_a_key_in_any_order() {
+        let keys = name_keys(["Ivan", "Petrov", "Иван Петров"]);
+        for typed in [
+            "и",
+            "ив",
+            "иван",
+            "иван п",
+            "петров иван",
+            "pet",
+            "iv",
+            "ivan pe",
+        ] {
+            assert!(matches(&keys, typed), "{typed}");
+        }
+        for typed in ["ivanov", "ivan x", "петров иванов"] {
+            assert!(!matches(&keys, typed), "{typed}");
+        }
+    }
+
+    #[test]
+    fn hyphenated_names_are_found_typed_whole_or_in_part() {
+        let keys = name_keys(["Claude", "Lévy-Strauss"]);
+        for typed in [
+            "Lévy-Strauss",
+            "Lévy-S",
+            "levy-str",
+            "strauss",
+            "LÉVY",
+            "claude lévy-s",
+        ] {
+            assert!(matches(&keys, typed), "{typed}");
+        }
+        let keys = name_keys(["Jae-won", "Kim", "김재원"]);
+        for typed in ["Jae-won", "jae-w", "jae won", "won", "kim jae-"] {
+            assert!(matches(&keys, typed), "{typed}");
+        }
+        let keys = name_keys(["Kuzma", "Petrov-Vodkin", "Кузьма Петрова-Водкина"]);
+        for typed in ["Петрова-Водкина", "петрова-вод", "Водкина", "petrov-v"]
+        {
+            assert!(matches(&keys, typed), "{typed}");
+        }
+        // Other dashes split too.
+        assert!(matches(&name_keys(["Anna–Lena"]), "anna-lena"));
+        assert_eq!(name_keys(["Anna-Lena"]), ["anna", "lena"]);
+    }
+
+    #[test]
+    fn apostrophe_letters_are_found_however_they_are_typed() {
+        for written in [
+            "Toʻxtayev",
+            "To'xtayev",
+            "To‘xtayev",
+            "To’xtayev",
+            "To`xtayev",
+        ] {
+            let keys = name_keys(["Gʻayrat", written]);
+            for typed in [
+                "Toʻxtayev",
+                "To'xtayev",
+                "To‘xtayev",
+                "To’xtayev",
+                "To`xtayev",
+                "Toxtayev",
+                "to'x",
+                "tox",
+                "g'ayrat",
+                "gayrat",
+                "gʻay",
+            ] {
+                assert!(matches(&keys, typed), "{typed} for {written}: {keys:?}");
+            }
+        }
+        // Ukrainian (U+02BC), Hawaiian ʻokina, Arabic transliteration (ʿ).
+        let keys = name_keys(["Мар\u{2BC}яна", "Kaʻahumanu", "Saʿid"]);
+        for typed in [
+            "мар'яна",
+            "марʼя",
+            "марян",
+            "ka'ahu",
+            "kaahumanu",
+            "sa'id",
+            "said",
+            "Sa’id",
+        ] {
+            assert!(matches(&keys, typed), "{typed}: {keys:?}");
+        }
+        // A lone apostrophe is not a name.
+        assert!(!matches(&keys, "'"));
     }
 
     #[test]
@@ -164,26 +389,35 @@ mod tests {
         // Decomposed input is composed first: "é" as e + U+0301.
         assert_eq!(sort_key("Jose\u{301}"), "josé");
         assert_eq!(name_keys(["Jose\u{301}"]), ["josé", "jose"]);
-        assert_eq!(name_keys(["Anna-Lena"]), ["anna", "lena"]);
         assert_eq!(name_keys(["王伟"]), ["王伟"]);
+        assert_eq!(name_keys(["O'Neil"]), ["o'neil", "oneil"]);
+    }
+
+    #[test]
+    fn typed_text_of_separators_only_matches_nobody() {
+        assert_eq!(typed_words("  "), None);
+        assert_eq!(typed_words(" - , "), Some(Vec::new()));
+        assert_eq!(typed_words("Ivan ivan IVAN"), Some(vec!["ivan".to_owned()]));
     }
 
     #[test]
     fn literals_quote_every_key_whole_behind_the_event() {
         let event = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
         let e = "0123456789abcdef0123456789abcdef";
-        let keys = [
-            "o'neil".to_owned(),
-            "a\\b".to_owned(),
-            "иван петров".to_owned(),
-        ];
+        let keys = ["o'neil".to_owned(), "a\\b".to_owned(), "иван".to_owned()];
         assert_eq!(
             terms_literal(event, &keys),
-            format!("'{e} o\\'neil' '{e} a\\\\b' '{e} иван петров'")
+            format!("'{e} o\\'neil' '{e} a\\\\b' '{e} иван'")
         );
         assert_eq!(terms_literal(event, &[]), "");
-        assert_eq!(prefix_query(event, "o'n"), format!("'{e} o\\'n':*"));
-        assert_eq!(prefix_query(event, "王"), format!("'{e} 王':*"));
+        assert_eq!(
+            words_query(event, &["o'n".to_owned()]),
+            format!("'{e} o\\'n':*")
+        );
+        assert_eq!(
+            words_query(event, &["王".to_owned(), "a|b".to_owned()]),
+            format!("'{e} 王':* & '{e} a|b':*")
+        );
     }
 
     #[test]
