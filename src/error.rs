@@ -48,6 +48,8 @@ pub struct AppError {
     pub violations: Vec<FieldViolation>,
     /// Extra machine-readable facts (e.g. the id of an existing participant).
     pub metadata: Vec<(String, String)>,
+    /// When the client may retry (sent as `google.rpc.RetryInfo`).
+    pub retry_after: Option<std::time::Duration>,
     #[source]
     pub source: Option<anyhow::Error>,
 }
@@ -68,6 +70,7 @@ impl AppError {
             message: message.into(),
             violations: Vec::new(),
             metadata: Vec::new(),
+            retry_after: None,
             source: None,
         }
     }
@@ -116,22 +119,100 @@ impl AppError {
     }
 }
 
+/// Longest message, field description or metadata value sent to a client,
+/// in bytes: a reply never carries back more than a short excerpt of what
+/// it was sent.
+const MAX_SENT_TEXT: usize = 512;
+
+/// At most `EXCERPT_CHARS` characters of client text, to quote it in a reply.
+const EXCERPT_CHARS: usize = 64;
+
+/// The start of `text`, marked with an ellipsis when cut, for a reply to
+/// quote what a client sent.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
+impl AppError {
+    /// `UNAVAILABLE` with reason `DATABASE_UNAVAILABLE`: the call may be
+    /// retried.
+    pub fn database_unavailable(source: impl Into<anyhow::Error>) -> Self {
+        crate::db::report_trouble();
+        Self {
+            source: Some(source.into()),
+            ..Self::new(
+                ErrorKind::Unavailable,
+                "DATABASE_UNAVAILABLE",
+                "the database is not reachable right now: retry",
+            )
+        }
+    }
+}
+
+/// Whether a failed statement failed because the database went away (its
+/// connection was cut, the server shut down or restarted, or refuses new
+/// connections) rather than because of the statement. PostgreSQL sends
+/// these as class 57P (operator intervention) and 08 (connection
+/// exception); diesel keeps only their message, which the server writes in
+/// English unless `lc_messages` says otherwise.
+fn is_connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const LOST: &[&str] = &[
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "the database system is not accepting connections",
+        "connection closed",
+        "connection reset",
+        "server closed the connection",
+        "sorry, too many clients already",
+    ];
+    match err {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            LOST.iter().any(|m| message.starts_with(m))
+        }
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
-        Self::internal(err)
+        if is_connection_lost(&err) {
+            Self::database_unavailable(err)
+        } else {
+            Self::internal(err)
+        }
     }
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self {
-            source: Some(anyhow::Error::new(err)),
-            ..Self::new(
-                ErrorKind::Unavailable,
-                "DATABASE_UNAVAILABLE",
-                "the database is not reachable right now",
-            )
-        }
+        Self::database_unavailable(err)
     }
 }
 
@@ -163,11 +244,18 @@ impl From<AppError> for Status {
             ERROR_DOMAIN,
             err.metadata
                 .into_iter()
+                .map(|(k, v)| (k, bounded(v, MAX_SENT_TEXT)))
                 .collect::<std::collections::HashMap<_, _>>(),
         );
-        for v in err.violations {
-            details.add_bad_request_violation(v.field, v.description);
+        if let Some(delay) = err.retry_after {
+            details.set_retry_info(Some(delay));
         }
-        Status::with_error_details(code, err.message, details)
+        for v in err.violations {
+            details.add_bad_request_violation(
+                bounded(v.field, MAX_SENT_TEXT),
+                bounded(v.description, MAX_SENT_TEXT),
+            );
+        }
+        Status::with_error_details(code, bounded(err.message, MAX_SENT_TEXT), details)
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod limits;
 pub mod local;
 pub mod pg_embedded;
 pub mod proto;

@@ -83,7 +83,9 @@ struct ServeArgs {
     /// Allow plaintext gRPC on a non-loopback address (behind a TLS proxy).
     #[arg(long)]
     allow_plaintext_remote: bool,
-    /// Calls in flight per connection before new ones get RESOURCE_EXHAUSTED.
+    /// Calls in flight (all connections) before new ones get
+    /// RESOURCE_EXHAUSTED (OVERLOADED); each connection may open a quarter
+    /// of them at once.
     #[arg(long, env = "EXPOPASS_MAX_IN_FLIGHT", default_value_t = 512)]
     max_in_flight: usize,
 }

@@ -1,8 +1,13 @@
-//! Generated gRPC types of `expopass.v1`, reached everywhere as `pb::...`.
+//! Generated gRPC types of `expopass.v1`, reached everywhere as `pb::...`,
+//! and the codec every service and client of them uses.
+
+pub mod check;
+pub mod codec;
 
 #[expect(clippy::all, reason = "generated code")]
 pub mod pb {
     tonic::include_proto!("expopass.v1");
+    include!(concat!(env!("OUT_DIR"), "/expopass.v1.check.rs"));
 }
 
 /// The encoded `FileDescriptorSet` of every proto file, for server reflection.

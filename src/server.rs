@@ -12,6 +12,7 @@ use crate::{
     config::ServeConfig,
     domain::Services,
     grpc::{ApiState, BadgeApi, EventApi, GateApi, RegistrationApi},
+    limits::LimitsLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
         pb::{
@@ -32,6 +33,14 @@ pub const SERVICE_NAMES: [&str; 4] = [
 
 /// How long calls in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The HTTP/2 streams one connection may have open: a quarter of the
+/// calls the server sheds at, at most 256.
+pub fn streams_per_connection(max_in_flight: usize) -> u32 {
+    u32::try_from(max_in_flight / 4)
+        .unwrap_or(256)
+        .clamp(1, 256)
+}
 
 /// Binds the listener (port 0 picks a free one).
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -69,8 +78,10 @@ pub async fn serve(
         // one import stalled every other stream of the connection.
         .initial_connection_window_size(Some(16 * 1024 * 1024))
         .initial_stream_window_size(Some(4 * 1024 * 1024))
-        .concurrency_limit_per_connection(config.max_in_flight)
-        .load_shed(true)
+        // One connection never has more calls open than the server sheds
+        // at: a client that sends a burst on one connection queues.
+        .max_concurrent_streams(Some(streams_per_connection(config.max_in_flight)))
+        .layer(LimitsLayer::new(config.max_in_flight))
         .timeout(config.request_timeout)
         .tcp_nodelay(true)
         .add_service(health_service)
@@ -109,7 +120,12 @@ pub async fn serve(
                 }
                 last = Some(up);
             }
-            tokio::time::sleep(std::time::Duration::from_secs(if up { 5 } else { 1 })).await;
+            // A call that finds the database gone wakes this loop at once.
+            let poll = std::time::Duration::from_secs(if up { 5 } else { 1 });
+            tokio::select! {
+                () = tokio::time::sleep(poll) => {}
+                () = crate::db::trouble() => {}
+            }
         }
     });
 

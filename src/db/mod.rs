@@ -73,15 +73,34 @@ pub async fn revert_all(url: &str) -> anyhow::Result<usize> {
     .await?
 }
 
-/// Whether the database answers a trivial query.
+/// Woken whenever a call finds the database gone, so that health turns
+/// NOT_SERVING at once rather than at its next poll.
+static TROUBLE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Says that a call just found the database unreachable.
+pub fn report_trouble() {
+    TROUBLE.notify_waiters();
+}
+
+/// Resolves when a call reports the database unreachable.
+pub async fn trouble() {
+    TROUBLE.notified().await;
+}
+
+/// Whether the database answers a trivial query within a second.
 pub async fn ping(pool: &Pool) -> bool {
-    let Ok(mut conn) = pool.get().await else {
-        return false;
+    let probe = async {
+        let Ok(mut conn) = pool.get().await else {
+            return false;
+        };
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok()
     };
-    diesel::sql_query("SELECT 1")
-        .execute(&mut conn)
+    tokio::time::timeout(std::time::Duration::from_secs(1), probe)
         .await
-        .is_ok()
+        .unwrap_or(false)
 }
 
 /// A connection checked out of the pool.

@@ -501,7 +501,7 @@ impl Services {
                     .ok_or_else(|| {
                         AppError::not_found(
                             "CATEGORY_NOT_FOUND",
-                            format!("no category {code} in this event"),
+                            format!("no category {} in this event", crate::error::excerpt(code)),
                         )
                     })?;
                 Some(PrintSelection::Category(id))

@@ -13,8 +13,11 @@ use crate::{
             SearchInput,
         },
     },
-    error::AppError,
-    proto::pb::{self, registration_service_server::RegistrationService},
+    error::{AppError, excerpt},
+    proto::{
+        check::CheckInput as _,
+        pb::{self, registration_service_server::RegistrationService},
+    },
 };
 
 /// Implements `RegistrationService`; needs the desk or admin role.
@@ -308,6 +311,30 @@ impl RegistrationService for RegistrationApi {
                     format!("an import carries at most {IMPORT_MAX_ROWS} rows: split the roster"),
                 )
                 .into());
+            }
+            // Each row's strings are checked here rather than by the codec,
+            // so that one bad row is refused alone.
+            let violations = message.violations();
+            if !violations.is_empty() {
+                if event_id.is_none() {
+                    return Err(AppError::invalid_fields(violations).into());
+                }
+                results.push(pb::ImportRowResult {
+                    row_index: index,
+                    row_ref: excerpt(&message.row_ref),
+                    error_reason: "INVALID_FIELD".to_owned(),
+                    error_message: "the row holds text no field may hold".to_owned(),
+                    field_errors: violations
+                        .into_iter()
+                        .map(|v| pb::FieldError {
+                            field: v.field,
+                            description: v.description,
+                        })
+                        .collect(),
+                    ..Default::default()
+                });
+                index += 1;
+                continue;
             }
             let row_event = message.event_id.trim();
             match (event_id, row_event.is_empty()) {

@@ -3,6 +3,7 @@
 
 pub mod builders;
 pub mod pdf;
+pub mod raw;
 
 use std::time::Duration;
 
@@ -197,6 +198,8 @@ pub struct TestApp {
     pub admin_token: String,
     pub desk_token: String,
     pub gate_token: String,
+    /// Where the server listens.
+    pub addr: std::net::SocketAddr,
     channel: Channel,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -209,6 +212,11 @@ impl TestApp {
     }
 
     pub async fn start_with(db: TestDb) -> Self {
+        Self::start_configured(db, 512).await
+    }
+
+    /// A server that sheds calls beyond `max_in_flight`.
+    pub async fn start_configured(db: TestDb, max_in_flight: usize) -> Self {
         let pool = expopass::db::pool(&db.url, 8).expect("pool");
         let services = Services::new(pool, TEST_DOCUMENT_KEY);
         let (_, admin_token) = services
@@ -226,7 +234,7 @@ impl TestApp {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             migrate: false,
-            max_in_flight: 512,
+            max_in_flight,
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
         };
@@ -255,6 +263,7 @@ impl TestApp {
             admin_token,
             desk_token,
             gate_token,
+            addr,
             channel,
             shutdown: Some(tx),
         }
