@@ -382,6 +382,7 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
                 event_id: event_id.clone(),
                 participant: Some(person(n, "import")),
                 row_ref: n.to_string(),
+                request_id: format!("{code}-import-{s}"),
             })
             .collect();
         calls.push(tokio::spawn(async move {
@@ -474,6 +475,7 @@ async fn import_visitors(
             pb::ImportParticipantsRequest {
                 event_id: event_id.to_owned(),
                 row_ref: n.to_string(),
+                request_id: format!("{tag}-{event_id}"),
                 participant: Some(pb::ParticipantInput {
                     given_name: given.to_owned(),
                     family_name: format!("{family} {n}"),

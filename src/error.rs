@@ -30,7 +30,7 @@ pub enum ErrorKind {
 }
 
 /// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldViolation {
     pub field: String,
     pub description: String,

@@ -67,3 +67,19 @@ pub async fn peek(conn: &mut Conn, scope: &str, request_id: &str) -> QueryResult
         None => Claim::Fresh,
     })
 }
+
+/// Sets the fingerprint of a key claimed earlier in the caller's
+/// transaction (an import knows its fingerprint only once it has read every
+/// row).
+pub async fn set_fingerprint(
+    conn: &mut Conn,
+    scope: &str,
+    request_id: &str,
+    fingerprint: &[u8],
+) -> QueryResult<()> {
+    diesel::update(idempotency_keys::table.find((scope, request_id)))
+        .set(idempotency_keys::fingerprint.eq(fingerprint))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -8,6 +8,7 @@ pub mod events;
 pub mod explain;
 pub mod gates;
 pub mod idempotency;
+pub mod imports;
 pub mod keys;
 pub mod models;
 pub mod participants;
@@ -87,7 +88,9 @@ pub async fn trouble() {
     TROUBLE.notified().await;
 }
 
-/// Whether the database answers a trivial query within a second.
+/// Whether the database answers a trivial query within three seconds. A
+/// database that is gone refuses at once; one that is only busy is given
+/// time, so that load alone does not turn health NOT_SERVING.
 pub async fn ping(pool: &Pool) -> bool {
     let probe = async {
         let Ok(mut conn) = pool.get().await else {
@@ -98,7 +101,7 @@ pub async fn ping(pool: &Pool) -> bool {
             .await
             .is_ok()
     };
-    tokio::time::timeout(std::time::Duration::from_secs(1), probe)
+    tokio::time::timeout(std::time::Duration::from_secs(3), probe)
         .await
         .unwrap_or(false)
 }

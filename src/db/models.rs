@@ -128,6 +128,7 @@ pub struct Participant {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub external_ref: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

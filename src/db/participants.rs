@@ -22,8 +22,8 @@ pub type ParticipantRow = (Participant, String, Option<String>);
 /// `tsvector` literal of `rows[i]`, `search_key::terms_literal`), skipping
 /// any that collide with an active participant's email or travel document;
 /// returns the ids inserted. The rows travel as one array per column
-/// (`unnest`): a statement of 22 parameters whatever the batch size,
-/// instead of 22 per row to parse.
+/// (`unnest`): a statement of 23 parameters whatever the batch size,
+/// instead of 23 per row to parse.
 pub async fn insert_many(
     conn: &mut Conn,
     rows: &[&Participant],
@@ -46,17 +46,18 @@ pub async fn insert_many(
     let ids: Vec<Id> = diesel::sql_query(
         "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
              organization_id, country, job_title, category_id, delegation_id, email, phone,
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms)
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms,
+             external_ref)
          SELECT id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
              country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-             status, cancel_reason, version, created_at, updated_at, CAST(terms AS tsvector)
+             status, cancel_reason, version, created_at, updated_at, CAST(terms AS tsvector), external_ref
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[],
              $15::bytea[], $16::bytea[], $17::text[], $18::text[], $19::int8[], $20::timestamptz[],
-             $21::timestamptz[], $22::text[])
+             $21::timestamptz[], $22::text[], $23::text[])
              AS u (id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
                  country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-                 status, cancel_reason, version, created_at, updated_at, terms)
+                 status, cancel_reason, version, created_at, updated_at, terms, external_ref)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind::<Array<SqlUuid>, _>(column!(id))
@@ -81,6 +82,7 @@ pub async fn insert_many(
     .bind::<Array<Timestamptz>, _>(column!(created_at))
     .bind::<Array<Timestamptz>, _>(column!(updated_at))
     .bind::<Array<Text>, _>(terms)
+    .bind::<Array<Text>, _>(column!(external_ref))
     .load(conn)
     .await?;
     Ok(ids.into_iter().map(|i| i.id).collect())
@@ -203,6 +205,22 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>>
         .first(conn)
         .await
         .optional()
+}
+
+/// The participants of `event_id` holding these roster references, locked
+/// until the transaction ends.
+pub async fn lock_by_external_refs(
+    conn: &mut Conn,
+    event_id: Uuid,
+    refs: &[String],
+) -> QueryResult<Vec<Participant>> {
+    participants::table
+        .filter(participants::event_id.eq(event_id))
+        .filter(participants::external_ref.eq_any(refs))
+        .select(Participant::as_select())
+        .for_update()
+        .load(conn)
+        .await
 }
 
 /// Writes every column of `row` (the caller bumped the version) and, when
@@ -682,8 +700,8 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_sql(
             "WITH p AS (INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, \
              family_key, organization_id, country, job_title, category_id, delegation_id, email, phone, \
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms) \
-             SELECT ",
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms, \
+             external_ref) SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&r.id)?;
         out.push_sql(", ");
@@ -728,8 +746,10 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_bind_param::<Timestamptz, _>(&r.updated_at)?;
         out.push_sql(", CAST(");
         out.push_bind_param::<Text, _>(&self.terms)?;
+        out.push_sql(" AS tsvector), ");
+        out.push_bind_param::<Text, _>(&r.external_ref)?;
         out.push_sql(
-            " AS tsvector) WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
+            " WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
         );
         out.push_bind_param::<Text, _>(&self.request_id)?;
         out.push_sql(

@@ -122,6 +122,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_replies (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        rows -> Int4,
+        reply -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> Uuid,
         event_id -> Uuid,
@@ -161,6 +171,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         name_terms -> Tsvector,
         terms_version -> Int2,
+        external_ref -> Text,
     }
 }
 
@@ -234,6 +245,7 @@ diesel::joinable!(delegation_quotas -> delegations (delegation_id));
 diesel::joinable!(delegations -> events (event_id));
 diesel::joinable!(gates -> events (event_id));
 diesel::joinable!(gates -> zones (zone_id));
+diesel::joinable!(import_replies -> events (event_id));
 diesel::joinable!(organizations -> events (event_id));
 diesel::joinable!(presence -> events (event_id));
 diesel::joinable!(presence -> zones (zone_id));
@@ -256,6 +268,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     gates,
     idempotency_keys,
+    import_replies,
     organizations,
     participants,
     presence,

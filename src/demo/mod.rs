@@ -702,6 +702,7 @@ impl Demo {
                 event_id: event_id.to_owned(),
                 participant: Some(input),
                 row_ref: format!("row {}", i + 1),
+                request_id: String::new(),
             });
         }
         let streams = self.args.import_streams.max(1);
@@ -709,10 +710,12 @@ impl Demo {
         let mut calls = Vec::new();
         let mut rows = rows.into_iter();
         loop {
-            let part: Vec<_> = rows.by_ref().take(chunk).collect();
-            if part.is_empty() {
+            let mut part: Vec<_> = rows.by_ref().take(chunk).collect();
+            let Some(first) = part.first_mut() else {
                 break;
-            }
+            };
+            // Each part is an import of its own, retried safely by its id.
+            first.request_id = uuid::Uuid::new_v4().to_string();
             let mut desk = self.desk.clone();
             calls.push(tokio::spawn(async move {
                 desk.import_participants(stream::iter(part)).await

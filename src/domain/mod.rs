@@ -6,6 +6,7 @@ pub mod badges;
 pub mod events;
 pub mod gates;
 pub mod ids;
+pub mod import;
 pub mod keys;
 pub mod offline;
 pub mod qr;

@@ -1,6 +1,6 @@
 //! The desk's work: participants, delegations, organisations.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel_async::AsyncConnection as _;
 use serde::Serialize;
@@ -23,7 +23,7 @@ use crate::{
         },
         participants::{NameFilter, ParticipantRow, RegisterOutcome, SearchFilter},
     },
-    error::{AppError, AppResult, ErrorKind, FieldViolation},
+    error::{AppError, AppResult, ErrorKind},
 };
 
 /// What the desk enters, as typed. Serialised (with the event id) into the
@@ -41,6 +41,10 @@ pub struct ParticipantInput {
     pub email: String,
     pub phone: String,
     pub travel_document: String,
+    /// The roster's own reference; empty when none (and then left out of
+    /// the fingerprint, which stays what it was before references existed).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub external_ref: String,
 }
 
 /// A participant as callers see it.
@@ -83,43 +87,6 @@ pub struct SearchInput {
     pub active: Option<bool>,
     pub page_size: u32,
     pub page_token: String,
-}
-
-/// One row of an import.
-#[derive(Debug, Clone)]
-pub struct ImportRow {
-    pub index: u32,
-    pub row_ref: String,
-    pub input: ParticipantInput,
-}
-
-/// Why one imported row was refused.
-#[derive(Debug, Clone)]
-pub struct RowError {
-    pub reason: &'static str,
-    pub message: String,
-    pub violations: Vec<FieldViolation>,
-}
-
-impl From<AppError> for RowError {
-    fn from(e: AppError) -> Self {
-        if e.kind == ErrorKind::Internal {
-            tracing::error!(error = ?e.source, "import row failed");
-        }
-        Self {
-            reason: e.reason,
-            message: e.message,
-            violations: e.violations,
-        }
-    }
-}
-
-/// The outcome of one imported row.
-#[derive(Debug, Clone)]
-pub struct RowOutcome {
-    pub index: u32,
-    pub row_ref: String,
-    pub result: Result<ParticipantId, RowError>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,15 +138,15 @@ pub struct OrganizationInput {
 pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "other"];
 
 /// A participant ready to insert, with its search terms.
-struct Prepared {
-    row: Participant,
+pub(super) struct Prepared {
+    pub(super) row: Participant,
     /// The search keys of its names, as a `tsvector` literal.
-    terms: String,
-    email_lower: String,
+    pub(super) terms: String,
+    pub(super) email_lower: String,
 }
 
 /// The fields of an input once checked, before references are resolved.
-struct Checked {
+pub(super) struct Checked {
     given_name: String,
     family_name: String,
     native_name: String,
@@ -191,9 +158,13 @@ struct Checked {
     email: String,
     phone: String,
     document: String,
+    pub(super) external_ref: String,
 }
 
-fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
+/// Longest roster reference, in characters.
+const MAX_EXTERNAL_REF: usize = 64;
+
+pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
     let document = DocumentVault::normalize(&input.travel_document);
     v.travel_document("travel_document", &document);
     Checked {
@@ -214,6 +185,7 @@ fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
         email: v.email("email", &input.email),
         phone: v.phone("phone", &input.phone),
         document,
+        external_ref: v.text("external_ref", &input.external_ref, MAX_EXTERNAL_REF, true),
     }
 }
 
@@ -267,118 +239,7 @@ pub async fn refresh_search_terms(pool: &db::Pool) -> AppResult<u64> {
     }
 }
 
-/// Stores one import batch inside the caller's transaction and decides
-/// each row. Rows are inserted first and the unique indexes refuse
-/// duplicates of stored participants, so a clean batch costs no lookup;
-/// only refused rows are looked up, to name the participant they clash
-/// with. Delegation quotas are then counted in row order over the rows
-/// actually stored (a duplicate takes no place), and rows over a quota are
-/// removed again before anything refers to them.
-async fn import_batch(
-    conn: &mut Conn,
-    actor: &Principal,
-    event_id: Uuid,
-    ready: Vec<(usize, Prepared, String)>,
-) -> AppResult<Vec<(usize, Result<ParticipantId, RowError>)>> {
-    let mut delegation_ids: Vec<Uuid> = ready
-        .iter()
-        .filter_map(|(_, p, _)| p.row.delegation_id)
-        .collect();
-    delegation_ids.sort();
-    delegation_ids.dedup();
-    let mut quotas: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    let mut used: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    if !delegation_ids.is_empty() {
-        db::registry::lock_delegations(conn, &delegation_ids).await?;
-        quotas = db::registry::quotas_of(conn, &delegation_ids)
-            .await?
-            .into_iter()
-            .map(|q| ((q.delegation_id, q.category_id), i64::from(q.quota)))
-            .collect();
-        used = db::registry::usage_of(conn, &delegation_ids)
-            .await?
-            .into_iter()
-            .map(|(d, c, n)| ((d, c), n))
-            .collect();
-    }
-    let rows: Vec<&Participant> = ready.iter().map(|(_, p, _)| &p.row).collect();
-    let terms: Vec<&str> = ready.iter().map(|(_, p, _)| p.terms.as_str()).collect();
-    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows, &terms)
-        .await?
-        .into_iter()
-        .collect();
-
-    let mut decided: Vec<(usize, Result<ParticipantId, RowError>)> = Vec::new();
-    let mut refused: Vec<(usize, &Prepared)> = Vec::new();
-    let mut over_quota: Vec<Uuid> = Vec::new();
-    let mut stored: Vec<&Prepared> = Vec::new();
-    for (i, p, code) in &ready {
-        if !inserted.contains(&p.row.id) {
-            refused.push((*i, p));
-            continue;
-        }
-        if let Some(d) = p.row.delegation_id {
-            let key = (d, p.row.category_id);
-            let quota = quotas.get(&key).copied().unwrap_or(0);
-            let count = used.entry(key).or_insert(0);
-            if *count >= quota {
-                over_quota.push(p.row.id);
-                decided.push((*i, Err(quota_exceeded(code, quota).into())));
-                continue;
-            }
-            *count += 1;
-        }
-        stored.push(p);
-        decided.push((*i, Ok(ParticipantId(p.row.id))));
-    }
-    db::participants::delete_unreferenced(conn, &over_quota).await?;
-
-    if !refused.is_empty() {
-        let emails: Vec<String> = refused
-            .iter()
-            .map(|(_, p)| p.email_lower.clone())
-            .filter(|e| !e.is_empty())
-            .collect();
-        let hashes: Vec<Vec<u8>> = refused
-            .iter()
-            .filter_map(|(_, p)| p.row.document_hash.clone())
-            .collect();
-        let existing =
-            db::participants::find_active_duplicates(conn, event_id, &emails, &hashes).await?;
-        let by_email: HashMap<&str, Uuid> = existing
-            .iter()
-            .map(|(id, e, _)| (e.as_str(), *id))
-            .collect();
-        let by_doc: HashMap<&[u8], Uuid> = existing
-            .iter()
-            .filter_map(|(id, _, h)| h.as_deref().map(|h| (h, *id)))
-            .collect();
-        for (i, p) in refused {
-            let other = by_email
-                .get(p.email_lower.as_str())
-                .filter(|_| !p.email_lower.is_empty())
-                .or_else(|| p.row.document_hash.as_deref().and_then(|h| by_doc.get(h)));
-            let error = match other {
-                Some(other) => duplicate(*other),
-                // The clashing participant was cancelled or changed since.
-                None => AppError::already_exists(
-                    "DUPLICATE_PARTICIPANT",
-                    "another participant with this email or travel document was registered meanwhile",
-                ),
-            };
-            decided.push((i, Err(error.into())));
-        }
-    }
-
-    let audits: Vec<_> = stored
-        .iter()
-        .map(|p| entry(actor, "participant.import", "participant", p.row.id, ""))
-        .collect();
-    db::audit::record_many(conn, &audits).await?;
-    Ok(decided)
-}
-
-fn duplicate(existing: Uuid) -> AppError {
+pub(super) fn duplicate(existing: Uuid) -> AppError {
     AppError::already_exists(
         "DUPLICATE_PARTICIPANT",
         format!("participant {existing} already has this email or travel document in this event"),
@@ -386,7 +247,7 @@ fn duplicate(existing: Uuid) -> AppError {
     .with_metadata("participant_id", existing.to_string())
 }
 
-fn quota_exceeded(category: &str, quota: i64) -> AppError {
+pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {
     AppError::precondition(
         "DELEGATION_QUOTA_EXCEEDED",
         format!("the delegation's quota for {category} ({quota}) is used up"),
@@ -394,7 +255,7 @@ fn quota_exceeded(category: &str, quota: i64) -> AppError {
     .with_metadata("quota", quota.to_string())
 }
 
-fn reused_key() -> AppError {
+pub(super) fn reused_key() -> AppError {
     AppError::new(
         ErrorKind::InvalidArgument,
         "IDEMPOTENCY_KEY_REUSED",
@@ -481,7 +342,7 @@ impl Services {
     }
 
     /// Resolves the references of a checked input and builds the row.
-    async fn prepare(
+    pub(super) async fn prepare(
         &self,
         conn: &mut Conn,
         event_id: Uuid,
@@ -559,6 +420,7 @@ impl Services {
             version: 1,
             created_at: now,
             updated_at: now,
+            external_ref: checked.external_ref,
         };
         let terms = name_terms(&row);
         let email_lower = row.email.to_lowercase();
@@ -632,8 +494,25 @@ impl Services {
                 let existing =
                     db::participants::find_active_duplicates(conn, p.event_id, &emails, &hashes)
                         .await?;
-                let id = existing.first().map(|d| d.0).unwrap_or_default();
-                Err(duplicate(id))
+                if let Some(found) = existing.first() {
+                    return Err(duplicate(found.0));
+                }
+                if !p.external_ref.is_empty()
+                    && let Some(other) = db::participants::lock_by_external_refs(
+                        conn,
+                        p.event_id,
+                        std::slice::from_ref(&p.external_ref),
+                    )
+                    .await?
+                    .first()
+                {
+                    return Err(AppError::already_exists(
+                        "DUPLICATE_EXTERNAL_REF",
+                        format!("participant {} already has this external_ref", other.id),
+                    )
+                    .with_metadata("participant_id", other.id.to_string()));
+                }
+                Err(duplicate(Uuid::nil()))
             }
         }
     }
@@ -848,6 +727,7 @@ impl Services {
                             .clone()
                             .unwrap_or_else(|| current.phone.clone()),
                         travel_document: changes.travel_document.clone().unwrap_or(old_document),
+                        external_ref: current.external_ref.clone(),
                     };
                     let mut v = Validator::new();
                     let checked = check_input(&mut v, &merged);
@@ -1041,84 +921,6 @@ impl Services {
         }
         v.finish()?;
         Ok((conn, filter))
-    }
-
-    /// Imports rows of one event in one transaction; each row gets its own
-    /// outcome and a bad row never stops the good ones.
-    pub async fn import_participants(
-        &self,
-        actor: &Principal,
-        event_id: Uuid,
-        rows: Vec<ImportRow>,
-    ) -> AppResult<Vec<RowOutcome>> {
-        let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id).await?;
-        let mut outcomes: Vec<Option<Result<ParticipantId, RowError>>> = vec![None; rows.len()];
-        let mut ready: Vec<(usize, Prepared, String)> = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let mut v = Validator::with_prefix("participant.");
-            let checked = check_input(&mut v, &row.input);
-            if let Err(e) = v.finish() {
-                outcomes[i] = Some(Err(e.into()));
-                continue;
-            }
-            match self
-                .prepare(&mut conn, event.id, checked, "participant.")
-                .await
-            {
-                Ok((p, _)) => ready.push((i, p, row.input.category_code.trim().to_uppercase())),
-                Err(e) if e.kind == ErrorKind::Internal => return Err(e),
-                Err(e) => outcomes[i] = Some(Err(e.into())),
-            }
-        }
-        // Duplicates within the batch: the first row wins.
-        let mut seen_email: HashMap<String, Uuid> = HashMap::new();
-        let mut seen_doc: HashMap<Vec<u8>, Uuid> = HashMap::new();
-        ready.retain(|(i, p, _)| {
-            let clash = (!p.email_lower.is_empty())
-                .then(|| seen_email.get(&p.email_lower).copied())
-                .flatten()
-                .or_else(|| {
-                    p.row
-                        .document_hash
-                        .as_ref()
-                        .and_then(|h| seen_doc.get(h).copied())
-                });
-            if let Some(first) = clash {
-                outcomes[*i] = Some(Err(duplicate(first).into()));
-                return false;
-            }
-            if !p.email_lower.is_empty() {
-                seen_email.insert(p.email_lower.clone(), p.row.id);
-            }
-            if let Some(h) = &p.row.document_hash {
-                seen_doc.insert(h.clone(), p.row.id);
-            }
-            true
-        });
-        let decided = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                import_batch(conn, actor, event_id, ready).await
-            })
-            .await?;
-        for (i, result) in decided {
-            outcomes[i] = Some(result);
-        }
-        Ok(rows
-            .into_iter()
-            .zip(outcomes)
-            .map(|(row, outcome)| RowOutcome {
-                index: row.index,
-                row_ref: row.row_ref,
-                result: outcome.unwrap_or_else(|| {
-                    Err(RowError {
-                        reason: "INTERNAL",
-                        message: "row not processed".to_owned(),
-                        violations: Vec::new(),
-                    })
-                }),
-            })
-            .collect())
     }
 }
 

@@ -7,10 +7,10 @@ use crate::{
     db::models::{Organization, STATUS_ACTIVE},
     domain::{
         Role,
+        import::{ImportMessage, ImportRow, RowError, RowOutcome},
         registration::{
-            DelegationChanges, DelegationInput, DelegationView, ImportRow, OrganizationInput,
-            ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput, RowOutcome,
-            SearchInput,
+            DelegationChanges, DelegationInput, DelegationView, OrganizationInput,
+            ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput, SearchInput,
         },
     },
     error::{AppError, excerpt},
@@ -52,6 +52,7 @@ fn input_from(p: Option<pb::ParticipantInput>) -> ParticipantInput {
         email: p.email,
         phone: p.phone,
         travel_document: p.travel_document,
+        external_ref: p.external_ref,
     }
 }
 
@@ -83,6 +84,7 @@ fn participant_pb(v: ParticipantView) -> pb::Participant {
         version: p.version,
         created_at: Some(timestamp(p.created_at)),
         updated_at: Some(timestamp(p.updated_at)),
+        external_ref: p.external_ref,
     }
 }
 
@@ -149,12 +151,13 @@ fn row_result_pb(o: RowOutcome) -> pb::ImportRowResult {
     let mut r = pb::ImportRowResult {
         row_index: o.index,
         row_ref: o.row_ref,
+        updated: o.updated,
         ..Default::default()
     };
     match o.result {
         Ok(id) => r.participant_id = id.to_string(),
         Err(e) => {
-            r.error_reason = e.reason.to_owned();
+            r.error_reason = e.reason;
             r.error_message = e.message;
             r.field_errors = e
                 .violations
@@ -299,102 +302,81 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::ImportParticipantsResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let mut stream = request.into_inner();
-        let mut event_id: Option<uuid::Uuid> = None;
-        let mut batch: Vec<ImportRow> = Vec::with_capacity(IMPORT_BATCH);
-        let mut results: Vec<pb::ImportRowResult> = Vec::new();
-        let mut index: u32 = 0;
-        while let Some(message) = stream.message().await? {
-            if usize::try_from(index).unwrap_or(usize::MAX) >= IMPORT_MAX_ROWS {
-                return Err(AppError::new(
-                    crate::error::ErrorKind::ResourceExhausted,
-                    "IMPORT_TOO_LARGE",
-                    format!("an import carries at most {IMPORT_MAX_ROWS} rows: split the roster"),
+        // The first message names the event and the import's request id.
+        let Some(first) = stream.message().await? else {
+            return Err(AppError::invalid_field(
+                "event_id",
+                "the first message must name the event",
+            )
+            .into());
+        };
+        let violations = first.violations();
+        if !violations.is_empty() {
+            return Err(AppError::invalid_fields(violations).into());
+        }
+        let event_id = match uuid::Uuid::parse_str(first.event_id.trim()) {
+            Ok(id) => id,
+            Err(_) if first.event_id.trim().is_empty() => {
+                return Err(AppError::invalid_field(
+                    "event_id",
+                    "the first message must name the event",
                 )
                 .into());
             }
-            // Each row's strings are checked here rather than by the codec,
-            // so that one bad row is refused alone.
-            let violations = message.violations();
-            if !violations.is_empty() {
-                if event_id.is_none() {
-                    return Err(AppError::invalid_fields(violations).into());
-                }
-                results.push(pb::ImportRowResult {
-                    row_index: index,
-                    row_ref: excerpt(&message.row_ref),
-                    error_reason: "INVALID_FIELD".to_owned(),
-                    error_message: "the row holds text no field may hold".to_owned(),
-                    field_errors: violations
-                        .into_iter()
-                        .map(|v| pb::FieldError {
-                            field: v.field,
-                            description: v.description,
-                        })
-                        .collect(),
-                    ..Default::default()
-                });
-                index += 1;
-                continue;
-            }
-            let row_event = message.event_id.trim();
-            match (event_id, row_event.is_empty()) {
-                (None, true) => {
-                    return Err(AppError::invalid_field(
-                        "event_id",
-                        "the first message must name the event",
+            Err(_) => return Err(AppError::invalid_field("event_id", "must be a UUID").into()),
+        };
+        let request_id = first.request_id.clone();
+        let import_id = request_id.clone();
+        // Rows go to the import while later ones are still arriving; the
+        // import is stored only if the stream ends cleanly.
+        let (tx, rx) = tokio::sync::mpsc::channel::<ImportMessage>(2);
+        let reader = async move {
+            let mut batch: Vec<ImportRow> = Vec::with_capacity(IMPORT_BATCH);
+            let mut index: u32 = 0;
+            let mut next = Some(first);
+            loop {
+                let message = match next.take() {
+                    Some(m) => m,
+                    None => match stream.message().await? {
+                        Some(m) => m,
+                        None => break,
+                    },
+                };
+                if usize::try_from(index).unwrap_or(usize::MAX) >= IMPORT_MAX_ROWS {
+                    return Err(AppError::new(
+                        crate::error::ErrorKind::ResourceExhausted,
+                        "IMPORT_TOO_LARGE",
+                        format!(
+                            "an import carries at most {IMPORT_MAX_ROWS} rows: split the roster"
+                        ),
                     )
                     .into());
                 }
-                (None, false) => {
-                    let parsed = uuid::Uuid::parse_str(row_event).map_err(|_| {
-                        Status::from(AppError::invalid_field("event_id", "must be a UUID"))
-                    })?;
-                    event_id = Some(parsed);
+                batch.push(import_row(index, message, event_id, &request_id));
+                index += 1;
+                if batch.len() >= IMPORT_BATCH {
+                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(IMPORT_BATCH));
+                    if tx.send(ImportMessage::Rows(rows)).await.is_err() {
+                        return Ok(());
+                    }
                 }
-                (Some(id), false) if uuid::Uuid::parse_str(row_event).ok() != Some(id) => {
-                    results.push(pb::ImportRowResult {
-                        row_index: index,
-                        row_ref: message.row_ref,
-                        error_reason: "INVALID_FIELD".to_owned(),
-                        error_message: "an import covers one event".to_owned(),
-                        field_errors: vec![pb::FieldError {
-                            field: "event_id".to_owned(),
-                            description: "differs from the first message's event".to_owned(),
-                        }],
-                        ..Default::default()
-                    });
-                    index += 1;
-                    continue;
-                }
-                _ => {}
             }
-            batch.push(ImportRow {
-                index,
-                row_ref: message.row_ref,
-                input: input_from(message.participant),
-            });
-            index += 1;
-            if batch.len() >= IMPORT_BATCH {
-                let rows = std::mem::take(&mut batch);
-                let id = event_id.unwrap_or_default();
-                let outcomes = self
-                    .state
-                    .services
-                    .import_participants(&actor, id, rows)
-                    .await?;
-                results.extend(outcomes.into_iter().map(row_result_pb));
+            if !batch.is_empty() && tx.send(ImportMessage::Rows(batch)).await.is_err() {
+                return Ok(());
             }
-        }
-        if !batch.is_empty() {
-            let id = event_id.unwrap_or_default();
-            let outcomes = self
-                .state
-                .services
-                .import_participants(&actor, id, batch)
-                .await?;
-            results.extend(outcomes.into_iter().map(row_result_pb));
-        }
-        results.sort_by_key(|r| r.row_index);
+            let _ = tx.send(ImportMessage::End).await;
+            Ok::<(), Status>(())
+        };
+        let import = self
+            .state
+            .services
+            .import_participants(&actor, event_id, &import_id, rx);
+        let (read, imported) = tokio::join!(reader, import);
+        // A stream that broke off explains the failure better than the
+        // import's own (it only saw the stream end early).
+        read?;
+        let outcomes = imported?;
+        let results: Vec<pb::ImportRowResult> = outcomes.into_iter().map(row_result_pb).collect();
         let imported = u32::try_from(
             results
                 .iter()
@@ -529,5 +511,52 @@ impl RegistrationService for RegistrationApi {
             organizations: orgs.into_iter().map(organization_pb).collect(),
             next_page_token: next,
         }))
+    }
+}
+
+/// A row of an import as the domain takes it: refused here when its
+/// strings break the rules every field follows (checked row by row, not by
+/// the codec, so that one bad row is refused alone) or when it names
+/// another event or import.
+fn import_row(
+    index: u32,
+    message: pb::ImportParticipantsRequest,
+    event_id: uuid::Uuid,
+    request_id: &str,
+) -> ImportRow {
+    let refuse = |message: &str, violations: Vec<crate::error::FieldViolation>| RowError {
+        reason: "INVALID_FIELD".to_owned(),
+        message: message.to_owned(),
+        violations,
+    };
+    let violations = message.violations();
+    let refused = if !violations.is_empty() {
+        Some(refuse("the row holds text no field may hold", violations))
+    } else if !message.event_id.trim().is_empty()
+        && uuid::Uuid::parse_str(message.event_id.trim()).ok() != Some(event_id)
+    {
+        Some(refuse(
+            "an import covers one event",
+            vec![crate::error::FieldViolation {
+                field: "event_id".to_owned(),
+                description: "differs from the first message's event".to_owned(),
+            }],
+        ))
+    } else if !message.request_id.is_empty() && message.request_id != request_id {
+        Some(refuse(
+            "an import has one request id",
+            vec![crate::error::FieldViolation {
+                field: "request_id".to_owned(),
+                description: "differs from the first message's request_id".to_owned(),
+            }],
+        ))
+    } else {
+        None
+    };
+    ImportRow {
+        index,
+        row_ref: excerpt(&message.row_ref),
+        input: input_from(message.participant),
+        refused,
     }
 }

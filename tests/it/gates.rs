@@ -1,22 +1,18 @@
-use std::{
-    io::{BufRead as _, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use diesel_async::RunQueryDsl as _;
 use expopass::{
     domain::{Role, qr::BadgeClaims},
-    local::{Authed, Bearer},
-    proto::pb::{self, gate_service_client::GateServiceClient},
+    proto::pb,
 };
 use tokio_stream::StreamExt as _;
 use tonic::Code;
 
 use crate::support::{
-    TEST_DOCUMENT_KEY, TestApp,
+    TestApp,
     builders::{Fixture, person},
     reason,
+    serve::ServeProcess,
 };
 
 /// Noon in Tashkent on the fixture event's second day.
@@ -673,74 +669,6 @@ async fn concurrent_scans_of_one_badge_allow_exactly_one() {
     }
     assert_eq!(allows, 1);
     assert_eq!(inside(&app, &venue, "HALL-A").await, 1);
-}
-
-/// `expopass serve` on the test database, on a free port.
-struct ServeProcess {
-    child: Child,
-    port: u16,
-}
-
-impl ServeProcess {
-    fn start(url: &str) -> Self {
-        use base64::Engine as _;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_expopass"))
-            .args([
-                "serve",
-                "--no-migrate",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .env("DATABASE_URL", url)
-            .env("EXPOPASS_DATA_DIR", data.path())
-            .env(
-                "EXPOPASS_DOCUMENT_KEY",
-                base64::engine::general_purpose::STANDARD.encode(TEST_DOCUMENT_KEY),
-            )
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("serve logs a ready line");
-            if line.contains("ready to serve") {
-                break;
-            }
-        }
-        Self { child, port }
-    }
-
-    async fn gates(&self, token: &str) -> GateServiceClient<Authed> {
-        let channel =
-            tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
-                .unwrap()
-                .connect()
-                .await
-                .unwrap();
-        GateServiceClient::with_interceptor(channel, Bearer::new(token).unwrap())
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

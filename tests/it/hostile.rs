@@ -153,11 +153,13 @@ async fn nul_and_control_characters_are_field_violations_in_every_rpc() {
             event_id: e.clone(),
             participant: Some(good),
             row_ref: "1".to_owned(),
+            request_id: "nul-import".to_owned(),
         },
         pb::ImportParticipantsRequest {
             event_id: String::new(),
             participant: Some(bad),
             row_ref: "2".to_owned(),
+            request_id: String::new(),
         },
     ];
     let imported = app
@@ -294,6 +296,7 @@ async fn overload_is_refused_with_a_reason_and_a_retry_delay() {
             event_id: fixture.event_id.clone(),
             participant: Some(person("Held", "Open")),
             row_ref: String::new(),
+            request_id: uuid::Uuid::new_v4().to_string(),
         })
         .await
         .unwrap();

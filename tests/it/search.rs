@@ -557,6 +557,7 @@ async fn pages_agree_with_the_names_for_common_and_rare_prefixes() {
                 event_id: fixture.event_id.clone(),
                 participant: Some(input),
                 row_ref: i.to_string(),
+                request_id: "spread".to_owned(),
             }
         })
         .collect();

@@ -4,6 +4,7 @@
 pub mod builders;
 pub mod pdf;
 pub mod raw;
+pub mod serve;
 
 use std::time::Duration;
 

@@ -1,0 +1,105 @@
+//! `expopass serve` as its own process on the test database, on a free
+//! port: what a restart, a crash or a second instance looks like.
+
+use std::{
+    io::{BufRead as _, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use expopass::{
+    local::{Authed, Bearer},
+    proto::pb::{
+        gate_service_client::GateServiceClient,
+        registration_service_client::RegistrationServiceClient,
+    },
+};
+
+use super::TEST_DOCUMENT_KEY;
+
+/// A running `expopass serve`; killed when dropped.
+pub struct ServeProcess {
+    pub child: Child,
+    pub port: u16,
+    _data: tempfile::TempDir,
+}
+
+impl ServeProcess {
+    pub fn start(url: &str) -> Self {
+        use base64::Engine as _;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_expopass"))
+            .args([
+                "serve",
+                "--no-migrate",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("DATABASE_URL", url)
+            .env("EXPOPASS_DATA_DIR", data.path())
+            .env(
+                "EXPOPASS_DOCUMENT_KEY",
+                base64::engine::general_purpose::STANDARD.encode(TEST_DOCUMENT_KEY),
+            )
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("serve logs a ready line");
+            if line.contains("ready to serve") {
+                break;
+            }
+        }
+        Self {
+            child,
+            port,
+            _data: data,
+        }
+    }
+
+    pub async fn channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    pub async fn gates(&self, token: &str) -> GateServiceClient<Authed> {
+        GateServiceClient::with_interceptor(self.channel().await, Bearer::new(token).unwrap())
+    }
+
+    pub async fn desk(&self, token: &str) -> RegistrationServiceClient<Authed> {
+        RegistrationServiceClient::with_interceptor(
+            self.channel().await,
+            Bearer::new(token).unwrap(),
+        )
+    }
+
+    /// Kills the process at once, as `kill -9` would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
