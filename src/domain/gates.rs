@@ -438,7 +438,7 @@ impl Services {
             let gate = &gates[&gate_id];
             let rules = self.gate_rules(gate.event_id).await?;
             // The badge as the server reads it: trusted only when it verifies.
-            let claims = ParsedToken::parse(scan.qr_text.trim())
+            let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))
                 .ok()
                 .filter(|t| {
                     rules

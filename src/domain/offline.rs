@@ -132,7 +132,7 @@ pub fn decide(rules: &Rules, qr_text: &str, zone: Option<u8>, at: DateTime<Utc>)
         claims,
         deny: Some(reason),
     };
-    let token = match ParsedToken::parse(qr_text.trim()) {
+    let token = match ParsedToken::parse(ParsedToken::scanned(qr_text)) {
         Ok(token) => token,
         Err(_) => return deny(None, DenyReason::Malformed),
     };

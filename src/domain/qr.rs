@@ -189,6 +189,14 @@ pub struct ParsedToken {
 impl ParsedToken {
     /// Reads a token text. Checks the form only; `verify` checks the
     /// signature.
+    /// The token in what a reader delivered: whitespace around it dropped
+    /// (a keyboard-wedge scanner's CR, LF or Tab, a leading space). A token
+    /// never begins or ends with whitespace: it begins with `EP1:`, and its
+    /// last Base45 letter encodes at most 32 (`W`), never the space (36).
+    pub fn scanned(text: &str) -> &str {
+        text.trim()
+    }
+
     pub fn parse(text: &str) -> Result<Self, TokenError> {
         let encoded = text.strip_prefix(PREFIX).ok_or(TokenError::Prefix)?;
         // A token is 141 Base45 letters; refuse long input before decoding.

@@ -775,7 +775,9 @@ fn draw_card(
     let top = y0 + h;
     let grey = rgb(0x55, 0x55, 0x55);
     let band = 8.0;
-    let side = 27.0;
+    // 36 mm with the quiet zone: 30 mm of modules (0.73 mm each), so a
+    // worn or blurred card still reads (docs/qr-format.md).
+    let side = 36.0;
     let left = x0 + 4.0;
     let column = w - side - 4.0 - 2.0;
 

@@ -3,7 +3,9 @@
 //! (rustybuzz: Arabic joining, ligatures, kerning), and the PDF operations
 //! that show the glyphs with their text kept for extraction.
 
-use printpdf::{Codepoint, Mm, Op, PdfFontHandle, Point, Pt, TextItem};
+use std::collections::BTreeMap;
+
+use printpdf::{Codepoint, DictItem, Mm, Op, PdfFontHandle, Point, Pt, TextItem};
 use unicode_bidi::BidiInfo;
 
 use super::fonts::{FaceId, FontBook};
@@ -17,6 +19,10 @@ pub struct GlyphRun {
     pub glyphs: Vec<Codepoint>,
     /// Advance of the whole run in ems.
     pub advance_em: f32,
+    /// The run's text in logical order, as extraction should give it back.
+    pub text: String,
+    /// Whether the run reads right to left.
+    pub rtl: bool,
 }
 
 /// One line of text, shaped.
@@ -67,7 +73,24 @@ impl ShapedLine {
                 items.push(TextItem::Offset(run.lead));
             }
             items.push(TextItem::GlyphIds(run.glyphs.clone()));
-            ops.push(Op::ShowText { items });
+            // The font's ToUnicode map holds one text per glyph; a shaped
+            // cluster (a Devanagari conjunct, a vowel sign drawn before its
+            // consonant, Thai's sara am) can have glyphs without a text of
+            // their own, or share one with another cluster. The run's text
+            // as ActualText is what extraction gives back instead. Readers
+            // put right-to-left ActualText in visual order as they do
+            // glyphs, so those runs keep their per-cluster texts alone
+            // (Arabic and Hebrew clusters map one to one).
+            if run.rtl {
+                ops.push(Op::ShowText { items });
+            } else {
+                ops.push(Op::BeginMarkedContentWithProperties {
+                    tag: "Span".to_owned(),
+                    properties: actual_text(&run.text),
+                });
+                ops.push(Op::ShowText { items });
+                ops.push(Op::EndMarkedContent);
+            }
         }
         ops.push(Op::EndTextSection);
     }
@@ -75,6 +98,24 @@ impl ShapedLine {
     /// Faces the line uses.
     pub fn faces(&self) -> impl Iterator<Item = FaceId> + '_ {
         self.runs.iter().map(|r| r.face)
+    }
+}
+
+/// The property list `<< /ActualText <FEFF...> >>` of a marked-content
+/// span: `text` as UTF-16BE with its byte order mark.
+fn actual_text(text: &str) -> DictItem {
+    let mut data = vec![0xFE, 0xFF];
+    for unit in text.encode_utf16() {
+        data.extend_from_slice(&unit.to_be_bytes());
+    }
+    DictItem::Dict {
+        map: BTreeMap::from([(
+            "ActualText".to_owned(),
+            DictItem::String {
+                data,
+                literal: false,
+            },
+        )]),
     }
 }
 
@@ -215,6 +256,8 @@ fn shape_segment(book: &FontBook, face_id: FaceId, text: &str, rtl: bool) -> Gly
         lead,
         glyphs,
         advance_em: advance_units as f32 / upem,
+        text: text.to_owned(),
+        rtl,
     }
 }
 

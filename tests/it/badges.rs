@@ -115,7 +115,14 @@ async fn every_layout_prints_a_qr_that_scans() {
         let issued = issue(&app, &p.id, layout).await;
         let badge = issued.badge.unwrap();
         let pdf = PdfFile::new(&issued.pdf);
-        assert_eq!(pdf.qr_codes(1), vec![badge.qr_text], "{layout:?}");
+        assert_eq!(pdf.qr_codes(1), vec![badge.qr_text.clone()], "{layout:?}");
+        // The card's QR is 22.6 mm of modules (0.55 mm each): it still reads
+        // when the print is coarse, soft and askew (docs/qr-format.md).
+        assert_eq!(
+            pdf.qr_codes_degraded(1),
+            vec![badge.qr_text],
+            "{layout:?} at 150 dpi, blurred, turned 5°"
+        );
         assert!(pdf.text().contains("NURLANQYZY"), "{layout:?}");
     }
 }
@@ -159,6 +166,63 @@ async fn names_in_every_script_are_drawn_and_extractable() {
         );
     }
     assert!(fonts.iter().all(|(_, emb, sub)| *emb && *sub), "{fonts:?}");
+}
+
+/// A name of each shipped script comes back from `pdftotext` exactly (NFC,
+/// whitespace aside), in every layout: conjuncts and vowel signs of
+/// Devanagari, Thai's stacked marks and sara am, Arabic joined right to
+/// left, Hebrew, Georgian, Armenian, Greek, Cyrillic, Chinese, Japanese,
+/// Korean, and Latin with stacked diacritics.
+#[tokio::test]
+async fn every_shipped_script_comes_back_from_pdftotext_exactly() {
+    use unicode_normalization::UnicodeNormalization as _;
+    let app = TestApp::start().await;
+    let fixture = app.event("TEXTLAYER").await;
+    let people = [
+        ("Srinivas", "Kshatriya", "श्रीनिवास क्षत्रिय", "IN"),
+        ("Priyanka", "Dwivedi", "प्रियंका द्विवेदी", "IN"),
+        ("Somchai", "Namjai", "สมชาย น้ำใจดี", "TH"),
+        ("Kittisak", "Srisuk", "กิตติศักดิ์ ศรีสุข", "TH"),
+        ("Mohammed", "Al-Rashid", "محمد الراشد", "AE"),
+        ("Fatemeh", "Rezaei", "فاطمه رضایی", "IR"),
+        ("David", "Cohen", "דוד כהן", "IL"),
+        ("Giorgi", "Beridze", "გიორგი ბერიძე", "GE"),
+        ("Aram", "Hakobyan", "Արամ Հակոբյան", "AM"),
+        ("Giorgos", "Papadopoulos", "Γιώργος Παπαδόπουλος", "GR"),
+        ("Aigerim", "Nurlanqyzy", "Әйгерім Нұрланқызы", "KZ"),
+        ("Wei", "Zhang", "张伟", "CN"),
+        ("Haruto", "Sato", "佐藤 陽翔 さとう", "JP"),
+        ("Minjun", "Kim", "김민준", "KR"),
+        ("Minh Khai", "Nguyen", "Nguyễn Thị Minh Khai", "VN"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (given, family, native, country)) in people.iter().enumerate() {
+        let mut input = person(given, family);
+        input.native_name = (*native).to_owned();
+        input.country = (*country).to_owned();
+        input.email = format!("script{i}@example.com");
+        ids.push(app.register(&fixture, input).await.id);
+    }
+    let squeeze = |s: &str| -> String { s.nfc().filter(|c| !c.is_whitespace()).collect() };
+    for layout in [
+        pb::BadgeLayout::A6,
+        pb::BadgeLayout::Card,
+        pb::BadgeLayout::A4SheetA6,
+        pb::BadgeLayout::A4SheetCard,
+    ] {
+        let pdf = print(&app, &fixture, layout, ids.clone()).await;
+        let text = squeeze(&PdfFile::new(&pdf.bytes).text());
+        assert!(
+            !text.contains('\u{FFFD}'),
+            "{layout:?}: replacement characters in {text:?}"
+        );
+        for (_, _, native, _) in people {
+            assert!(
+                text.contains(&squeeze(native)),
+                "{layout:?}: {native:?} does not come back from {text:?}"
+            );
+        }
+    }
 }
 
 struct Printed {

@@ -182,6 +182,69 @@ async fn valid_entry() {
     assert_eq!(inside(&app, &venue, "HALL-A").await, 1);
 }
 
+/// What a keyboard-wedge scanner adds around a token (CR, LF, Tab, a
+/// leading space) is trimmed alike by the server, an offline gate and
+/// `expopass verify`; anything else that makes the text longer is
+/// MALFORMED everywhere.
+#[tokio::test]
+async fn whitespace_around_a_token_is_trimmed_alike_everywhere() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-TRIM").await;
+    let (_, badge) = badge_holder(&app, &venue, "Trimmed", "VISITOR").await;
+    let id = uuid::Uuid::parse_str(&venue.fixture.event_id).unwrap();
+    let bundle = app.services.offline_bundle(id).await.unwrap();
+    let rules = expopass::domain::offline::Rules::from_bundle(&bundle).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trim.bundle");
+    std::fs::write(&path, &bundle).unwrap();
+    let verify = |qr: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_expopass"))
+            .args(["verify", "--bundle"])
+            .arg(&path)
+            .args(["--zone", "HALL-A", "--at", "2024-04-23T12:00:00+05:00", qr])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let offline = |qr: &str| {
+        expopass::domain::offline::decide(
+            &rules,
+            qr,
+            rules.zone_number("HALL-A"),
+            chrono::DateTime::from_timestamp(DURING, 0).unwrap(),
+        )
+    };
+    for (i, wrapped) in [
+        format!("{}\r\n", badge.qr_text),
+        format!("{}\t", badge.qr_text),
+        format!("  {}\n", badge.qr_text),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let direction = if i % 2 == 0 {
+            pb::Direction::In
+        } else {
+            pb::Direction::Out
+        };
+        let online = scan_at(&app, &venue.hall, wrapped, direction, DURING).await;
+        allowed(&online);
+        assert!(offline(wrapped).allowed(), "{wrapped:?}");
+        assert!(verify(wrapped).starts_with("ALLOW"), "{wrapped:?}");
+    }
+    let (head, tail) = badge.qr_text.split_at(40);
+    for broken in [
+        format!("{head} {tail}"),
+        format!("{head}\n{tail}"),
+        format!("{}A", badge.qr_text),
+    ] {
+        let online = scan_at(&app, &venue.hall, &broken, pb::Direction::In, DURING).await;
+        assert_eq!(denied(&online), pb::DenyReason::Malformed, "{broken:?}");
+        assert!(!offline(&broken).allowed(), "{broken:?}");
+        assert!(verify(&broken).starts_with("DENY MALFORMED"), "{broken:?}");
+    }
+}
+
 #[tokio::test]
 async fn unknown_key() {
     let app = TestApp::start().await;

@@ -100,4 +100,145 @@ impl PdfFile {
             .map(str::to_owned)
             .collect()
     }
+
+    /// Every QR code on page `page` as a worn print seen by a cheap camera:
+    /// rasterised at 150 dpi, blurred by a pixel, turned by 5°, then read
+    /// by zbar.
+    pub fn qr_codes_degraded(&self, page: usize) -> Vec<String> {
+        let p = page.to_string();
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "150",
+                "-gray",
+                "-f",
+                &p,
+                "-l",
+                &p,
+                "badge.pdf",
+                "worn",
+            ],
+            self.dir.path(),
+        );
+        let path = std::fs::read_dir(self.dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .find(|path| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("worn") && n.ends_with(".pgm"))
+            })
+            .expect("pdftoppm wrote a PGM image");
+        let image = Gray::read(&path).blurred().rotated(5.0);
+        std::fs::remove_file(&path).expect("remove image");
+        let worn = self.dir.path().join("worn.pgm");
+        image.write(&worn);
+        let out = Command::new("zbarimg")
+            .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
+            .arg(&worn)
+            .output()
+            .expect("zbarimg is needed (zbar-tools)");
+        std::fs::remove_file(&worn).expect("remove image");
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// An 8-bit grey image (binary PGM, as pdftoppm writes it).
+struct Gray {
+    width: usize,
+    height: usize,
+    pixels: Vec<u8>,
+}
+
+impl Gray {
+    fn read(path: &Path) -> Self {
+        let bytes = std::fs::read(path).expect("read PGM");
+        // "P5" <ws> width <ws> height <ws> maxval <one ws> data
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        assert_eq!(fields[0], "P5", "a binary PGM");
+        assert_eq!(fields[3], "255", "8-bit grey");
+        let width: usize = fields[1].parse().expect("width");
+        let height: usize = fields[2].parse().expect("height");
+        let pixels = bytes[at + 1..at + 1 + width * height].to_vec();
+        Self {
+            width,
+            height,
+            pixels,
+        }
+    }
+
+    fn write(&self, path: &Path) {
+        let mut bytes = format!("P5\n{} {}\n255\n", self.width, self.height).into_bytes();
+        bytes.extend_from_slice(&self.pixels);
+        std::fs::write(path, bytes).expect("write PGM");
+    }
+
+    fn at(&self, x: isize, y: isize) -> f32 {
+        if x < 0 || y < 0 || x as usize >= self.width || y as usize >= self.height {
+            return 255.0;
+        }
+        f32::from(self.pixels[y as usize * self.width + x as usize])
+    }
+
+    /// A Gaussian blur of radius one pixel (the 3 x 3 kernel 1 2 1).
+    fn blurred(&self) -> Self {
+        let mut pixels = vec![0u8; self.pixels.len()];
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let mut sum = 0.0;
+                for (dy, wy) in [(-1isize, 1.0), (0, 2.0), (1, 1.0)] {
+                    for (dx, wx) in [(-1isize, 1.0), (0, 2.0), (1, 1.0)] {
+                        sum += wy * wx * self.at(x as isize + dx, y as isize + dy);
+                    }
+                }
+                pixels[y * self.width + x] = (sum / 16.0).round() as u8;
+            }
+        }
+        Self {
+            width: self.width,
+            height: self.height,
+            pixels,
+        }
+    }
+
+    /// Turned by `degrees` about the centre (bilinear, white outside).
+    fn rotated(&self, degrees: f32) -> Self {
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let (cx, cy) = (self.width as f32 / 2.0, self.height as f32 / 2.0);
+        let mut pixels = vec![255u8; self.pixels.len()];
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let (dx, dy) = (x as f32 - cx, y as f32 - cy);
+                let sx = cos * dx + sin * dy + cx;
+                let sy = -sin * dx + cos * dy + cy;
+                let (x0, y0) = (sx.floor(), sy.floor());
+                let (fx, fy) = (sx - x0, sy - y0);
+                let (x0, y0) = (x0 as isize, y0 as isize);
+                let top = self.at(x0, y0) * (1.0 - fx) + self.at(x0 + 1, y0) * fx;
+                let bottom = self.at(x0, y0 + 1) * (1.0 - fx) + self.at(x0 + 1, y0 + 1) * fx;
+                pixels[y * self.width + x] = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            }
+        }
+        Self {
+            width: self.width,
+            height: self.height,
+            pixels,
+        }
+    }
 }
