@@ -43,7 +43,14 @@ pub struct ServeConfig {
     pub max_message_bytes: usize,
     /// Deadline of a unary call when the client sets none.
     pub request_timeout: std::time::Duration,
+    /// Client connections open at once (`listener`).
+    pub max_connections: usize,
+    /// Time a new connection has to send its first bytes.
+    pub handshake_timeout: std::time::Duration,
 }
+
+/// Time a new connection has to send its first bytes.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl ServeConfig {
     /// Refuses a plaintext listener off loopback: credentials would cross the

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod limits;
+pub mod listener;
 pub mod local;
 pub mod pg_embedded;
 pub mod proto;

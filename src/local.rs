@@ -59,6 +59,8 @@ impl LocalServer {
             max_in_flight: 4096,
             max_message_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(300),
+            max_connections: 1_000,
+            handshake_timeout: crate::config::HANDSHAKE_TIMEOUT,
         };
         let listener = crate::server::bind(config.listen).await?;
         let addr = listener.local_addr()?;

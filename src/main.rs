@@ -88,6 +88,10 @@ struct ServeArgs {
     /// of them at once.
     #[arg(long, env = "EXPOPASS_MAX_IN_FLIGHT", default_value_t = 512)]
     max_in_flight: usize,
+    /// Client connections open at once; 0 leaves room below the file limit
+    /// (raised to its hard limit at start) for the rest, at most 10,000.
+    #[arg(long, env = "EXPOPASS_MAX_CONNECTIONS", default_value_t = 0)]
+    max_connections: usize,
 }
 
 #[derive(Subcommand)]
@@ -162,6 +166,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_in_flight: args.max_in_flight.max(1),
                 max_message_bytes: 16 * 1024 * 1024,
                 request_timeout: Duration::from_secs(60),
+                max_connections: match args.max_connections {
+                    0 => expopass::listener::default_max_connections(
+                        expopass::listener::raise_file_limit(),
+                    ),
+                    n => {
+                        expopass::listener::raise_file_limit();
+                        n
+                    }
+                },
+                handshake_timeout: expopass::config::HANDSHAKE_TIMEOUT,
             };
             serve.check(args.allow_plaintext_remote)?;
             let key = config.load_document_key()?;

@@ -2,10 +2,14 @@
 //!
 //! The cluster lives in `<data dir>/pg`, is created with `initdb` on first
 //! use, listens on 127.0.0.1 only (a port chosen once and kept in
-//! `<data dir>/pg.port`), and is shared: a subcommand that finds it running
-//! uses it and leaves it running; one that starts it stops it when done.
-//! `initdb` refuses to run as root, so as root every PostgreSQL command runs
-//! as the `postgres` user on a directory it owns.
+//! `<data dir>/pg.port`), and is shared: every process that uses it holds a
+//! shared lock on `<data dir>/pg.users` while it does, and the last one to
+//! leave stops it, whoever started it. A process killed with `kill -9`
+//! loses its lock with it, so the next user adopts the cluster it left
+//! running and stops it in turn. Starting and stopping are serialised by
+//! an exclusive lock on `<data dir>/pg.lock`. `initdb` refuses to run as
+//! root, so as root every PostgreSQL command runs as the `postgres` user on
+//! a directory it owns.
 
 use std::{
     path::{Path, PathBuf},
@@ -25,8 +29,60 @@ pub struct EmbeddedPg {
     cluster_dir: PathBuf,
     run_as: Option<String>,
     port: u16,
-    /// Whether this process started it (and so stops it).
-    started_here: bool,
+    /// `<data dir>/pg.lock`: held while starting or stopping.
+    lock_path: PathBuf,
+    /// `<data dir>/pg.users`, share-locked while this process uses the
+    /// cluster.
+    users: Option<std::fs::File>,
+}
+
+/// How `flock` should lock.
+#[derive(Debug, Clone, Copy)]
+enum Lock {
+    Shared,
+    Exclusive,
+    /// Exclusive, or fail at once.
+    ExclusiveNow,
+}
+
+/// `flock(2)` on an open file; `Ok(false)` when `ExclusiveNow` finds it
+/// held by someone else.
+fn flock(file: &std::fs::File, lock: Lock) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd as _;
+    let operation = match lock {
+        Lock::Shared => libc::LOCK_SH,
+        Lock::Exclusive => libc::LOCK_EX,
+        Lock::ExclusiveNow => libc::LOCK_EX | libc::LOCK_NB,
+    };
+    loop {
+        // SAFETY: flock on a file descriptor this process owns; no memory
+        // is passed.
+        if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
+            return Ok(true);
+        }
+        let error = std::io::Error::last_os_error();
+        match error.kind() {
+            std::io::ErrorKind::Interrupted => {}
+            std::io::ErrorKind::WouldBlock => return Ok(false),
+            _ => return Err(error),
+        }
+    }
+}
+
+/// Opens (creating) `path` and locks it, on a blocking thread.
+async fn lock_file(path: &Path, lock: Lock) -> anyhow::Result<std::fs::File> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        flock(&file, lock).with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    })
+    .await?
 }
 
 impl EmbeddedPg {
@@ -51,8 +107,13 @@ impl EmbeddedPg {
             cluster_dir,
             run_as,
             port: 0,
-            started_here: false,
+            lock_path: data_dir.join("pg.lock"),
+            users: None,
         };
+        // No other process starts or stops the cluster meanwhile; this one
+        // is a user from now on.
+        let starting = lock_file(&pg.lock_path, Lock::Exclusive).await?;
+        pg.users = Some(lock_file(&data_dir.join("pg.users"), Lock::Shared).await?);
         if !pg.cluster_dir.join("PG_VERSION").exists() {
             pg.port = free_port()?;
             pg.initdb().await?;
@@ -65,16 +126,12 @@ impl EmbeddedPg {
                 .parse()
                 .with_context(|| format!("{} does not hold a port number", port_file.display()))?;
         }
-        if !pg.is_running().await? {
-            match pg.start().await {
-                Ok(()) => pg.started_here = true,
-                // Another subcommand may have started it at the same moment.
-                Err(e) if pg.is_running().await? => {
-                    tracing::debug!(error = %e, "cluster started by another process");
-                }
-                Err(e) => return Err(e),
-            }
+        if pg.is_running().await? {
+            tracing::debug!("the private cluster is running already: using it");
+        } else {
+            pg.start().await?;
         }
+        drop(starting);
         pg.create_database().await?;
         tracing::info!(
             dir = %pg.cluster_dir.display(),
@@ -92,10 +149,22 @@ impl EmbeddedPg {
         )
     }
 
-    /// Stops the cluster if this process started it; leaves it running for
-    /// its other users otherwise.
-    pub async fn shutdown(self) -> anyhow::Result<()> {
-        if !self.started_here {
+    /// Stops the cluster if this process is its last user; leaves it
+    /// running for the others otherwise.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        let stopping = lock_file(&self.lock_path, Lock::Exclusive).await?;
+        let Some(users) = self.users.take() else {
+            return Ok(());
+        };
+        let last = tokio::task::spawn_blocking(move || {
+            flock(&users, Lock::ExclusiveNow).map(|last| (last, users))
+        })
+        .await??;
+        if !last.0 {
+            tracing::debug!("the private cluster has other users: left running");
+            return Ok(());
+        }
+        if !self.is_running().await? {
             return Ok(());
         }
         let status = self
@@ -110,6 +179,8 @@ impl EmbeddedPg {
             bail!("pg_ctl stop failed ({status})");
         }
         tracing::info!("private PostgreSQL cluster stopped");
+        drop(last);
+        drop(stopping);
         Ok(())
     }
 

@@ -83,7 +83,10 @@ pub async fn serve(
         .max_concurrent_streams(Some(streams_per_connection(config.max_in_flight)))
         .layer(LimitsLayer::new(config.max_in_flight))
         .timeout(config.request_timeout)
-        .tcp_nodelay(true)
+        // A peer that vanished without closing is found by pings: one after
+        // 30 s without traffic, 10 s to answer.
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(
@@ -139,9 +142,11 @@ pub async fn serve(
             fired.notify_one();
         }
     };
-    // Accepted sockets need TCP_NODELAY: small replies must not wait for
-    // Nagle's algorithm (a 40 ms stall per call otherwise).
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    // Accepted sockets get TCP_NODELAY (small replies must not wait for
+    // Nagle's algorithm), a handshake deadline and a place among a bounded
+    // number of connections (`listener`).
+    let incoming =
+        crate::listener::incoming(listener, config.max_connections, config.handshake_timeout);
     let serving = router.serve_with_incoming_shutdown(incoming, signal);
     let grace = async {
         fired.notified().await;

@@ -8,6 +8,7 @@ pub mod gates;
 pub mod ids;
 pub mod import;
 pub mod keys;
+pub mod occupancy;
 pub mod offline;
 pub mod qr;
 pub mod registration;
@@ -28,6 +29,7 @@ pub struct Services {
     pub vault: Arc<secrets::DocumentVault>,
     pub cache: Arc<events::SetupCache>,
     pub hub: Arc<gates::GateHub>,
+    pub occupancy_hub: Arc<occupancy::OccupancyHub>,
 }
 
 impl Services {
@@ -37,6 +39,7 @@ impl Services {
             vault: Arc::new(secrets::DocumentVault::new(document_key)),
             cache: Arc::new(events::SetupCache::default()),
             hub: Arc::new(gates::GateHub::default()),
+            occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `expopass.v1.GateService`; needs the gate or admin role. Replies carry
 //! no contact data and no documents.
 
-use std::{collections::HashMap, pin::Pin, time::Duration};
+use std::{collections::HashMap, pin::Pin};
 
 use prost::Message as _;
 use tokio::sync::{broadcast, mpsc};
@@ -34,8 +34,6 @@ impl GateApi {
 const GATE: &[Role] = &[Role::Gate, Role::Admin];
 /// Most scans one upload may carry.
 const UPLOAD_MAX: usize = 200_000;
-/// How often a WatchOccupancy stream reads the counters.
-const OCCUPANCY_POLL: Duration = Duration::from_millis(250);
 
 fn reason_pb(reason: DenyReason) -> pb::DenyReason {
     match reason {
@@ -286,39 +284,38 @@ impl GateService for GateApi {
     ) -> Result<Response<Self::WatchOccupancyStream>, Status> {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
-        let services = self.state.services.clone();
-        let (event_id, zones) = services.occupancy(&r.event_id).await?;
-        let (tx, rx) = mpsc::channel(16);
-        let first = pb::WatchOccupancyResponse {
-            zones: zones_pb(&zones),
-            as_of: Some(timestamp(chrono::Utc::now())),
-        };
-        let event_text = event_id.to_string();
+        let (first, mut snapshots) = self.state.services.watch_occupancy(&r.event_id).await?;
+        let (tx, rx) = mpsc::channel(1);
         tokio::spawn(async move {
-            if tx.send(Ok(first)).await.is_err() {
+            let message = pb::WatchOccupancyResponse {
+                zones: zones_pb(&first.zones),
+                as_of: Some(timestamp(first.as_of)),
+            };
+            if tx.send(Ok(message)).await.is_err() {
                 return;
             }
-            // Counters are read, not pushed per scan: a notification per
-            // scan cost more than the scan. Any instance's scans show.
-            let mut last: HashMap<String, u32> =
-                zones.into_iter().map(|(c, n, _)| (c, n)).collect();
-            let mut tick = tokio::time::interval(OCCUPANCY_POLL);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // What this client was sent last; it gets what changed since,
+            // from the newest snapshot when it reads again.
+            let mut last: HashMap<String, u32> = first
+                .zones
+                .iter()
+                .map(|(c, n, _)| (c.clone(), *n))
+                .collect();
             loop {
-                tick.tick().await;
-                if tx.is_closed() {
-                    return;
-                }
-                let zones = match services.occupancy(&event_text).await {
-                    Ok((_, zones)) => zones,
-                    Err(e) => {
-                        let _ = tx.send(Err(Status::from(e))).await;
-                        return;
+                tokio::select! {
+                    changed = snapshots.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
                     }
-                };
-                let changed: Vec<(String, u32, u32)> = zones
-                    .into_iter()
+                    () = tx.closed() => return,
+                }
+                let snapshot = snapshots.borrow_and_update().clone();
+                let changed: Vec<(String, u32, u32)> = snapshot
+                    .zones
+                    .iter()
                     .filter(|(code, inside, _)| last.get(code) != Some(inside))
+                    .cloned()
                     .collect();
                 if changed.is_empty() {
                     continue;
@@ -328,7 +325,7 @@ impl GateService for GateApi {
                 }
                 let message = pb::WatchOccupancyResponse {
                     zones: zones_pb(&changed),
-                    as_of: Some(timestamp(chrono::Utc::now())),
+                    as_of: Some(timestamp(snapshot.as_of)),
                 };
                 if tx.send(Ok(message)).await.is_err() {
                     return;

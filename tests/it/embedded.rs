@@ -163,3 +163,117 @@ fn without_postgresql_binaries_one_sentence_says_what_to_do() {
         "{stderr}"
     );
 }
+
+/// `expopass serve` on a data directory, waited for until it is ready.
+struct Served {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Served {
+    fn start(data: &std::path::Path) -> Self {
+        let port = free_port();
+        let mut child = expopass(data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("serve logs a ready line");
+            if line.contains("ready to serve") {
+                break;
+            }
+        }
+        Self { child, port }
+    }
+
+    async fn serving(&self) -> bool {
+        let Ok(channel) =
+            tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
+                .unwrap()
+                .connect()
+                .await
+        else {
+            return false;
+        };
+        HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
+    }
+
+    async fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let exit = tokio::task::spawn_blocking(move || self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(exit.success(), "{exit:?}");
+    }
+}
+
+/// Whether the private cluster of `data` runs (its postmaster answers).
+fn cluster_runs(data: &std::path::Path) -> bool {
+    let port: u16 = std::fs::read_to_string(data.join("pg.port"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_left_by_a_killed_serve_is_adopted_and_stopped_by_the_next() {
+    let dir = tempfile::Builder::new()
+        .prefix("expopass-it-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let data = dir.path().join("data");
+    let mut first = Served::start(&data);
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    assert!(cluster_runs(&data), "kill -9 leaves the cluster running");
+
+    let next = Served::start(&data);
+    assert!(next.serving().await);
+    next.stop().await;
+    assert!(
+        !cluster_runs(&data),
+        "the next serve stopped what it adopted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_serves_share_a_data_directory_and_the_last_one_stops_the_cluster() {
+    let dir = tempfile::Builder::new()
+        .prefix("expopass-it-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let data = dir.path().join("data");
+    let a = Served::start(&data);
+    let b = Served::start(&data);
+    assert!(a.serving().await && b.serving().await);
+    a.stop().await;
+    assert!(cluster_runs(&data), "the other serve still uses it");
+    assert!(b.serving().await, "the second serve keeps its database");
+    b.stop().await;
+    assert!(!cluster_runs(&data), "the last one out stopped it");
+}

@@ -467,3 +467,106 @@ async fn health_turns_not_serving_within_a_second_of_a_failed_call() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// CPU seconds a process has used (user + system), from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // After the command: state is field 0, utime 11, stime 12.
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+/// 1,100 sockets that never speak, against a server limited to 1,024
+/// open files (systemd's default): a new client still gets an answer, and
+/// the server does not spin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_do_not_lock_out_a_new_client() {
+    use base64::Engine as _;
+    use std::io::{BufRead as _, BufReader};
+    let app = TestApp::start().await;
+    expopass::listener::raise_file_limit();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 1024 && exec \"$0\" serve --no-migrate --listen \"$1\"",
+            env!("CARGO_BIN_EXE_expopass"),
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .env("EXPOPASS_DATA_DIR", data.path())
+        .env(
+            "EXPOPASS_DOCUMENT_KEY",
+            base64::engine::general_purpose::STANDARD.encode(crate::support::TEST_DOCUMENT_KEY),
+        )
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("ready line");
+        if line.contains("ready to serve") {
+            break;
+        }
+    }
+    let mut silent = Vec::new();
+    for _ in 0..1_100 {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(socket) => silent.push(socket),
+            Err(e) => panic!("connect {}: {e}", silent.len()),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cpu_before = cpu_seconds(server.id());
+    let started = tokio::time::Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(3), async {
+        let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .connect()
+            .await?;
+        let reply = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map_err(|s| anyhow::anyhow!("{s:?}"))?;
+        anyhow::Ok(reply.into_inner().status())
+    })
+    .await;
+    assert!(
+        matches!(answer, Ok(Ok(ServingStatus::Serving))),
+        "a new client got {answer:?} after {:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let busy = cpu_seconds(server.id()) - cpu_before;
+    let spent = started.elapsed().as_secs_f64();
+    assert!(
+        busy < 0.5 * spent,
+        "the server used {busy:.2} s of CPU in {spent:.2} s among silent sockets"
+    );
+    drop(silent);
+    let _ = server.kill();
+    let _ = server.wait();
+}

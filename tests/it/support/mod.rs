@@ -238,6 +238,8 @@ impl TestApp {
             max_in_flight,
             max_message_bytes: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_connections: 1_000,
+            handshake_timeout: expopass::config::HANDSHAKE_TIMEOUT,
         };
         let listener = expopass::server::bind(config.listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
