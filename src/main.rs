@@ -189,7 +189,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 let pool = expopass::db::pool(&db.url, config.pool_size)?;
-                tokio::spawn(refresh_search_terms(pool.clone()));
                 let services = Services::new(pool, key);
                 expopass::server::serve(
                     services,
@@ -212,12 +211,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     let applied = expopass::db::migrate(&db.url).await?;
                     eprintln!("applied {} migrations", applied.len());
-                    let pool = expopass::db::pool(&db.url, 1)?;
-                    let refreshed =
-                        expopass::domain::registration::refresh_search_terms(&pool).await?;
-                    if refreshed > 0 {
-                        eprintln!("derived the search terms of {refreshed} participants again");
-                    }
                 }
                 anyhow::Ok(())
             }
@@ -243,18 +236,5 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(_) => Ok(()),
         Command::Demo(args) => expopass::demo::run(config, args).await,
         Command::Bench(command) => expopass::bench::run(config, command).await,
-    }
-}
-
-/// Derives again the search terms stored by older rules, while the server
-/// serves (such rows are found by their older terms meanwhile).
-async fn refresh_search_terms(pool: expopass::db::Pool) {
-    match expopass::domain::registration::refresh_search_terms(&pool).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            participants = n,
-            "search terms derived again by the current rules"
-        ),
-        Err(e) => tracing::warn!(reason = e.reason, "search terms not derived again: {e}"),
     }
 }

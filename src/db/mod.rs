@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod keys;
 pub mod models;
+pub mod name_index;
 pub mod participants;
 pub mod registry;
 pub mod schema;

@@ -1,4 +1,4 @@
-//! Participants and their search keys.
+//! Participants: writes, lookups, listings.
 
 use diesel::pg::Pg;
 use diesel::{
@@ -6,7 +6,7 @@ use diesel::{
     NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult,
     SelectableHelper as _,
 };
-use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
 use super::{
@@ -18,17 +18,12 @@ use super::{
 /// A participant with the names of what it refers to.
 pub type ParticipantRow = (Participant, String, Option<String>);
 
-/// Inserts participants with their search terms (`terms[i]` is the
-/// `tsvector` literal of `rows[i]`, `search_key::terms_literal`), skipping
-/// any that collide with an active participant's email or travel document;
+/// Inserts participants, skipping any that collide with an active
+/// participant's email, travel document or roster reference;
 /// returns the ids inserted. The rows travel as one array per column
-/// (`unnest`): a statement of 23 parameters whatever the batch size,
-/// instead of 23 per row to parse.
-pub async fn insert_many(
-    conn: &mut Conn,
-    rows: &[&Participant],
-    terms: &[&str],
-) -> QueryResult<Vec<Uuid>> {
+/// (`unnest`): a statement of 22 parameters whatever the batch size,
+/// instead of 22 per row to parse.
+pub async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<Uuid>> {
     use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -46,18 +41,18 @@ pub async fn insert_many(
     let ids: Vec<Id> = diesel::sql_query(
         "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
              organization_id, country, job_title, category_id, delegation_id, email, phone,
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms,
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at,
              external_ref)
          SELECT id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
              country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-             status, cancel_reason, version, created_at, updated_at, CAST(terms AS tsvector), external_ref
+             status, cancel_reason, version, created_at, updated_at, external_ref
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[],
              $15::bytea[], $16::bytea[], $17::text[], $18::text[], $19::int8[], $20::timestamptz[],
-             $21::timestamptz[], $22::text[], $23::text[])
+             $21::timestamptz[], $22::text[])
              AS u (id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
                  country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-                 status, cancel_reason, version, created_at, updated_at, terms, external_ref)
+                 status, cancel_reason, version, created_at, updated_at, external_ref)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind::<Array<SqlUuid>, _>(column!(id))
@@ -81,7 +76,6 @@ pub async fn insert_many(
     .bind::<Array<BigInt>, _>(column!(version))
     .bind::<Array<Timestamptz>, _>(column!(created_at))
     .bind::<Array<Timestamptz>, _>(column!(updated_at))
-    .bind::<Array<Text>, _>(terms)
     .bind::<Array<Text>, _>(column!(external_ref))
     .load(conn)
     .await?;
@@ -223,88 +217,13 @@ pub async fn lock_by_external_refs(
         .await
 }
 
-/// Writes every column of `row` (the caller bumped the version) and, when
-/// its names changed, their search terms (a `tsvector` literal).
-pub async fn update(conn: &mut Conn, row: &Participant, terms: Option<&str>) -> QueryResult<()> {
-    use super::schema::sql_types::Tsvector;
-    use diesel::sql_types::Text;
-    let target = participants::table.find(row.id);
-    match terms {
-        Some(terms) => {
-            let terms = diesel::dsl::sql::<Tsvector>("CAST(")
-                .bind::<Text, _>(terms.to_owned())
-                .sql(" AS tsvector)");
-            // The terms are derived by the current rules, whose number is
-            // the column's default.
-            diesel::update(target)
-                .set((
-                    row,
-                    participants::name_terms.eq(terms),
-                    participants::terms_version
-                        .eq(diesel::dsl::sql::<diesel::sql_types::SmallInt>("DEFAULT")),
-                ))
-                .execute(conn)
-                .await
-        }
-        None => diesel::update(target).set(row).execute(conn).await,
-    }
-    .map(drop)
-}
-
-/// The names of a participant whose search terms were derived by older
-/// rules than `version`.
-#[derive(Debug, diesel::QueryableByName)]
-pub struct StaleTerms {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub event_id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub given_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub family_name: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub native_name: String,
-}
-
-/// Up to `limit` participants whose terms are older than `version`,
-/// locked until the transaction ends; rows another transaction holds are
-/// skipped, so several instances can refresh side by side.
-pub async fn lock_stale_terms(
-    conn: &mut Conn,
-    version: i16,
-    limit: i64,
-) -> QueryResult<Vec<StaleTerms>> {
-    use diesel::sql_types::{BigInt, SmallInt};
-    diesel::sql_query(
-        "SELECT id, event_id, given_name, family_name, native_name FROM participants
-         WHERE terms_version < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-    )
-    .bind::<SmallInt, _>(version)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await
-}
-
-/// Writes participants' search terms (`terms[i]` of `ids[i]`, `tsvector`
-/// literals) as derived by the rules of `version`.
-pub async fn set_terms(
-    conn: &mut Conn,
-    ids: &[Uuid],
-    terms: &[String],
-    version: i16,
-) -> QueryResult<()> {
-    use diesel::sql_types::{Array, SmallInt, Text, Uuid as SqlUuid};
-    diesel::sql_query(
-        "UPDATE participants p SET name_terms = CAST(u.terms AS tsvector), terms_version = $3
-         FROM unnest($1::uuid[], $2::text[]) AS u (id, terms) WHERE p.id = u.id",
-    )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Array<Text>, _>(terms)
-    .bind::<SmallInt, _>(version)
-    .execute(conn)
-    .await
-    .map(drop)
+/// Writes every column of `row` (the caller bumped the version).
+pub async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()> {
+    diesel::update(participants::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Active members of a delegation in a category.
@@ -335,9 +254,9 @@ pub enum NameFilter {
     Any,
     /// Typed text without a word: nobody.
     Nobody,
-    /// Participants whose search terms match this `tsquery` literal
-    /// (`search_key::words_query`).
-    Words(String),
+    /// Participants with, for every one of these typed words, a search key
+    /// that begins with it (`domain::name_index`).
+    Words(Vec<String>),
 }
 
 /// Filters of a search, already resolved to ids and keys.
@@ -353,173 +272,6 @@ pub struct SearchFilter {
     /// Keyset: the last row of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
-}
-
-type BoxedSql = diesel::query_builder::BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>;
-
-/// Appends ` AND ...` for each filter of a search but the event and the
-/// name, binding their values as `$n`, `$n+1`... (`n` is the last
-/// placeholder already used).
-fn push_filters(mut sql: BoxedSql, filter: &SearchFilter, n: &mut usize) -> BoxedSql {
-    use diesel::sql_types::{Text, Uuid as SqlUuid};
-    let mut next = || {
-        *n += 1;
-        *n
-    };
-    if let Some(id) = filter.organization_id {
-        sql = sql
-            .sql(format!(" AND organization_id = ${}", next()))
-            .bind::<SqlUuid, _>(id);
-    }
-    if let Some(country) = &filter.country {
-        sql = sql
-            .sql(format!(" AND country = ${}", next()))
-            .bind::<Text, _>(country.clone());
-    }
-    if let Some(id) = filter.category_id {
-        sql = sql
-            .sql(format!(" AND category_id = ${}", next()))
-            .bind::<SqlUuid, _>(id);
-    }
-    if let Some(id) = filter.delegation_id {
-        sql = sql
-            .sql(format!(" AND delegation_id = ${}", next()))
-            .bind::<SqlUuid, _>(id);
-    }
-    if let Some(status) = filter.status {
-        sql = sql
-            .sql(format!(" AND status = ${}", next()))
-            .bind::<Text, _>(status);
-    }
-    sql
-}
-
-/// Appends ` AND (family_key, given_key, id) > (...)` when the search
-/// continues after a cursor.
-fn push_cursor(mut sql: BoxedSql, filter: &SearchFilter, n: &mut usize) -> BoxedSql {
-    use diesel::sql_types::{Text, Uuid as SqlUuid};
-    if let Some(Cursor(family, given, id)) = &filter.after {
-        let (a, b, c) = (*n + 1, *n + 2, *n + 3);
-        *n += 3;
-        sql = sql
-            .sql(format!(
-                " AND (family_key, given_key, id) > (${a}, ${b}, ${c})"
-            ))
-            .bind::<Text, _>(family.clone())
-            .bind::<Text, _>(given.clone())
-            .bind::<SqlUuid, _>(*id);
-    }
-    sql
-}
-
-/// Rows of the listing order a name search reads, at most, before it asks
-/// the GIN index.
-const WALK: i64 = 1_000;
-
-/// The first step of a name search: the event's participants in the
-/// listing order from the cursor on, read through the order index and
-/// tested one by one, until a page of matches is found or [`WALK`] rows
-/// were read. A prefix that many people share fills a page within a few
-/// rows, whereas the GIN index would hand over every one of them to be
-/// sorted; a rare one does not, and the GIN index answers it from its few
-/// matches ([`name_search`]).
-fn walk_search(filter: &SearchFilter, query: &str) -> BoxedSql {
-    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-    let mut sql = diesel::sql_query(
-        "SELECT family_key, given_key, id FROM (SELECT family_key, given_key, id, name_terms, \
-         organization_id, country, category_id, delegation_id, status FROM participants \
-         WHERE event_id = $1",
-    )
-    .into_boxed::<'static, Pg>()
-    .bind::<SqlUuid, _>(filter.event_id);
-    let mut n = 1;
-    sql = push_cursor(sql, filter, &mut n);
-    let (walk, query_at) = (n + 1, n + 2);
-    n += 2;
-    sql = sql
-        .sql(format!(
-            " ORDER BY family_key, given_key, id LIMIT ${walk}) AS w \
-             WHERE name_terms @@ CAST(${query_at} AS tsquery)"
-        ))
-        .bind::<BigInt, _>(WALK)
-        .bind::<Text, _>(query.to_owned());
-    sql = push_filters(sql, filter, &mut n);
-    sql.sql(format!(
-        " ORDER BY family_key, given_key, id LIMIT ${}",
-        n + 1
-    ))
-    .bind::<BigInt, _>(filter.limit)
-}
-
-/// A name search: the participants whose search terms match, found
-/// through the GIN index on `name_terms` alone (the subquery with `OFFSET 0`
-/// is a fence: nothing else goes into it; the query names the event, see
-/// `search_key::words_query`), then filtered and put in the listing order.
-/// Left to itself, PostgreSQL answers a prefix it thinks common by walking
-/// the whole listing order and testing every row, which reads all the rows
-/// that sort before the matches (every "ivan" may be a "petrov"); and with
-/// an event's statistics stale after an import, it intersects the matches
-/// with every row of the event read from another index.
-fn name_search(filter: &SearchFilter, query: &str) -> BoxedSql {
-    use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-    let mut sql = diesel::sql_query(
-        "SELECT family_key, given_key, id FROM (SELECT id, event_id, family_key, given_key, \
-         organization_id, country, category_id, delegation_id, status FROM participants \
-         WHERE name_terms @@ CAST($1 AS tsquery) OFFSET 0) AS hits WHERE event_id = $2",
-    )
-    .into_boxed::<'static, Pg>()
-    .bind::<Text, _>(query.to_owned())
-    .bind::<SqlUuid, _>(filter.event_id);
-    let mut n = 2;
-    sql = push_filters(sql, filter, &mut n);
-    sql = push_cursor(sql, filter, &mut n);
-    sql.sql(format!(
-        " ORDER BY family_key, given_key, id LIMIT ${}",
-        n + 1
-    ))
-    .bind::<BigInt, _>(filter.limit)
-}
-
-/// The matches of a name search in the listing order: the walk when it
-/// settles the page, else the GIN index. One transaction, whose planner
-/// settings make each step the plan it is meant to be (see
-/// [`plan_walk`] and [`plan_gin`]).
-async fn name_matches(
-    conn: &mut Conn,
-    filter: &SearchFilter,
-    query: &str,
-) -> QueryResult<Vec<(String, String, Uuid)>> {
-    let walk = walk_search(filter, query);
-    let search = name_search(filter, query);
-    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-        plan_walk(conn).await?;
-        let found: Vec<Hit> = walk.load(conn).await?;
-        if i64::try_from(found.len()).unwrap_or(i64::MAX) >= filter.limit {
-            return Ok(found
-                .into_iter()
-                .map(|h| (h.family_key, h.given_key, h.id))
-                .collect());
-        }
-        plan_gin(conn).await?;
-        Ok(search
-            .load::<Hit>(conn)
-            .await?
-            .into_iter()
-            .map(|h| (h.family_key, h.given_key, h.id))
-            .collect())
-    })
-    .await
-}
-
-/// A row of [`name_search`]: its place in the listing order.
-#[derive(diesel::QueryableByName)]
-struct Hit {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    family_key: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    given_key: String,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    id: Uuid,
 }
 
 type BoxedListing = participants::BoxedQuery<
@@ -580,16 +332,23 @@ fn listing(filter: &SearchFilter) -> BoxedListing {
         .limit(filter.limit)
 }
 
-/// One page of a search, in order, each row with its cursor.
-pub async fn search(
+/// The first matches of a search without a name, in the listing order:
+/// (family key, given key, id).
+pub async fn listing_order(
     conn: &mut Conn,
     filter: &SearchFilter,
+) -> QueryResult<Vec<(String, String, Uuid)>> {
+    match filter.name {
+        NameFilter::Any => listing(filter).load(conn).await,
+        NameFilter::Nobody | NameFilter::Words(_) => Ok(Vec::new()),
+    }
+}
+
+/// The participants of a page, in its order, each with its cursor.
+pub async fn rows_in_order(
+    conn: &mut Conn,
+    order: Vec<(String, String, Uuid)>,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    let order: Vec<(String, String, Uuid)> = match &filter.name {
-        NameFilter::Nobody => Vec::new(),
-        NameFilter::Words(query) => name_matches(conn, filter, query).await?,
-        NameFilter::Any => listing(filter).load(conn).await?,
-    };
     let ids: Vec<Uuid> = order.iter().map(|(_, _, id)| *id).collect();
     let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
         .await?
@@ -602,54 +361,11 @@ pub async fn search(
         .collect())
 }
 
-/// Plans the rest of the transaction to walk the order index: no
-/// sequential scan, no bitmap scan, so the index's order is used. Right
-/// after an import the event's statistics say it is nearly empty, and
-/// PostgreSQL would read and sort all of it instead. A plan that costs
-/// more than `jit_above_cost` only because a way is disabled must not be
-/// compiled either (a quarter of a second).
-async fn plan_walk(conn: &mut Conn) -> QueryResult<()> {
-    diesel::sql_query(
-        "SELECT set_config('enable_seqscan', 'off', true), \
-         set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)",
-    )
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-/// Plans the rest of the transaction to ask the GIN index: no sequential
-/// scan. PostgreSQL has no statistics for a prefix of search terms that
-/// are all different (each lexeme starts with the event id), guesses that
-/// 2 % of the table matches, and would read the whole table rather than ask
-/// the GIN index.
-async fn plan_gin(conn: &mut Conn) -> QueryResult<()> {
-    diesel::sql_query(
-        "SELECT set_config('enable_seqscan', 'off', true), \
-         set_config('enable_bitmapscan', 'on', true), set_config('jit', 'off', true)",
-    )
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-/// The plans PostgreSQL picks for a search (both steps of a name search).
+/// The plan PostgreSQL picks for a search: the listing without a name, or
+/// the query that brings a name index up to date with a name.
 pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
     match &filter.name {
-        NameFilter::Words(query) => {
-            let walk = walk_search(filter, query);
-            let search = name_search(filter, query);
-            conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-                plan_walk(conn).await?;
-                let walk = super::explain::explain(conn, walk).await?;
-                plan_gin(conn).await?;
-                let search = super::explain::explain(conn, search).await?;
-                Ok(format!(
-                    "walk of the listing order:\n{walk}\nthen the GIN index:\n{search}"
-                ))
-            })
-            .await
-        }
+        NameFilter::Words(_) => super::name_index::explain_changes(conn, filter.event_id).await,
         NameFilter::Any | NameFilter::Nobody => {
             super::explain::explain(conn, listing(filter)).await
         }
@@ -675,7 +391,6 @@ struct RegisterStatement<'a> {
     request_id: &'a str,
     fingerprint: &'a [u8],
     row: &'a Participant,
-    terms: &'a str,
     token_id: Option<Uuid>,
 }
 
@@ -700,7 +415,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_sql(
             "WITH p AS (INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, \
              family_key, organization_id, country, job_title, category_id, delegation_id, email, phone, \
-             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, name_terms, \
+             document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, \
              external_ref) SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&r.id)?;
@@ -744,9 +459,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_bind_param::<Timestamptz, _>(&r.created_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&r.updated_at)?;
-        out.push_sql(", CAST(");
-        out.push_bind_param::<Text, _>(&self.terms)?;
-        out.push_sql(" AS tsvector), ");
+        out.push_sql(", ");
         out.push_bind_param::<Text, _>(&r.external_ref)?;
         out.push_sql(
             " WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
@@ -786,14 +499,12 @@ pub async fn register_one(
     request_id: &str,
     fingerprint: &[u8],
     row: &Participant,
-    terms: &str,
     token_id: Option<Uuid>,
 ) -> QueryResult<RegisterOutcome> {
     let statement = RegisterStatement {
         request_id,
         fingerprint,
         row,
-        terms,
         token_id,
     };
     match statement.get_result::<(i64, i64)>(conn).await {

@@ -2,8 +2,8 @@
 
 pub mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
-    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
-    pub struct Tsvector;
+    #[diesel(postgres_type(name = "xid8", schema = "pg_catalog"))]
+    pub struct Xid8;
 }
 
 diesel::table! {
@@ -145,7 +145,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use super::sql_types::Tsvector;
+    use super::sql_types::Xid8;
 
     participants (id) {
         id -> Uuid,
@@ -169,8 +169,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
-        name_terms -> Tsvector,
-        terms_version -> Int2,
+        changed_by -> Xid8,
         external_ref -> Text,
     }
 }

@@ -367,11 +367,9 @@ impl Services {
         {
             return Err(duplicate(other));
         }
-        let terms = prepared.terms;
         let row = &row;
-        let terms = terms.as_str();
         conn.transaction::<_, AppError, _>(async move |conn| {
-            db::participants::update(conn, row, Some(terms)).await?;
+            db::participants::update(conn, row).await?;
             db::audit::record(
                 conn,
                 &entry(actor, "participant.import_update", "participant", row.id, request_id),
@@ -480,8 +478,7 @@ async fn insert_batch(
             .collect();
     }
     let rows: Vec<&Participant> = ready.iter().map(|(_, p, _)| &p.row).collect();
-    let terms: Vec<&str> = ready.iter().map(|(_, p, _)| p.terms.as_str()).collect();
-    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows, &terms)
+    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows)
         .await?
         .into_iter()
         .collect();

@@ -8,6 +8,7 @@ pub mod gates;
 pub mod ids;
 pub mod import;
 pub mod keys;
+pub mod name_index;
 pub mod occupancy;
 pub mod offline;
 pub mod qr;
@@ -30,6 +31,7 @@ pub struct Services {
     pub cache: Arc<events::SetupCache>,
     pub hub: Arc<gates::GateHub>,
     pub occupancy_hub: Arc<occupancy::OccupancyHub>,
+    pub name_indexes: Arc<name_index::NameIndexes>,
 }
 
 impl Services {
@@ -40,6 +42,7 @@ impl Services {
             cache: Arc::new(events::SetupCache::default()),
             hub: Arc::new(gates::GateHub::default()),
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
+            name_indexes: Arc::new(name_index::NameIndexes::default()),
         }
     }
 }

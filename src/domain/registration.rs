@@ -137,11 +137,9 @@ pub struct OrganizationInput {
 /// Kinds of organisation as stored.
 pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "other"];
 
-/// A participant ready to insert, with its search terms.
+/// A participant ready to insert.
 pub(super) struct Prepared {
     pub(super) row: Participant,
-    /// The search keys of its names, as a `tsvector` literal.
-    pub(super) terms: String,
     pub(super) email_lower: String,
 }
 
@@ -186,56 +184,6 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
         phone: v.phone("phone", &input.phone),
         document,
         external_ref: v.text("external_ref", &input.external_ref, MAX_EXTERNAL_REF, true),
-    }
-}
-
-/// The search terms of a participant's names (`search_key`).
-fn name_terms(row: &Participant) -> String {
-    terms_of(
-        row.event_id,
-        &row.given_name,
-        &row.family_name,
-        &row.native_name,
-    )
-}
-
-fn terms_of(event_id: Uuid, given: &str, family: &str, native: &str) -> String {
-    search_key::terms_literal(event_id, &search_key::name_keys([given, family, native]))
-}
-
-/// Participants whose terms are derived again in one transaction.
-const REFRESH_BATCH: i64 = 2_000;
-
-/// Derives again, by the current rules, the search terms of every
-/// participant stored under older ones; returns how many. Runs in batches,
-/// each in its own transaction, so it can be cut and resumed, and several
-/// instances can run it at once. Until a row is done, it is still found by
-/// its older terms.
-pub async fn refresh_search_terms(pool: &db::Pool) -> AppResult<u64> {
-    let mut conn = pool.get().await?;
-    let mut refreshed = 0u64;
-    loop {
-        let done = conn
-            .transaction::<_, AppError, _>(async |conn| {
-                let stale = db::participants::lock_stale_terms(
-                    conn,
-                    search_key::TERMS_VERSION,
-                    REFRESH_BATCH,
-                )
-                .await?;
-                let ids: Vec<Uuid> = stale.iter().map(|p| p.id).collect();
-                let terms: Vec<String> = stale
-                    .iter()
-                    .map(|p| terms_of(p.event_id, &p.given_name, &p.family_name, &p.native_name))
-                    .collect();
-                db::participants::set_terms(conn, &ids, &terms, search_key::TERMS_VERSION).await?;
-                Ok(ids.len())
-            })
-            .await?;
-        refreshed += done as u64;
-        if done == 0 {
-            return Ok(refreshed);
-        }
     }
 }
 
@@ -422,16 +370,8 @@ impl Services {
             updated_at: now,
             external_ref: checked.external_ref,
         };
-        let terms = name_terms(&row);
         let email_lower = row.email.to_lowercase();
-        Ok((
-            Prepared {
-                row,
-                terms,
-                email_lower,
-            },
-            organization_name,
-        ))
+        Ok((Prepared { row, email_lower }, organization_name))
     }
 }
 
@@ -457,7 +397,6 @@ impl Services {
             request_id,
             fingerprint,
             p,
-            &prepared.terms,
             Some(actor.token_id.0),
         )
         .await?;
@@ -775,7 +714,7 @@ impl Services {
                     if let Some((other, _, _)) = clash {
                         return Err(duplicate(other));
                     }
-                    db::participants::update(conn, &row, Some(&prepared.terms)).await?;
+                    db::participants::update(conn, &row).await?;
                     db::audit::record(
                         conn,
                         &entry(actor, "participant.update", "participant", row.id, ""),
@@ -811,7 +750,7 @@ impl Services {
             row.cancel_reason = reason;
             row.version += 1;
             row.updated_at = crate::domain::now();
-            db::participants::update(conn, &row, None).await?;
+            db::participants::update(conn, &row).await?;
             db::audit::record(
                 conn,
                 &entry(actor, "participant.cancel", "participant", row.id, ""),
@@ -826,7 +765,7 @@ impl Services {
 
     /// What a name search asks for: nothing, nobody (typed text with no
     /// words), or every typed word as the prefix of a key.
-    fn typed_name(&self, v: &mut Validator, typed: &str, event_id: Uuid) -> NameFilter {
+    fn typed_name(&self, v: &mut Validator, typed: &str) -> NameFilter {
         let typed = v.text("name_prefix", typed, MAX_NAME, true);
         match search_key::typed_words(&typed) {
             None => NameFilter::Any,
@@ -838,7 +777,7 @@ impl Services {
                 );
                 NameFilter::Nobody
             }
-            Some(words) => NameFilter::Words(search_key::words_query(event_id, &words)),
+            Some(words) => NameFilter::Words(words),
         }
     }
 
@@ -858,7 +797,7 @@ impl Services {
         };
         SearchFilter {
             event_id,
-            name: self.typed_name(v, &input.name_prefix, event_id),
+            name: self.typed_name(v, &input.name_prefix),
             organization_id: v.optional_id("organization_id", &input.organization_id),
             country: (!input.country.trim().is_empty())
                 .then(|| v.country("country", &input.country)),
@@ -880,7 +819,13 @@ impl Services {
     ) -> AppResult<(Vec<ParticipantView>, String)> {
         let (mut conn, filter) = self.resolve_search(&input).await?;
         let page_size = usize::try_from(filter.limit - 1).unwrap_or(50);
-        let mut rows = db::participants::search(&mut conn, &filter).await?;
+        let order = match &filter.name {
+            NameFilter::Words(words) => self.name_matches(&mut conn, &filter, words).await?,
+            NameFilter::Any | NameFilter::Nobody => {
+                db::participants::listing_order(&mut conn, &filter).await?
+            }
+        };
+        let mut rows = db::participants::rows_in_order(&mut conn, order).await?;
         let next = if rows.len() > page_size {
             rows.truncate(page_size);
             rows.last()

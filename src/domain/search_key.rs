@@ -1,21 +1,14 @@
 //! Search keys of names: lower-cased NFC words, plus copies without
 //! diacritics and without apostrophes where they differ, so "sahin" finds
 //! "Şahin", "toxtayev" and "to'xtayev" find "Toʻxtayev", and "Петр" finds
-//! "Петров". PostgreSQL keeps a participant's keys in a `tsvector` and
-//! compares them bytewise, so a prefix matches the same way in any script.
+//! "Петров". Keys compare bytewise, so a prefix matches the same way in any
+//! script (`name_index` keeps them in a sorted map).
 //!
 //! What a desk types goes through the same steps: it is split into words
 //! where names are split (spaces, hyphens, commas...), and a person matches
 //! when every typed word begins one of their keys, in any order.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
-use uuid::Uuid;
-
-/// Version of the rules that derive keys from names. Rows whose stored
-/// terms were derived by older rules are derived again at start
-/// (`Services::refresh_search_terms`); the column default of
-/// `participants.terms_version` is this number (migration `..._typed_words`).
-pub const TERMS_VERSION: i16 = 2;
 
 /// Most words a typed search may have.
 pub const MAX_TYPED_WORDS: usize = 8;
@@ -193,52 +186,6 @@ pub fn typed_words(typed: &str) -> Option<Vec<String>> {
     Some(found)
 }
 
-/// The keys of a participant of `event` as a `tsvector` literal. Each
-/// lexeme is the event id (32 hex digits), a space and the key, quoted
-/// whole so that PostgreSQL stores it as written (no parsing, no stemming;
-/// backslashes and quotes escaped by a backslash). The event in front keeps
-/// each event's keys together in the index: a prefix reads its own event's
-/// matches only.
-pub fn terms_literal(event: Uuid, keys: &[String]) -> String {
-    let event = event.simple().to_string();
-    let mut literal = String::with_capacity(keys.iter().map(|k| k.len() + 36).sum());
-    for key in keys {
-        if !literal.is_empty() {
-            literal.push(' ');
-        }
-        push_quoted(&mut literal, &event, key);
-    }
-    literal
-}
-
-/// The `tsquery` literal matching the participants of `event` that have,
-/// for every typed word, a key starting with it.
-pub fn words_query(event: Uuid, words: &[String]) -> String {
-    let event = event.simple().to_string();
-    let mut query = String::new();
-    for word in words {
-        if !query.is_empty() {
-            query.push_str(" & ");
-        }
-        push_quoted(&mut query, &event, word);
-        query.push_str(":*");
-    }
-    query
-}
-
-fn push_quoted(out: &mut String, event: &str, key: &str) {
-    out.push('\'');
-    out.push_str(event);
-    out.push(' ');
-    for c in key.chars() {
-        if matches!(c, '\\' | '\'') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-}
-
 /// The LIKE pattern of keys starting with `prefix` (wildcards escaped).
 pub fn like_pattern(prefix: &str) -> String {
     let mut pattern = String::with_capacity(prefix.len() + 2);
@@ -398,26 +345,6 @@ mod tests {
         assert_eq!(typed_words("  "), None);
         assert_eq!(typed_words(" - , "), Some(Vec::new()));
         assert_eq!(typed_words("Ivan ivan IVAN"), Some(vec!["ivan".to_owned()]));
-    }
-
-    #[test]
-    fn literals_quote_every_key_whole_behind_the_event() {
-        let event = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
-        let e = "0123456789abcdef0123456789abcdef";
-        let keys = ["o'neil".to_owned(), "a\\b".to_owned(), "иван".to_owned()];
-        assert_eq!(
-            terms_literal(event, &keys),
-            format!("'{e} o\\'neil' '{e} a\\\\b' '{e} иван'")
-        );
-        assert_eq!(terms_literal(event, &[]), "");
-        assert_eq!(
-            words_query(event, &["o'n".to_owned()]),
-            format!("'{e} o\\'n':*")
-        );
-        assert_eq!(
-            words_query(event, &["王".to_owned(), "a|b".to_owned()]),
-            format!("'{e} 王':* & '{e} a|b':*")
-        );
     }
 
     #[test]

@@ -280,8 +280,9 @@ async fn status_category_and_delegation_filters() {
     assert_eq!(names(&search(&app, visitors).await), ["Giorgi Kapanadze"]);
 }
 
-/// At 100,000 participants the name search reads the key index, never the
-/// whole table.
+/// At 100,000 participants a name search brings its index up to date
+/// through `participants_changes_idx`, never reading the whole table, and
+/// finds what it should; rows written later, in SQL, are found next time.
 #[tokio::test]
 async fn search_uses_an_index_at_one_hundred_thousand_participants() {
     let app = TestApp::start().await;
@@ -289,59 +290,68 @@ async fn search_uses_an_index_at_one_hundred_thousand_participants() {
     // One real participant gives the category; then 100,000 rows in SQL.
     let seed = app.register(&fixture, person("Seed", "Person")).await;
     let mut conn = app.db.connect().await;
-    diesel::sql_query(format!(
-        "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
-             country, job_title, category_id, email, phone, status, name_terms)
-         SELECT gen_random_uuid(), p.event_id, 'Given' || i, 'Family' || i, '', 'given' || i, 'family' || i,
-             'UZ', '', p.category_id, 'bulk' || i || '@example.org', '', 'active',
-             array_to_tsvector(ARRAY[replace(p.event_id::text, '-', '') || ' given' || i,
-                 replace(p.event_id::text, '-', '') || ' family' || i])
-         FROM participants p, generate_series(1, 100000) AS i WHERE p.id = '{}'",
-        seed.id
-    ))
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    let bulk = |from: i32, to: i32| {
+        format!(
+            "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
+                 country, job_title, category_id, email, phone, status)
+             SELECT gen_random_uuid(), p.event_id, 'Given' || i, 'Family' || i, '', 'given' || i, 'family' || i,
+                 'UZ', '', p.category_id, 'bulk' || i || '@example.org', '', 'active'
+             FROM participants p, generate_series({from}, {to}) AS i WHERE p.id = '{}'",
+            seed.id
+        )
+    };
+    diesel::sql_query(bulk(1, 100_000))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let input = SearchInput {
         event_id: fixture.event_id.clone(),
         name_prefix: "family1234".to_owned(),
         page_size: 50,
         ..Default::default()
     };
-    // Statistics as an import leaves them: the event looks nearly empty,
-    // and the walk must still read the order index, not sort the event.
-    let plan = app.services.explain_search(input.clone()).await.unwrap();
-    assert!(
-        plan.contains("Index Scan using participants_order_idx"),
-        "plan:\n{plan}"
-    );
-    assert!(!plan.contains("Seq Scan"), "plan:\n{plan}");
-    diesel::sql_query("ANALYZE participants")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let plan = app.services.explain_search(input.clone()).await.unwrap();
-    assert!(
-        plan.contains("participants_name_terms_idx"),
-        "plan:\n{plan}"
-    );
-    assert!(
-        plan.contains("Index Scan using participants_order_idx"),
-        "the walk reads the order index: plan:\n{plan}"
-    );
-    assert!(!plan.contains("Seq Scan"), "plan:\n{plan}");
-
     let caller = expopass::domain::Principal {
         token_id: expopass::domain::ids::TokenId::generate(),
         role: Role::Desk,
     };
     let (found, _) = app
         .services
-        .search_participants(&caller, input)
+        .search_participants(&caller, input.clone())
         .await
         .unwrap();
     // family1234 and family12340..family12349.
     assert_eq!(found.len(), 11);
+    for analysed in [false, true] {
+        if analysed {
+            diesel::sql_query("ANALYZE participants")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let plan = app.services.explain_search(input.clone()).await.unwrap();
+        assert!(plan.contains("participants_changes_idx"), "plan:\n{plan}");
+        assert!(!plan.contains("Seq Scan"), "plan:\n{plan}");
+    }
+    diesel::sql_query(bulk(200_000, 200_010))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (found, _) = app
+        .services
+        .search_participants(
+            &caller,
+            SearchInput {
+                name_prefix: "family20000".to_owned(),
+                ..input
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        11,
+        "family20000, and the new family200000..family200009"
+    );
 }
 
 /// Register people with these (given, family, native) names; returns the
@@ -470,56 +480,56 @@ async fn typed_text_is_checked_and_separators_alone_find_nobody() {
     }
 }
 
-/// Rows whose terms were derived by older rules are derived again, and
-/// then found by the new rules.
+/// Every write to the participants reaches the name index before the next
+/// search, whoever made it: a rename and a new participant written in SQL,
+/// and a participant whose transaction was still open when the index last
+/// looked, committed afterwards.
 #[tokio::test]
-async fn terms_stored_by_older_rules_are_derived_again() {
+async fn the_name_index_follows_every_write_to_the_database() {
     let app = TestApp::start().await;
-    let event = people(&app, "STALE", &[("Gʻayrat", "Toʻxtayev", "")]).await;
-    let mut conn = app.db.connect().await;
-    // As the previous rules stored them: the words as written, version 1.
+    let event = people(&app, "FOLLOW", &[("Gʻayrat", "Toʻxtayev", "")]).await;
+    assert_eq!(app.found(&event, "toxtay").await, ["Gʻayrat"]);
+
+    let mut other = app.db.connect().await;
     diesel::sql_query(
-        "UPDATE participants SET terms_version = 1,
-             name_terms = array_to_tsvector(ARRAY[replace(event_id::text, '-', '') || ' gʻayrat',
-                 replace(event_id::text, '-', '') || ' toʻxtayev'])",
+        "UPDATE participants SET family_name = 'Yoʻldoshev', family_key = 'yoʻldoshev'",
     )
-    .execute(&mut conn)
+    .execute(&mut other)
     .await
     .unwrap();
-    assert!(app.found(&event, "toxtayev").await.is_empty());
-    let pool = expopass::db::pool(&app.db.url, 1).unwrap();
-    assert_eq!(
-        expopass::domain::registration::refresh_search_terms(&pool)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(app.found(&event, "toxtayev").await, ["Gʻayrat"]);
-    assert_eq!(app.found(&event, "to'x").await, ["Gʻayrat"]);
-    assert_eq!(
-        expopass::domain::registration::refresh_search_terms(&pool)
-            .await
-            .unwrap(),
-        0,
-        "nothing left to derive"
-    );
-    // New rows carry the current rules' number.
-    #[derive(diesel::QueryableByName)]
-    struct Default {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        d: String,
-    }
-    let default: Default = diesel::sql_query(
-        "SELECT column_default AS d FROM information_schema.columns
-         WHERE table_name = 'participants' AND column_name = 'terms_version'",
+    assert!(app.found(&event, "toxtay").await.is_empty());
+    assert_eq!(app.found(&event, "yo'ldosh").await, ["Gʻayrat"]);
+
+    // A participant inserted by a transaction left open while the index
+    // brings itself up to date, then committed.
+    let mut open = app.db.connect().await;
+    diesel::sql_query("BEGIN").execute(&mut open).await.unwrap();
+    diesel::sql_query(
+        "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key,
+             family_key, country, job_title, category_id, email, phone, status)
+         SELECT gen_random_uuid(), event_id, 'Late', 'Committer', '', 'late', 'committer', 'UZ', '',
+             category_id, 'late@example.org', '', 'active' FROM participants LIMIT 1",
     )
-    .get_result(&mut conn)
+    .execute(&mut open)
     .await
     .unwrap();
-    assert_eq!(
-        default.d,
-        expopass::domain::search_key::TERMS_VERSION.to_string()
+    assert!(
+        app.found(&event, "committer").await.is_empty(),
+        "not committed yet"
     );
+    // Later transactions commit meanwhile: the open one stays behind them.
+    diesel::sql_query(
+        "UPDATE participants SET phone = '+998 71 000 00 00' WHERE given_name = 'Gʻayrat'",
+    )
+    .execute(&mut other)
+    .await
+    .unwrap();
+    assert!(app.found(&event, "committer").await.is_empty());
+    diesel::sql_query("COMMIT")
+        .execute(&mut open)
+        .await
+        .unwrap();
+    assert_eq!(app.found(&event, "committer").await, ["Late"]);
 }
 
 /// Every page of a search agrees with the names, whether the page is found
