@@ -28,8 +28,8 @@ use super::{
     Principal, Services,
     ids::ParticipantId,
     registration::{
-        Checked, ParticipantInput, Prepared, check_input, duplicate, entry, quota_exceeded,
-        reused_key,
+        Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate, entry,
+        quota_exceeded, reused_key,
     },
     validate::Validator,
 };
@@ -342,14 +342,7 @@ impl Services {
         let moved =
             row.delegation_id != current.delegation_id || row.category_id != current.category_id;
         if let (Some(delegation_id), true) = (row.delegation_id, moved) {
-            db::registry::lock_delegations(conn, &[delegation_id]).await?;
-            let quota = db::registry::quotas_of(conn, &[delegation_id])
-                .await?
-                .into_iter()
-                .find(|q| q.category_id == row.category_id)
-                .map_or(0, |q| i64::from(q.quota));
-            let used =
-                db::participants::count_active_in(conn, delegation_id, row.category_id).await?;
+            let (quota, used) = delegation_seats(conn, delegation_id, row.category_id).await?;
             if used >= quota {
                 return Err(quota_exceeded(category_code, quota));
             }

@@ -187,6 +187,24 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
     }
 }
 
+/// Locks a delegation's row until the transaction ends and gives its
+/// quota for a category and how many of its active members hold that
+/// category: the seats are exact while the lock is held.
+pub(super) async fn delegation_seats(
+    conn: &mut Conn,
+    delegation_id: Uuid,
+    category_id: Uuid,
+) -> AppResult<(i64, i64)> {
+    db::registry::lock_delegations(conn, &[delegation_id]).await?;
+    let quota = db::registry::quotas_of(conn, &[delegation_id])
+        .await?
+        .into_iter()
+        .find(|q| q.category_id == category_id)
+        .map_or(0, |q| i64::from(q.quota));
+    let used = db::participants::count_active_in(conn, delegation_id, category_id).await?;
+    Ok((quota, used))
+}
+
 pub(super) fn duplicate(existing: Uuid) -> AppError {
     AppError::already_exists(
         "DUPLICATE_PARTICIPANT",
@@ -523,16 +541,8 @@ impl Services {
             // quota count is exact.
             Some(delegation_id) => {
                 conn.transaction::<_, AppError, _>(async move |conn| {
-                    let p = &ready.row;
-                    db::registry::lock_delegations(conn, &[delegation_id]).await?;
-                    let quota = db::registry::quotas_of(conn, &[delegation_id])
-                        .await?
-                        .into_iter()
-                        .find(|q| q.category_id == p.category_id)
-                        .map_or(0, |q| i64::from(q.quota));
-                    let used =
-                        db::participants::count_active_in(conn, delegation_id, p.category_id)
-                            .await?;
+                    let (quota, used) =
+                        delegation_seats(conn, delegation_id, ready.row.category_id).await?;
                     if used >= quota {
                         // A retry of a registration that did get in still
                         // returns it.
@@ -683,15 +693,8 @@ impl Services {
                     if let (Some(delegation_id), true) =
                         (row.delegation_id, row.category_id != current.category_id)
                     {
-                        db::registry::lock_delegations(conn, &[delegation_id]).await?;
-                        let quota = db::registry::quotas_of(conn, &[delegation_id])
-                            .await?
-                            .into_iter()
-                            .find(|q| q.category_id == row.category_id)
-                            .map_or(0, |q| i64::from(q.quota));
-                        let used =
-                            db::participants::count_active_in(conn, delegation_id, row.category_id)
-                                .await?;
+                        let (quota, used) =
+                            delegation_seats(conn, delegation_id, row.category_id).await?;
                         if used >= quota {
                             return Err(quota_exceeded(&merged.category_code, quota));
                         }

@@ -178,21 +178,7 @@ impl Served {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("serve logs a ready line");
-            if line.contains("ready to serve") {
-                break;
-            }
-        }
+        crate::support::serve::wait_ready(&mut child);
         Self { child, port }
     }
 

@@ -176,19 +176,7 @@ impl Gen {
 async fn every_rpc_answers_generated_input_without_internal_errors() {
     let app = TestApp::start().await;
     let fixture = app.event("FUZZ").await;
-    let gate = app
-        .events()
-        .upsert_gate(pb::UpsertGateRequest {
-            event_id: fixture.event_id.clone(),
-            code: "G-FUZZ".to_owned(),
-            name: "Fuzz gate".to_owned(),
-            zone_code: "HALL-A".to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .gate
-        .unwrap();
+    let gate = app.gate(&fixture, "G-FUZZ", "HALL-A").await;
     let participant = app.register(&fixture, person("Fuzz", "Target")).await;
     let badge = app
         .badges()

@@ -103,19 +103,7 @@ async fn nul_and_control_characters_are_field_violations_in_every_rpc() {
         .unwrap_err();
     assert_field(&err, "category_code");
 
-    let gate = app
-        .events()
-        .upsert_gate(pb::UpsertGateRequest {
-            event_id: e.clone(),
-            code: "G1".to_owned(),
-            name: "Gate 1".to_owned(),
-            zone_code: "HALL-A".to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .gate
-        .unwrap();
+    let gate = app.gate(&fixture, "G1", "HALL-A").await;
     let err = app
         .gates()
         .scan(pb::ScanRequest {
@@ -489,7 +477,6 @@ fn cpu_seconds(pid: u32) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_sockets_do_not_lock_out_a_new_client() {
     use base64::Engine as _;
-    use std::io::{BufRead as _, BufReader};
     let app = TestApp::start().await;
     expopass::listener::raise_file_limit();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -515,21 +502,7 @@ async fn silent_sockets_do_not_lock_out_a_new_client() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = server.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("ready line");
-        if line.contains("ready to serve") {
-            break;
-        }
-    }
+    crate::support::serve::wait_ready(&mut server);
     let mut silent = Vec::new();
     for _ in 0..1_100 {
         match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {

@@ -1,6 +1,6 @@
-use expopass::proto::pb;
+use expopass::proto::pb::{self, registration_service_client::RegistrationServiceClient};
 
-use crate::support::{TestApp, builders::person, reason, violated_fields};
+use crate::support::{Authed, TestApp, builders::person, reason, violated_fields};
 
 fn row(
     event_id: &str,
@@ -234,21 +234,32 @@ fn roster(event_id: &str, n: usize, request_id: &str) -> Vec<pb::ImportParticipa
         .collect()
 }
 
-/// Sends `rows` on a stream that breaks off after `sent` of them: the
-/// client goes away mid-import.
-async fn import_and_vanish(
-    desk: &mut expopass::proto::pb::registration_service_client::RegistrationServiceClient<
-        crate::support::Authed,
-    >,
-    rows: Vec<pb::ImportParticipantsRequest>,
-    sent: usize,
+type ImportCall =
+    tokio::task::JoinHandle<Result<tonic::Response<pb::ImportParticipantsResponse>, tonic::Status>>;
+
+/// An import whose rows the test sends one by one, and the call's answer.
+fn open_import(
+    mut desk: RegistrationServiceClient<Authed>,
+) -> (
+    tokio::sync::mpsc::Sender<pb::ImportParticipantsRequest>,
+    ImportCall,
 ) {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let mut desk = desk.clone();
     let call = tokio::spawn(async move {
         desk.import_participants(tokio_stream::wrappers::ReceiverStream::new(rx))
             .await
     });
+    (tx, call)
+}
+
+/// Sends `rows` on a stream that breaks off after `sent` of them: the
+/// client goes away mid-import.
+async fn import_and_vanish(
+    desk: RegistrationServiceClient<Authed>,
+    rows: Vec<pb::ImportParticipantsRequest>,
+    sent: usize,
+) {
+    let (tx, call) = open_import(desk);
     for row in rows.into_iter().take(sent) {
         tx.send(row).await.unwrap();
     }
@@ -264,7 +275,7 @@ async fn an_import_cut_by_the_client_stores_nothing_and_its_retry_stores_each_ro
     let app = TestApp::start().await;
     let fixture = app.event("CUTC").await;
     let rows = roster(&fixture.event_id, 3_000, "roster-cut-by-client");
-    import_and_vanish(&mut app.desk(), rows.clone(), 2_500).await;
+    import_and_vanish(app.desk(), rows.clone(), 2_500).await;
     // The server rolls the import back once it sees the stream gone.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while stored(&app, &fixture.event_id).await > 0 {
@@ -286,12 +297,7 @@ async fn an_import_cut_by_a_killed_server_stores_nothing_and_its_retry_stores_ea
     let fixture = app.event("CUTS").await;
     let rows = roster(&fixture.event_id, 4_000, "roster-cut-by-kill");
     let mut server = ServeProcess::start(&app.db.url);
-    let mut desk = server.desk(&app.desk_token).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let call = tokio::spawn(async move {
-        desk.import_participants(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-    });
+    let (tx, call) = open_import(server.desk(&app.desk_token).await);
     for row in rows.iter().take(3_500).cloned() {
         tx.send(row).await.unwrap();
     }
@@ -498,12 +504,7 @@ async fn sigterm_mid_import_lets_the_import_finish_within_the_grace() {
     let fixture = app.event("TERM").await;
     let rows = roster(&fixture.event_id, 3_000, "roster-sigterm");
     let mut server = ServeProcess::start(&app.db.url);
-    let mut desk = server.desk(&app.desk_token).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let call = tokio::spawn(async move {
-        desk.import_participants(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-    });
+    let (tx, call) = open_import(server.desk(&app.desk_token).await);
     let mut rows = rows.into_iter();
     for row in rows.by_ref().take(1_500) {
         tx.send(row).await.unwrap();

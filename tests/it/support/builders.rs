@@ -62,6 +62,22 @@ impl TestApp {
         Fixture { event_id: event.id }
     }
 
+    /// A gate `code` into `zone` of the fixture's event.
+    pub async fn gate(&self, fixture: &Fixture, code: &str, zone: &str) -> pb::Gate {
+        self.events()
+            .upsert_gate(pb::UpsertGateRequest {
+                event_id: fixture.event_id.clone(),
+                code: code.to_owned(),
+                name: code.to_owned(),
+                zone_code: zone.to_owned(),
+            })
+            .await
+            .expect("gate")
+            .into_inner()
+            .gate
+            .expect("gate")
+    }
+
     /// A delegation of `country` with these quotas.
     pub async fn delegation(
         &self,

@@ -7,15 +7,11 @@ use std::{
     time::Duration,
 };
 
-use expopass::{
-    local::{Authed, Bearer},
-    proto::pb::{
-        gate_service_client::GateServiceClient,
-        registration_service_client::RegistrationServiceClient,
-    },
+use expopass::proto::pb::{
+    gate_service_client::GateServiceClient, registration_service_client::RegistrationServiceClient,
 };
 
-use super::TEST_DOCUMENT_KEY;
+use super::{Authed, Bearer, TEST_DOCUMENT_KEY};
 
 /// A running `expopass serve`; killed when dropped.
 pub struct ServeProcess {
@@ -50,21 +46,7 @@ impl ServeProcess {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("serve logs a ready line");
-            if line.contains("ready to serve") {
-                break;
-            }
-        }
+        wait_ready(&mut child);
         Self {
             child,
             port,
@@ -81,13 +63,13 @@ impl ServeProcess {
     }
 
     pub async fn gates(&self, token: &str) -> GateServiceClient<Authed> {
-        GateServiceClient::with_interceptor(self.channel().await, Bearer::new(token).unwrap())
+        GateServiceClient::with_interceptor(self.channel().await, Bearer(Some(token.to_owned())))
     }
 
     pub async fn desk(&self, token: &str) -> RegistrationServiceClient<Authed> {
         RegistrationServiceClient::with_interceptor(
             self.channel().await,
-            Bearer::new(token).unwrap(),
+            Bearer(Some(token.to_owned())),
         )
     }
 
@@ -95,6 +77,26 @@ impl ServeProcess {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits until a `serve` started with its stderr piped logs that it is
+/// ready (at most a minute); its later log lines are read and dropped.
+pub fn wait_ready(child: &mut Child) {
+    let stderr = child.stderr.take().expect("serve's stderr is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve logs a ready line");
+        if line.contains("ready to serve") {
+            return;
+        }
     }
 }
 
