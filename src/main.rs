@@ -238,3 +238,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(command) => expopass::bench::run(config, command).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

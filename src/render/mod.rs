@@ -560,7 +560,6 @@ const SCALES: [f32; 6] = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5];
 /// The personal block of a badge (names, organisation, country) laid out
 /// from `first_baseline` downwards at `scale`; returns its draws and the
 /// lowest point its text reaches (mm).
-#[allow(clippy::too_many_arguments)]
 fn personal_block(
     book: &FontBook,
     card: &BadgeCard,
@@ -672,7 +671,10 @@ struct BlockSizes {
 
 /// Lays out the personal block at the largest scale whose text stays above
 /// `floor`.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a layout step takes the badge, the fonts, its frame and its sizes"
+)]
 fn fitted_block(
     book: &FontBook,
     card: &BadgeCard,

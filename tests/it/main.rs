@@ -1,4 +1,4 @@
-#![allow(
+#![expect(
     clippy::unwrap_used,
     reason = "a test fails loudly on the first unexpected error"
 )]
