@@ -200,13 +200,74 @@ fn is_connection_lost(err: &diesel::result::Error) -> bool {
     }
 }
 
+/// The unique constraints that what a client sends can run into (two
+/// calls racing past the domain's own check), and what each means:
+/// (constraint, kind, reason, message).
+const UNIQUE_VIOLATIONS: &[(&str, ErrorKind, &str, &str)] = &[
+    (
+        "events_code_key",
+        ErrorKind::AlreadyExists,
+        "EVENT_CODE_TAKEN",
+        "an event with this code exists",
+    ),
+    (
+        "delegations_event_id_name_key",
+        ErrorKind::AlreadyExists,
+        "DELEGATION_EXISTS",
+        "the event has a delegation with this name",
+    ),
+    (
+        "organizations_event_id_name_key_key",
+        ErrorKind::AlreadyExists,
+        "ORGANIZATION_EXISTS",
+        "the event has an organisation with this name",
+    ),
+    (
+        "participants_email_uniq",
+        ErrorKind::AlreadyExists,
+        "DUPLICATE_PARTICIPANT",
+        "another participant of the event has this email",
+    ),
+    (
+        "participants_document_uniq",
+        ErrorKind::AlreadyExists,
+        "DUPLICATE_PARTICIPANT",
+        "another participant of the event has this travel document",
+    ),
+    (
+        "participants_external_ref_uniq",
+        ErrorKind::AlreadyExists,
+        "DUPLICATE_EXTERNAL_REF",
+        "another participant of the event has this external_ref",
+    ),
+    (
+        "idempotency_keys_pkey",
+        ErrorKind::Aborted,
+        "REQUEST_IN_PROGRESS",
+        "a call with this request_id was being made at the same moment: retry it",
+    ),
+    (
+        "badges_current_uniq",
+        ErrorKind::Aborted,
+        "BADGE_IN_PROGRESS",
+        "another badge of this participant was being issued at the same moment: retry",
+    ),
+];
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         if is_connection_lost(&err) {
-            Self::database_unavailable(err)
-        } else {
-            Self::internal(err)
+            return Self::database_unavailable(err);
         }
+        if let Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &err
+            && let Some((_, kind, reason, message)) = info
+                .constraint_name()
+                .and_then(|name| UNIQUE_VIOLATIONS.iter().find(|(c, ..)| *c == name))
+        {
+            return Self::new(*kind, reason, *message);
+        }
+        Self::internal(err)
     }
 }
 

@@ -107,12 +107,18 @@ LEFT JOIN LATERAL (
     WHERE participant_id = p.id ORDER BY version DESC LIMIT 1
 ) b ON true
 WHERE p.id = ANY ($1)
-ORDER BY p.id
-FOR UPDATE OF p";
+ORDER BY p.id";
 
 /// The sources of these participants, locked (in id order, so concurrent
-/// batches cannot deadlock) until the transaction ends.
+/// batches cannot deadlock) until the transaction ends. The lock is taken
+/// by a statement of its own: a statement that waits for a row lock still
+/// reads the other tables as they were when it began, and would miss the
+/// badge a concurrent reprint committed meanwhile (its version taken twice).
 pub async fn lock_sources(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<IssueSource>> {
+    diesel::sql_query("SELECT id FROM participants WHERE id = ANY ($1) ORDER BY id FOR UPDATE")
+        .bind::<Array<SqlUuid>, _>(ids)
+        .execute(conn)
+        .await?;
     diesel::sql_query(SOURCES)
         .bind::<Array<SqlUuid>, _>(ids)
         .load(conn)

@@ -365,22 +365,18 @@ impl Services {
             db::participants::update(conn, row).await?;
             db::audit::record(
                 conn,
-                &entry(actor, "participant.import_update", "participant", row.id, request_id),
+                &entry(
+                    actor,
+                    "participant.import_update",
+                    "participant",
+                    row.id,
+                    request_id,
+                ),
             )
             .await?;
             Ok(())
         })
-        .await
-        .map_err(|e| match e.source.as_ref().and_then(|s| s.downcast_ref::<diesel::result::Error>()) {
-            Some(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => AppError::already_exists(
-                "DUPLICATE_PARTICIPANT",
-                "another participant with this email or travel document was registered meanwhile",
-            ),
-            _ => e,
-        })?;
+        .await?;
         Ok(ParticipantId(row.id))
     }
 }

@@ -19,6 +19,7 @@ mod gates;
 mod hostile;
 mod import;
 mod migrations;
+mod races;
 mod registration;
 mod search;
 mod support;
