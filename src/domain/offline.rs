@@ -269,6 +269,39 @@ impl Rules {
     }
 }
 
+/// A value that the packed lists of a bundle cannot hold: the bundle is
+/// refused rather than built without it (a gate would admit that badge).
+fn out_of_range(what: &str, value: i64) -> AppError {
+    AppError::internal(anyhow::anyhow!(
+        "{what} {value} does not fit the offline bundle's packed format"
+    ))
+}
+
+/// Revoked badges as the bundle packs them: serial (u32) and version (u16),
+/// big-endian, 6 bytes each. Fails on any value that does not fit.
+fn pack_revoked(revoked: &[(i64, i32)]) -> AppResult<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(revoked.len() * 6);
+    for &(serial, version) in revoked {
+        let packed_serial = u32::try_from(serial).map_err(|_| out_of_range("serial", serial))?;
+        let packed_version =
+            u16::try_from(version).map_err(|_| out_of_range("version", i64::from(version)))?;
+        bytes.extend_from_slice(&packed_serial.to_be_bytes());
+        bytes.extend_from_slice(&packed_version.to_be_bytes());
+    }
+    Ok(bytes)
+}
+
+/// Blocked serials as the bundle packs them: u32 big-endian. Fails on any
+/// value that does not fit.
+fn pack_blocked(blocked: &[i64]) -> AppResult<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(blocked.len() * 4);
+    for &serial in blocked {
+        let packed = u32::try_from(serial).map_err(|_| out_of_range("blocked serial", serial))?;
+        bytes.extend_from_slice(&packed.to_be_bytes());
+    }
+    Ok(bytes)
+}
+
 impl Services {
     /// The offline bundle of an event (`OfflineBundle` bytes).
     pub async fn offline_bundle(&self, event_id: Uuid) -> AppResult<Vec<u8>> {
@@ -294,20 +327,8 @@ impl Services {
         let zones = db::badges::numbered_zones(&mut conn, event.id).await?;
         let number_of: HashMap<Uuid, i16> = zones.iter().map(|z| (z.id, z.number)).collect();
         let revoked = db::badges::revoked(&mut conn, event.id).await?;
-        let mut revoked_bytes = Vec::with_capacity(revoked.len() * 6);
-        for (serial, version) in revoked {
-            let (Ok(serial), Ok(version)) = (u32::try_from(serial), u16::try_from(version)) else {
-                continue;
-            };
-            revoked_bytes.extend_from_slice(&serial.to_be_bytes());
-            revoked_bytes.extend_from_slice(&version.to_be_bytes());
-        }
-        let mut blocked_bytes = Vec::new();
-        for serial in db::gates::blocked(&mut conn, event.id).await? {
-            if let Ok(serial) = u32::try_from(serial) {
-                blocked_bytes.extend_from_slice(&serial.to_be_bytes());
-            }
-        }
+        let revoked_bytes = pack_revoked(&revoked)?;
+        let blocked_bytes = pack_blocked(&db::gates::blocked(&mut conn, event.id).await?)?;
         let version = db::audit::last_id(&mut conn).await?;
         let bundle = pb::OfflineBundle {
             format: BUNDLE_FORMAT,
@@ -379,5 +400,20 @@ impl Services {
             .get_event(super::events::EventKey::Code(event_code.to_owned()))
             .await?;
         self.offline_bundle(event.id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_fails_closed_on_values_it_cannot_pack() {
+        assert_eq!(pack_revoked(&[(1, 2)]).unwrap(), [0, 0, 0, 1, 0, 2]);
+        assert!(pack_revoked(&[(1, 2), (i64::from(u32::MAX) + 1, 1)]).is_err());
+        assert!(pack_revoked(&[(5, 70_000)]).is_err());
+        assert!(pack_revoked(&[(-1, 1)]).is_err());
+        assert_eq!(pack_blocked(&[7]).unwrap(), [0, 0, 0, 7]);
+        assert!(pack_blocked(&[1 << 40]).is_err());
     }
 }
