@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     Principal, Services,
     qr::{BadgeClaims, event_tag},
-    registration::entry,
+    records::audit_row,
     validate::Validator,
 };
 use crate::{
@@ -347,12 +347,12 @@ impl Services {
             db::badges::insert_many(conn, &rows).await?;
             let mut audit: Vec<NewAuditEntry<'_>> = rows
                 .iter()
-                .map(|r| entry(actor, "badge.issue", "badge", r.id, ""))
+                .map(|r| audit_row(actor, "badge.issue", "badge", r.id, ""))
                 .collect();
             audit.extend(
                 revoked
                     .iter()
-                    .map(|id| entry(actor, "badge.revoke", "badge", *id, "")),
+                    .map(|id| audit_row(actor, "badge.revoke", "badge", *id, "")),
             );
             db::audit::record_many(conn, &audit).await?;
         }
@@ -450,7 +450,8 @@ impl Services {
                 ));
             }
             if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
-                db::audit::record(conn, &entry(&actor, "badge.revoke", "badge", id, "")).await?;
+                db::audit::record(conn, &audit_row(&actor, "badge.revoke", "badge", id, ""))
+                    .await?;
             }
             Ok(())
         })
@@ -636,7 +637,7 @@ pub(crate) async fn revoke_for_cancel(
         db::badges::revoke_current(conn, &[participant_id], REVOKED_CANCELLED, "", super::now())
             .await?;
     for id in revoked {
-        db::audit::record(conn, &entry(actor, "badge.revoke", "badge", id, "")).await?;
+        db::audit::record(conn, &audit_row(actor, "badge.revoke", "badge", id, "")).await?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use super::{
     badges::badge_number,
     offline::{DenyReason, Rules, decide},
     qr::ParsedToken,
-    registration::entry,
+    records::audit_row,
     validate::Validator,
 };
 use crate::{
@@ -615,7 +615,7 @@ impl Services {
                 .await?
                 .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
             if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
-                db::audit::record(conn, &entry(&actor, "badge.block", "badge", id, "")).await?;
+                db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
             }
             Ok(())
         })
@@ -641,7 +641,8 @@ impl Services {
                 .await?
                 .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
             if db::gates::unblock(conn, badge.serial).await? {
-                db::audit::record(conn, &entry(&actor, "badge.unblock", "badge", id, "")).await?;
+                db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
+                    .await?;
             }
             Ok(())
         })

@@ -27,9 +27,10 @@ use uuid::Uuid;
 use super::{
     Principal, Services,
     ids::ParticipantId,
+    records::{audit_row, reused_key},
     registration::{
-        Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate, entry,
-        quota_exceeded, reused_key,
+        Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate,
+        quota_exceeded,
     },
     validate::Validator,
 };
@@ -365,7 +366,7 @@ impl Services {
             db::participants::update(conn, row).await?;
             db::audit::record(
                 conn,
-                &entry(
+                &audit_row(
                     actor,
                     "participant.import_update",
                     "participant",
@@ -537,7 +538,7 @@ async fn insert_batch(
     let audits: Vec<_> = stored
         .iter()
         .map(|p| {
-            entry(
+            audit_row(
                 actor,
                 "participant.import",
                 "participant",

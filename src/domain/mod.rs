@@ -12,6 +12,7 @@ pub mod name_index;
 pub mod occupancy;
 pub mod offline;
 pub mod qr;
+pub mod records;
 pub mod registration;
 pub mod search_key;
 pub mod secrets;

@@ -1,0 +1,76 @@
+//! What every creating or changing call writes beside its change: the
+//! audit row, and the idempotency key that makes a retry safe.
+
+use uuid::Uuid;
+
+use super::Principal;
+use crate::{
+    db::{self, Conn, idempotency::Claim, models::NewAuditEntry},
+    error::{AppError, AppResult, ErrorKind},
+};
+
+/// The audit row of `action` by `actor` on entity `id` of `kind`.
+pub(crate) fn audit_row<'a>(
+    actor: &Principal,
+    action: &'a str,
+    kind: &'a str,
+    id: Uuid,
+    request_id: &'a str,
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        token_id: Some(actor.token_id.0),
+        action,
+        entity_type: kind,
+        entity_id: id,
+        request_id,
+    }
+}
+
+/// The answer to a `request_id` used before with another body.
+pub(crate) fn reused_key() -> AppError {
+    AppError::new(
+        ErrorKind::InvalidArgument,
+        "IDEMPOTENCY_KEY_REUSED",
+        "this request_id was already used with a different request body",
+    )
+}
+
+/// What an earlier use of a request id says about this call.
+fn earlier(claim: Claim, fingerprint: &[u8]) -> AppResult<Option<Uuid>> {
+    match claim {
+        Claim::Fresh => Ok(None),
+        Claim::Seen {
+            fingerprint: f,
+            resource_id,
+        } if f == fingerprint => Ok(Some(resource_id)),
+        Claim::Seen { .. } => Err(reused_key()),
+    }
+}
+
+/// Claims `(scope, request_id)` for `resource` inside the caller's
+/// transaction (a concurrent claim of the same key waits for it): `None`
+/// when the key is new and the call goes on; the resource of the first
+/// call when it was made before with the same body; `IDEMPOTENCY_KEY_REUSED`
+/// when with another.
+pub(crate) async fn claim_or_replay(
+    conn: &mut Conn,
+    scope: &str,
+    request_id: &str,
+    fingerprint: &[u8],
+    resource: Uuid,
+) -> AppResult<Option<Uuid>> {
+    let claim = db::idempotency::claim(conn, scope, request_id, fingerprint, resource).await?;
+    earlier(claim, fingerprint)
+}
+
+/// Reads `(scope, request_id)` without claiming it: as
+/// [`claim_or_replay`], `None` when unused.
+pub(crate) async fn replay_of(
+    conn: &mut Conn,
+    scope: &str,
+    request_id: &str,
+    fingerprint: &[u8],
+) -> AppResult<Option<Uuid>> {
+    let claim = db::idempotency::peek(conn, scope, request_id).await?;
+    earlier(claim, fingerprint)
+}

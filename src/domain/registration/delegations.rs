@@ -1,0 +1,322 @@
+//! Delegations: a country's official group, its head and its quotas.
+
+use super::*;
+#[derive(Debug, Clone, Default)]
+pub struct QuotaInput {
+    pub category_code: String,
+    pub quota: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DelegationInput {
+    pub event_id: String,
+    pub country: String,
+    pub name: String,
+    pub quotas: Vec<QuotaInput>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DelegationChanges {
+    pub id: String,
+    pub name: Option<String>,
+    pub head_participant_id: Option<String>,
+    pub quotas: Option<Vec<QuotaInput>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QuotaView {
+    pub category_code: String,
+    pub quota: u32,
+    pub used: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct DelegationView {
+    pub delegation: Delegation,
+    pub quotas: Vec<QuotaView>,
+    pub member_count: u32,
+}
+
+impl Services {
+    fn check_quotas(
+        &self,
+        v: &mut Validator,
+        quotas: &[QuotaInput],
+        categories: &HashMap<String, Uuid>,
+        delegation_id: Uuid,
+    ) -> Vec<DelegationQuota> {
+        let mut out: Vec<DelegationQuota> = Vec::new();
+        for (i, q) in quotas.iter().enumerate() {
+            let code = q.category_code.trim().to_uppercase();
+            match categories.get(&code) {
+                None => v.violation(
+                    &format!("quotas[{i}].category_code"),
+                    "no category with this code in the event",
+                ),
+                Some(id) if out.iter().any(|o| o.category_id == *id) => {
+                    v.violation(&format!("quotas[{i}].category_code"), "appears twice");
+                }
+                Some(id) => match i32::try_from(q.quota) {
+                    Ok(quota) => out.push(DelegationQuota {
+                        delegation_id,
+                        category_id: *id,
+                        quota,
+                    }),
+                    Err(_) => v.violation(&format!("quotas[{i}].quota"), "is too large"),
+                },
+            }
+        }
+        out
+    }
+
+    async fn category_codes(
+        &self,
+        conn: &mut Conn,
+        event_id: Uuid,
+    ) -> AppResult<HashMap<String, Uuid>> {
+        Ok(db::events::list_categories(conn, event_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.code, c.id))
+            .collect())
+    }
+
+    async fn delegation_views(
+        &self,
+        conn: &mut Conn,
+        delegations: Vec<Delegation>,
+    ) -> AppResult<Vec<DelegationView>> {
+        let Some(first) = delegations.first() else {
+            return Ok(Vec::new());
+        };
+        let codes: HashMap<Uuid, String> = self
+            .category_codes(conn, first.event_id)
+            .await?
+            .into_iter()
+            .map(|(code, id)| (id, code))
+            .collect();
+        let ids: Vec<Uuid> = delegations.iter().map(|d| d.id).collect();
+        let quotas = db::registry::quotas_of(conn, &ids).await?;
+        let usage: HashMap<(Uuid, Uuid), i64> = db::registry::usage_of(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|(d, c, n)| ((d, c), n))
+            .collect();
+        Ok(delegations
+            .into_iter()
+            .map(|delegation| {
+                let mut quotas: Vec<QuotaView> = quotas
+                    .iter()
+                    .filter(|q| q.delegation_id == delegation.id)
+                    .map(|q| QuotaView {
+                        category_code: codes.get(&q.category_id).cloned().unwrap_or_default(),
+                        quota: u32::try_from(q.quota).unwrap_or(0),
+                        used: u32::try_from(
+                            usage
+                                .get(&(delegation.id, q.category_id))
+                                .copied()
+                                .unwrap_or(0),
+                        )
+                        .unwrap_or(0),
+                    })
+                    .collect();
+                quotas.sort_by(|a, b| a.category_code.cmp(&b.category_code));
+                let members: i64 = usage
+                    .iter()
+                    .filter(|((d, _), _)| *d == delegation.id)
+                    .map(|(_, n)| n)
+                    .sum();
+                DelegationView {
+                    delegation,
+                    quotas,
+                    member_count: u32::try_from(members).unwrap_or(0),
+                }
+            })
+            .collect())
+    }
+
+    async fn one_delegation_view(&self, conn: &mut Conn, id: Uuid) -> AppResult<DelegationView> {
+        let delegation = db::registry::find_delegation(conn, id)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("DELEGATION_NOT_FOUND", format!("no delegation {id}"))
+            })?;
+        let mut views = self.delegation_views(conn, vec![delegation]).await?;
+        views
+            .pop()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("delegation view lost")))
+    }
+
+    pub async fn create_delegation(
+        &self,
+        actor: &Principal,
+        request_id: &str,
+        input: DelegationInput,
+    ) -> AppResult<DelegationView> {
+        let mut v = Validator::new();
+        let request_id = v.request_id("request_id", request_id);
+        let event_uuid = v.id("event_id", &input.event_id);
+        let country = v.country("country", &input.country);
+        let name = v.text("name", &input.name, 200, false);
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let event = self
+            .event(&mut conn, event_uuid.unwrap_or_default())
+            .await?;
+        let categories = self.category_codes(&mut conn, event.id).await?;
+        let id = DelegationId::generate().0;
+        let mut v = Validator::new();
+        let quotas = self.check_quotas(&mut v, &input.quotas, &categories, id);
+        v.finish()?;
+        let quota_key: Vec<(String, u32)> = input
+            .quotas
+            .iter()
+            .map(|q| (q.category_code.trim().to_uppercase(), q.quota))
+            .collect();
+        let fingerprint = self.vault.fingerprint(
+            &serde_json::to_vec(&(event.id, &country, &name, &quota_key))
+                .map_err(AppError::internal)?,
+        );
+        let delegation = Delegation {
+            id,
+            event_id: event.id,
+            country,
+            name,
+            head_participant_id: None,
+            created_at: crate::domain::now(),
+        };
+        let id = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let request_id = &request_id;
+                {
+                    if let Some(earlier) = claim_or_replay(
+                        conn,
+                        "delegation.create",
+                        request_id,
+                        &fingerprint,
+                        delegation.id,
+                    )
+                    .await?
+                    {
+                        return Ok(earlier);
+                    }
+                    if db::registry::insert_delegation(conn, &delegation, &quotas)
+                        .await?
+                        .is_none()
+                    {
+                        return Err(AppError::already_exists(
+                            "DELEGATION_EXISTS",
+                            "the event has a delegation with this name",
+                        ));
+                    }
+                    db::audit::record(
+                        conn,
+                        &audit_row(
+                            actor,
+                            "delegation.create",
+                            "delegation",
+                            delegation.id,
+                            request_id,
+                        ),
+                    )
+                    .await?;
+                    Ok(delegation.id)
+                }
+            })
+            .await?;
+        self.one_delegation_view(&mut conn, id).await
+    }
+
+    pub async fn get_delegation(
+        &self,
+        caller: &Principal,
+        id: &str,
+    ) -> AppResult<(DelegationView, Vec<ParticipantView>)> {
+        let mut v = Validator::new();
+        let id = v.id("id", id).unwrap_or_default();
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let view = self.one_delegation_view(&mut conn, id).await?;
+        let members = db::participants::members_of(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|r| self.view(caller, r))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((view, members))
+    }
+
+    pub async fn list_delegations(&self, event_id: &str) -> AppResult<Vec<DelegationView>> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let delegations = db::registry::list_delegations(&mut conn, event.id).await?;
+        self.delegation_views(&mut conn, delegations).await
+    }
+
+    pub async fn update_delegation(
+        &self,
+        actor: &Principal,
+        changes: DelegationChanges,
+    ) -> AppResult<DelegationView> {
+        let mut v = Validator::new();
+        let id = v.id("id", &changes.id).unwrap_or_default();
+        let name = changes
+            .name
+            .as_deref()
+            .map(|n| v.text("name", n, 200, false));
+        let head = changes
+            .head_participant_id
+            .as_deref()
+            .map(|h| v.optional_id("head_participant_id", h));
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            {
+                let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
+                    return Err(AppError::not_found("DELEGATION_NOT_FOUND", format!("no delegation {id}")));
+                };
+                if let Some(name) = &name {
+                    let taken = db::registry::list_delegations(conn, delegation.event_id)
+                        .await?
+                        .into_iter()
+                        .any(|d| d.id != id && &d.name == name);
+                    if taken {
+                        return Err(AppError::already_exists("DELEGATION_EXISTS", "the event has a delegation with this name"));
+                    }
+                    db::registry::set_delegation_name(conn, id, name).await?;
+                }
+                if let Some(head) = head {
+                    if let Some(head_id) = head {
+                        let member = db::participants::find(conn, head_id).await?;
+                        let ok = member.is_some_and(|(p, _, _)| p.delegation_id == Some(id) && p.status == STATUS_ACTIVE);
+                        if !ok {
+                            return Err(AppError::precondition("HEAD_NOT_MEMBER", "the head must be an active member of the delegation"));
+                        }
+                    }
+                    db::registry::set_delegation_head(conn, id, head).await?;
+                }
+                if let Some(quotas) = &changes.quotas {
+                    let categories = self.category_codes(conn, delegation.event_id).await?;
+                    let mut v = Validator::new();
+                    let rows = self.check_quotas(&mut v, quotas, &categories, id);
+                    v.finish()?;
+                    let usage = db::registry::usage_of(conn, &[id]).await?;
+                    for (_, category_id, used) in usage {
+                        let quota = rows.iter().find(|q| q.category_id == category_id).map_or(0, |q| i64::from(q.quota));
+                        if used > quota {
+                            let code = categories.iter().find(|(_, c)| **c == category_id).map(|(k, _)| k.as_str()).unwrap_or("?");
+                            return Err(AppError::precondition(
+                                "QUOTA_BELOW_USAGE",
+                                format!("{used} members of category {code} are registered: the quota cannot be {quota}"),
+                            ));
+                        }
+                    }
+                    db::registry::replace_quotas(conn, id, &rows).await?;
+                }
+                db::audit::record(conn, &audit_row(actor, "delegation.update", "delegation", id, "")).await?;
+                Ok(())
+            }
+        })
+        .await?;
+        self.one_delegation_view(&mut conn, id).await
+    }
+}

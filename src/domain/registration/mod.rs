@@ -1,0 +1,175 @@
+//! The desk's work: participants (`participants`), name search
+//! (`search`), delegations (`delegations`) and organisations
+//! (`organizations`); imports are `domain::import`. This module holds what
+//! they share: checking a participant's fields, delegation seats, the
+//! errors they answer with, audit rows and page tokens.
+
+use std::collections::HashMap;
+
+use diesel_async::AsyncConnection as _;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    Principal, Role, Services,
+    ids::{DelegationId, OrganizationId, ParticipantId},
+    records::{audit_row, claim_or_replay, replay_of, reused_key},
+    search_key,
+    secrets::{DocumentVault, mask_document},
+    validate::{MAX_NAME, Validator},
+};
+use crate::{
+    db::{
+        self, Conn,
+        models::{
+            Delegation, DelegationQuota, Organization, Participant, STATUS_ACTIVE, STATUS_CANCELLED,
+        },
+        participants::{NameFilter, ParticipantRow, RegisterOutcome, SearchFilter},
+    },
+    error::{AppError, AppResult, ErrorKind},
+};
+
+mod delegations;
+mod organizations;
+mod participants;
+mod search;
+
+pub use delegations::{DelegationChanges, DelegationInput, DelegationView, QuotaInput, QuotaView};
+pub use organizations::{ORGANIZATION_KINDS, OrganizationInput};
+pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView};
+pub use search::SearchInput;
+
+/// A participant ready to insert.
+pub(super) struct Prepared {
+    pub(super) row: Participant,
+    pub(super) email_lower: String,
+}
+
+/// The fields of an input once checked, before references are resolved.
+pub(super) struct Checked {
+    given_name: String,
+    family_name: String,
+    native_name: String,
+    organization_id: Option<Uuid>,
+    country: String,
+    job_title: String,
+    category_code: String,
+    delegation_id: Option<Uuid>,
+    email: String,
+    phone: String,
+    document: String,
+    pub(super) external_ref: String,
+}
+
+/// Longest roster reference, in characters.
+const MAX_EXTERNAL_REF: usize = 64;
+
+pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
+    let document = DocumentVault::normalize(&input.travel_document);
+    v.travel_document("travel_document", &document);
+    Checked {
+        given_name: v.name("given_name", &input.given_name, false),
+        family_name: v.name("family_name", &input.family_name, false),
+        native_name: v.name("native_name", &input.native_name, true),
+        organization_id: v.optional_id("organization_id", &input.organization_id),
+        country: v.country("country", &input.country),
+        job_title: v.text("job_title", &input.job_title, 200, true),
+        category_code: {
+            let code = input.category_code.trim().to_uppercase();
+            if code.is_empty() {
+                v.violation("category_code", "is required");
+            }
+            code
+        },
+        delegation_id: v.optional_id("delegation_id", &input.delegation_id),
+        email: v.email("email", &input.email),
+        phone: v.phone("phone", &input.phone),
+        document,
+        external_ref: v.text("external_ref", &input.external_ref, MAX_EXTERNAL_REF, true),
+    }
+}
+
+/// Locks a delegation's row until the transaction ends and gives its
+/// quota for a category and how many of its active members hold that
+/// category: the seats are exact while the lock is held.
+pub(super) async fn delegation_seats(
+    conn: &mut Conn,
+    delegation_id: Uuid,
+    category_id: Uuid,
+) -> AppResult<(i64, i64)> {
+    db::registry::lock_delegations(conn, &[delegation_id]).await?;
+    let quota = db::registry::quotas_of(conn, &[delegation_id])
+        .await?
+        .into_iter()
+        .find(|q| q.category_id == category_id)
+        .map_or(0, |q| i64::from(q.quota));
+    let used = db::participants::count_active_in(conn, delegation_id, category_id).await?;
+    Ok((quota, used))
+}
+
+pub(super) fn duplicate(existing: Uuid) -> AppError {
+    AppError::already_exists(
+        "DUPLICATE_PARTICIPANT",
+        format!("participant {existing} already has this email or travel document in this event"),
+    )
+    .with_metadata("participant_id", existing.to_string())
+}
+
+pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {
+    AppError::precondition(
+        "DELEGATION_QUOTA_EXCEEDED",
+        format!("the delegation's quota for {category} ({quota}) is used up"),
+    )
+    .with_metadata("quota", quota.to_string())
+}
+
+/// The page size a call asked for: `default` when 0, at most `max` (a
+/// violation of `page_size` beyond).
+fn page_size(v: &mut Validator, requested: u32, default: u32, max: u32) -> u32 {
+    match requested {
+        0 => default,
+        n if n > max => {
+            v.violation("page_size", format!("must be at most {max}"));
+            max
+        }
+        n => n,
+    }
+}
+
+/// One page out of `rows` fetched with one row more than `size`: the
+/// extra row, when there, says a next page exists, whose token is the
+/// keyset of the page's last row.
+fn paged<R, K: Serialize>(mut rows: Vec<R>, size: u32, key: impl Fn(&R) -> K) -> (Vec<R>, String) {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if rows.len() <= size {
+        return (rows, String::new());
+    }
+    rows.truncate(size);
+    let next = rows
+        .last()
+        .map(|last| encode_page_token(&key(last)))
+        .unwrap_or_default();
+    (rows, next)
+}
+
+/// Encodes the keyset of the last row of a page.
+fn encode_page_token<T: Serialize>(key: &T) -> String {
+    use base64::Engine as _;
+    let json = serde_json::to_vec(key).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn parse_page_token<T: serde::de::DeserializeOwned>(v: &mut Validator, token: &str) -> Option<T> {
+    use base64::Engine as _;
+    if token.is_empty() {
+        return None;
+    }
+    let parsed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    if parsed.is_none() {
+        v.violation("page_token", "is not a token this server issued");
+    }
+    parsed
+}

@@ -1,0 +1,131 @@
+//! Organisations: the companies, ministries and media of an event.
+
+use super::*;
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationInput {
+    pub event_id: String,
+    pub name: String,
+    pub country: String,
+    /// company, government, media or other; company when empty.
+    pub kind: String,
+}
+
+/// Kinds of organisation as stored.
+pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "other"];
+
+impl Services {
+    pub async fn create_organization(
+        &self,
+        actor: &Principal,
+        request_id: &str,
+        input: OrganizationInput,
+    ) -> AppResult<Organization> {
+        let mut v = Validator::new();
+        let request_id = v.request_id("request_id", request_id);
+        let event_uuid = v.id("event_id", &input.event_id);
+        let name = v.text("name", &input.name, 200, false);
+        let country = v.country("country", &input.country);
+        let kind = if input.kind.is_empty() {
+            "company".to_owned()
+        } else {
+            input.kind.to_lowercase()
+        };
+        if !ORGANIZATION_KINDS.contains(&kind.as_str()) {
+            v.violation("kind", "must be company, government, media or other");
+        }
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let event = self
+            .event(&mut conn, event_uuid.unwrap_or_default())
+            .await?;
+        let fingerprint = self.vault.fingerprint(
+            &serde_json::to_vec(&(event.id, &name, &country, &kind)).map_err(AppError::internal)?,
+        );
+        let org = Organization {
+            id: OrganizationId::generate().0,
+            event_id: event.id,
+            name_key: search_key::sort_key(&name),
+            name,
+            country,
+            kind,
+            created_at: crate::domain::now(),
+        };
+        let id = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let request_id = &request_id;
+                {
+                    if let Some(earlier) = claim_or_replay(
+                        conn,
+                        "organization.create",
+                        request_id,
+                        &fingerprint,
+                        org.id,
+                    )
+                    .await?
+                    {
+                        return Ok(earlier);
+                    }
+                    if db::registry::insert_organization(conn, &org)
+                        .await?
+                        .is_none()
+                    {
+                        let existing = db::registry::find_organization_by_key(
+                            conn,
+                            org.event_id,
+                            &org.name_key,
+                        )
+                        .await?;
+                        let mut err = AppError::already_exists(
+                            "ORGANIZATION_EXISTS",
+                            "the event has an organisation with this name",
+                        );
+                        if let Some(e) = existing {
+                            err = err.with_metadata("organization_id", e.id.to_string());
+                        }
+                        return Err(err);
+                    }
+                    db::audit::record(
+                        conn,
+                        &audit_row(
+                            actor,
+                            "organization.create",
+                            "organization",
+                            org.id,
+                            request_id,
+                        ),
+                    )
+                    .await?;
+                    Ok(org.id)
+                }
+            })
+            .await?;
+        db::registry::find_organization(&mut conn, id)
+            .await?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("organisation {id} vanished")))
+    }
+
+    pub async fn list_organizations(
+        &self,
+        event_id: &str,
+        name_prefix: &str,
+        page_size: u32,
+        page_token: &str,
+    ) -> AppResult<(Vec<Organization>, String)> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let mut v = Validator::new();
+        let page_size = super::page_size(&mut v, page_size, 100, 1000);
+        let after: Option<(String, Uuid)> = parse_page_token(&mut v, page_token);
+        v.finish()?;
+        let pattern = search_key::prefix_pattern(name_prefix);
+        let orgs = db::registry::list_organizations(
+            &mut conn,
+            event.id,
+            pattern.as_deref(),
+            after.as_ref().map(|(k, id)| (k.as_str(), *id)),
+            i64::from(page_size) + 1,
+        )
+        .await?;
+        Ok(paged(orgs, page_size, |o| (o.name_key.clone(), o.id)))
+    }
+}

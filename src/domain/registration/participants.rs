@@ -1,0 +1,542 @@
+//! Registering, reading, changing and cancelling one participant.
+
+use super::*;
+/// What the desk enters, as typed. Serialised (with the event id) into the
+/// fingerprint that detects a reused idempotency key.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ParticipantInput {
+    pub given_name: String,
+    pub family_name: String,
+    pub native_name: String,
+    pub organization_id: String,
+    pub country: String,
+    pub job_title: String,
+    pub category_code: String,
+    pub delegation_id: String,
+    pub email: String,
+    pub phone: String,
+    pub travel_document: String,
+    /// The roster's own reference; empty when none (and then left out of
+    /// the fingerprint, which stays what it was before references existed).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub external_ref: String,
+}
+
+/// A participant as callers see it.
+#[derive(Debug, Clone)]
+pub struct ParticipantView {
+    pub row: Participant,
+    pub category_code: String,
+    pub organization_name: Option<String>,
+    /// The masked travel document; only for admins.
+    pub document_masked: Option<String>,
+}
+
+/// Partial change of a participant: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantChanges {
+    pub id: String,
+    pub expected_version: i64,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub native_name: Option<String>,
+    pub organization_id: Option<String>,
+    pub country: Option<String>,
+    pub job_title: Option<String>,
+    pub category_code: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub travel_document: Option<String>,
+}
+
+/// A reference of an event resolved to its id (and, for organisations, its
+/// name), cached: references never move between events.
+#[derive(Debug, Clone)]
+struct Owner {
+    event_id: Uuid,
+    name: String,
+}
+
+impl Services {
+    async fn organization_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
+        if let Some(owner) = self.cache_owner(id) {
+            return Ok(Some(owner));
+        }
+        let found = db::registry::find_organization(conn, id).await?;
+        Ok(found.map(|org| self.remember_owner(id, org.event_id, org.name)))
+    }
+
+    async fn delegation_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
+        if let Some(owner) = self.cache_owner(id) {
+            return Ok(Some(owner));
+        }
+        let found = db::registry::find_delegation(conn, id).await?;
+        Ok(found.map(|d| self.remember_owner(id, d.event_id, String::new())))
+    }
+
+    fn cache_owner(&self, id: Uuid) -> Option<Owner> {
+        let owners = self.cache.owners.read().ok()?;
+        owners.get(&id).map(|(event_id, name)| Owner {
+            event_id: *event_id,
+            name: name.clone(),
+        })
+    }
+
+    fn remember_owner(&self, id: Uuid, event_id: Uuid, name: String) -> Owner {
+        if let Ok(mut owners) = self.cache.owners.write() {
+            owners.insert(id, (event_id, name.clone()));
+        }
+        Owner { event_id, name }
+    }
+
+    /// Resolves the references of a checked input and builds the row.
+    pub(in crate::domain) async fn prepare(
+        &self,
+        conn: &mut Conn,
+        event_id: Uuid,
+        checked: Checked,
+        field_prefix: &str,
+    ) -> AppResult<(Prepared, Option<String>)> {
+        let mut v = Validator::with_prefix(field_prefix);
+        let category_id = self
+            .category_id(conn, event_id, &checked.category_code)
+            .await?;
+        if category_id.is_none() {
+            v.violation("category_code", "no category with this code in the event");
+        }
+        let mut organization_name = None;
+        if let Some(id) = checked.organization_id {
+            match self.organization_owner(conn, id).await? {
+                None => {
+                    return Err(AppError::not_found(
+                        "ORGANIZATION_NOT_FOUND",
+                        format!("no organisation {id}"),
+                    ));
+                }
+                Some(o) if o.event_id != event_id => {
+                    v.violation(
+                        "organization_id",
+                        "the organisation belongs to another event",
+                    );
+                }
+                Some(o) => organization_name = Some(o.name),
+            }
+        }
+        if let Some(id) = checked.delegation_id {
+            match self.delegation_owner(conn, id).await? {
+                None => {
+                    return Err(AppError::not_found(
+                        "DELEGATION_NOT_FOUND",
+                        format!("no delegation {id}"),
+                    ));
+                }
+                Some(o) if o.event_id != event_id => {
+                    v.violation("delegation_id", "the delegation belongs to another event");
+                }
+                Some(_) => {}
+            }
+        }
+        v.finish()?;
+        let (document_cipher, document_hash) = if checked.document.is_empty() {
+            (None, None)
+        } else {
+            (
+                Some(self.vault.encrypt(&checked.document)?),
+                Some(self.vault.document_hash(&checked.document)),
+            )
+        };
+        let now = crate::domain::now();
+        let row = Participant {
+            id: ParticipantId::generate().0,
+            event_id,
+            given_key: search_key::sort_key(&checked.given_name),
+            family_key: search_key::sort_key(&checked.family_name),
+            given_name: checked.given_name,
+            family_name: checked.family_name,
+            native_name: checked.native_name,
+            organization_id: checked.organization_id,
+            country: checked.country,
+            job_title: checked.job_title,
+            category_id: category_id.unwrap_or_default(),
+            delegation_id: checked.delegation_id,
+            email: checked.email,
+            phone: checked.phone,
+            document_cipher,
+            document_hash,
+            status: STATUS_ACTIVE.to_owned(),
+            cancel_reason: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            external_ref: checked.external_ref,
+        };
+        let email_lower = row.email.to_lowercase();
+        Ok((Prepared { row, email_lower }, organization_name))
+    }
+}
+
+/// What a registration transaction produced.
+enum Registered {
+    New,
+    Replay(Uuid),
+}
+
+impl Services {
+    /// Writes a prepared registration; tells a repeat from a duplicate.
+    async fn write_registration(
+        &self,
+        conn: &mut Conn,
+        actor: &Principal,
+        request_id: &str,
+        fingerprint: &[u8],
+        prepared: &Prepared,
+    ) -> AppResult<Registered> {
+        let p = &prepared.row;
+        let outcome = db::participants::register_one(
+            conn,
+            request_id,
+            fingerprint,
+            p,
+            Some(actor.token_id.0),
+        )
+        .await?;
+        match outcome {
+            RegisterOutcome::Inserted => Ok(Registered::New),
+            RegisterOutcome::KeySeen => {
+                match replay_of(conn, "participant.register", request_id, fingerprint).await? {
+                    Some(first) => Ok(Registered::Replay(first)),
+                    None => Err(reused_key()),
+                }
+            }
+            RegisterOutcome::Duplicate => {
+                // A concurrent call with the same key may have committed the
+                // participant while this statement ran: that is a repeat.
+                if let Some(first) =
+                    replay_of(conn, "participant.register", request_id, fingerprint).await?
+                {
+                    return Ok(Registered::Replay(first));
+                }
+                let hashes: Vec<Vec<u8>> = p.document_hash.iter().cloned().collect();
+                let emails: Vec<String> = [prepared.email_lower.clone()]
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                let existing =
+                    db::participants::find_active_duplicates(conn, p.event_id, &emails, &hashes)
+                        .await?;
+                if let Some(found) = existing.first() {
+                    return Err(duplicate(found.0));
+                }
+                if !p.external_ref.is_empty()
+                    && let Some(other) = db::participants::lock_by_external_refs(
+                        conn,
+                        p.event_id,
+                        std::slice::from_ref(&p.external_ref),
+                    )
+                    .await?
+                    .first()
+                {
+                    return Err(AppError::already_exists(
+                        "DUPLICATE_EXTERNAL_REF",
+                        format!("participant {} already has this external_ref", other.id),
+                    )
+                    .with_metadata("participant_id", other.id.to_string()));
+                }
+                Err(duplicate(Uuid::nil()))
+            }
+        }
+    }
+}
+
+impl Services {
+    /// Turns a stored row into what the caller may see.
+    pub(super) fn view(
+        &self,
+        caller: &Principal,
+        (row, category_code, organization_name): ParticipantRow,
+    ) -> AppResult<ParticipantView> {
+        let document_masked = match (&row.document_cipher, caller.role) {
+            (Some(cipher), Role::Admin) => Some(mask_document(&self.vault.decrypt(cipher)?)),
+            _ => None,
+        };
+        Ok(ParticipantView {
+            row,
+            category_code,
+            organization_name,
+            document_masked,
+        })
+    }
+
+    async fn load_view(
+        &self,
+        conn: &mut Conn,
+        caller: &Principal,
+        id: Uuid,
+    ) -> AppResult<ParticipantView> {
+        let row = db::participants::find(conn, id).await?.ok_or_else(|| {
+            AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
+        })?;
+        self.view(caller, row)
+    }
+
+    /// Registers one participant, idempotently per `request_id`.
+    pub async fn register_participant(
+        &self,
+        actor: &Principal,
+        request_id: &str,
+        event_id: &str,
+        input: ParticipantInput,
+    ) -> AppResult<ParticipantView> {
+        let mut v = Validator::new();
+        let request_id = v.request_id("request_id", request_id);
+        let event_uuid = v.id("event_id", event_id);
+        let mut pv = Validator::with_prefix("participant.");
+        let checked = check_input(&mut pv, &input);
+        let mut violations = v.into_violations();
+        violations.extend(pv.into_violations());
+        if !violations.is_empty() {
+            return Err(AppError::invalid_fields(violations));
+        }
+        let event_uuid = event_uuid.unwrap_or_default();
+        let fingerprint = self
+            .vault
+            .fingerprint(&serde_json::to_vec(&(event_uuid, &input)).map_err(AppError::internal)?);
+        let mut conn = self.db.get().await?;
+        let event = self.event(&mut conn, event_uuid).await?;
+        let (prepared, organization_name) = self
+            .prepare(&mut conn, event.id, checked, "participant.")
+            .await?;
+        let category_code = input.category_code.trim().to_uppercase();
+        let (request_id, fingerprint, code, ready) =
+            (&request_id, &fingerprint, &category_code, &prepared);
+        let outcome = match prepared.row.delegation_id {
+            // Into a delegation: serialised on the delegation's row, so the
+            // quota count is exact.
+            Some(delegation_id) => {
+                conn.transaction::<_, AppError, _>(async move |conn| {
+                    let (quota, used) =
+                        delegation_seats(conn, delegation_id, ready.row.category_id).await?;
+                    if used >= quota {
+                        // A retry of a registration that did get in still
+                        // returns it.
+                        return match replay_of(
+                            conn,
+                            "participant.register",
+                            request_id,
+                            fingerprint,
+                        )
+                        .await?
+                        {
+                            Some(first) => Ok(Registered::Replay(first)),
+                            None => Err(quota_exceeded(code, quota)),
+                        };
+                    }
+                    self.write_registration(conn, actor, request_id, fingerprint, ready)
+                        .await
+                })
+                .await?
+            }
+            // One atomic statement, no transaction round trips.
+            None => {
+                self.write_registration(&mut conn, actor, request_id, fingerprint, ready)
+                    .await?
+            }
+        };
+        match outcome {
+            Registered::New => {
+                let row = (prepared.row, category_code, organization_name);
+                self.view(actor, row)
+            }
+            Registered::Replay(id) => self.load_view(&mut conn, actor, id).await,
+        }
+    }
+
+    pub async fn get_participant(
+        &self,
+        caller: &Principal,
+        id: &str,
+    ) -> AppResult<ParticipantView> {
+        let mut v = Validator::new();
+        let id = v.id("id", id);
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        self.load_view(&mut conn, caller, id.unwrap_or_default())
+            .await
+    }
+
+    /// Changes some fields, refusing a stale `expected_version`.
+    pub async fn update_participant(
+        &self,
+        actor: &Principal,
+        changes: ParticipantChanges,
+    ) -> AppResult<ParticipantView> {
+        let mut v = Validator::new();
+        let id = v.id("id", &changes.id).unwrap_or_default();
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let id = conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                {
+                    let current = db::participants::lock(conn, id).await?.ok_or_else(|| {
+                        AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
+                    })?;
+                    if current.version != changes.expected_version {
+                        return Err(AppError::new(
+                            ErrorKind::Aborted,
+                            "VERSION_CONFLICT",
+                            format!(
+                                "the participant changed since version {} (now {}): read it again",
+                                changes.expected_version, current.version
+                            ),
+                        )
+                        .with_metadata("current_version", current.version.to_string()));
+                    }
+                    if current.status == STATUS_CANCELLED {
+                        return Err(AppError::precondition(
+                            "PARTICIPANT_CANCELLED",
+                            "a cancelled participant cannot be changed",
+                        ));
+                    }
+                    // Re-check the merged record as a whole.
+                    let document_changed = changes.travel_document.is_some();
+                    let old_document = match (&current.document_cipher, document_changed) {
+                        (Some(cipher), false) => self.vault.decrypt(cipher)?,
+                        _ => String::new(),
+                    };
+                    let old_category = db::events::list_categories(conn, current.event_id)
+                        .await?
+                        .into_iter()
+                        .find(|c| c.id == current.category_id)
+                        .map(|c| c.code)
+                        .unwrap_or_default();
+                    let merged = ParticipantInput {
+                        given_name: changes
+                            .given_name
+                            .clone()
+                            .unwrap_or_else(|| current.given_name.clone()),
+                        family_name: changes
+                            .family_name
+                            .clone()
+                            .unwrap_or_else(|| current.family_name.clone()),
+                        native_name: changes
+                            .native_name
+                            .clone()
+                            .unwrap_or_else(|| current.native_name.clone()),
+                        organization_id: changes.organization_id.clone().unwrap_or_else(|| {
+                            current
+                                .organization_id
+                                .map(|u| u.to_string())
+                                .unwrap_or_default()
+                        }),
+                        country: changes
+                            .country
+                            .clone()
+                            .unwrap_or_else(|| current.country.clone()),
+                        job_title: changes
+                            .job_title
+                            .clone()
+                            .unwrap_or_else(|| current.job_title.clone()),
+                        category_code: changes.category_code.clone().unwrap_or(old_category),
+                        delegation_id: current
+                            .delegation_id
+                            .map(|u| u.to_string())
+                            .unwrap_or_default(),
+                        email: changes
+                            .email
+                            .clone()
+                            .unwrap_or_else(|| current.email.clone()),
+                        phone: changes
+                            .phone
+                            .clone()
+                            .unwrap_or_else(|| current.phone.clone()),
+                        travel_document: changes.travel_document.clone().unwrap_or(old_document),
+                        external_ref: current.external_ref.clone(),
+                    };
+                    let mut v = Validator::new();
+                    let checked = check_input(&mut v, &merged);
+                    v.finish()?;
+                    let (prepared, _) = self.prepare(conn, current.event_id, checked, "").await?;
+                    let mut row = prepared.row;
+                    row.id = current.id;
+                    row.created_at = current.created_at;
+                    row.version = current.version + 1;
+                    if !document_changed {
+                        row.document_cipher = current.document_cipher.clone();
+                        row.document_hash = current.document_hash.clone();
+                    }
+                    if let (Some(delegation_id), true) =
+                        (row.delegation_id, row.category_id != current.category_id)
+                    {
+                        let (quota, used) =
+                            delegation_seats(conn, delegation_id, row.category_id).await?;
+                        if used >= quota {
+                            return Err(quota_exceeded(&merged.category_code, quota));
+                        }
+                    }
+                    let email_lower = row.email.to_lowercase();
+                    let emails: Vec<String> = [email_lower]
+                        .into_iter()
+                        .filter(|e| !e.is_empty())
+                        .collect();
+                    let hashes: Vec<Vec<u8>> = row.document_hash.iter().cloned().collect();
+                    let clash = db::participants::find_active_duplicates(
+                        conn,
+                        row.event_id,
+                        &emails,
+                        &hashes,
+                    )
+                    .await?
+                    .into_iter()
+                    .find(|d| d.0 != row.id);
+                    if let Some((other, _, _)) = clash {
+                        return Err(duplicate(other));
+                    }
+                    db::participants::update(conn, &row).await?;
+                    db::audit::record(
+                        conn,
+                        &audit_row(actor, "participant.update", "participant", row.id, ""),
+                    )
+                    .await?;
+                    Ok(row.id)
+                }
+            })
+            .await?;
+        self.load_view(&mut conn, actor, id).await
+    }
+
+    /// Cancels a participant (kept, with the reason). Idempotent.
+    pub async fn cancel_participant(
+        &self,
+        actor: &Principal,
+        id: &str,
+        reason: &str,
+    ) -> AppResult<ParticipantView> {
+        let mut v = Validator::new();
+        let id = v.id("id", id).unwrap_or_default();
+        let reason = v.text("reason", reason, 500, false);
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
+                AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
+            })?;
+            if row.status == STATUS_CANCELLED {
+                return Ok(());
+            }
+            row.status = STATUS_CANCELLED.to_owned();
+            row.cancel_reason = reason;
+            row.version += 1;
+            row.updated_at = crate::domain::now();
+            db::participants::update(conn, &row).await?;
+            db::audit::record(
+                conn,
+                &audit_row(actor, "participant.cancel", "participant", row.id, ""),
+            )
+            .await?;
+            crate::domain::badges::revoke_for_cancel(conn, actor, row.id).await?;
+            Ok(())
+        })
+        .await?;
+        self.load_view(&mut conn, actor, id).await
+    }
+}

@@ -1,0 +1,110 @@
+//! Finding participants: by typed name (`name_index`) or by filters alone.
+
+use super::*;
+/// Search criteria as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SearchInput {
+    pub event_id: String,
+    pub name_prefix: String,
+    pub organization_id: String,
+    pub country: String,
+    pub category_code: String,
+    pub delegation_id: String,
+    /// `Some(true)` active only, `Some(false)` cancelled only.
+    pub active: Option<bool>,
+    pub page_size: u32,
+    pub page_token: String,
+}
+
+impl Services {
+    /// What a name search asks for: nothing, nobody (typed text with no
+    /// words), or every typed word as the prefix of a key.
+    fn typed_name(&self, v: &mut Validator, typed: &str) -> NameFilter {
+        let typed = v.text("name_prefix", typed, MAX_NAME, true);
+        match search_key::typed_words(&typed) {
+            None => NameFilter::Any,
+            Some(words) if words.is_empty() => NameFilter::Nobody,
+            Some(words) if words.len() > search_key::MAX_TYPED_WORDS => {
+                v.violation(
+                    "name_prefix",
+                    format!("must have at most {} words", search_key::MAX_TYPED_WORDS),
+                );
+                NameFilter::Nobody
+            }
+            Some(words) => NameFilter::Words(words),
+        }
+    }
+
+    fn search_filter(
+        &self,
+        v: &mut Validator,
+        input: &SearchInput,
+        event_id: Uuid,
+    ) -> SearchFilter {
+        let page_size = super::page_size(v, input.page_size, 50, 500);
+        SearchFilter {
+            event_id,
+            name: self.typed_name(v, &input.name_prefix),
+            organization_id: v.optional_id("organization_id", &input.organization_id),
+            country: (!input.country.trim().is_empty())
+                .then(|| v.country("country", &input.country)),
+            category_id: None,
+            delegation_id: v.optional_id("delegation_id", &input.delegation_id),
+            status: input
+                .active
+                .map(|a| if a { STATUS_ACTIVE } else { STATUS_CANCELLED }),
+            after: parse_page_token(v, &input.page_token),
+            limit: i64::from(page_size) + 1,
+        }
+    }
+
+    /// One page of matches and the token of the next page.
+    pub async fn search_participants(
+        &self,
+        caller: &Principal,
+        input: SearchInput,
+    ) -> AppResult<(Vec<ParticipantView>, String)> {
+        let (mut conn, filter) = self.resolve_search(&input).await?;
+        let page_size = u32::try_from(filter.limit - 1).unwrap_or(50);
+        let order = match &filter.name {
+            NameFilter::Words(words) => self.name_matches(&mut conn, &filter, words).await?,
+            NameFilter::Any | NameFilter::Nobody => {
+                db::participants::listing_order(&mut conn, &filter).await?
+            }
+        };
+        let rows = db::participants::rows_in_order(&mut conn, order).await?;
+        let (rows, next) = paged(rows, page_size, |(_, cursor)| cursor.clone());
+        let views = rows
+            .into_iter()
+            .map(|(r, _)| self.view(caller, r))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((views, next))
+    }
+
+    /// The query plan of a search (benchmarks and tests show it uses indexes).
+    pub async fn explain_search(&self, input: SearchInput) -> AppResult<String> {
+        let (mut conn, filter) = self.resolve_search(&input).await?;
+        Ok(db::participants::explain_search(&mut conn, &filter).await?)
+    }
+
+    async fn resolve_search(
+        &self,
+        input: &SearchInput,
+    ) -> AppResult<(db::PooledConn, SearchFilter)> {
+        let mut conn = self.db.get().await?;
+        let event = self
+            .existing_event(&mut conn, "event_id", &input.event_id)
+            .await?;
+        let mut v = Validator::new();
+        let mut filter = self.search_filter(&mut v, input, event.id);
+        if !input.category_code.trim().is_empty() {
+            let code = input.category_code.trim().to_uppercase();
+            match self.category_id(&mut conn, event.id, &code).await? {
+                Some(id) => filter.category_id = Some(id),
+                None => v.violation("category_code", "no category with this code in the event"),
+            }
+        }
+        v.finish()?;
+        Ok((conn, filter))
+    }
+}
