@@ -44,7 +44,7 @@ struct Slot {
 }
 
 /// What a search needs of one participant.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct Entry {
     id: Uuid,
     family_key: String,
@@ -90,7 +90,9 @@ impl EventIndex {
         let at = match self.by_id.get(&entry.id) {
             Some(&at) => {
                 let old = &self.entries[at];
-                if entry.version < old.version {
+                // An older copy, or the same one read again (a later
+                // snapshot can return a row already applied).
+                if entry.version < old.version || *old == entry {
                     return;
                 }
                 for key in &old.keys {
