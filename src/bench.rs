@@ -14,6 +14,7 @@ use tonic::transport::Channel;
 use crate::{
     app::Database,
     config::Config,
+    db::ceiling::Shape,
     domain::{Role, Services, registration::SearchInput},
     local::{Authed, Bearer, LocalServer},
     proto::pb::{
@@ -231,6 +232,41 @@ impl Target {
     }
 }
 
+/// What PostgreSQL alone completes of `shape` on the bench's own database,
+/// from the server's pool, with `in_flight` calls at once; `None` when the
+/// bench targets a server elsewhere (`--addr`).
+async fn ceiling(target: &Target, shape: Shape, in_flight: usize) -> anyhow::Result<Option<f64>> {
+    let Some((services, ..)) = &target.local else {
+        println!("PostgreSQL alone: not measured (the server is elsewhere)");
+        return Ok(None);
+    };
+    let per_second = crate::db::ceiling::measure(
+        &services.db,
+        shape,
+        in_flight,
+        std::time::Duration::from_secs(CEILING_SECONDS),
+    )
+    .await?;
+    println!(
+        "PostgreSQL alone: {per_second:.0} {}/s ({in_flight} in flight, the server's pool)",
+        shape.describe()
+    );
+    Ok(Some(per_second))
+}
+
+/// Seconds each PostgreSQL-alone measurement runs.
+const CEILING_SECONDS: u64 = 5;
+
+/// `figure` as a share of PostgreSQL alone.
+fn share(figure: f64, ceiling: Option<f64>) -> String {
+    match ceiling {
+        Some(limit) if limit > 0.0 => {
+            format!("{:.0} % of PostgreSQL alone", figure / limit * 100.0)
+        }
+        _ => "share of PostgreSQL alone not measured".to_owned(),
+    }
+}
+
 fn histogram() -> anyhow::Result<Histogram<u64>> {
     Histogram::new_with_bounds(1, 60_000_000, 3).context("histogram")
 }
@@ -358,15 +394,17 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
             Err(_) => failures += 1,
         }
     }
+    let singles = hist.len() as f64 / took.as_secs_f64();
     println!(
-        "single registrations: {} in {:.2} s = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {failures} failed",
+        "single registrations: {} in {:.2} s = {singles:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {failures} failed",
         hist.len(),
         took.as_secs_f64(),
-        hist.len() as f64 / took.as_secs_f64(),
         ms(hist.value_at_quantile(0.5)),
         ms(hist.value_at_quantile(0.99)),
         ms(hist.max()),
     );
+    let limit = ceiling(&target, Shape::Registration, args.concurrency).await?;
+    println!("single registrations: {}", share(singles, limit));
 
     // 2. Import.
     let streams = args.import_streams.max(1);
@@ -646,6 +684,10 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     target.close().await
 }
 
+/// Calls in flight when PostgreSQL alone runs scan-shaped transactions:
+/// enough to keep every pooled connection busy.
+const SCAN_CEILING_IN_FLIGHT: usize = 64;
+
 async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
     use crate::proto::pb::{
         badge_service_client::BadgeServiceClient, gate_service_client::GateServiceClient,
@@ -813,5 +855,10 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
         }
     }
     println!("highest sustained rate tried: {best_sustained} scans/s");
+    let limit = ceiling(&target, Shape::Scan, SCAN_CEILING_IN_FLIGHT).await?;
+    println!(
+        "highest sustained rate: {}",
+        share(f64::from(best_sustained), limit)
+    );
     target.close().await
 }

@@ -108,7 +108,8 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
                 }
             }
             KeysCommand::Export { event, out } => {
-                let bytes = services.offline_bundle_by_code(&event).await?;
+                let bytes =
+                    prost::Message::encode_to_vec(&services.offline_bundle_by_code(&event).await?);
                 let path = out.unwrap_or_else(|| PathBuf::from(format!("{event}.bundle")));
                 tokio::fs::write(&path, &bytes)
                     .await

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::{
     Conn,
-    schema::{badge_blocks, badges, gates, participants, scans, zones},
+    schema::{badge_blocks, badges, gates, scans, zones},
 };
+use crate::domain::offline::{Decision, DenyReason, Direction};
 
 /// Channel of badge and rule changes.
 pub const GATE_CHANNEL: &str = "expopass_gate";
@@ -35,12 +36,68 @@ pub async fn gate_zone(conn: &mut Conn, gate_id: Uuid) -> QueryResult<Option<Gat
         .optional()
 }
 
+impl Direction {
+    /// The value of `scans.direction`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    fn from_sql(text: &str) -> QueryResult<Direction> {
+        match text {
+            "in" => Ok(Direction::In),
+            "out" => Ok(Direction::Out),
+            other => Err(unexpected("direction", other)),
+        }
+    }
+}
+
+impl Decision {
+    /// The value of `scans.decision`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+
+    fn from_sql(text: &str) -> QueryResult<Decision> {
+        match text {
+            "allow" => Ok(Decision::Allow),
+            "deny" => Ok(Decision::Deny),
+            other => Err(unexpected("decision", other)),
+        }
+    }
+}
+
+/// A stored value outside its column's CHECK.
+fn unexpected(column: &str, value: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(
+        format!("unexpected {column} {value:?} in scans").into(),
+    )
+}
+
+/// A refusal as `gate_scan` returns it: a decision and a reason code. A
+/// denial whose code this version does not know stays a denial.
+fn refusal(decision: &str, reason: Option<&str>) -> QueryResult<Option<DenyReason>> {
+    Ok(match Decision::from_sql(decision)? {
+        Decision::Allow => None,
+        Decision::Deny => Some(
+            reason
+                .and_then(DenyReason::from_code)
+                .unwrap_or(DenyReason::Malformed),
+        ),
+    })
+}
+
 /// What `gate_scan` decided.
 #[derive(Debug, Clone)]
 pub struct ScanOutcome {
-    pub decision: String,
-    pub reason: Option<String>,
-    pub replayed: bool,
+    pub deny: Option<DenyReason>,
+    /// The holder's name, when asked for and the badge is known.
+    pub holder: Option<String>,
 }
 
 /// One scan to record and decide.
@@ -52,11 +109,31 @@ pub struct ScanInput<'a> {
     pub zone_id: Uuid,
     pub serial: Option<i64>,
     pub version: Option<i32>,
-    pub direction: &'a str,
+    pub direction: Direction,
     pub scanned_at: DateTime<Utc>,
     /// The refusal of the checks that need no database, if any.
-    pub deny: Option<&'a str>,
+    pub deny: Option<DenyReason>,
+    /// Whether to return the holder's name.
+    pub names: bool,
 }
+
+/// Whether a failed scan call is to be made again: a concurrent replay of
+/// the same (gate, nonce), which `gate_scan` raises as `EP001` with the code
+/// in its hint, or a serialization failure (`40001`, under a server whose
+/// default isolation is serializable). Matched by code, never by message
+/// text, which follows the server's `lc_messages`.
+fn call_again(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => info.hint() == Some(SCAN_REPLAYED),
+        _ => false,
+    }
+}
+
+/// The code `gate_scan` raises when the same (gate, nonce) committed while
+/// it ran.
+const SCAN_REPLAYED: &str = "EP001";
 
 /// Runs the `gate_scan` function: one round trip, one transaction. When
 /// the same (gate, nonce) committed while this call ran, the call is undone
@@ -64,37 +141,40 @@ pub struct ScanInput<'a> {
 pub async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
     let mut attempt = 0;
     loop {
-        match scan_once(conn, s).await {
-            // A concurrent duplicate nonce, or (rarely: two scans of one
-            // badge in two zones at once) a deadlock PostgreSQL broke by
-            // undoing this call: call again.
-            Err(diesel::result::Error::DatabaseError(_, info))
-                if attempt < 3
-                    && (info.message() == "scan replayed concurrently"
-                        || info.message() == "deadlock detected") =>
-            {
-                attempt += 1;
+        match ScanStatement::new(s)
+            .get_result::<(String, Option<String>, Option<String>)>(conn)
+            .await
+        {
+            Err(err) if attempt < 3 && call_again(&err) => attempt += 1,
+            Err(err) => return Err(err),
+            Ok((decision, reason, holder)) => {
+                return Ok(ScanOutcome {
+                    deny: refusal(&decision, reason.as_deref())?,
+                    holder,
+                });
             }
-            other => return other,
         }
     }
-}
-
-async fn scan_once(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
-    let (decision, reason, replayed) = ScanStatement(s)
-        .get_result::<(String, Option<String>, bool)>(conn)
-        .await?;
-    Ok(ScanOutcome {
-        decision,
-        reason,
-        replayed,
-    })
 }
 
 /// `SELECT * FROM gate_scan(...)` as a type of its own, so the prepared
 /// statement is cached per connection (`sql_query` is parsed and planned on
 /// every call).
-struct ScanStatement<'s, 'a>(&'s ScanInput<'a>);
+struct ScanStatement<'s, 'a> {
+    input: &'s ScanInput<'a>,
+    direction: &'static str,
+    deny: Option<&'static str>,
+}
+
+impl<'s, 'a> ScanStatement<'s, 'a> {
+    fn new(input: &'s ScanInput<'a>) -> Self {
+        Self {
+            input,
+            direction: input.direction.sql(),
+            deny: input.deny.map(DenyReason::code),
+        }
+    }
+}
 
 struct ScanStatementId;
 
@@ -104,7 +184,7 @@ impl diesel::query_builder::QueryId for ScanStatement<'_, '_> {
 }
 
 impl diesel::query_builder::Query for ScanStatement<'_, '_> {
-    type SqlType = (Text, Nullable<Text>, Bool);
+    type SqlType = (Text, Nullable<Text>, Nullable<Text>);
 }
 
 impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, '_> {
@@ -112,8 +192,8 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        let s = self.0;
-        out.push_sql("SELECT decision, reason, replayed FROM gate_scan(");
+        let s = self.input;
+        out.push_sql("SELECT decision, reason, holder FROM gate_scan(");
         out.push_bind_param::<SqlUuid, _>(&s.gate_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(&s.nonce)?;
@@ -126,19 +206,20 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Integer>, _>(&s.version)?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&s.direction)?;
+        out.push_bind_param::<Text, _>(&self.direction)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&s.scanned_at)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&s.deny)?;
+        out.push_bind_param::<Nullable<Text>, _>(&self.deny)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&s.names)?;
         out.push_sql(")");
         Ok(())
     }
 }
 
 /// An offline scan as uploaded.
-#[derive(Debug, Clone, diesel::Insertable)]
-#[diesel(table_name = scans)]
+#[derive(Debug, Clone)]
 pub struct OfflineScanRow {
     pub gate_id: Uuid,
     pub nonce: String,
@@ -146,11 +227,10 @@ pub struct OfflineScanRow {
     pub zone_id: Uuid,
     pub serial: Option<i64>,
     pub version: Option<i32>,
-    pub direction: String,
-    pub decision: String,
-    pub reason: Option<String>,
+    pub direction: Direction,
+    /// The gate's refusal; `None` when it let the badge through.
+    pub deny: Option<DenyReason>,
     pub scanned_at: DateTime<Utc>,
-    pub offline: bool,
 }
 
 /// Stores uploaded scans once; returns the (gate, nonce) newly stored.
@@ -161,8 +241,31 @@ pub async fn insert_offline(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let values: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                scans::gate_id.eq(r.gate_id),
+                scans::nonce.eq(&r.nonce),
+                scans::event_id.eq(r.event_id),
+                scans::zone_id.eq(r.zone_id),
+                scans::serial.eq(r.serial),
+                scans::version.eq(r.version),
+                scans::direction.eq(r.direction.sql()),
+                scans::decision.eq(if r.deny.is_some() {
+                    Decision::Deny
+                } else {
+                    Decision::Allow
+                }
+                .sql()),
+                scans::reason.eq(r.deny.map(DenyReason::code)),
+                scans::scanned_at.eq(r.scanned_at),
+                scans::offline.eq(true),
+            )
+        })
+        .collect();
     diesel::insert_into(scans::table)
-        .values(rows)
+        .values(values)
         .on_conflict_do_nothing()
         .returning((scans::gate_id, scans::nonce))
         .get_results(conn)
@@ -170,22 +273,33 @@ pub async fn insert_offline(
 }
 
 /// A recorded scan of a badge.
-#[derive(Debug, Clone, diesel::Queryable)]
+#[derive(Debug, Clone)]
 pub struct BadgeScan {
     pub gate_id: Uuid,
     pub nonce: String,
     pub zone_id: Uuid,
     pub serial: Option<i64>,
     pub version: Option<i32>,
-    pub direction: String,
-    pub decision: String,
+    pub direction: Direction,
+    pub decision: Decision,
     pub scanned_at: DateTime<Utc>,
     pub offline: bool,
 }
 
 /// Every scan of these badges, in time order.
 pub async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<BadgeScan>> {
-    scans::table
+    type Row = (
+        Uuid,
+        String,
+        Uuid,
+        Option<i64>,
+        Option<i32>,
+        String,
+        String,
+        DateTime<Utc>,
+        bool,
+    );
+    let rows: Vec<Row> = scans::table
         .filter(scans::serial.eq_any(serials))
         .order((
             scans::serial,
@@ -205,7 +319,34 @@ pub async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<Badge
             scans::offline,
         ))
         .load(conn)
-        .await
+        .await?;
+    rows.into_iter()
+        .map(
+            |(
+                gate_id,
+                nonce,
+                zone_id,
+                serial,
+                version,
+                direction,
+                decision,
+                scanned_at,
+                offline,
+            )| {
+                Ok(BadgeScan {
+                    gate_id,
+                    nonce,
+                    zone_id,
+                    serial,
+                    version,
+                    direction: Direction::from_sql(&direction)?,
+                    decision: Decision::from_sql(&decision)?,
+                    scanned_at,
+                    offline,
+                })
+            },
+        )
+        .collect()
 }
 
 /// (serial, version, badge id, revoked at) of these badges.
@@ -307,17 +448,6 @@ pub async fn occupancy(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(Stri
         .into_iter()
         .map(|r| (r.code, r.inside, r.capacity))
         .collect())
-}
-
-/// Given and family name of the holder of a badge serial.
-pub async fn holder_name(conn: &mut Conn, serial: i64) -> QueryResult<Option<(String, String)>> {
-    badges::table
-        .inner_join(participants::table)
-        .filter(badges::serial.eq(serial))
-        .select((participants::given_name, participants::family_name))
-        .first(conn)
-        .await
-        .optional()
 }
 
 /// A notification: (channel, payload).

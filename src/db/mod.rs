@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod badges;
+pub mod ceiling;
 pub mod events;
 pub mod explain;
 pub mod gates;

@@ -22,55 +22,72 @@ use crate::{
     proto::pb,
 };
 
-/// Why a scan is refused, in the order the checks run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DenyReason {
-    Malformed,
-    UnknownKey,
-    BadSignature,
-    WrongEvent,
-    Revoked,
-    Blocked,
-    NotValidToday,
-    ZoneNotAllowed,
-    ZoneFull,
-    AlreadyInside,
+/// Declares `DenyReason` from one table of variants and stable codes.
+macro_rules! deny_reasons {
+    ($($variant:ident => $code:literal,)*) => {
+        /// Why a scan is refused, in the order the checks run.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum DenyReason {
+            $($variant,)*
+        }
+
+        impl DenyReason {
+            pub const ALL: &[DenyReason] = &[$(DenyReason::$variant,)*];
+
+            /// Stable code, as gates, logs and the database show it.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(DenyReason::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+deny_reasons! {
+    Malformed => "MALFORMED",
+    UnknownKey => "UNKNOWN_KEY",
+    BadSignature => "BAD_SIGNATURE",
+    WrongEvent => "WRONG_EVENT",
+    Revoked => "REVOKED",
+    Blocked => "BLOCKED",
+    NotValidToday => "NOT_VALID_TODAY",
+    ZoneNotAllowed => "ZONE_NOT_ALLOWED",
+    ZoneFull => "ZONE_FULL",
+    AlreadyInside => "ALREADY_INSIDE",
 }
 
 impl DenyReason {
-    pub const ALL: [DenyReason; 10] = [
-        DenyReason::Malformed,
-        DenyReason::UnknownKey,
-        DenyReason::BadSignature,
-        DenyReason::WrongEvent,
-        DenyReason::Revoked,
-        DenyReason::Blocked,
-        DenyReason::NotValidToday,
-        DenyReason::ZoneNotAllowed,
-        DenyReason::ZoneFull,
-        DenyReason::AlreadyInside,
-    ];
-
     /// The reason with this stable code.
     pub fn from_code(code: &str) -> Option<DenyReason> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
+        Self::ALL.iter().copied().find(|r| r.code() == code)
     }
 
-    /// Stable code, as gates and logs show it.
-    pub fn code(self) -> &'static str {
-        match self {
-            DenyReason::Malformed => "MALFORMED",
-            DenyReason::UnknownKey => "UNKNOWN_KEY",
-            DenyReason::BadSignature => "BAD_SIGNATURE",
-            DenyReason::WrongEvent => "WRONG_EVENT",
-            DenyReason::Revoked => "REVOKED",
-            DenyReason::Blocked => "BLOCKED",
-            DenyReason::NotValidToday => "NOT_VALID_TODAY",
-            DenyReason::ZoneNotAllowed => "ZONE_NOT_ALLOWED",
-            DenyReason::ZoneFull => "ZONE_FULL",
-            DenyReason::AlreadyInside => "ALREADY_INSIDE",
-        }
+    /// Whether the refusal concerns the badge itself (a token that cannot
+    /// be read or trusted), and so refuses exits too.
+    pub fn refuses_exit(self) -> bool {
+        matches!(
+            self,
+            DenyReason::Malformed
+                | DenyReason::UnknownKey
+                | DenyReason::BadSignature
+                | DenyReason::WrongEvent
+        )
     }
+}
+
+/// Which way a badge passes a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+/// What a gate decided about a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    Deny,
 }
 
 /// A category as a gate shows it.
@@ -269,7 +286,7 @@ impl Rules {
     }
 }
 
-/// A value that the packed lists of a bundle cannot hold: the bundle is
+/// A value that the packed lists of a bundle cannot hold: the rules are
 /// refused rather than built without it (a gate would admit that badge).
 fn out_of_range(what: &str, value: i64) -> AppError {
     AppError::internal(anyhow::anyhow!(
@@ -277,69 +294,139 @@ fn out_of_range(what: &str, value: i64) -> AppError {
     ))
 }
 
-/// Revoked badges as the bundle packs them: serial (u32) and version (u16),
-/// big-endian, 6 bytes each. Fails on any value that does not fit.
-fn pack_revoked(revoked: &[(i64, i32)]) -> AppResult<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(revoked.len() * 6);
-    for &(serial, version) in revoked {
-        let packed_serial = u32::try_from(serial).map_err(|_| out_of_range("serial", serial))?;
-        let packed_version =
-            u16::try_from(version).map_err(|_| out_of_range("version", i64::from(version)))?;
-        bytes.extend_from_slice(&packed_serial.to_be_bytes());
-        bytes.extend_from_slice(&packed_version.to_be_bytes());
-    }
-    Ok(bytes)
+/// Revoked badges as (serial, version) in the widths tokens carry. Fails on
+/// any value that does not fit.
+fn narrow_revoked(revoked: &[(i64, i32)]) -> AppResult<Vec<(u32, u16)>> {
+    revoked
+        .iter()
+        .map(|&(serial, version)| {
+            Ok((
+                u32::try_from(serial).map_err(|_| out_of_range("serial", serial))?,
+                u16::try_from(version).map_err(|_| out_of_range("version", i64::from(version)))?,
+            ))
+        })
+        .collect()
 }
 
-/// Blocked serials as the bundle packs them: u32 big-endian. Fails on any
-/// value that does not fit.
-fn pack_blocked(blocked: &[i64]) -> AppResult<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(blocked.len() * 4);
-    for &serial in blocked {
-        let packed = u32::try_from(serial).map_err(|_| out_of_range("blocked serial", serial))?;
-        bytes.extend_from_slice(&packed.to_be_bytes());
-    }
-    Ok(bytes)
+/// Blocked serials in the width tokens carry. Fails on any value that does
+/// not fit.
+fn narrow_blocked(blocked: &[i64]) -> AppResult<Vec<u32>> {
+    blocked
+        .iter()
+        .map(|&serial| u32::try_from(serial).map_err(|_| out_of_range("blocked serial", serial)))
+        .collect()
 }
 
-impl Services {
-    /// The offline bundle of an event (`OfflineBundle` bytes).
-    pub async fn offline_bundle(&self, event_id: Uuid) -> AppResult<Vec<u8>> {
-        let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id).await?;
-        let keys = db::keys::list(&mut conn, event.id).await?;
-        let mut bundle_keys = Vec::new();
-        for row in keys.iter().filter(|k| status_verifies(&k.status)) {
-            let key = verifying_key(row)?;
-            bundle_keys.push(pb::BundleKey {
-                key_id: u32::try_from(row.key_id).map_err(|_| {
-                    AppError::internal(anyhow::anyhow!("stored key id out of range"))
-                })?,
-                public_key: key.to_bytes().to_vec(),
-                active: row.status == crate::db::keys::KEY_ACTIVE,
-                valid_from: Some(prost_types::Timestamp {
-                    seconds: row.created_at.timestamp(),
-                    nanos: 0,
-                }),
-            });
+/// A signing key of the event as gates receive it.
+struct SnapshotKey {
+    key_id: u32,
+    key: VerifyingKey,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+/// What an event's gates decide with, read from the database once: the
+/// source of both the online rules and the offline bundle.
+struct Snapshot {
+    event: db::models::Event,
+    keys: Vec<SnapshotKey>,
+    categories: Vec<db::badges::NumberedCategory>,
+    zones: Vec<db::badges::NumberedZone>,
+    revoked: Vec<(u32, u16)>,
+    blocked: Vec<u32>,
+    version: u64,
+}
+
+impl Snapshot {
+    fn zone_numbers(&self) -> HashMap<Uuid, u8> {
+        self.zones
+            .iter()
+            .filter_map(|z| Some((z.id, u8::try_from(z.number).ok()?)))
+            .collect()
+    }
+
+    /// The rules an online gate decides with (keys of this event only).
+    fn rules(&self) -> AppResult<Rules> {
+        let number_of = self.zone_numbers();
+        let time_zone = self.event.time_zone.parse().map_err(|_| {
+            AppError::internal(anyhow::anyhow!(
+                "stored time zone {} is unknown",
+                self.event.time_zone
+            ))
+        })?;
+        Ok(Rules {
+            event_id: self.event.id,
+            event_code: self.event.code.clone(),
+            event_name: self.event.name.clone(),
+            event_tag: event_tag(self.event.id),
+            time_zone,
+            keys: self.keys.iter().map(|k| (k.key_id, k.key)).collect(),
+            revoked: self.revoked.iter().copied().collect(),
+            blocked: self.blocked.iter().copied().collect(),
+            categories: self
+                .categories
+                .iter()
+                .filter_map(|c| {
+                    Some((
+                        u8::try_from(c.number).ok()?,
+                        CategoryRule {
+                            code: c.code.clone(),
+                            name: c.name.clone(),
+                            color: c.color.clone(),
+                        },
+                    ))
+                })
+                .collect(),
+            zones: self
+                .zones
+                .iter()
+                .filter_map(|z| {
+                    Some(ZoneRule {
+                        number: *number_of.get(&z.id)?,
+                        code: z.code.clone(),
+                        name: z.name.clone(),
+                        parent: z.parent_zone_id.and_then(|p| number_of.get(&p).copied()),
+                        capacity: u32::try_from(z.capacity).unwrap_or(0),
+                    })
+                })
+                .collect(),
+            version: self.version,
+        })
+    }
+
+    /// The bundle an offline gate decides with.
+    fn bundle(self) -> pb::OfflineBundle {
+        let number_of = self.zone_numbers();
+        let mut revoked = Vec::with_capacity(self.revoked.len() * 6);
+        for (serial, version) in &self.revoked {
+            revoked.extend_from_slice(&serial.to_be_bytes());
+            revoked.extend_from_slice(&version.to_be_bytes());
         }
-        let categories = db::badges::numbered_categories(&mut conn, event.id).await?;
-        let zones = db::badges::numbered_zones(&mut conn, event.id).await?;
-        let number_of: HashMap<Uuid, i16> = zones.iter().map(|z| (z.id, z.number)).collect();
-        let revoked = db::badges::revoked(&mut conn, event.id).await?;
-        let revoked_bytes = pack_revoked(&revoked)?;
-        let blocked_bytes = pack_blocked(&db::gates::blocked(&mut conn, event.id).await?)?;
-        let version = db::audit::last_id(&mut conn).await?;
-        let bundle = pb::OfflineBundle {
+        let blocked = self.blocked.iter().flat_map(|s| s.to_be_bytes()).collect();
+        let event = self.event;
+        pb::OfflineBundle {
             format: BUNDLE_FORMAT,
             event_id: event.id.to_string(),
-            event_code: event.code.clone(),
+            event_code: event.code,
             event_tag: event_tag(event.id),
-            time_zone: event.time_zone.clone(),
+            time_zone: event.time_zone,
             first_day: event.first_day.to_string(),
             last_day: event.last_day.to_string(),
-            keys: bundle_keys,
-            categories: categories
+            keys: self
+                .keys
+                .iter()
+                .map(|k| pb::BundleKey {
+                    key_id: k.key_id,
+                    public_key: k.key.to_bytes().to_vec(),
+                    active: k.active,
+                    valid_from: Some(prost_types::Timestamp {
+                        seconds: k.created_at.timestamp(),
+                        nanos: 0,
+                    }),
+                })
+                .collect(),
+            categories: self
+                .categories
                 .into_iter()
                 .map(|c| pb::BundleCategory {
                     number: u32::try_from(c.number).unwrap_or(0),
@@ -348,7 +435,7 @@ impl Services {
                         .iter()
                         .flatten()
                         .filter_map(|id| number_of.get(id))
-                        .filter_map(|n| u32::try_from(*n).ok())
+                        .map(|n| u32::from(*n))
                         .collect(),
                     valid_days: c
                         .valid_days
@@ -361,7 +448,8 @@ impl Services {
                     color: c.color,
                 })
                 .collect(),
-            zones: zones
+            zones: self
+                .zones
                 .iter()
                 .map(|z| pb::BundleZone {
                     number: u32::try_from(z.number).unwrap_or(0),
@@ -370,21 +458,68 @@ impl Services {
                     parent_number: z
                         .parent_zone_id
                         .and_then(|p| number_of.get(&p))
-                        .and_then(|n| u32::try_from(*n).ok())
-                        .unwrap_or(0),
+                        .map_or(0, |n| u32::from(*n)),
                     capacity: u32::try_from(z.capacity).unwrap_or(0),
                 })
                 .collect(),
-            revoked: revoked_bytes,
-            blocked: blocked_bytes,
-            version: u64::try_from(version).unwrap_or(0),
+            revoked,
+            blocked,
+            version: self.version,
             generated_at: Some(prost_types::Timestamp {
                 seconds: chrono::Utc::now().timestamp(),
                 nanos: 0,
             }),
-            event_name: event.name.clone(),
-        };
-        Ok(bundle.encode_to_vec())
+            event_name: event.name,
+        }
+    }
+}
+
+impl Services {
+    /// Reads what an event's gates decide with. Fails closed: a revoked or
+    /// blocked badge whose numbers do not fit the token's widths is an
+    /// error, never left out.
+    async fn snapshot(&self, event_id: Uuid) -> AppResult<Snapshot> {
+        let mut conn = self.db.get().await?;
+        let event = self.event(&mut conn, event_id).await?;
+        let mut keys = Vec::new();
+        for row in db::keys::list(&mut conn, event.id).await? {
+            if !status_verifies(&row.status) {
+                continue;
+            }
+            keys.push(SnapshotKey {
+                key_id: u32::try_from(row.key_id).map_err(|_| {
+                    AppError::internal(anyhow::anyhow!("stored key id out of range"))
+                })?,
+                key: verifying_key(&row)?,
+                active: row.status == crate::db::keys::KEY_ACTIVE,
+                created_at: row.created_at,
+            });
+        }
+        let categories = db::badges::numbered_categories(&mut conn, event.id).await?;
+        let zones = db::badges::numbered_zones(&mut conn, event.id).await?;
+        let revoked = narrow_revoked(&db::badges::revoked(&mut conn, event.id).await?)?;
+        let blocked = narrow_blocked(&db::gates::blocked(&mut conn, event.id).await?)?;
+        let version = u64::try_from(db::audit::last_id(&mut conn).await?).unwrap_or(0);
+        Ok(Snapshot {
+            event,
+            keys,
+            categories,
+            zones,
+            revoked,
+            blocked,
+            version,
+        })
+    }
+
+    /// The rules of an event's gates, built straight from the database
+    /// (the online path; the offline bundle carries the same content).
+    pub(crate) async fn event_rules(&self, event_id: Uuid) -> AppResult<Rules> {
+        self.snapshot(event_id).await?.rules()
+    }
+
+    /// The offline bundle of an event.
+    pub async fn offline_bundle(&self, event_id: Uuid) -> AppResult<pb::OfflineBundle> {
+        Ok(self.snapshot(event_id).await?.bundle())
     }
 
     /// The current bundle version (the same for every event: it grows with
@@ -395,7 +530,7 @@ impl Services {
     }
 
     /// The offline bundle of an event given by code.
-    pub async fn offline_bundle_by_code(&self, event_code: &str) -> AppResult<Vec<u8>> {
+    pub async fn offline_bundle_by_code(&self, event_code: &str) -> AppResult<pb::OfflineBundle> {
         let event = self
             .get_event(super::events::EventKey::Code(event_code.to_owned()))
             .await?;
@@ -409,11 +544,11 @@ mod tests {
 
     #[test]
     fn a_bundle_fails_closed_on_values_it_cannot_pack() {
-        assert_eq!(pack_revoked(&[(1, 2)]).unwrap(), [0, 0, 0, 1, 0, 2]);
-        assert!(pack_revoked(&[(1, 2), (i64::from(u32::MAX) + 1, 1)]).is_err());
-        assert!(pack_revoked(&[(5, 70_000)]).is_err());
-        assert!(pack_revoked(&[(-1, 1)]).is_err());
-        assert_eq!(pack_blocked(&[7]).unwrap(), [0, 0, 0, 7]);
-        assert!(pack_blocked(&[1 << 40]).is_err());
+        assert_eq!(narrow_revoked(&[(1, 2)]).unwrap(), [(1, 2)]);
+        assert!(narrow_revoked(&[(1, 2), (i64::from(u32::MAX) + 1, 1)]).is_err());
+        assert!(narrow_revoked(&[(5, 70_000)]).is_err());
+        assert!(narrow_revoked(&[(-1, 1)]).is_err());
+        assert_eq!(narrow_blocked(&[7]).unwrap(), [7]);
+        assert!(narrow_blocked(&[1 << 40]).is_err());
     }
 }

@@ -48,6 +48,16 @@ impl Validator {
         }
     }
 
+    /// Ends validation with the values parsed along the way: every
+    /// violation in one error, or the values. A value missing without a
+    /// violation recorded is a fault of the caller, never a stand-in.
+    pub fn finish_with<T>(self, parsed: Option<T>) -> AppResult<T> {
+        self.finish()?;
+        parsed.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("a field was refused without a violation"))
+        })
+    }
+
     pub fn into_violations(self) -> Vec<FieldViolation> {
         self.violations
     }

@@ -11,11 +11,71 @@ use crate::{
     domain::{
         Role,
         badges::{BadgeKey, BadgeView, PrintItem, PrintTarget, Revocation},
+        validate::Validator,
     },
     error::AppError,
     proto::pb::{self, badge_service_server::BadgeService},
     render::Layout,
 };
+
+/// The badge a `GetBadge` names.
+fn badge_key(key: Option<pb::get_badge_request::Key>) -> Result<BadgeKey, AppError> {
+    use pb::get_badge_request::Key;
+    let mut v = Validator::new();
+    let key = match key {
+        Some(Key::BadgeId(id)) => v.id("badge_id", &id).map(BadgeKey::Badge),
+        Some(Key::ParticipantId(id)) => v.id("participant_id", &id).map(BadgeKey::Participant),
+        None => {
+            v.violation("key", "a badge id or a participant id");
+            None
+        }
+    };
+    v.finish_with(key)
+}
+
+/// Whose badges a `PrintBadges` asks for, every id parsed.
+fn print_target(
+    selection: Option<pb::print_badges_request::Selection>,
+) -> Result<PrintTarget, AppError> {
+    use pb::print_badges_request::Selection;
+    let mut v = Validator::new();
+    let target = match selection {
+        Some(Selection::DelegationId(id)) => {
+            v.id("delegation_id", &id).map(PrintTarget::Delegation)
+        }
+        Some(Selection::OrganizationId(id)) => {
+            v.id("organization_id", &id).map(PrintTarget::Organization)
+        }
+        Some(Selection::CategoryCode(code)) => {
+            if code.trim().is_empty() {
+                v.violation("category_code", "required");
+            }
+            Some(PrintTarget::CategoryCode(code))
+        }
+        Some(Selection::ParticipantIds(list)) => {
+            if list.ids.is_empty() {
+                v.violation("participant_ids", "at least one participant id");
+            }
+            let ids: Vec<_> = list
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| v.id(&format!("participant_ids.ids[{i}]"), id))
+                .collect();
+            ids.into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(PrintTarget::Participants)
+        }
+        None => {
+            v.violation(
+                "selection",
+                "a delegation, category, organisation or list of participants",
+            );
+            None
+        }
+    };
+    v.finish_with(target)
+}
 
 /// Implements `BadgeService`.
 #[derive(Clone)]
@@ -102,15 +162,7 @@ impl BadgeService for BadgeApi {
         request: Request<pb::GetBadgeRequest>,
     ) -> Result<Response<pb::GetBadgeResponse>, Status> {
         self.state.authorize(&request, DESK).await?;
-        let key = match request.into_inner().key {
-            Some(pb::get_badge_request::Key::BadgeId(id)) => BadgeKey::Badge(id),
-            Some(pb::get_badge_request::Key::ParticipantId(id)) => BadgeKey::Participant(id),
-            None => {
-                return Err(
-                    AppError::invalid_field("key", "a badge id or a participant id").into(),
-                );
-            }
-        };
+        let key = badge_key(request.into_inner().key)?;
         let badge = self.state.services.get_badge(key).await?;
         Ok(Response::new(pb::GetBadgeResponse {
             badge: Some(badge_pb(badge)),
@@ -142,27 +194,7 @@ impl BadgeService for BadgeApi {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
         let layout = layout_from(r.layout, Layout::SheetA6)?;
-        let target = match r.selection {
-            Some(pb::print_badges_request::Selection::DelegationId(id)) => {
-                PrintTarget::Delegation(id)
-            }
-            Some(pb::print_badges_request::Selection::CategoryCode(code)) => {
-                PrintTarget::CategoryCode(code)
-            }
-            Some(pb::print_badges_request::Selection::OrganizationId(id)) => {
-                PrintTarget::Organization(id)
-            }
-            Some(pb::print_badges_request::Selection::ParticipantIds(list)) => {
-                PrintTarget::Participants(list.ids)
-            }
-            None => {
-                return Err(AppError::invalid_field(
-                    "selection",
-                    "a delegation, category, organisation or list of participants",
-                )
-                .into());
-            }
-        };
+        let target = print_target(r.selection)?;
         let services = self.state.services.clone();
         let plan = services.plan_print(&r.event_id, target, layout).await?;
         let (tx, rx) = mpsc::channel(PRINT_BUFFER);

@@ -13,7 +13,7 @@ use crate::{
     domain::{
         Role,
         gates::{GateEvent, OfflineScanInput, ScanRequest},
-        offline::DenyReason,
+        offline::{Decision, DenyReason, Direction},
     },
     error::AppError,
     proto::pb::{self, gate_service_server::GateService},
@@ -35,6 +35,7 @@ const GATE: &[Role] = &[Role::Gate, Role::Admin];
 /// Most scans one upload may carry.
 const UPLOAD_MAX: usize = 200_000;
 
+/// The one mapping of deny reasons to the wire.
 fn reason_pb(reason: DenyReason) -> pb::DenyReason {
     match reason {
         DenyReason::Malformed => pb::DenyReason::Malformed,
@@ -50,20 +51,12 @@ fn reason_pb(reason: DenyReason) -> pb::DenyReason {
     }
 }
 
+/// A deny reason from the wire; unspecified and unknown values are none.
 fn reason_from(raw: i32) -> Option<DenyReason> {
-    Some(match pb::DenyReason::try_from(raw).ok()? {
-        pb::DenyReason::Unspecified => return None,
-        pb::DenyReason::Malformed => DenyReason::Malformed,
-        pb::DenyReason::UnknownKey => DenyReason::UnknownKey,
-        pb::DenyReason::BadSignature => DenyReason::BadSignature,
-        pb::DenyReason::WrongEvent => DenyReason::WrongEvent,
-        pb::DenyReason::Revoked => DenyReason::Revoked,
-        pb::DenyReason::Blocked => DenyReason::Blocked,
-        pb::DenyReason::NotValidToday => DenyReason::NotValidToday,
-        pb::DenyReason::ZoneNotAllowed => DenyReason::ZoneNotAllowed,
-        pb::DenyReason::ZoneFull => DenyReason::ZoneFull,
-        pb::DenyReason::AlreadyInside => DenyReason::AlreadyInside,
-    })
+    DenyReason::ALL
+        .iter()
+        .copied()
+        .find(|r| i32::from(reason_pb(*r)) == raw)
 }
 
 fn time_from(ts: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -71,10 +64,10 @@ fn time_from(ts: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chro
     chrono::DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).unwrap_or(0))
 }
 
-fn is_exit(raw: i32) -> Result<bool, Status> {
+fn direction_from(raw: i32) -> Result<Direction, Status> {
     match pb::Direction::try_from(raw) {
-        Ok(pb::Direction::Out) => Ok(true),
-        Ok(pb::Direction::In | pb::Direction::Unspecified) => Ok(false),
+        Ok(pb::Direction::Out) => Ok(Direction::Out),
+        Ok(pb::Direction::In | pb::Direction::Unspecified) => Ok(Direction::In),
         Err(_) => {
             Err(AppError::invalid_field("direction", format!("unknown direction {raw}")).into())
         }
@@ -106,7 +99,7 @@ impl GateService for GateApi {
     ) -> Result<Response<pb::ScanResponse>, Status> {
         let actor = self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
-        let exit = is_exit(r.direction)?;
+        let direction = direction_from(r.direction)?;
         let result = self
             .state
             .services
@@ -115,7 +108,7 @@ impl GateService for GateApi {
                 ScanRequest {
                     gate_id: r.gate_id,
                     qr_text: r.qr_text,
-                    exit,
+                    direction,
                     nonce: r.nonce,
                     scanned_at: time_from(r.scanned_at),
                 },
@@ -159,8 +152,12 @@ impl GateService for GateApi {
                 nonce: scan.nonce,
                 scanned_at: time_from(scan.scanned_at),
                 qr_text: scan.qr_text,
-                exit: is_exit(scan.direction)?,
-                allowed: scan.decision == i32::from(pb::Decision::Allow),
+                direction: direction_from(scan.direction)?,
+                decision: if scan.decision == i32::from(pb::Decision::Allow) {
+                    Decision::Allow
+                } else {
+                    Decision::Deny
+                },
                 deny: reason_from(scan.reason),
             });
         }
@@ -194,12 +191,9 @@ impl GateService for GateApi {
         let services = &self.state.services;
         let event_id = services.gate_event(&r.gate_id).await?;
         let bundle = services.offline_bundle(event_id).await?;
-        let version = pb::OfflineBundle::decode(bundle.as_slice())
-            .map(|b| b.version)
-            .unwrap_or(0);
         Ok(Response::new(pb::GetOfflineBundleResponse {
-            bundle,
-            version,
+            version: bundle.version,
+            bundle: bundle.encode_to_vec(),
         }))
     }
 

@@ -29,7 +29,10 @@ async fn issue(
 
 async fn bundle(app: &TestApp, fixture: &Fixture) -> Rules {
     let id = uuid::Uuid::parse_str(&fixture.event_id).unwrap();
-    Rules::from_bundle(&app.services.offline_bundle(id).await.unwrap()).unwrap()
+    Rules::from_bundle(&prost::Message::encode_to_vec(
+        &app.services.offline_bundle(id).await.unwrap(),
+    ))
+    .unwrap()
 }
 
 /// During the fixture event (2024-04-22..24, Asia/Tashkent).
@@ -564,7 +567,11 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
     let path = dir.path().join("KEYS.bundle");
     let write_bundle = async || {
         let id = uuid::Uuid::parse_str(&fixture.event_id).unwrap();
-        std::fs::write(&path, app.services.offline_bundle(id).await.unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            prost::Message::encode_to_vec(&app.services.offline_bundle(id).await.unwrap()),
+        )
+        .unwrap();
     };
     let verify = |qr: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_expopass"))

@@ -233,8 +233,8 @@ impl Services {
         id: &str,
     ) -> AppResult<(DelegationView, Vec<ParticipantView>)> {
         let mut v = Validator::new();
-        let id = v.id("id", id).unwrap_or_default();
-        v.finish()?;
+        let id = v.id("id", id);
+        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         let view = self.one_delegation_view(&mut conn, id).await?;
         let members = db::participants::members_of(&mut conn, id)
@@ -258,7 +258,7 @@ impl Services {
         changes: DelegationChanges,
     ) -> AppResult<DelegationView> {
         let mut v = Validator::new();
-        let id = v.id("id", &changes.id).unwrap_or_default();
+        let id = v.id("id", &changes.id);
         let name = changes
             .name
             .as_deref()
@@ -267,7 +267,7 @@ impl Services {
             .head_participant_id
             .as_deref()
             .map(|h| v.optional_id("head_participant_id", h));
-        v.finish()?;
+        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         conn.transaction::<_, AppError, _>(async move |conn| {
             {

@@ -371,8 +371,8 @@ impl Services {
         changes: ParticipantChanges,
     ) -> AppResult<ParticipantView> {
         let mut v = Validator::new();
-        let id = v.id("id", &changes.id).unwrap_or_default();
-        v.finish()?;
+        let id = v.id("id", &changes.id);
+        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         let id = conn
             .transaction::<_, AppError, _>(async move |conn| {
@@ -512,9 +512,9 @@ impl Services {
         reason: &str,
     ) -> AppResult<ParticipantView> {
         let mut v = Validator::new();
-        let id = v.id("id", id).unwrap_or_default();
+        let id = v.id("id", id);
         let reason = v.text("reason", reason, 500, false);
-        v.finish()?;
+        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         conn.transaction::<_, AppError, _>(async move |conn| {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {

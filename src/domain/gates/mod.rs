@@ -1,0 +1,403 @@
+//! Gates: online scans, offline uploads, blocks, occupancy, and the hub
+//! that turns PostgreSQL notifications (from any instance) into events for
+//! watching gates and for the rules cache.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection as _;
+use futures::StreamExt as _;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::{
+    Principal, Services,
+    badges::badge_number,
+    offline::{Decision, DenyReason, Direction, Rules, Verdict, decide},
+    qr::ParsedToken,
+    records::audit_row,
+    validate::Validator,
+};
+use crate::{
+    db::{
+        self,
+        gates::{GateZone, OfflineScanRow, ScanInput},
+    },
+    error::{AppError, AppResult},
+};
+
+mod scan;
+mod upload;
+
+pub use scan::{ScanRequest, ScanResult};
+pub use upload::{Conflict, OfflineScanInput, UploadResult};
+
+/// A change gates must hear about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateEvent {
+    Revoked {
+        event_id: Uuid,
+        serial: u32,
+        version: u16,
+        badge_id: Uuid,
+    },
+    Blocked {
+        event_id: Uuid,
+        serial: u32,
+    },
+    Unblocked {
+        event_id: Uuid,
+        serial: u32,
+    },
+    /// Keys, categories, zones or gates changed.
+    Rules {
+        event_id: Uuid,
+    },
+    /// Notifications may have been missed (the listening connection was
+    /// re-established): everything may have changed.
+    Resync,
+}
+
+impl GateEvent {
+    pub fn event_id(&self) -> Option<Uuid> {
+        match self {
+            GateEvent::Revoked { event_id, .. }
+            | GateEvent::Blocked { event_id, .. }
+            | GateEvent::Unblocked { event_id, .. }
+            | GateEvent::Rules { event_id } => Some(*event_id),
+            GateEvent::Resync => None,
+        }
+    }
+
+    fn parse(payload: &str) -> Option<GateEvent> {
+        let mut parts = payload.split(':');
+        let kind = parts.next()?;
+        let event_id: Uuid = parts.next()?.parse().ok()?;
+        let serial = parts.next().and_then(|s| s.parse::<u32>().ok());
+        let version = parts.next().and_then(|s| s.parse::<u16>().ok());
+        let badge_id = parts.next().and_then(|s| s.parse::<Uuid>().ok());
+        Some(match kind {
+            "revoked" => GateEvent::Revoked {
+                event_id,
+                serial: serial?,
+                version: version?,
+                badge_id: badge_id?,
+            },
+            "blocked" => GateEvent::Blocked {
+                event_id,
+                serial: serial?,
+            },
+            "unblocked" => GateEvent::Unblocked {
+                event_id,
+                serial: serial?,
+            },
+            _ => GateEvent::Rules { event_id },
+        })
+    }
+}
+
+/// Notifications fanned out in this process, and the rules each event's
+/// gates decide with.
+pub struct GateHub {
+    events: broadcast::Sender<GateEvent>,
+    rules: RwLock<HashMap<Uuid, Arc<Rules>>>,
+    gates: RwLock<HashMap<Uuid, GateZone>>,
+    started: std::sync::Once,
+    stopping: std::sync::atomic::AtomicBool,
+}
+
+impl Default for GateHub {
+    fn default() -> Self {
+        Self {
+            events: broadcast::channel(4096).0,
+            rules: RwLock::default(),
+            gates: RwLock::default(),
+            started: std::sync::Once::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+impl GateHub {
+    fn apply(&self, event: &GateEvent) {
+        match event {
+            GateEvent::Rules { event_id } => {
+                // Every event's rules hold every event's keys.
+                if let Ok(mut rules) = self.rules.write() {
+                    rules.clear();
+                }
+                if let Ok(mut gates) = self.gates.write() {
+                    gates.retain(|_, g| g.event_id != *event_id);
+                }
+            }
+            GateEvent::Resync => {
+                if let Ok(mut rules) = self.rules.write() {
+                    rules.clear();
+                }
+                if let Ok(mut gates) = self.gates.write() {
+                    gates.clear();
+                }
+            }
+            GateEvent::Revoked {
+                event_id,
+                serial,
+                version,
+                ..
+            } => self.edit(*event_id, |r| {
+                r.revoked.insert((*serial, *version));
+            }),
+            GateEvent::Blocked { event_id, serial } => self.edit(*event_id, |r| {
+                r.blocked.insert(*serial);
+            }),
+            GateEvent::Unblocked { event_id, serial } => self.edit(*event_id, |r| {
+                r.blocked.remove(serial);
+            }),
+        }
+    }
+
+    fn edit(&self, event_id: Uuid, change: impl FnOnce(&mut Rules)) {
+        if let Ok(mut rules) = self.rules.write()
+            && let Some(current) = rules.get_mut(&event_id)
+        {
+            change(Arc::make_mut(current));
+        }
+    }
+
+    /// Stops listening (the process is shutting down).
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A receiver of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<GateEvent> {
+        self.events.subscribe()
+    }
+}
+
+impl Services {
+    /// Starts listening to the gate channels once per process.
+    fn start_hub(&self) {
+        let hub = self.hub.clone();
+        let pool = self.db.clone();
+        hub.clone().started.call_once(move || {
+            tokio::spawn(async move {
+                let mut failures = 0u32;
+                while !hub.is_stopping() {
+                    match listen_once(&pool, &hub, failures > 0).await {
+                        Ok(()) => failures = 0,
+                        Err(_) if hub.is_stopping() => return,
+                        Err(e) => {
+                            if failures == 0 {
+                                tracing::warn!("gate notifications interrupted: {e}; reconnecting");
+                            }
+                            failures = failures.saturating_add(1);
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            });
+        });
+    }
+
+    /// Subscribes to gate events (starting the listener if needed).
+    pub fn gate_events(&self) -> broadcast::Receiver<GateEvent> {
+        self.start_hub();
+        self.hub.subscribe()
+    }
+
+    async fn gate_zone(&self, conn: &mut db::Conn, gate_id: Uuid) -> AppResult<GateZone> {
+        if let Some(gate) = self
+            .hub
+            .gates
+            .read()
+            .ok()
+            .and_then(|g| g.get(&gate_id).cloned())
+        {
+            return Ok(gate);
+        }
+        let gate = db::gates::gate_zone(conn, gate_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("GATE_NOT_FOUND", format!("no gate {gate_id}")))?;
+        if let Ok(mut gates) = self.hub.gates.write() {
+            gates.insert(gate_id, gate.clone());
+        }
+        Ok(gate)
+    }
+
+    /// The rules gates of an event decide with (cached, kept current by
+    /// notifications).
+    pub async fn gate_rules(&self, event_id: Uuid) -> AppResult<Arc<Rules>> {
+        self.start_hub();
+        if let Some(rules) = self
+            .hub
+            .rules
+            .read()
+            .ok()
+            .and_then(|r| r.get(&event_id).cloned())
+        {
+            return Ok(rules);
+        }
+        let mut rules = self.event_rules(event_id).await?;
+        // Online, the server knows every event's keys: a badge of another
+        // event verifies and is refused as WRONG_EVENT (an offline gate,
+        // holding only its event's keys, says UNKNOWN_KEY).
+        let mut conn = self.db.get().await?;
+        for row in db::keys::verifying(&mut conn).await? {
+            if let (Ok(key_id), Ok(key)) =
+                (u32::try_from(row.key_id), super::keys::verifying_key(&row))
+            {
+                rules.keys.entry(key_id).or_insert(key);
+            }
+        }
+        let rules = Arc::new(rules);
+        if let Ok(mut cache) = self.hub.rules.write() {
+            cache.insert(event_id, rules.clone());
+        }
+        Ok(rules)
+    }
+
+    /// (zone code, inside, capacity) of every zone of an event.
+    pub async fn occupancy(&self, event_id: &str) -> AppResult<(Uuid, Vec<(String, u32, u32)>)> {
+        let mut conn = self.db.get().await?;
+        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let zones = db::gates::occupancy(&mut conn, event.id).await?;
+        Ok((
+            event.id,
+            zones
+                .into_iter()
+                .map(|(code, inside, capacity)| {
+                    (
+                        code,
+                        u32::try_from(inside).unwrap_or(0),
+                        u32::try_from(capacity).unwrap_or(0),
+                    )
+                })
+                .collect(),
+        ))
+    }
+
+    /// The event of a gate, checked.
+    pub async fn gate_event(&self, gate_id: &str) -> AppResult<Uuid> {
+        let mut v = Validator::new();
+        let gate_id = v.id("gate_id", gate_id);
+        let gate_id = v.finish_with(gate_id)?;
+        let mut conn = self.db.get().await?;
+        Ok(self.gate_zone(&mut conn, gate_id).await?.event_id)
+    }
+
+    /// Blocks a badge (every version) with a reason.
+    pub async fn block_badge(
+        &self,
+        actor: &Principal,
+        badge_id: &str,
+        reason: &str,
+    ) -> AppResult<super::badges::BadgeView> {
+        let mut v = Validator::new();
+        let id = v.id("badge_id", badge_id);
+        let reason = v.text("reason", reason, 500, false);
+        let id = v.finish_with(id)?;
+        let mut conn = self.db.get().await?;
+        let actor = *actor;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            let (badge, _) = db::badges::find(conn, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
+            if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
+                db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        drop(conn);
+        self.get_badge(super::badges::BadgeKey::Badge(id)).await
+    }
+
+    /// Lifts the block of a badge.
+    pub async fn unblock_badge(
+        &self,
+        actor: &Principal,
+        badge_id: &str,
+    ) -> AppResult<super::badges::BadgeView> {
+        let mut v = Validator::new();
+        let id = v.id("badge_id", badge_id);
+        let id = v.finish_with(id)?;
+        let mut conn = self.db.get().await?;
+        let actor = *actor;
+        conn.transaction::<_, AppError, _>(async move |conn| {
+            let (badge, _) = db::badges::find(conn, id)
+                .await?
+                .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
+            if db::gates::unblock(conn, badge.serial).await? {
+                db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
+                    .await?;
+            }
+            Ok(())
+        })
+        .await?;
+        drop(conn);
+        self.get_badge(super::badges::BadgeKey::Badge(id)).await
+    }
+}
+
+/// One listening session: forwards notifications until the connection
+/// fails. A session after a failure starts with `Resync`.
+async fn listen_once(pool: &db::Pool, hub: &Arc<GateHub>, after_failure: bool) -> AppResult<()> {
+    let stream = db::gates::listen(pool).await.map_err(AppError::internal)?;
+    let mut stream = std::pin::pin!(stream);
+    if after_failure {
+        hub.apply(&GateEvent::Resync);
+        let _ = hub.events.send(GateEvent::Resync);
+    }
+    while let Some(item) = stream.next().await {
+        let (_, payload) = item?;
+        if let Some(event) = GateEvent::parse(&payload) {
+            hub.apply(&event);
+            // No receiver is fine: nobody is watching.
+            let _ = hub.events.send(event);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!(
+        "notification stream ended"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notifications_parse() {
+        let event = Uuid::from_u128(5);
+        let badge = Uuid::from_u128(9);
+        assert_eq!(
+            GateEvent::parse(&format!("revoked:{event}:1042:2:{badge}")),
+            Some(GateEvent::Revoked {
+                event_id: event,
+                serial: 1042,
+                version: 2,
+                badge_id: badge
+            })
+        );
+        assert_eq!(
+            GateEvent::parse(&format!("blocked:{event}:7::")),
+            Some(GateEvent::Blocked {
+                event_id: event,
+                serial: 7
+            })
+        );
+        assert_eq!(
+            GateEvent::parse(&format!("rules:{event}:::")),
+            Some(GateEvent::Rules { event_id: event })
+        );
+        assert_eq!(GateEvent::parse("garbage"), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! An online scan, one way: parse, decide without the database, then one
+//! call of `gate_scan`, which records the scan, adds the checks that need
+//! shared state, and returns the holder's name where the event shows it.
+
+use super::*;
+
+/// Longest QR text looked at; longer input is malformed without parsing.
+const MAX_QR_TEXT: usize = 512;
+
+/// What a gate sent.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    pub gate_id: String,
+    pub qr_text: String,
+    pub direction: Direction,
+    pub nonce: String,
+    pub scanned_at: Option<DateTime<Utc>>,
+}
+
+/// What a gate shows.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    pub deny: Option<DenyReason>,
+    pub category_code: String,
+    pub category_color: String,
+    pub badge_number: String,
+    /// Only where the event allows names at gates.
+    pub holder_name: String,
+}
+
+/// The checks that need no database, for one direction: exits are refused
+/// only for the badge itself.
+fn check(rules: &Rules, request: &ScanRequest, zone: Option<u8>, at: DateTime<Utc>) -> Verdict {
+    let verdict = if request.qr_text.len() > MAX_QR_TEXT {
+        Verdict {
+            claims: None,
+            deny: Some(DenyReason::Malformed),
+        }
+    } else {
+        decide(rules, &request.qr_text, zone, at)
+    };
+    match verdict.deny {
+        Some(reason) if request.direction == Direction::Out && !reason.refuses_exit() => Verdict {
+            claims: verdict.claims,
+            deny: None,
+        },
+        _ => verdict,
+    }
+}
+
+impl Services {
+    /// Decides one scan online and records it.
+    pub async fn scan(&self, _actor: &Principal, input: ScanRequest) -> AppResult<ScanResult> {
+        let mut v = Validator::new();
+        let gate_id = v.id("gate_id", &input.gate_id);
+        let nonce = input.nonce.trim();
+        if nonce.is_empty() || nonce.chars().count() > 64 {
+            v.violation("nonce", "1 to 64 characters");
+        }
+        let gate_id = v.finish_with(gate_id)?;
+        // Gate and rules first (cached; filling them takes connections of
+        // their own), then one connection for the scan.
+        let gate = {
+            let mut conn = self.db.get().await?;
+            self.gate_zone(&mut conn, gate_id).await?
+        };
+        let rules = self.gate_rules(gate.event_id).await?;
+        let mut conn = self.db.get().await?;
+        let names = self.event(&mut conn, gate.event_id).await?.names_at_gates;
+        let at = input.scanned_at.unwrap_or_else(crate::domain::now);
+        let verdict = check(&rules, &input, u8::try_from(gate.zone_number).ok(), at);
+        // The badge is known only when its signature holds for this event.
+        let badge = verdict
+            .claims
+            .as_ref()
+            .filter(|_| !verdict.deny.is_some_and(DenyReason::refuses_exit));
+        let outcome = db::gates::scan(
+            &mut conn,
+            &ScanInput {
+                gate_id,
+                nonce,
+                event_id: gate.event_id,
+                zone_id: gate.zone_id,
+                serial: badge.map(|c| i64::from(c.serial)),
+                version: badge.map(|c| i32::from(c.version)),
+                direction: input.direction,
+                scanned_at: at,
+                deny: verdict.deny,
+                names,
+            },
+        )
+        .await?;
+        let mut result = ScanResult {
+            deny: outcome.deny,
+            category_code: String::new(),
+            category_color: String::new(),
+            badge_number: String::new(),
+            holder_name: outcome.holder.unwrap_or_default(),
+        };
+        if let Some(claims) = badge {
+            result.badge_number = badge_number(i64::from(claims.serial), i32::from(claims.version));
+            if let Some(category) = rules.categories.get(&claims.category) {
+                result.category_code.clone_from(&category.code);
+                result.category_color.clone_from(&category.color);
+            }
+        }
+        Ok(result)
+    }
+}

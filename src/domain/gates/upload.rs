@@ -1,0 +1,194 @@
+//! Scans decided offline: stored once each, and checked for conflicts
+//! with what other gates recorded.
+
+use super::*;
+
+/// Offline scans stored per statement.
+const UPLOAD_BATCH: usize = 1_000;
+
+/// A scan a gate decided offline.
+#[derive(Debug, Clone)]
+pub struct OfflineScanInput {
+    pub gate_id: String,
+    pub nonce: String,
+    pub scanned_at: Option<DateTime<Utc>>,
+    pub qr_text: String,
+    pub direction: Direction,
+    pub decision: Decision,
+    /// The gate's reason for a denial (a denial without one is stored as
+    /// malformed).
+    pub deny: Option<DenyReason>,
+}
+
+/// A badge's id and when it was revoked, if it was.
+type BadgeRevocation = (Uuid, Option<DateTime<Utc>>);
+
+/// A conflict found among scans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub badge_id: Option<Uuid>,
+    pub description: String,
+    pub nonces: Vec<String>,
+}
+
+/// The outcome of an upload.
+#[derive(Debug, Clone, Default)]
+pub struct UploadResult {
+    pub stored: u32,
+    pub duplicates: u32,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl Services {
+    /// Stores scans decided offline, once each, and reports conflicts.
+    pub async fn upload_offline_scans(
+        &self,
+        _actor: &Principal,
+        scans: Vec<OfflineScanInput>,
+    ) -> AppResult<UploadResult> {
+        let mut rows = Vec::with_capacity(scans.len());
+        let mut v = Validator::new();
+        let mut gates = HashMap::new();
+        for (i, scan) in scans.iter().enumerate() {
+            let Some(gate_id) = v.id(&format!("scans[{i}].gate_id"), &scan.gate_id) else {
+                continue;
+            };
+            let nonce = scan.nonce.trim();
+            if nonce.is_empty() || nonce.chars().count() > 64 {
+                v.violation(&format!("scans[{i}].nonce"), "1 to 64 characters");
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = gates.entry(gate_id) {
+                let mut conn = self.db.get().await?;
+                slot.insert(self.gate_zone(&mut conn, gate_id).await?);
+            }
+            let gate = &gates[&gate_id];
+            let rules = self.gate_rules(gate.event_id).await?;
+            // The badge as the server reads it: trusted only when it verifies.
+            let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))
+                .ok()
+                .filter(|t| {
+                    rules
+                        .keys
+                        .get(&t.claims.key_id)
+                        .is_some_and(|k| t.verify(k).is_ok())
+                        && t.claims.event_tag == rules.event_tag
+                })
+                .map(|t| t.claims);
+            rows.push(OfflineScanRow {
+                gate_id,
+                nonce: nonce.to_owned(),
+                event_id: gate.event_id,
+                zone_id: gate.zone_id,
+                serial: claims.as_ref().map(|c| i64::from(c.serial)),
+                version: claims.as_ref().map(|c| i32::from(c.version)),
+                direction: scan.direction,
+                deny: match scan.decision {
+                    Decision::Allow => None,
+                    Decision::Deny => Some(scan.deny.unwrap_or(DenyReason::Malformed)),
+                },
+                scanned_at: scan.scanned_at.unwrap_or_else(crate::domain::now),
+            });
+        }
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let mut result = UploadResult::default();
+        for batch in rows.chunks(UPLOAD_BATCH) {
+            let stored = db::gates::insert_offline(&mut conn, batch).await?;
+            let stored = u32::try_from(stored.len()).unwrap_or(u32::MAX);
+            result.stored += stored;
+            result.duplicates += u32::try_from(batch.len()).unwrap_or(u32::MAX) - stored;
+        }
+        let nonces: HashSet<(Uuid, &str)> =
+            rows.iter().map(|r| (r.gate_id, r.nonce.as_str())).collect();
+        let serials: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.serial)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        result.conflicts = self.conflicts(&mut conn, &serials, &nonces).await?;
+        Ok(result)
+    }
+
+    /// Conflicts among the recorded scans of these badges that involve one
+    /// of `ours`: entries into one zone at two gates without an exit
+    /// between (one of them offline), and an offline entry after the badge
+    /// was revoked or blocked.
+    async fn conflicts(
+        &self,
+        conn: &mut db::Conn,
+        serials: &[i64],
+        ours: &HashSet<(Uuid, &str)>,
+    ) -> AppResult<Vec<Conflict>> {
+        if serials.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scans = db::gates::scans_of(conn, serials).await?;
+        let badges = db::gates::revocations_of(conn, serials).await?;
+        let blocks: HashMap<i64, DateTime<Utc>> = db::gates::blocks_of(conn, serials)
+            .await?
+            .into_iter()
+            .collect();
+        let badge_of: HashMap<(i64, i32), BadgeRevocation> = badges
+            .into_iter()
+            .map(|(s, v, id, at)| ((s, v), (id, at)))
+            .collect();
+        let mut by_serial: BTreeMap<i64, Vec<&db::gates::BadgeScan>> = BTreeMap::new();
+        for scan in &scans {
+            if let Some(serial) = scan.serial {
+                by_serial.entry(serial).or_default().push(scan);
+            }
+        }
+        let mut conflicts = Vec::new();
+        for (serial, scans) in by_serial {
+            // The last entry into each zone not followed by an exit from it.
+            let mut entered: HashMap<Uuid, &db::gates::BadgeScan> = HashMap::new();
+            for scan in scans {
+                if scan.decision != Decision::Allow {
+                    continue;
+                }
+                let badge = scan.version.and_then(|v| badge_of.get(&(serial, v)));
+                let ours_here = ours.contains(&(scan.gate_id, scan.nonce.as_str()));
+                if scan.direction == Direction::Out {
+                    entered.remove(&scan.zone_id);
+                    continue;
+                }
+                if let Some(previous) = entered.get(&scan.zone_id)
+                    && previous.gate_id != scan.gate_id
+                    && (previous.offline || scan.offline)
+                    && (ours_here || ours.contains(&(previous.gate_id, previous.nonce.as_str())))
+                {
+                    conflicts.push(Conflict {
+                        badge_id: badge.map(|b| b.0),
+                        description: "entered the same zone at two gates without leaving it, at least once offline"
+                            .to_owned(),
+                        nonces: vec![previous.nonce.clone(), scan.nonce.clone()],
+                    });
+                }
+                if scan.offline && ours_here {
+                    if let Some((id, Some(revoked_at))) = badge
+                        && scan.scanned_at >= *revoked_at
+                    {
+                        conflicts.push(Conflict {
+                            badge_id: Some(*id),
+                            description: "admitted offline after it was revoked".to_owned(),
+                            nonces: vec![scan.nonce.clone()],
+                        });
+                    }
+                    if let Some(blocked_at) = blocks.get(&serial)
+                        && scan.scanned_at >= *blocked_at
+                    {
+                        conflicts.push(Conflict {
+                            badge_id: badge.map(|b| b.0),
+                            description: "admitted offline while blocked".to_owned(),
+                            nonces: vec![scan.nonce.clone()],
+                        });
+                    }
+                }
+                entered.insert(scan.zone_id, scan);
+            }
+        }
+        Ok(conflicts)
+    }
+}
