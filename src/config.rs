@@ -7,6 +7,9 @@ use std::{
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
+use secrecy::{ExposeSecret as _, SecretString, zeroize::Zeroizing};
+
+pub use crate::domain::DocumentKey;
 
 /// Where the database is.
 #[derive(Debug, Clone)]
@@ -27,7 +30,7 @@ pub struct Config {
     pub pool_size: usize,
     /// `EXPOPASS_DOCUMENT_KEY`: base64 of 32 bytes. When absent, a key file
     /// in the data directory is used (created on first use).
-    pub document_key: Option<String>,
+    pub document_key: Option<SecretString>,
 }
 
 /// Settings of `expopass serve`.
@@ -68,15 +71,10 @@ impl ServeConfig {
 
 impl Config {
     /// The 32-byte key that encrypts travel documents.
-    pub fn load_document_key(&self) -> anyhow::Result<[u8; 32]> {
-        let engine = base64::engine::general_purpose::STANDARD;
+    pub fn load_document_key(&self) -> anyhow::Result<DocumentKey> {
         if let Some(text) = &self.document_key {
-            let bytes = engine
-                .decode(text.trim())
-                .context("EXPOPASS_DOCUMENT_KEY is not valid base64")?;
-            return bytes
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("EXPOPASS_DOCUMENT_KEY must be 32 bytes in base64"));
+            return key_from_base64(text.expose_secret())
+                .context("EXPOPASS_DOCUMENT_KEY must be 32 bytes in base64");
         }
         let path = self.data_dir.join("document.key");
         if let DatabaseTarget::Url(_) = self.database {
@@ -89,35 +87,48 @@ impl Config {
     }
 }
 
+/// A key written as base64 of 32 bytes; every copy of it is wiped.
+fn key_from_base64(text: &str) -> anyhow::Result<DocumentKey> {
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .context("not valid base64")?,
+    );
+    let mut key = Box::new([0u8; 32]);
+    anyhow::ensure!(bytes.len() == 32, "not 32 bytes");
+    key.copy_from_slice(&bytes);
+    Ok(DocumentKey::new(key))
+}
+
 /// Reads a base64 key file, creating it (mode 0600) on first use.
-fn key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
+fn key_file(path: &Path) -> anyhow::Result<DocumentKey> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
 
     let engine = base64::engine::general_purpose::STANDARD;
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let bytes = engine
-                .decode(text.trim())
-                .with_context(|| format!("{} is not valid base64", path.display()))?;
-            bytes
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("{} must hold 32 bytes in base64", path.display()))
-        }
+    match std::fs::read_to_string(path).map(Zeroizing::new) {
+        Ok(text) => key_from_base64(&text)
+            .with_context(|| format!("{} must hold 32 bytes in base64", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+            let mut key = Box::new([0u8; 32]);
+            getrandom::fill(key.as_mut_slice())
+                .map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+            let key = DocumentKey::new(key);
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
-            writeln!(file, "{}", engine.encode(key))?;
+            writeln!(
+                file,
+                "{}",
+                Zeroizing::new(engine.encode(key.expose_secret())).as_str()
+            )?;
             tracing::info!(path = %path.display(), "created a new travel-document key");
             Ok(key)
         }

@@ -86,7 +86,7 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
     let db = Database::open(&config).await?;
     let result = async {
         crate::db::migrate(&db.url).await?;
-        let services = Services::new(crate::db::pool(&db.url, 2)?, key);
+        let services = Services::new(crate::db::pool(&db.url, 2)?, &key);
         match command {
             KeysCommand::Rotate { event } => {
                 let key = services.rotate_key(&event).await?;

@@ -13,6 +13,71 @@ use tonic_types::{ErrorDetails, StatusExt as _};
 /// The error domain sent in `ErrorInfo`.
 pub const ERROR_DOMAIN: &str = "expopass";
 
+/// Declares `Reason` from one table of variants and stable codes.
+macro_rules! reasons {
+    ($($variant:ident => $code:literal,)*) => {
+        /// The stable reason of an error, sent in `ErrorInfo`: clients
+        /// branch on it, so a code never changes meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Reason {
+            $($variant,)*
+        }
+
+        impl Reason {
+            /// The code as clients see it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Reason::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+reasons! {
+    BadgeInProgress => "BADGE_IN_PROGRESS",
+    BadgeNotFound => "BADGE_NOT_FOUND",
+    CategoryNotFound => "CATEGORY_NOT_FOUND",
+    DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+    DelegationExists => "DELEGATION_EXISTS",
+    DelegationNotFound => "DELEGATION_NOT_FOUND",
+    DelegationQuotaExceeded => "DELEGATION_QUOTA_EXCEEDED",
+    DuplicateExternalRef => "DUPLICATE_EXTERNAL_REF",
+    DuplicateParticipant => "DUPLICATE_PARTICIPANT",
+    EventCodeTaken => "EVENT_CODE_TAKEN",
+    EventNotFound => "EVENT_NOT_FOUND",
+    GateNotFound => "GATE_NOT_FOUND",
+    HeadNotMember => "HEAD_NOT_MEMBER",
+    IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+    ImportIncomplete => "IMPORT_INCOMPLETE",
+    ImportTooLarge => "IMPORT_TOO_LARGE",
+    Internal => "INTERNAL",
+    InvalidField => "INVALID_FIELD",
+    KeyActive => "KEY_ACTIVE",
+    KeyNotFound => "KEY_NOT_FOUND",
+    MalformedMessage => "MALFORMED_MESSAGE",
+    MessageTooLarge => "MESSAGE_TOO_LARGE",
+    NothingToPrint => "NOTHING_TO_PRINT",
+    OrganizationExists => "ORGANIZATION_EXISTS",
+    OrganizationNotFound => "ORGANIZATION_NOT_FOUND",
+    Overloaded => "OVERLOADED",
+    ParticipantCancelled => "PARTICIPANT_CANCELLED",
+    ParticipantNotFound => "PARTICIPANT_NOT_FOUND",
+    QuotaBelowUsage => "QUOTA_BELOW_USAGE",
+    RequestInProgress => "REQUEST_IN_PROGRESS",
+    RoleNotAllowed => "ROLE_NOT_ALLOWED",
+    Unauthenticated => "UNAUTHENTICATED",
+    ValidDaysTooWide => "VALID_DAYS_TOO_WIDE",
+    VersionConflict => "VERSION_CONFLICT",
+    ZoneCycle => "ZONE_CYCLE",
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What kind of failure, which decides the gRPC status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -41,7 +106,7 @@ pub struct FieldViolation {
 pub struct AppError {
     pub kind: ErrorKind,
     /// Stable reason code, e.g. `DUPLICATE_PARTICIPANT`.
-    pub reason: &'static str,
+    pub reason: Reason,
     /// Human-readable explanation; never contains personal data.
     pub message: String,
     /// Bad fields, for `InvalidArgument`.
@@ -63,7 +128,7 @@ impl fmt::Display for AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(kind: ErrorKind, reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, reason: Reason, message: impl Into<String>) -> Self {
         Self {
             kind,
             reason,
@@ -81,7 +146,7 @@ impl AppError {
         let message = format!("invalid fields: {}", fields.join(", "));
         Self {
             violations,
-            ..Self::new(ErrorKind::InvalidArgument, "INVALID_FIELD", message)
+            ..Self::new(ErrorKind::InvalidArgument, Reason::InvalidField, message)
         }
     }
 
@@ -93,22 +158,22 @@ impl AppError {
         }])
     }
 
-    pub fn not_found(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(reason: Reason, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotFound, reason, message)
     }
 
-    pub fn already_exists(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn already_exists(reason: Reason, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::AlreadyExists, reason, message)
     }
 
-    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn precondition(reason: Reason, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::FailedPrecondition, reason, message)
     }
 
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
-            ..Self::new(ErrorKind::Internal, "INTERNAL", "internal error")
+            ..Self::new(ErrorKind::Internal, Reason::Internal, "internal error")
         }
     }
 
@@ -158,7 +223,7 @@ impl AppError {
             source: Some(source.into()),
             ..Self::new(
                 ErrorKind::Unavailable,
-                "DATABASE_UNAVAILABLE",
+                Reason::DatabaseUnavailable,
                 "the database is not reachable right now: retry",
             )
         }
@@ -203,53 +268,53 @@ fn is_connection_lost(err: &diesel::result::Error) -> bool {
 /// The unique constraints that what a client sends can run into (two
 /// calls racing past the domain's own check), and what each means:
 /// (constraint, kind, reason, message).
-const UNIQUE_VIOLATIONS: &[(&str, ErrorKind, &str, &str)] = &[
+const UNIQUE_VIOLATIONS: &[(&str, ErrorKind, Reason, &str)] = &[
     (
         "events_code_key",
         ErrorKind::AlreadyExists,
-        "EVENT_CODE_TAKEN",
+        Reason::EventCodeTaken,
         "an event with this code exists",
     ),
     (
         "delegations_event_id_name_key",
         ErrorKind::AlreadyExists,
-        "DELEGATION_EXISTS",
+        Reason::DelegationExists,
         "the event has a delegation with this name",
     ),
     (
         "organizations_event_id_name_key_key",
         ErrorKind::AlreadyExists,
-        "ORGANIZATION_EXISTS",
+        Reason::OrganizationExists,
         "the event has an organisation with this name",
     ),
     (
         "participants_email_uniq",
         ErrorKind::AlreadyExists,
-        "DUPLICATE_PARTICIPANT",
+        Reason::DuplicateParticipant,
         "another participant of the event has this email",
     ),
     (
         "participants_document_uniq",
         ErrorKind::AlreadyExists,
-        "DUPLICATE_PARTICIPANT",
+        Reason::DuplicateParticipant,
         "another participant of the event has this travel document",
     ),
     (
         "participants_external_ref_uniq",
         ErrorKind::AlreadyExists,
-        "DUPLICATE_EXTERNAL_REF",
+        Reason::DuplicateExternalRef,
         "another participant of the event has this external_ref",
     ),
     (
         "idempotency_keys_pkey",
         ErrorKind::Aborted,
-        "REQUEST_IN_PROGRESS",
+        Reason::RequestInProgress,
         "a call with this request_id was being made at the same moment: retry it",
     ),
     (
         "badges_current_uniq",
         ErrorKind::Aborted,
-        "BADGE_IN_PROGRESS",
+        Reason::BadgeInProgress,
         "another badge of this participant was being issued at the same moment: retry",
     ),
 ];
@@ -265,7 +330,7 @@ impl From<diesel::result::Error> for AppError {
                 .constraint_name()
                 .and_then(|name| UNIQUE_VIOLATIONS.iter().find(|(c, ..)| *c == name))
         {
-            return Self::new(*kind, reason, *message);
+            return Self::new(*kind, *reason, *message);
         }
         Self::internal(err)
     }
@@ -294,14 +359,14 @@ impl From<AppError> for Status {
         };
         if let Some(source) = &err.source {
             tracing::error!(
-                reason = err.reason,
+                reason = err.reason.as_str(),
                 error = format!("{source:#}"),
                 "request failed"
             );
         }
         let mut details = ErrorDetails::new();
         details.set_error_info(
-            err.reason,
+            err.reason.as_str(),
             ERROR_DOMAIN,
             err.metadata
                 .into_iter()

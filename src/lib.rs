@@ -3,18 +3,16 @@
 //! See `docs/ARCHITECTURE.md` for the map of these modules.
 
 pub mod app;
-pub mod bench;
 pub mod config;
 pub mod console;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod grpc;
-pub mod limits;
+mod grpc;
+mod limits;
 pub mod listener;
 pub mod local;
-pub mod pg_embedded;
+mod pg_embedded;
 pub mod proto;
 pub mod render;
 pub mod server;

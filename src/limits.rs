@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tonic::{Code, Status};
 use tower::{Layer, Service};
 
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorKind, Reason};
 
 /// When a shed client should try again.
 const RETRY_AFTER: Duration = Duration::from_millis(200);
@@ -30,12 +30,12 @@ const RETRY_AFTER: Duration = Duration::from_millis(200);
 /// Sheds calls beyond `limit` in flight, and gives tonic's own refusals a
 /// reason.
 #[derive(Debug, Clone)]
-pub struct LimitsLayer {
+pub(crate) struct LimitsLayer {
     permits: Arc<Semaphore>,
 }
 
 impl LimitsLayer {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(limit.max(1))),
         }
@@ -55,7 +55,7 @@ impl<S> Layer<S> for LimitsLayer {
 
 /// The service of [`LimitsLayer`].
 #[derive(Debug, Clone)]
-pub struct Limits<S> {
+pub(crate) struct Limits<S> {
     inner: S,
     permits: Arc<Semaphore>,
 }
@@ -93,7 +93,7 @@ where
 fn overloaded() -> Status {
     let mut error = AppError::new(
         ErrorKind::ResourceExhausted,
-        "OVERLOADED",
+        Reason::Overloaded,
         "the server has too many calls in flight: retry shortly",
     );
     error.retry_after = Some(RETRY_AFTER);
@@ -113,7 +113,7 @@ fn with_reason(response: Response<tonic::body::Body>) -> Response<tonic::body::B
     };
     let reason = match status.code() {
         Code::OutOfRange | Code::ResourceExhausted if status.message().contains("too large") => {
-            "MESSAGE_TOO_LARGE"
+            Reason::MessageTooLarge
         }
         _ => return response,
     };

@@ -3,6 +3,8 @@
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
+
+mod tools;
 use expopass::{
     app::Database,
     config::{Config, DatabaseTarget, ServeConfig},
@@ -66,10 +68,10 @@ enum Command {
     /// for ALLOW, 3 for DENY.
     Verify(expopass::console::VerifyArgs),
     /// Rebuild the reference event end to end on this machine.
-    Demo(expopass::demo::DemoArgs),
+    Demo(tools::demo::DemoArgs),
     /// Load generators behind docs/benchmarks.md.
     #[command(subcommand)]
-    Bench(expopass::bench::BenchCommand),
+    Bench(tools::bench::BenchCommand),
 }
 
 #[derive(Args)]
@@ -143,7 +145,8 @@ fn config(common: &Common) -> anyhow::Result<Config> {
     // Also accept the key from the environment only, never as a flag.
     let document_key = std::env::var("EXPOPASS_DOCUMENT_KEY")
         .ok()
-        .filter(|k| !k.is_empty());
+        .filter(|k| !k.is_empty())
+        .map(secrecy::SecretString::from);
     let database = match common.database_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => DatabaseTarget::Url(url.to_owned()),
         None => DatabaseTarget::Embedded,
@@ -189,7 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 let pool = expopass::db::pool(&db.url, config.pool_size)?;
-                let services = Services::new(pool, key);
+                let services = Services::new(pool, &key);
                 expopass::server::serve(
                     services,
                     &serve,
@@ -223,7 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Database::open(&config).await?;
             let result = async {
                 expopass::db::migrate(&db.url).await?;
-                let services = Services::new(expopass::db::pool(&db.url, 1)?, key);
+                let services = Services::new(expopass::db::pool(&db.url, 1)?, &key);
                 let (_, token) = services.create_token(&name, role).await?;
                 println!("{token}");
                 anyhow::Ok(())
@@ -234,8 +237,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(command) => expopass::console::run_keys(config, command).await,
         Command::Verify(_) => Ok(()),
-        Command::Demo(args) => expopass::demo::run(config, args).await,
-        Command::Bench(command) => expopass::bench::run(config, command).await,
+        Command::Demo(args) => tools::demo::run(config, args).await,
+        Command::Bench(command) => tools::bench::run(config, command).await,
     }
 }
 

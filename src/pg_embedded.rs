@@ -20,11 +20,11 @@ use anyhow::{Context as _, bail};
 use tokio::process::Command;
 
 /// Name of the database inside the private cluster.
-pub const DATABASE_NAME: &str = "expopass";
+pub(crate) const DATABASE_NAME: &str = "expopass";
 
 /// A running private cluster.
 #[derive(Debug)]
-pub struct EmbeddedPg {
+pub(crate) struct EmbeddedPg {
     bin_dir: PathBuf,
     cluster_dir: PathBuf,
     run_as: Option<String>,
@@ -88,7 +88,7 @@ async fn lock_file(path: &Path, lock: Lock) -> anyhow::Result<std::fs::File> {
 impl EmbeddedPg {
     /// Creates the cluster if needed, starts it if it is not running, and
     /// makes sure the `expopass` database exists.
-    pub async fn ensure_running(data_dir: &Path) -> anyhow::Result<Self> {
+    pub(crate) async fn ensure_running(data_dir: &Path) -> anyhow::Result<Self> {
         let bin_dir = find_bin_dir()?;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -142,7 +142,7 @@ impl EmbeddedPg {
     }
 
     /// URL of the `expopass` database.
-    pub fn database_url(&self) -> String {
+    pub(crate) fn database_url(&self) -> String {
         format!(
             "postgres://postgres@127.0.0.1:{}/{}",
             self.port, DATABASE_NAME
@@ -151,7 +151,7 @@ impl EmbeddedPg {
 
     /// Stops the cluster if this process is its last user; leaves it
     /// running for the others otherwise.
-    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+    pub(crate) async fn shutdown(mut self) -> anyhow::Result<()> {
         let stopping = lock_file(&self.lock_path, Lock::Exclusive).await?;
         let Some(users) = self.users.take() else {
             return Ok(());

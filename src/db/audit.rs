@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl as _;
 
 use super::{Conn, models::NewAuditEntry, schema::audit_log};
 
-pub async fn record(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
+pub(crate) async fn record(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values(entry)
         .execute(conn)
@@ -14,7 +14,7 @@ pub async fn record(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> QueryResult<(
 }
 
 /// Records many entries in one statement (one array per column).
-pub async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
+pub(crate) async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
     use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
     if entries.is_empty() {
         return Ok(());
@@ -34,7 +34,7 @@ pub async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> Quer
 }
 
 /// The newest audit row id: grows with every change.
-pub async fn last_id(conn: &mut Conn) -> QueryResult<i64> {
+pub(crate) async fn last_id(conn: &mut Conn) -> QueryResult<i64> {
     use diesel::{QueryDsl as _, dsl::max};
     audit_log::table
         .select(max(audit_log::id))

@@ -11,12 +11,13 @@ use uuid::Uuid;
 
 use super::{
     Conn,
+    models::ParticipantStatus,
     schema::{badges, categories},
 };
 
-pub const REVOKED_REPRINTED: &str = "reprinted";
-pub const REVOKED_CANCELLED: &str = "cancelled";
-pub const REVOKED_STAFF: &str = "staff";
+pub(crate) const REVOKED_REPRINTED: &str = "reprinted";
+pub(crate) const REVOKED_CANCELLED: &str = "cancelled";
+pub(crate) const REVOKED_STAFF: &str = "staff";
 
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = badges, check_for_backend(diesel::pg::Pg))]
@@ -36,11 +37,11 @@ pub struct BadgeRow {
 }
 
 /// A badge with its category code.
-pub type BadgeWithCategory = (BadgeRow, String);
+pub(crate) type BadgeWithCategory = (BadgeRow, String);
 
 /// Everything a badge of a participant is made of, and their latest badge.
 #[derive(Debug, Clone, diesel::QueryableByName)]
-pub struct IssueSource {
+pub(crate) struct IssueSource {
     #[diesel(sql_type = SqlUuid)]
     pub participant_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
@@ -54,7 +55,7 @@ pub struct IssueSource {
     #[diesel(sql_type = Text)]
     pub country: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: ParticipantStatus,
     #[diesel(sql_type = Nullable<Text>)]
     pub organization: Option<String>,
     #[diesel(sql_type = SqlUuid)]
@@ -114,7 +115,7 @@ ORDER BY p.id";
 /// by a statement of its own: a statement that waits for a row lock still
 /// reads the other tables as they were when it began, and would miss the
 /// badge a concurrent reprint committed meanwhile (its version taken twice).
-pub async fn lock_sources(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<IssueSource>> {
+pub(crate) async fn lock_sources(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<IssueSource>> {
     diesel::sql_query("SELECT id FROM participants WHERE id = ANY ($1) ORDER BY id FOR UPDATE")
         .bind::<Array<SqlUuid>, _>(ids)
         .execute(conn)
@@ -126,7 +127,7 @@ pub async fn lock_sources(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Issu
 }
 
 /// `n` fresh badge serials.
-pub async fn next_serials(conn: &mut Conn, n: usize) -> QueryResult<Vec<i64>> {
+pub(crate) async fn next_serials(conn: &mut Conn, n: usize) -> QueryResult<Vec<i64>> {
     #[derive(diesel::QueryableByName)]
     struct Serial {
         #[diesel(sql_type = BigInt)]
@@ -143,7 +144,7 @@ pub async fn next_serials(conn: &mut Conn, n: usize) -> QueryResult<Vec<i64>> {
     Ok(rows.into_iter().map(|r| r.serial).collect())
 }
 
-pub async fn insert_many(conn: &mut Conn, rows: &[BadgeRow]) -> QueryResult<()> {
+pub(crate) async fn insert_many(conn: &mut Conn, rows: &[BadgeRow]) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -155,7 +156,7 @@ pub async fn insert_many(conn: &mut Conn, rows: &[BadgeRow]) -> QueryResult<()> 
 }
 
 /// Revokes the valid badges of these participants; returns their ids.
-pub async fn revoke_current(
+pub(crate) async fn revoke_current(
     conn: &mut Conn,
     participant_ids: &[Uuid],
     reason: &str,
@@ -176,7 +177,7 @@ pub async fn revoke_current(
 }
 
 /// Revokes one badge if it is valid; returns whether it was.
-pub async fn revoke(
+pub(crate) async fn revoke(
     conn: &mut Conn,
     id: Uuid,
     reason: &str,
@@ -196,7 +197,7 @@ pub async fn revoke(
         .map(|n| n == 1)
 }
 
-pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<BadgeWithCategory>> {
+pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<BadgeWithCategory>> {
     badges::table
         .inner_join(categories::table)
         .filter(badges::id.eq(id))
@@ -206,7 +207,10 @@ pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<BadgeWithCate
         .optional()
 }
 
-pub async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<BadgeWithCategory>> {
+pub(crate) async fn find_many(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> QueryResult<Vec<BadgeWithCategory>> {
     badges::table
         .inner_join(categories::table)
         .filter(badges::id.eq_any(ids))
@@ -216,7 +220,7 @@ pub async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<BadgeWi
 }
 
 /// The latest badge of a participant, valid or not.
-pub async fn latest_for(
+pub(crate) async fn latest_for(
     conn: &mut Conn,
     participant_id: Uuid,
 ) -> QueryResult<Option<BadgeWithCategory>> {
@@ -231,7 +235,7 @@ pub async fn latest_for(
 }
 
 /// Revoked badges of an event: (serial, version), in order.
-pub async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(i64, i32)>> {
+pub(crate) async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(i64, i32)>> {
     badges::table
         .filter(badges::event_id.eq(event_id))
         .filter(badges::revoked_at.is_not_null())
@@ -243,28 +247,26 @@ pub async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(i64, i
 
 /// What to print: active participants of an event, in listing order.
 #[derive(Debug, Clone)]
-pub enum PrintSelection {
+pub(crate) enum PrintSelection {
     Delegation(Uuid),
     Category(Uuid),
     Organization(Uuid),
-    All,
 }
 
-pub async fn print_order(
+pub(crate) async fn print_order(
     conn: &mut Conn,
     event_id: Uuid,
     selection: &PrintSelection,
 ) -> QueryResult<Vec<Uuid>> {
-    use super::{models::STATUS_ACTIVE, schema::participants as p};
+    use super::schema::participants as p;
     let mut query = p::table
         .filter(p::event_id.eq(event_id))
-        .filter(p::status.eq(STATUS_ACTIVE))
+        .filter(p::status.eq(ParticipantStatus::Active))
         .into_boxed();
     query = match selection {
         PrintSelection::Delegation(id) => query.filter(p::delegation_id.eq(*id)),
         PrintSelection::Category(id) => query.filter(p::category_id.eq(*id)),
         PrintSelection::Organization(id) => query.filter(p::organization_id.eq(*id)),
-        PrintSelection::All => query,
     };
     query
         .order((p::family_key, p::given_key, p::id))
@@ -274,10 +276,10 @@ pub async fn print_order(
 }
 
 /// (id, event, status) of these participants.
-pub async fn participant_states(
+pub(crate) async fn participant_states(
     conn: &mut Conn,
     ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, Uuid, String)>> {
+) -> QueryResult<Vec<(Uuid, Uuid, ParticipantStatus)>> {
     use super::schema::participants as p;
     p::table
         .filter(p::id.eq_any(ids))
@@ -288,7 +290,7 @@ pub async fn participant_states(
 
 /// A category with its number.
 #[derive(Debug, Clone, diesel::Queryable)]
-pub struct NumberedCategory {
+pub(crate) struct NumberedCategory {
     pub code: String,
     pub name: String,
     pub color: String,
@@ -299,7 +301,7 @@ pub struct NumberedCategory {
 
 /// A zone with its number.
 #[derive(Debug, Clone, diesel::Queryable)]
-pub struct NumberedZone {
+pub(crate) struct NumberedZone {
     pub id: Uuid,
     pub code: String,
     pub name: String,
@@ -308,7 +310,7 @@ pub struct NumberedZone {
     pub capacity: i32,
 }
 
-pub async fn numbered_categories(
+pub(crate) async fn numbered_categories(
     conn: &mut Conn,
     event_id: Uuid,
 ) -> QueryResult<Vec<NumberedCategory>> {
@@ -327,7 +329,10 @@ pub async fn numbered_categories(
         .await
 }
 
-pub async fn numbered_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<NumberedZone>> {
+pub(crate) async fn numbered_zones(
+    conn: &mut Conn,
+    event_id: Uuid,
+) -> QueryResult<Vec<NumberedZone>> {
     use super::schema::zones;
     zones::table
         .filter(zones::event_id.eq(event_id))

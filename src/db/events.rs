@@ -15,7 +15,7 @@ use super::{
 };
 
 /// Inserts an event; `None` when the code is taken.
-pub async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<Option<Event>> {
+pub(crate) async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<Option<Event>> {
     diesel::insert_into(events::table)
         .values(event)
         .on_conflict(events::code)
@@ -26,7 +26,7 @@ pub async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<Option<
         .optional()
 }
 
-pub async fn find_event(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Event>> {
+pub(crate) async fn find_event(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Event>> {
     events::table
         .find(id)
         .select(Event::as_select())
@@ -35,7 +35,7 @@ pub async fn find_event(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Event>>
         .optional()
 }
 
-pub async fn find_event_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Event>> {
+pub(crate) async fn find_event_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Event>> {
     events::table
         .filter(events::code.eq(code))
         .select(Event::as_select())
@@ -44,7 +44,7 @@ pub async fn find_event_by_code(conn: &mut Conn, code: &str) -> QueryResult<Opti
         .optional()
 }
 
-pub async fn list_events(conn: &mut Conn) -> QueryResult<Vec<Event>> {
+pub(crate) async fn list_events(conn: &mut Conn) -> QueryResult<Vec<Event>> {
     events::table
         .order((events::first_day.desc(), events::code))
         .select(Event::as_select())
@@ -54,7 +54,7 @@ pub async fn list_events(conn: &mut Conn) -> QueryResult<Vec<Event>> {
 
 /// Inserts or replaces a zone keyed by (event, code); the id of an existing
 /// zone is kept.
-pub async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zone> {
+pub(crate) async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zone> {
     diesel::insert_into(zones::table)
         .values(zone)
         .on_conflict((zones::event_id, zones::code))
@@ -69,7 +69,7 @@ pub async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zone> {
         .await
 }
 
-pub async fn list_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Zone>> {
+pub(crate) async fn list_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Zone>> {
     zones::table
         .filter(zones::event_id.eq(event_id))
         .order(zones::code)
@@ -78,7 +78,7 @@ pub async fn list_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Zone
         .await
 }
 
-pub async fn upsert_category(conn: &mut Conn, category: &Category) -> QueryResult<Category> {
+pub(crate) async fn upsert_category(conn: &mut Conn, category: &Category) -> QueryResult<Category> {
     diesel::insert_into(categories::table)
         .values(category)
         .on_conflict((categories::event_id, categories::code))
@@ -94,7 +94,7 @@ pub async fn upsert_category(conn: &mut Conn, category: &Category) -> QueryResul
         .await
 }
 
-pub async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Category>> {
+pub(crate) async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Category>> {
     categories::table
         .filter(categories::event_id.eq(event_id))
         .order(categories::code)
@@ -103,7 +103,7 @@ pub async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec
         .await
 }
 
-pub async fn find_category_by_code(
+pub(crate) async fn find_category_by_code(
     conn: &mut Conn,
     event_id: Uuid,
     code: &str,
@@ -117,7 +117,7 @@ pub async fn find_category_by_code(
         .optional()
 }
 
-pub async fn upsert_gate(conn: &mut Conn, gate: &Gate) -> QueryResult<Gate> {
+pub(crate) async fn upsert_gate(conn: &mut Conn, gate: &Gate) -> QueryResult<Gate> {
     diesel::insert_into(gates::table)
         .values(gate)
         .on_conflict((gates::event_id, gates::code))
@@ -131,7 +131,7 @@ pub async fn upsert_gate(conn: &mut Conn, gate: &Gate) -> QueryResult<Gate> {
         .await
 }
 
-pub async fn list_gates(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Gate>> {
+pub(crate) async fn list_gates(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Gate>> {
     gates::table
         .filter(gates::event_id.eq(event_id))
         .order(gates::code)

@@ -11,7 +11,7 @@ use super::Conn;
 
 /// `EXPLAIN <query>`: one row of plan text per line.
 #[derive(Debug, Clone)]
-pub struct Explain<Q>(pub Q);
+pub(crate) struct Explain<Q>(pub Q);
 
 impl<Q> QueryId for Explain<Q> {
     type QueryId = ();
@@ -30,7 +30,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
 }
 
 /// Runs `EXPLAIN` on `query` and returns the plan as text.
-pub async fn explain<Q>(conn: &mut Conn, query: Q) -> diesel::QueryResult<String>
+pub(crate) async fn explain<Q>(conn: &mut Conn, query: Q) -> diesel::QueryResult<String>
 where
     Q: QueryFragment<Pg> + Send + 'static,
 {

@@ -15,22 +15,21 @@ use super::{
 use crate::domain::offline::{Decision, DenyReason, Direction};
 
 /// Channel of badge and rule changes.
-pub const GATE_CHANNEL: &str = "expopass_gate";
+pub(crate) const GATE_CHANNEL: &str = "expopass_gate";
 
 /// A gate with its zone.
 #[derive(Debug, Clone, diesel::Queryable)]
-pub struct GateZone {
-    pub gate_id: Uuid,
+pub(crate) struct GateZone {
     pub event_id: Uuid,
     pub zone_id: Uuid,
     pub zone_number: i16,
 }
 
-pub async fn gate_zone(conn: &mut Conn, gate_id: Uuid) -> QueryResult<Option<GateZone>> {
+pub(crate) async fn gate_zone(conn: &mut Conn, gate_id: Uuid) -> QueryResult<Option<GateZone>> {
     gates::table
         .inner_join(zones::table)
         .filter(gates::id.eq(gate_id))
-        .select((gates::id, gates::event_id, gates::zone_id, zones::number))
+        .select((gates::event_id, gates::zone_id, zones::number))
         .first(conn)
         .await
         .optional()
@@ -94,7 +93,7 @@ fn refusal(decision: &str, reason: Option<&str>) -> QueryResult<Option<DenyReaso
 
 /// What `gate_scan` decided.
 #[derive(Debug, Clone)]
-pub struct ScanOutcome {
+pub(crate) struct ScanOutcome {
     pub deny: Option<DenyReason>,
     /// The holder's name, when asked for and the badge is known.
     pub holder: Option<String>,
@@ -102,7 +101,7 @@ pub struct ScanOutcome {
 
 /// One scan to record and decide.
 #[derive(Debug, Clone)]
-pub struct ScanInput<'a> {
+pub(crate) struct ScanInput<'a> {
     pub gate_id: Uuid,
     pub nonce: &'a str,
     pub event_id: Uuid,
@@ -138,7 +137,7 @@ const SCAN_REPLAYED: &str = "EP001";
 /// Runs the `gate_scan` function: one round trip, one transaction. When
 /// the same (gate, nonce) committed while this call ran, the call is undone
 /// and made again, and answers with that first decision.
-pub async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
+pub(crate) async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
     let mut attempt = 0;
     loop {
         match ScanStatement::new(s)
@@ -220,7 +219,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
 
 /// An offline scan as uploaded.
 #[derive(Debug, Clone)]
-pub struct OfflineScanRow {
+pub(crate) struct OfflineScanRow {
     pub gate_id: Uuid,
     pub nonce: String,
     pub event_id: Uuid,
@@ -234,7 +233,7 @@ pub struct OfflineScanRow {
 }
 
 /// Stores uploaded scans once; returns the (gate, nonce) newly stored.
-pub async fn insert_offline(
+pub(crate) async fn insert_offline(
     conn: &mut Conn,
     rows: &[OfflineScanRow],
 ) -> QueryResult<Vec<(Uuid, String)>> {
@@ -274,7 +273,7 @@ pub async fn insert_offline(
 
 /// A recorded scan of a badge.
 #[derive(Debug, Clone)]
-pub struct BadgeScan {
+pub(crate) struct BadgeScan {
     pub gate_id: Uuid,
     pub nonce: String,
     pub zone_id: Uuid,
@@ -287,7 +286,7 @@ pub struct BadgeScan {
 }
 
 /// Every scan of these badges, in time order.
-pub async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<BadgeScan>> {
+pub(crate) async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<BadgeScan>> {
     type Row = (
         Uuid,
         String,
@@ -350,7 +349,7 @@ pub async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<Badge
 }
 
 /// (serial, version, badge id, revoked at) of these badges.
-pub async fn revocations_of(
+pub(crate) async fn revocations_of(
     conn: &mut Conn,
     serials: &[i64],
 ) -> QueryResult<Vec<(i64, i32, Uuid, Option<DateTime<Utc>>)>> {
@@ -367,7 +366,10 @@ pub async fn revocations_of(
 }
 
 /// (serial, blocked at) of blocked badges among these.
-pub async fn blocks_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<(i64, DateTime<Utc>)>> {
+pub(crate) async fn blocks_of(
+    conn: &mut Conn,
+    serials: &[i64],
+) -> QueryResult<Vec<(i64, DateTime<Utc>)>> {
     badge_blocks::table
         .filter(badge_blocks::serial.eq_any(serials))
         .select((badge_blocks::serial, badge_blocks::blocked_at))
@@ -376,7 +378,7 @@ pub async fn blocks_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<(i64
 }
 
 /// Blocks a badge serial; returns whether it was not blocked before.
-pub async fn block(
+pub(crate) async fn block(
     conn: &mut Conn,
     event_id: Uuid,
     serial: i64,
@@ -395,7 +397,7 @@ pub async fn block(
 }
 
 /// Lifts a block; returns whether there was one.
-pub async fn unblock(conn: &mut Conn, serial: i64) -> QueryResult<bool> {
+pub(crate) async fn unblock(conn: &mut Conn, serial: i64) -> QueryResult<bool> {
     diesel::delete(badge_blocks::table.filter(badge_blocks::serial.eq(serial)))
         .execute(conn)
         .await
@@ -403,7 +405,7 @@ pub async fn unblock(conn: &mut Conn, serial: i64) -> QueryResult<bool> {
 }
 
 /// The block reason of a serial, if blocked.
-pub async fn block_reason(conn: &mut Conn, serial: i64) -> QueryResult<Option<String>> {
+pub(crate) async fn block_reason(conn: &mut Conn, serial: i64) -> QueryResult<Option<String>> {
     badge_blocks::table
         .filter(badge_blocks::serial.eq(serial))
         .select(badge_blocks::reason)
@@ -413,7 +415,7 @@ pub async fn block_reason(conn: &mut Conn, serial: i64) -> QueryResult<Option<St
 }
 
 /// Blocked serials of an event, ascending.
-pub async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<i64>> {
+pub(crate) async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<i64>> {
     badge_blocks::table
         .filter(badge_blocks::event_id.eq(event_id))
         .order(badge_blocks::serial)
@@ -424,7 +426,10 @@ pub async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<i64>> {
 
 /// (zone code, inside, capacity) of every zone of an event: the sum of each
 /// zone's counter shards.
-pub async fn occupancy(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(String, i32, i32)>> {
+pub(crate) async fn occupancy(
+    conn: &mut Conn,
+    event_id: Uuid,
+) -> QueryResult<Vec<(String, i32, i32)>> {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = Text)]
@@ -451,11 +456,11 @@ pub async fn occupancy(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(Stri
 }
 
 /// A notification: (channel, payload).
-pub type Notification = (String, String);
+pub(crate) type Notification = (String, String);
 
 /// A connection of its own (taken out of the pool for good) listening to
 /// the gate channel; yields notifications until the connection drops.
-pub async fn listen(
+pub(crate) async fn listen(
     pool: &super::Pool,
 ) -> anyhow::Result<impl Stream<Item = QueryResult<Notification>> + use<>> {
     let pooled = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;

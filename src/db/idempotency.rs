@@ -8,7 +8,7 @@ use super::{Conn, schema::idempotency_keys};
 
 /// What a claim found.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Claim {
+pub(crate) enum Claim {
     /// The key is new: this call proceeds and creates `resource_id`.
     Fresh,
     /// The key was used before, with this fingerprint, creating this resource.
@@ -20,7 +20,7 @@ pub enum Claim {
 
 /// Claims `(scope, request_id)` inside the caller's transaction. A concurrent
 /// claim of the same key waits for the first transaction to end.
-pub async fn claim(
+pub(crate) async fn claim(
     conn: &mut Conn,
     scope: &str,
     request_id: &str,
@@ -52,7 +52,7 @@ pub async fn claim(
 }
 
 /// Reads a key without claiming it: `Fresh` when unused.
-pub async fn peek(conn: &mut Conn, scope: &str, request_id: &str) -> QueryResult<Claim> {
+pub(crate) async fn peek(conn: &mut Conn, scope: &str, request_id: &str) -> QueryResult<Claim> {
     let found = idempotency_keys::table
         .find((scope, request_id))
         .select((idempotency_keys::fingerprint, idempotency_keys::resource_id))
@@ -71,7 +71,7 @@ pub async fn peek(conn: &mut Conn, scope: &str, request_id: &str) -> QueryResult
 /// Sets the fingerprint of a key claimed earlier in the caller's
 /// transaction (an import knows its fingerprint only once it has read every
 /// row).
-pub async fn set_fingerprint(
+pub(crate) async fn set_fingerprint(
     conn: &mut Conn,
     scope: &str,
     request_id: &str,

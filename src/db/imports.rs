@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{Conn, schema::import_replies};
 
 /// Stores an import's results (encoded by the caller).
-pub async fn insert_reply(
+pub(crate) async fn insert_reply(
     conn: &mut Conn,
     id: Uuid,
     event_id: Uuid,
@@ -27,7 +27,7 @@ pub async fn insert_reply(
 }
 
 /// The results of import `id`, as stored.
-pub async fn reply(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Vec<u8>>> {
+pub(crate) async fn reply(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Vec<u8>>> {
     import_replies::table
         .find(id)
         .select(import_replies::reply)

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::{Conn, schema::signing_keys};
 
-pub const KEY_ACTIVE: &str = "active";
-pub const KEY_VERIFYING: &str = "verifying";
-pub const KEY_RETIRED: &str = "retired";
+pub(crate) const KEY_ACTIVE: &str = "active";
+pub(crate) const KEY_VERIFYING: &str = "verifying";
+pub(crate) const KEY_RETIRED: &str = "retired";
 
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = signing_keys, check_for_backend(diesel::pg::Pg))]
@@ -27,7 +27,7 @@ pub struct SigningKeyRow {
 }
 
 /// The key that signs new badges of an event.
-pub async fn active(conn: &mut Conn, event_id: Uuid) -> QueryResult<Option<SigningKeyRow>> {
+pub(crate) async fn active(conn: &mut Conn, event_id: Uuid) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::event_id.eq(event_id))
         .filter(signing_keys::status.eq(KEY_ACTIVE))
@@ -39,7 +39,7 @@ pub async fn active(conn: &mut Conn, event_id: Uuid) -> QueryResult<Option<Signi
 
 /// Inserts a key unless it collides (an active key already there, or the
 /// key id taken); returns whether it was inserted.
-pub async fn insert(conn: &mut Conn, row: &SigningKeyRow) -> QueryResult<bool> {
+pub(crate) async fn insert(conn: &mut Conn, row: &SigningKeyRow) -> QueryResult<bool> {
     diesel::insert_into(signing_keys::table)
         .values(row)
         .on_conflict_do_nothing()
@@ -49,7 +49,7 @@ pub async fn insert(conn: &mut Conn, row: &SigningKeyRow) -> QueryResult<bool> {
 }
 
 /// The active key becomes a verifying one.
-pub async fn demote_active(conn: &mut Conn, event_id: Uuid) -> QueryResult<usize> {
+pub(crate) async fn demote_active(conn: &mut Conn, event_id: Uuid) -> QueryResult<usize> {
     diesel::update(signing_keys::table)
         .filter(signing_keys::event_id.eq(event_id))
         .filter(signing_keys::status.eq(KEY_ACTIVE))
@@ -60,7 +60,7 @@ pub async fn demote_active(conn: &mut Conn, event_id: Uuid) -> QueryResult<usize
 
 /// Retires verifying keys of an event (one, or all of them); returns the
 /// ids retired.
-pub async fn retire(
+pub(crate) async fn retire(
     conn: &mut Conn,
     event_id: Uuid,
     key_id: Option<i64>,
@@ -84,7 +84,7 @@ pub async fn retire(
 }
 
 /// Every key of an event, oldest first.
-pub async fn list(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<SigningKeyRow>> {
+pub(crate) async fn list(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::event_id.eq(event_id))
         .order((signing_keys::created_at, signing_keys::key_id))
@@ -94,7 +94,7 @@ pub async fn list(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<SigningKey
 }
 
 /// Keys that still verify (active and verifying), of every event.
-pub async fn verifying(conn: &mut Conn) -> QueryResult<Vec<SigningKeyRow>> {
+pub(crate) async fn verifying(conn: &mut Conn) -> QueryResult<Vec<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::status.ne(KEY_RETIRED))
         .select(SigningKeyRow::as_select())

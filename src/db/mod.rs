@@ -2,21 +2,21 @@
 //! migrations, and the model functions (`&mut AsyncPgConnection` in,
 //! `QueryResult<T>` out). SQL lives here and nowhere else.
 
-pub mod audit;
-pub mod badges;
+pub(crate) mod audit;
+pub(crate) mod badges;
 pub mod ceiling;
-pub mod events;
-pub mod explain;
-pub mod gates;
-pub mod idempotency;
-pub mod imports;
-pub mod keys;
-pub mod models;
-pub mod name_index;
-pub mod participants;
-pub mod registry;
-pub mod schema;
-pub mod tokens;
+pub(crate) mod events;
+pub(crate) mod explain;
+pub(crate) mod gates;
+pub(crate) mod idempotency;
+pub(crate) mod imports;
+pub(crate) mod keys;
+pub(crate) mod models;
+pub(crate) mod name_index;
+pub(crate) mod participants;
+pub(crate) mod registry;
+pub(crate) mod schema;
+pub(crate) mod tokens;
 
 use anyhow::Context as _;
 use diesel_async::{
@@ -33,6 +33,36 @@ pub type Conn = AsyncPgConnection;
 
 /// Every migration under `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The shape of work run in a transaction: an async closure over the
+/// connection whose future is `Send` (spelled out because the bound cannot
+/// be written on an `AsyncFnOnce` directly).
+pub trait Work<T, R>: AsyncFnOnce(T) -> R + FnOnce(T) -> <Self as Work<T, R>>::Fut {
+    type Fut: Future<Output = R>;
+}
+
+impl<F, T, Fut, R> Work<T, R> for F
+where
+    F: AsyncFnOnce(T) -> R + FnOnce(T) -> Fut,
+    Fut: Future<Output = R>,
+{
+    type Fut = Fut;
+}
+
+/// A unit of work: `work` runs in one transaction, committed when it
+/// returns `Ok` and rolled back otherwise (nested, a savepoint). The
+/// domain's one way into a transaction.
+pub async fn transaction<R, E, F>(conn: &mut Conn, work: F) -> Result<R, E>
+where
+    for<'r> F: AsyncFnOnce(&'r mut Conn) -> Result<R, E>
+        + Work<&'r mut Conn, Result<R, E>, Fut: Send>
+        + Send,
+    E: From<diesel::result::Error> + Send,
+    R: Send,
+{
+    use diesel_async::AsyncConnection as _;
+    conn.transaction(work).await
+}
 
 /// Builds a pool of `size` connections to `url`. Connections open lazily.
 pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {

@@ -8,13 +8,10 @@ use super::schema::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
-pub struct ApiToken {
+pub(crate) struct ApiToken {
     pub id: Uuid,
-    pub name: String,
     pub role: String,
     pub token_hash: Vec<u8>,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -73,6 +70,86 @@ pub struct Gate {
     pub zone_id: Uuid,
 }
 
+/// Declares an enum stored as text: its one mapping to SQL (`ToSql` and
+/// `FromSql` for `Text`), from one table of variants and stored values.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            /// The stored value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+
+            /// The variant stored as `text`.
+            pub fn parse(text: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(bytes)?;
+                Self::parse(&text).ok_or_else(|| {
+                    format!("unexpected {} {text:?}", stringify!($name)).into()
+                })
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Whether a participant is registered (`participants.status`).
+    ParticipantStatus {
+        Active => "active",
+        Cancelled => "cancelled",
+    }
+}
+
+text_enum! {
+    /// What an organisation is (`organizations.kind`).
+    OrganizationKind {
+        Company => "company",
+        Government => "government",
+        Media => "media",
+        Other => "other",
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
 pub struct Organization {
@@ -81,7 +158,7 @@ pub struct Organization {
     pub name: String,
     pub name_key: String,
     pub country: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub created_at: DateTime<Utc>,
 }
 
@@ -123,7 +200,7 @@ pub struct Participant {
     pub phone: String,
     pub document_cipher: Option<Vec<u8>>,
     pub document_hash: Option<Vec<u8>>,
-    pub status: String,
+    pub status: ParticipantStatus,
     pub cancel_reason: String,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -140,7 +217,3 @@ pub struct NewAuditEntry<'a> {
     pub entity_id: Uuid,
     pub request_id: &'a str,
 }
-
-/// Participant status values stored in `participants.status`.
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_CANCELLED: &str = "cancelled";

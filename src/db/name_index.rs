@@ -11,11 +11,11 @@ use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use super::Conn;
+use super::{Conn, models::ParticipantStatus};
 
 /// The part of a snapshot that says which transactions it could not see.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Horizon {
+pub(crate) struct Horizon {
     /// `pg_snapshot_xmax`: this and later transactions were not seen.
     pub xmax: String,
     /// `pg_snapshot_xip`: transactions in progress then.
@@ -24,7 +24,7 @@ pub struct Horizon {
 
 impl Horizon {
     /// Whether this snapshot was taken after `other` (its xmax is later).
-    pub fn is_after(&self, other: &Horizon) -> bool {
+    pub(crate) fn is_after(&self, other: &Horizon) -> bool {
         let number = |x: &str| x.parse::<u64>().unwrap_or(0);
         number(&self.xmax) > number(&other.xmax)
     }
@@ -32,7 +32,7 @@ impl Horizon {
 
 /// What the index keeps of a participant.
 #[derive(Debug, Clone, diesel::QueryableByName)]
-pub struct IndexRow {
+pub(crate) struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -54,7 +54,7 @@ pub struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     pub delegation_id: Option<Uuid>,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
+    pub status: ParticipantStatus,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub version: i64,
 }
@@ -75,7 +75,7 @@ const SNAPSHOT: &str = "SELECT pg_snapshot_xmax(s)::text AS xmax, \
 
 /// Every participant of `event_id`, and the horizon of the snapshot they
 /// were read in.
-pub async fn load(conn: &mut Conn, event_id: Uuid) -> QueryResult<(Horizon, Vec<IndexRow>)> {
+pub(crate) async fn load(conn: &mut Conn, event_id: Uuid) -> QueryResult<(Horizon, Vec<IndexRow>)> {
     use diesel::sql_types::Uuid as SqlUuid;
     conn.build_transaction()
         .repeatable_read()
@@ -127,7 +127,7 @@ struct Change {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     delegation_id: Option<Uuid>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    status: Option<String>,
+    status: Option<ParticipantStatus>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     version: Option<i64>,
 }
@@ -153,7 +153,7 @@ fn changes_query(event_id: Uuid, since: &Horizon) -> BoxedSql {
 
 /// The plan of the query that brings an index of `event_id` up to date
 /// from now.
-pub async fn explain_changes(conn: &mut Conn, event_id: Uuid) -> QueryResult<String> {
+pub(crate) async fn explain_changes(conn: &mut Conn, event_id: Uuid) -> QueryResult<String> {
     let now: Snapshot = diesel::sql_query(SNAPSHOT).get_result(conn).await?;
     let since = Horizon {
         xmax: now.xmax,
@@ -165,7 +165,7 @@ pub async fn explain_changes(conn: &mut Conn, event_id: Uuid) -> QueryResult<Str
 /// The participants of `event_id` written by transactions that `since`
 /// could not see, and the new horizon: one statement, so one snapshot for
 /// both, and one round trip.
-pub async fn changes(
+pub(crate) async fn changes(
     conn: &mut Conn,
     event_id: Uuid,
     since: &Horizon,

@@ -11,19 +11,19 @@ use uuid::Uuid;
 
 use super::{
     Conn,
-    models::{Participant, STATUS_ACTIVE},
+    models::{Participant, ParticipantStatus},
     schema::{categories, organizations, participants},
 };
 
 /// A participant with the names of what it refers to.
-pub type ParticipantRow = (Participant, String, Option<String>);
+pub(crate) type ParticipantRow = (Participant, String, Option<String>);
 
 /// Inserts participants, skipping any that collide with an active
 /// participant's email, travel document or roster reference;
 /// returns the ids inserted. The rows travel as one array per column
 /// (`unnest`): a statement of 22 parameters whatever the batch size,
 /// instead of 22 per row to parse.
-pub async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<Uuid>> {
+pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<Uuid>> {
     use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -84,7 +84,7 @@ pub async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<
 
 /// Removes participants this transaction has just inserted and nothing
 /// refers to yet (an import's rows over a delegation quota).
-pub async fn delete_unreferenced(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<()> {
+pub(crate) async fn delete_unreferenced(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -96,7 +96,7 @@ pub async fn delete_unreferenced(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<(
 
 /// Active participants of the event holding any of these emails (compared
 /// lower-cased) or document hashes: `(id, lower(email), document_hash)`.
-pub async fn find_active_duplicates(
+pub(crate) async fn find_active_duplicates(
     conn: &mut Conn,
     event_id: Uuid,
     emails_lower: &[String],
@@ -148,7 +148,7 @@ fn with_refs() -> _ {
         )
 }
 
-pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
+pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
     with_refs()
         .filter(participants::id.eq(id))
         .select((
@@ -161,7 +161,7 @@ pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ParticipantRo
         .optional()
 }
 
-pub async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<ParticipantRow>> {
+pub(crate) async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<ParticipantRow>> {
     with_refs()
         .filter(participants::id.eq_any(ids))
         .select((
@@ -173,7 +173,10 @@ pub async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Partici
         .await
 }
 
-pub async fn members_of(conn: &mut Conn, delegation_id: Uuid) -> QueryResult<Vec<ParticipantRow>> {
+pub(crate) async fn members_of(
+    conn: &mut Conn,
+    delegation_id: Uuid,
+) -> QueryResult<Vec<ParticipantRow>> {
     with_refs()
         .filter(participants::delegation_id.eq(delegation_id))
         .order((
@@ -191,7 +194,7 @@ pub async fn members_of(conn: &mut Conn, delegation_id: Uuid) -> QueryResult<Vec
 }
 
 /// Reads and locks one participant until the transaction ends.
-pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>> {
+pub(crate) async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>> {
     participants::table
         .find(id)
         .select(Participant::as_select())
@@ -203,7 +206,7 @@ pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>>
 
 /// The participants of `event_id` holding these roster references, locked
 /// until the transaction ends.
-pub async fn lock_by_external_refs(
+pub(crate) async fn lock_by_external_refs(
     conn: &mut Conn,
     event_id: Uuid,
     refs: &[String],
@@ -218,7 +221,7 @@ pub async fn lock_by_external_refs(
 }
 
 /// Writes every column of `row` (the caller bumped the version).
-pub async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()> {
+pub(crate) async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()> {
     diesel::update(participants::table.find(row.id))
         .set(row)
         .execute(conn)
@@ -227,7 +230,7 @@ pub async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()> {
 }
 
 /// Active members of a delegation in a category.
-pub async fn count_active_in(
+pub(crate) async fn count_active_in(
     conn: &mut Conn,
     delegation_id: Uuid,
     category_id: Uuid,
@@ -235,7 +238,7 @@ pub async fn count_active_in(
     participants::table
         .filter(participants::delegation_id.eq(delegation_id))
         .filter(participants::category_id.eq(category_id))
-        .filter(participants::status.eq(STATUS_ACTIVE))
+        .filter(participants::status.eq(ParticipantStatus::Active))
         .count()
         .get_result(conn)
         .await
@@ -244,11 +247,11 @@ pub async fn count_active_in(
 /// Where the previous page of a search ended: family key, given key and id
 /// of its last participant (the listing order, with or without a name).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Cursor(pub String, pub String, pub Uuid);
+pub(crate) struct Cursor(pub String, pub String, pub Uuid);
 
 /// The name part of a search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum NameFilter {
+pub(crate) enum NameFilter {
     /// No name typed: everybody.
     #[default]
     Any,
@@ -261,14 +264,14 @@ pub enum NameFilter {
 
 /// Filters of a search, already resolved to ids and keys.
 #[derive(Debug, Clone, Default)]
-pub struct SearchFilter {
+pub(crate) struct SearchFilter {
     pub event_id: Uuid,
     pub name: NameFilter,
     pub organization_id: Option<Uuid>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
     pub delegation_id: Option<Uuid>,
-    pub status: Option<&'static str>,
+    pub status: Option<ParticipantStatus>,
     /// Keyset: the last row of the previous page.
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -334,7 +337,7 @@ fn listing(filter: &SearchFilter) -> BoxedListing {
 
 /// The first matches of a search without a name, in the listing order:
 /// (family key, given key, id).
-pub async fn listing_order(
+pub(crate) async fn listing_order(
     conn: &mut Conn,
     filter: &SearchFilter,
 ) -> QueryResult<Vec<(String, String, Uuid)>> {
@@ -345,7 +348,7 @@ pub async fn listing_order(
 }
 
 /// The participants of a page, in its order, each with its cursor.
-pub async fn rows_in_order(
+pub(crate) async fn rows_in_order(
     conn: &mut Conn,
     order: Vec<(String, String, Uuid)>,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
@@ -363,7 +366,7 @@ pub async fn rows_in_order(
 
 /// The plan PostgreSQL picks for a search: the listing without a name, or
 /// the query that brings a name index up to date with a name.
-pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
+pub(crate) async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<String> {
     match &filter.name {
         NameFilter::Words(_) => super::name_index::explain_changes(conn, filter.event_id).await,
         NameFilter::Any | NameFilter::Nobody => {
@@ -374,7 +377,7 @@ pub async fn explain_search(conn: &mut Conn, filter: &SearchFilter) -> QueryResu
 
 /// What [`register_one`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegisterOutcome {
+pub(crate) enum RegisterOutcome {
     /// The participant and its audit row are written.
     Inserted,
     /// The idempotency key was used before (or is being used by a concurrent
@@ -494,7 +497,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
 /// idempotency key in one statement: one round trip, atomic even outside a
 /// transaction. A concurrent call with the same key makes this statement
 /// fail on the key's primary key, so the loser writes nothing.
-pub async fn register_one(
+pub(crate) async fn register_one(
     conn: &mut Conn,
     request_id: &str,
     fingerprint: &[u8],

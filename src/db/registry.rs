@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use super::{
     Conn,
-    models::{Delegation, DelegationQuota, Organization, STATUS_ACTIVE},
+    models::{Delegation, DelegationQuota, Organization, ParticipantStatus},
     schema::{delegation_quotas, delegations, organizations, participants},
 };
 
 /// Inserts an organisation; `None` when the event has one with that name.
-pub async fn insert_organization(
+pub(crate) async fn insert_organization(
     conn: &mut Conn,
     org: &Organization,
 ) -> QueryResult<Option<Organization>> {
@@ -29,7 +29,10 @@ pub async fn insert_organization(
         .optional()
 }
 
-pub async fn find_organization(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Organization>> {
+pub(crate) async fn find_organization(
+    conn: &mut Conn,
+    id: Uuid,
+) -> QueryResult<Option<Organization>> {
     organizations::table
         .find(id)
         .select(Organization::as_select())
@@ -38,7 +41,7 @@ pub async fn find_organization(conn: &mut Conn, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-pub async fn find_organization_by_key(
+pub(crate) async fn find_organization_by_key(
     conn: &mut Conn,
     event_id: Uuid,
     name_key: &str,
@@ -54,7 +57,7 @@ pub async fn find_organization_by_key(
 
 /// Organisations whose key starts with `key_prefix` (a LIKE pattern already
 /// escaped), after the keyset `(name_key, id)` when given.
-pub async fn list_organizations(
+pub(crate) async fn list_organizations(
     conn: &mut Conn,
     event_id: Uuid,
     pattern: Option<&str>,
@@ -86,7 +89,7 @@ pub async fn list_organizations(
 
 /// Inserts a delegation and its quotas; `None` when the event has one with
 /// that name.
-pub async fn insert_delegation(
+pub(crate) async fn insert_delegation(
     conn: &mut Conn,
     delegation: &Delegation,
     quotas: &[DelegationQuota],
@@ -108,7 +111,7 @@ pub async fn insert_delegation(
     Ok(inserted)
 }
 
-pub async fn find_delegation(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Delegation>> {
+pub(crate) async fn find_delegation(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Delegation>> {
     delegations::table
         .find(id)
         .select(Delegation::as_select())
@@ -120,7 +123,10 @@ pub async fn find_delegation(conn: &mut Conn, id: Uuid) -> QueryResult<Option<De
 /// Locks delegations (in id order, so concurrent lockers cannot deadlock)
 /// until the transaction ends: registrations into one delegation are
 /// serialised, which keeps quotas exact.
-pub async fn lock_delegations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Delegation>> {
+pub(crate) async fn lock_delegations(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> QueryResult<Vec<Delegation>> {
     delegations::table
         .filter(delegations::id.eq_any(ids))
         .order(delegations::id)
@@ -130,7 +136,10 @@ pub async fn lock_delegations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<
         .await
 }
 
-pub async fn list_delegations(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Delegation>> {
+pub(crate) async fn list_delegations(
+    conn: &mut Conn,
+    event_id: Uuid,
+) -> QueryResult<Vec<Delegation>> {
     delegations::table
         .filter(delegations::event_id.eq(event_id))
         .order((delegations::country, delegations::name))
@@ -139,7 +148,7 @@ pub async fn list_delegations(conn: &mut Conn, event_id: Uuid) -> QueryResult<Ve
         .await
 }
 
-pub async fn quotas_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<DelegationQuota>> {
+pub(crate) async fn quotas_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<DelegationQuota>> {
     delegation_quotas::table
         .filter(delegation_quotas::delegation_id.eq_any(ids))
         .select(DelegationQuota::as_select())
@@ -148,10 +157,10 @@ pub async fn quotas_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Delegat
 }
 
 /// Active members per (delegation, category).
-pub async fn usage_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid, i64)>> {
+pub(crate) async fn usage_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid, i64)>> {
     participants::table
         .filter(participants::delegation_id.eq_any(ids))
-        .filter(participants::status.eq(STATUS_ACTIVE))
+        .filter(participants::status.eq(ParticipantStatus::Active))
         .group_by((participants::delegation_id, participants::category_id))
         .select((
             participants::delegation_id.assume_not_null(),
@@ -162,7 +171,11 @@ pub async fn usage_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, U
         .await
 }
 
-pub async fn set_delegation_name(conn: &mut Conn, id: Uuid, name: &str) -> QueryResult<bool> {
+pub(crate) async fn set_delegation_name(
+    conn: &mut Conn,
+    id: Uuid,
+    name: &str,
+) -> QueryResult<bool> {
     let n = diesel::update(delegations::table.find(id))
         .set(delegations::name.eq(name))
         .execute(conn)
@@ -170,7 +183,11 @@ pub async fn set_delegation_name(conn: &mut Conn, id: Uuid, name: &str) -> Query
     Ok(n == 1)
 }
 
-pub async fn set_delegation_head(conn: &mut Conn, id: Uuid, head: Option<Uuid>) -> QueryResult<()> {
+pub(crate) async fn set_delegation_head(
+    conn: &mut Conn,
+    id: Uuid,
+    head: Option<Uuid>,
+) -> QueryResult<()> {
     diesel::update(delegations::table.find(id))
         .set(delegations::head_participant_id.eq(head))
         .execute(conn)
@@ -178,7 +195,7 @@ pub async fn set_delegation_head(conn: &mut Conn, id: Uuid, head: Option<Uuid>) 
         .map(drop)
 }
 
-pub async fn replace_quotas(
+pub(crate) async fn replace_quotas(
     conn: &mut Conn,
     id: Uuid,
     quotas: &[DelegationQuota],

@@ -1,6 +1,6 @@
 // @generated automatically by Diesel CLI.
 
-pub mod sql_types {
+pub(crate) mod sql_types {
     #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "xid8", schema = "pg_catalog"))]
     pub struct Xid8;

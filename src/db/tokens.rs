@@ -12,7 +12,7 @@ use super::{
     schema::api_tokens,
 };
 
-pub async fn insert(conn: &mut Conn, token: &NewApiToken<'_>) -> QueryResult<()> {
+pub(crate) async fn insert(conn: &mut Conn, token: &NewApiToken<'_>) -> QueryResult<()> {
     diesel::insert_into(api_tokens::table)
         .values(token)
         .execute(conn)
@@ -21,7 +21,7 @@ pub async fn insert(conn: &mut Conn, token: &NewApiToken<'_>) -> QueryResult<()>
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_by_hash(conn: &mut Conn, hash: &[u8]) -> QueryResult<Option<ApiToken>> {
+pub(crate) async fn find_by_hash(conn: &mut Conn, hash: &[u8]) -> QueryResult<Option<ApiToken>> {
     api_tokens::table
         .filter(api_tokens::token_hash.eq(hash))
         .filter(api_tokens::revoked_at.is_null())

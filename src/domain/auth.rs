@@ -7,12 +7,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use diesel_async::AsyncConnection as _;
-
 use super::{Services, ids::TokenId, secrets};
 use crate::{
     db::{self, models::NewApiToken},
-    error::{AppError, AppResult, ErrorKind},
+    error::{AppError, AppResult, ErrorKind, Reason},
 };
 
 /// What a token may do.
@@ -65,7 +63,7 @@ impl Principal {
         let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
         Err(AppError::new(
             ErrorKind::PermissionDenied,
-            "ROLE_NOT_ALLOWED",
+            Reason::RoleNotAllowed,
             format!(
                 "a {} token cannot make this call; it needs one of: {}",
                 self.role.as_str(),
@@ -102,7 +100,7 @@ impl TokenCache {
 }
 
 fn unauthenticated(message: &str) -> AppError {
-    AppError::new(ErrorKind::Unauthenticated, "UNAUTHENTICATED", message)
+    AppError::new(ErrorKind::Unauthenticated, Reason::Unauthenticated, message)
 }
 
 impl Services {
@@ -117,7 +115,7 @@ impl Services {
         let hash = secrets::token_hash(&text);
         let id = TokenId::generate();
         let mut conn = self.db.get().await?;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             db::tokens::insert(
                 conn,
                 &NewApiToken {

@@ -3,7 +3,6 @@
 use std::{collections::HashMap, sync::RwLock};
 
 use chrono::NaiveDate;
-use diesel_async::AsyncConnection as _;
 use uuid::Uuid;
 
 use super::{Principal, Services, ids::EventId, validate::Validator};
@@ -12,7 +11,7 @@ use crate::{
         self,
         models::{Category, Event, Gate, NewAuditEntry, Zone},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Reason},
 };
 
 /// Longest event, in days.
@@ -139,10 +138,7 @@ impl Services {
                 );
             }
         }
-        v.finish()?;
-        let (Some(first_day), Some(last_day)) = (first, last) else {
-            unreachable!("validated above");
-        };
+        let (first_day, last_day) = v.finish_with(first.zip(last))?;
         let event = Event {
             id: EventId::generate().0,
             code,
@@ -155,18 +151,17 @@ impl Services {
             created_at: crate::domain::now(),
         };
         let mut conn = self.db.get().await?;
-        let created = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let Some(created) = db::events::insert_event(conn, &event).await? else {
-                    return Err(AppError::already_exists(
-                        "EVENT_CODE_TAKEN",
-                        format!("an event with code {} exists", event.code),
-                    ));
-                };
-                db::audit::record(conn, &audit(actor, "event.create", "event", created.id)).await?;
-                Ok(created)
-            })
-            .await?;
+        let created = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let Some(created) = db::events::insert_event(conn, &event).await? else {
+                return Err(AppError::already_exists(
+                    Reason::EventCodeTaken,
+                    format!("an event with code {} exists", event.code),
+                ));
+            };
+            db::audit::record(conn, &audit(actor, "event.create", "event", created.id)).await?;
+            Ok(created)
+        })
+        .await?;
         Ok(created)
     }
 
@@ -186,7 +181,7 @@ impl Services {
                 db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase()).await?
             }
         };
-        found.ok_or_else(|| AppError::not_found("EVENT_NOT_FOUND", "no such event"))
+        found.ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))
     }
 
     pub async fn list_events(&self) -> AppResult<Vec<Event>> {
@@ -207,7 +202,7 @@ impl Services {
         }
         let event = db::events::find_event(conn, id)
             .await?
-            .ok_or_else(|| AppError::not_found("EVENT_NOT_FOUND", "no such event"))?;
+            .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;
         if let Ok(mut m) = self.cache.events.write() {
             m.insert(id, event.clone());
         }
@@ -250,8 +245,7 @@ impl Services {
     ) -> AppResult<Event> {
         let mut v = Validator::new();
         let id = v.id(field, raw);
-        v.finish()?;
-        let id = id.unwrap_or_default();
+        let id = v.finish_with(id)?;
         self.event(conn, id).await
     }
 
@@ -272,52 +266,51 @@ impl Services {
         }
         v.finish()?;
         let capacity = i32::try_from(input.capacity).unwrap_or(i32::MAX);
-        let view = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                {
-                    let zones = db::events::list_zones(conn, event.id).await?;
-                    let parent = if parent_code.is_empty() {
-                        None
-                    } else {
-                        let Some(parent) = zones.iter().find(|z| z.code == parent_code) else {
-                            return Err(AppError::invalid_field(
-                                "parent_code",
-                                "no zone with this code in the event",
-                            ));
-                        };
-                        // Walk up from the parent: meeting this zone is a cycle.
-                        let by_id: HashMap<Uuid, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
-                        let mut cursor = Some(parent);
-                        while let Some(z) = cursor {
-                            if z.code == code {
-                                return Err(AppError::precondition(
-                                    "ZONE_CYCLE",
-                                    "the parent is inside this zone",
-                                ));
-                            }
-                            cursor = z.parent_zone_id.and_then(|id| by_id.get(&id).copied());
-                        }
-                        Some(parent.id)
+        let view = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            {
+                let zones = db::events::list_zones(conn, event.id).await?;
+                let parent = if parent_code.is_empty() {
+                    None
+                } else {
+                    let Some(parent) = zones.iter().find(|z| z.code == parent_code) else {
+                        return Err(AppError::invalid_field(
+                            "parent_code",
+                            "no zone with this code in the event",
+                        ));
                     };
-                    let existing = zones.iter().find(|z| z.code == code).map(|z| z.id);
-                    let zone = db::events::upsert_zone(
-                        conn,
-                        &Zone {
-                            id: existing.unwrap_or_else(Uuid::now_v7),
-                            event_id: event.id,
-                            code,
-                            name,
-                            capacity,
-                            parent_zone_id: parent,
-                        },
-                    )
-                    .await?;
-                    db::audit::record(conn, &audit(actor, "zone.upsert", "zone", zone.id)).await?;
-                    let parent_code = (!parent_code.is_empty()).then_some(parent_code);
-                    Ok(ZoneView { zone, parent_code })
-                }
-            })
-            .await?;
+                    // Walk up from the parent: meeting this zone is a cycle.
+                    let by_id: HashMap<Uuid, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
+                    let mut cursor = Some(parent);
+                    while let Some(z) = cursor {
+                        if z.code == code {
+                            return Err(AppError::precondition(
+                                Reason::ZoneCycle,
+                                "the parent is inside this zone",
+                            ));
+                        }
+                        cursor = z.parent_zone_id.and_then(|id| by_id.get(&id).copied());
+                    }
+                    Some(parent.id)
+                };
+                let existing = zones.iter().find(|z| z.code == code).map(|z| z.id);
+                let zone = db::events::upsert_zone(
+                    conn,
+                    &Zone {
+                        id: existing.unwrap_or_else(Uuid::now_v7),
+                        event_id: event.id,
+                        code,
+                        name,
+                        capacity,
+                        parent_zone_id: parent,
+                    },
+                )
+                .await?;
+                db::audit::record(conn, &audit(actor, "zone.upsert", "zone", zone.id)).await?;
+                let parent_code = (!parent_code.is_empty()).then_some(parent_code);
+                Ok(ZoneView { zone, parent_code })
+            }
+        })
+        .await?;
         Ok(view)
     }
 
@@ -388,17 +381,16 @@ impl Services {
             zone_ids,
             valid_days: valid_days.iter().copied().map(Some).collect(),
         };
-        let category = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let category = db::events::upsert_category(conn, &row).await?;
-                db::audit::record(
-                    conn,
-                    &audit(actor, "category.upsert", "category", category.id),
-                )
-                .await?;
-                Ok(category)
-            })
+        let category = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let category = db::events::upsert_category(conn, &row).await?;
+            db::audit::record(
+                conn,
+                &audit(actor, "category.upsert", "category", category.id),
+            )
             .await?;
+            Ok(category)
+        })
+        .await?;
         Ok(CategoryView {
             category,
             zone_codes,
@@ -455,13 +447,12 @@ impl Services {
             name,
             zone_id,
         };
-        let gate = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let gate = db::events::upsert_gate(conn, &row).await?;
-                db::audit::record(conn, &audit(actor, "gate.upsert", "gate", gate.id)).await?;
-                Ok(gate)
-            })
-            .await?;
+        let gate = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let gate = db::events::upsert_gate(conn, &row).await?;
+            db::audit::record(conn, &audit(actor, "gate.upsert", "gate", gate.id)).await?;
+            Ok(gate)
+        })
+        .await?;
         Ok(GateView { gate, zone_code })
     }
 

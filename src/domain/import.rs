@@ -18,7 +18,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel_async::AsyncConnection as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::mpsc;
@@ -38,9 +37,9 @@ use crate::{
     db::{
         self, Conn,
         idempotency::Claim,
-        models::{Participant, STATUS_CANCELLED},
+        models::{Participant, ParticipantStatus},
     },
-    error::{AppError, AppResult, ErrorKind, FieldViolation},
+    error::{AppError, AppResult, ErrorKind, FieldViolation, Reason},
 };
 
 /// The idempotency scope of imports.
@@ -79,7 +78,7 @@ impl From<AppError> for RowError {
             tracing::error!(error = ?e.source, "import row failed");
         }
         Self {
-            reason: e.reason.to_owned(),
+            reason: e.reason.as_str().to_owned(),
             message: e.message,
             violations: e.violations,
         }
@@ -114,7 +113,7 @@ impl Services {
         let import_id = Uuid::now_v7();
         let request_id = request_id.as_str();
         let rows = &mut rows;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             match db::idempotency::claim(conn, SCOPE, request_id, &[], import_id).await? {
                 Claim::Seen {
                     fingerprint,
@@ -216,7 +215,7 @@ impl Services {
             if !checked.external_ref.is_empty() && !refs.insert(checked.external_ref.clone()) {
                 let e = AppError::new(
                     ErrorKind::InvalidArgument,
-                    "DUPLICATE_EXTERNAL_REF",
+                    Reason::DuplicateExternalRef,
                     "another row of this import has the same external_ref",
                 );
                 outcomes[i] = Some((Err(e.into()), false));
@@ -318,16 +317,16 @@ impl Services {
         prepared: Prepared,
         category_code: &str,
     ) -> AppResult<ParticipantId> {
-        if current.status == STATUS_CANCELLED {
+        if current.status == ParticipantStatus::Cancelled {
             return Err(AppError::precondition(
-                "PARTICIPANT_CANCELLED",
+                Reason::ParticipantCancelled,
                 "the participant with this external_ref is cancelled: an import does not change it",
             ));
         }
         let mut row = prepared.row;
         row.id = current.id;
         row.created_at = current.created_at;
-        row.status = current.status.clone();
+        row.status = current.status;
         row.cancel_reason = current.cancel_reason.clone();
         if row.document_hash.is_none() {
             row.document_cipher = current.document_cipher.clone();
@@ -362,7 +361,7 @@ impl Services {
             return Err(duplicate(other));
         }
         let row = &row;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut *conn, async move |conn| {
             db::participants::update(conn, row).await?;
             db::audit::record(
                 conn,
@@ -402,7 +401,7 @@ fn same_record(a: &Participant, b: &Participant) -> bool {
 fn cut() -> AppError {
     AppError::new(
         ErrorKind::Aborted,
-        "IMPORT_INCOMPLETE",
+        Reason::ImportIncomplete,
         "the import's stream ended before its last row: nothing was stored",
     )
 }
@@ -527,7 +526,7 @@ async fn insert_batch(
                 Some(other) => duplicate(*other),
                 // The clashing participant was cancelled or changed since.
                 None => AppError::already_exists(
-                    "DUPLICATE_PARTICIPANT",
+                    Reason::DuplicateParticipant,
                     "another participant with this email or travel document was registered meanwhile",
                 ),
             };

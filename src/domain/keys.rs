@@ -2,7 +2,6 @@
 //! verifying until retired.
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection as _;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use uuid::Uuid;
 
@@ -13,7 +12,7 @@ use crate::{
         keys::{KEY_ACTIVE, KEY_VERIFYING, SigningKeyRow},
         models::NewAuditEntry,
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Reason},
 };
 
 /// A key as operators see it: never the secret half.
@@ -53,7 +52,7 @@ fn key_id_of(row: &SigningKeyRow) -> AppResult<u32> {
 }
 
 /// The public half of a stored key.
-pub fn verifying_key(row: &SigningKeyRow) -> AppResult<VerifyingKey> {
+pub(crate) fn verifying_key(row: &SigningKeyRow) -> AppResult<VerifyingKey> {
     let bytes: [u8; 32] =
         row.public_key.as_slice().try_into().map_err(|_| {
             AppError::internal(anyhow::anyhow!("stored public key is not 32 bytes"))
@@ -126,21 +125,20 @@ impl Services {
             .await?;
         let mut conn = self.db.get().await?;
         let vault = self.vault.clone();
-        let row = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                db::keys::demote_active(conn, event.id).await?;
-                for _ in 0..4 {
-                    let row = new_key(&vault, event.id, KEY_ACTIVE)?;
-                    if db::keys::insert(conn, &row).await? {
-                        db::audit::record(conn, &key_audit("key.rotate", event.id)).await?;
-                        return Ok(row);
-                    }
+        let row = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            db::keys::demote_active(conn, event.id).await?;
+            for _ in 0..4 {
+                let row = new_key(&vault, event.id, KEY_ACTIVE)?;
+                if db::keys::insert(conn, &row).await? {
+                    db::audit::record(conn, &key_audit("key.rotate", event.id)).await?;
+                    return Ok(row);
                 }
-                Err(AppError::internal(anyhow::anyhow!(
-                    "could not insert a new key"
-                )))
-            })
-            .await?;
+            }
+            Err(AppError::internal(anyhow::anyhow!(
+                "could not insert a new key"
+            )))
+        })
+        .await?;
         view(&row)
     }
 
@@ -159,27 +157,26 @@ impl Services {
         if let Some(wanted) = key_id {
             let Some(row) = keys.iter().find(|k| k.key_id == i64::from(wanted)) else {
                 return Err(AppError::not_found(
-                    "KEY_NOT_FOUND",
+                    Reason::KeyNotFound,
                     format!("no key {wanted:08x} in {event_code}"),
                 ));
             };
             if row.status == KEY_ACTIVE {
                 return Err(AppError::precondition(
-                    "KEY_ACTIVE",
+                    Reason::KeyActive,
                     format!("key {wanted:08x} signs new badges: rotate before retiring it"),
                 ));
             }
         }
         let at = super::now();
-        let retired = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let retired = db::keys::retire(conn, event.id, key_id.map(i64::from), at).await?;
-                if !retired.is_empty() {
-                    db::audit::record(conn, &key_audit("key.retire", event.id)).await?;
-                }
-                Ok(retired)
-            })
-            .await?;
+        let retired = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let retired = db::keys::retire(conn, event.id, key_id.map(i64::from), at).await?;
+            if !retired.is_empty() {
+                db::audit::record(conn, &key_audit("key.retire", event.id)).await?;
+            }
+            Ok(retired)
+        })
+        .await?;
         db::keys::list(&mut conn, event.id)
             .await?
             .iter()
@@ -203,6 +200,6 @@ impl Services {
 }
 
 /// Whether a key of this status still verifies badges.
-pub fn status_verifies(status: &str) -> bool {
+pub(crate) fn status_verifies(status: &str) -> bool {
     status == KEY_ACTIVE || status == KEY_VERIFYING
 }

@@ -1,28 +1,32 @@
 //! Rules and use cases. No tonic here, and no SQL: persistence goes through
 //! `crate::db`, transport through `crate::grpc`.
 
-pub mod auth;
-pub mod badges;
-pub mod events;
-pub mod gates;
+pub(crate) mod auth;
+pub(crate) mod badges;
+pub(crate) mod events;
+pub(crate) mod gates;
 pub mod ids;
-pub mod import;
-pub mod keys;
-pub mod name_index;
-pub mod occupancy;
+pub(crate) mod import;
+pub(crate) mod keys;
+pub(crate) mod name_index;
+pub(crate) mod occupancy;
 pub mod offline;
 pub mod qr;
-pub mod records;
+pub(crate) mod records;
 pub mod registration;
 pub mod search_key;
-pub mod secrets;
-pub mod validate;
+pub(crate) mod secrets;
+pub(crate) mod validate;
 
 use std::sync::Arc;
 
 use crate::db::Pool;
 
 pub use auth::{Principal, Role};
+
+/// The 32-byte key that encrypts travel documents and seals signing keys:
+/// kept out of `Debug` output and wiped when dropped.
+pub type DocumentKey = secrecy::SecretBox<[u8; 32]>;
 
 /// Everything the use cases share: the pool and the secrets.
 #[derive(Clone)]
@@ -36,7 +40,7 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(db: Pool, document_key: [u8; 32]) -> Self {
+    pub fn new(db: Pool, document_key: &DocumentKey) -> Self {
         Self {
             db,
             vault: Arc::new(secrets::DocumentVault::new(document_key)),

@@ -22,7 +22,7 @@ use super::{Services, search_key};
 use crate::{
     db::{
         self, Conn,
-        models::STATUS_ACTIVE,
+        models::ParticipantStatus,
         name_index::{Horizon, IndexRow},
         participants::{Cursor, SearchFilter},
     },
@@ -84,7 +84,7 @@ impl EventIndex {
             country: row.country,
             category_id: row.category_id,
             delegation_id: row.delegation_id,
-            active: row.status == STATUS_ACTIVE,
+            active: row.status == ParticipantStatus::Active,
             version: row.version,
         };
         let at = match self.by_id.get(&entry.id) {
@@ -200,7 +200,7 @@ fn passes(e: &Entry, filter: &SearchFilter) -> bool {
             .is_none_or(|d| e.delegation_id == Some(d))
         && filter
             .status
-            .is_none_or(|s| (s == STATUS_ACTIVE) == e.active)
+            .is_none_or(|s| (s == ParticipantStatus::Active) == e.active)
 }
 
 impl Services {

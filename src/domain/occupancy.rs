@@ -23,7 +23,7 @@ use super::Services;
 use crate::error::AppResult;
 
 /// How often a watched event's counters are read.
-pub const POLL: Duration = Duration::from_millis(250);
+pub(crate) const POLL: Duration = Duration::from_millis(250);
 
 /// People inside each zone of an event at a moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,7 +100,9 @@ impl Services {
                         true
                     });
                 }
-                Err(e) => tracing::warn!(reason = e.reason, %event, "occupancy not read: {e}"),
+                Err(e) => {
+                    tracing::warn!(reason = e.reason.as_str(), %event, "occupancy not read: {e}")
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::Principal;
 use crate::{
     db::{self, Conn, idempotency::Claim, models::NewAuditEntry},
-    error::{AppError, AppResult, ErrorKind},
+    error::{AppError, AppResult, ErrorKind, Reason},
 };
 
 /// The audit row of `action` by `actor` on entity `id` of `kind`.
@@ -30,7 +30,7 @@ pub(crate) fn audit_row<'a>(
 pub(crate) fn reused_key() -> AppError {
     AppError::new(
         ErrorKind::InvalidArgument,
-        "IDEMPOTENCY_KEY_REUSED",
+        Reason::IdempotencyKeyReused,
         "this request_id was already used with a different request body",
     )
 }

@@ -26,10 +26,11 @@ pub struct DocumentVault {
 }
 
 impl DocumentVault {
-    pub fn new(master: [u8; 32]) -> Self {
+    pub fn new(master: &super::DocumentKey) -> Self {
+        use secrecy::ExposeSecret as _;
         let derive = |label: &[u8]| -> [u8; 32] {
             // HMAC accepts keys of any length; this cannot fail.
-            let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(&master)
+            let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(master.expose_secret())
                 .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
             mac.update(label);
             mac.finalize().into_bytes().into()
@@ -167,7 +168,7 @@ fn signing_key_aad(key_id: u32) -> Vec<u8> {
 }
 
 /// "******123": only the last three characters.
-pub fn mask_document(document: &str) -> String {
+pub(crate) fn mask_document(document: &str) -> String {
     let chars: Vec<char> = document.chars().collect();
     let keep = chars.len().min(3);
     let hidden = chars.len() - keep;
@@ -177,12 +178,12 @@ pub fn mask_document(document: &str) -> String {
 }
 
 /// SHA-256 of an API token: what the database keeps.
-pub fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// A new API token: `xp_` and 32 random bytes in base64url.
-pub fn new_token_text() -> AppResult<String> {
+pub(crate) fn new_token_text() -> AppResult<String> {
     use base64::Engine as _;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
@@ -198,14 +199,14 @@ mod tests {
 
     #[test]
     fn documents_round_trip_and_hash_stably() {
-        let vault = DocumentVault::new([7; 32]);
+        let vault = DocumentVault::new(&super::super::DocumentKey::new(Box::new([7; 32])));
         let doc = DocumentVault::normalize("ab 12-34 567");
         assert_eq!(doc, "AB1234567");
         let sealed = vault.encrypt(&doc).unwrap();
         assert!(!sealed.windows(doc.len()).any(|w| w == doc.as_bytes()));
         assert_eq!(vault.decrypt(&sealed).unwrap(), doc);
         assert_eq!(vault.document_hash(&doc), vault.document_hash("AB1234567"));
-        let other = DocumentVault::new([8; 32]);
+        let other = DocumentVault::new(&super::super::DocumentKey::new(Box::new([8; 32])));
         assert!(other.decrypt(&sealed).is_err());
         assert_ne!(other.document_hash(&doc), vault.document_hash(&doc));
     }

@@ -8,39 +8,35 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult, FieldViolation};
 
 /// Longest name or title, in characters.
-pub const MAX_NAME: usize = 200;
+pub(crate) const MAX_NAME: usize = 200;
 
 #[derive(Debug, Default)]
-pub struct Validator {
+pub(crate) struct Validator {
     prefix: String,
     violations: Vec<FieldViolation>,
 }
 
 impl Validator {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Field paths below `prefix` (e.g. "participant.").
-    pub fn with_prefix(prefix: &str) -> Self {
+    pub(crate) fn with_prefix(prefix: &str) -> Self {
         Self {
             prefix: prefix.to_owned(),
             violations: Vec::new(),
         }
     }
 
-    pub fn violation(&mut self, field: &str, description: impl Into<String>) {
+    pub(crate) fn violation(&mut self, field: &str, description: impl Into<String>) {
         self.violations.push(FieldViolation {
             field: format!("{}{field}", self.prefix),
             description: description.into(),
         });
     }
 
-    pub fn is_ok(&self) -> bool {
-        self.violations.is_empty()
-    }
-
-    pub fn finish(self) -> AppResult<()> {
+    pub(crate) fn finish(self) -> AppResult<()> {
         if self.violations.is_empty() {
             Ok(())
         } else {
@@ -51,20 +47,20 @@ impl Validator {
     /// Ends validation with the values parsed along the way: every
     /// violation in one error, or the values. A value missing without a
     /// violation recorded is a fault of the caller, never a stand-in.
-    pub fn finish_with<T>(self, parsed: Option<T>) -> AppResult<T> {
+    pub(crate) fn finish_with<T>(self, parsed: Option<T>) -> AppResult<T> {
         self.finish()?;
         parsed.ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("a field was refused without a violation"))
         })
     }
 
-    pub fn into_violations(self) -> Vec<FieldViolation> {
+    pub(crate) fn into_violations(self) -> Vec<FieldViolation> {
         self.violations
     }
 
     /// Free text: trimmed, NFC, no control characters, at most `max`
     /// characters; required unless `optional`.
-    pub fn text(&mut self, field: &str, value: &str, max: usize, optional: bool) -> String {
+    pub(crate) fn text(&mut self, field: &str, value: &str, max: usize, optional: bool) -> String {
         let value = nfc(value.trim());
         if value.is_empty() {
             if !optional {
@@ -82,7 +78,7 @@ impl Validator {
     }
 
     /// A person's name, in any script.
-    pub fn name(&mut self, field: &str, value: &str, optional: bool) -> String {
+    pub(crate) fn name(&mut self, field: &str, value: &str, optional: bool) -> String {
         let value = self.text(field, value, MAX_NAME, optional);
         if !value.is_empty() && !value.chars().any(char::is_alphabetic) {
             self.violation(field, "must contain letters");
@@ -91,7 +87,7 @@ impl Validator {
     }
 
     /// A code: 1 to 32 of A-Z, 0-9, '-', '_' (upper-cased).
-    pub fn code(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn code(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_uppercase();
         let ok = (1..=32).contains(&value.len())
             && value
@@ -107,7 +103,7 @@ impl Validator {
     }
 
     /// ISO 3166-1 alpha-2, upper-cased.
-    pub fn country(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn country(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_uppercase();
         if isocountry::CountryCode::for_alpha2(&value).is_err() {
             self.violation(field, "must be an ISO 3166-1 alpha-2 country code, e.g. UZ");
@@ -116,7 +112,7 @@ impl Validator {
     }
 
     /// Optional email address (kept as typed, trimmed).
-    pub fn email(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn email(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_owned();
         if !value.is_empty()
             && (value.len() > 254 || !email_address::EmailAddress::is_valid(&value))
@@ -128,7 +124,7 @@ impl Validator {
 
     /// Optional phone: digits, an optional leading '+', spaces, dashes,
     /// dots and parentheses; 5 to 20 digits.
-    pub fn phone(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn phone(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_owned();
         if value.is_empty() {
             return value;
@@ -149,7 +145,7 @@ impl Validator {
 
     /// Optional travel document number: 5 to 20 letters or digits once
     /// spaces and dashes are removed. The value never appears in the message.
-    pub fn travel_document(&mut self, field: &str, normalized: &str) {
+    pub(crate) fn travel_document(&mut self, field: &str, normalized: &str) {
         if normalized.is_empty() {
             return;
         }
@@ -161,7 +157,7 @@ impl Validator {
     }
 
     /// A required id.
-    pub fn id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+    pub(crate) fn id(&mut self, field: &str, value: &str) -> Option<Uuid> {
         match Uuid::parse_str(value.trim()) {
             Ok(id) => Some(id),
             Err(_) if value.trim().is_empty() => {
@@ -176,7 +172,7 @@ impl Validator {
     }
 
     /// An optional id: empty means none.
-    pub fn optional_id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+    pub(crate) fn optional_id(&mut self, field: &str, value: &str) -> Option<Uuid> {
         if value.trim().is_empty() {
             None
         } else {
@@ -185,7 +181,7 @@ impl Validator {
     }
 
     /// A "YYYY-MM-DD" date.
-    pub fn date(&mut self, field: &str, value: &str) -> Option<NaiveDate> {
+    pub(crate) fn date(&mut self, field: &str, value: &str) -> Option<NaiveDate> {
         match NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
@@ -196,7 +192,7 @@ impl Validator {
     }
 
     /// "#RRGGBB", upper-cased.
-    pub fn color(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn color(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_uppercase();
         let ok = value.len() == 7
             && value.starts_with('#')
@@ -208,7 +204,7 @@ impl Validator {
     }
 
     /// An idempotency key: 1 to 128 printable ASCII characters.
-    pub fn request_id(&mut self, field: &str, value: &str) -> String {
+    pub(crate) fn request_id(&mut self, field: &str, value: &str) -> String {
         let ok = (1..=128).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
         if !ok {
             self.violation(
@@ -222,7 +218,7 @@ impl Validator {
 
 /// The NFC form of a text; most input already is (ASCII always is), and
 /// the quick check spares composing it again.
-pub fn nfc(value: &str) -> String {
+pub(crate) fn nfc(value: &str) -> String {
     if value.is_ascii() || is_nfc_quick(value.chars()) == IsNormalized::Yes {
         value.to_owned()
     } else {
@@ -259,8 +255,7 @@ mod tests {
         {
             v.name("n", name, false);
         }
-        assert!(v.is_ok());
         v.name("n", &"a".repeat(201), false);
-        assert!(!v.is_ok());
+        assert_eq!(v.into_violations().len(), 1);
     }
 }

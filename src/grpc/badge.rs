@@ -79,12 +79,12 @@ fn print_target(
 
 /// Implements `BadgeService`.
 #[derive(Clone)]
-pub struct BadgeApi {
+pub(crate) struct BadgeApi {
     state: ApiState,
 }
 
 impl BadgeApi {
-    pub fn new(state: ApiState) -> Self {
+    pub(crate) fn new(state: ApiState) -> Self {
         Self { state }
     }
 }

@@ -17,12 +17,12 @@ use crate::{
 
 /// Implements `EventService`; needs the admin role.
 #[derive(Clone)]
-pub struct EventApi {
+pub(crate) struct EventApi {
     state: ApiState,
 }
 
 impl EventApi {
-    pub fn new(state: ApiState) -> Self {
+    pub(crate) fn new(state: ApiState) -> Self {
         Self { state }
     }
 }

@@ -21,12 +21,12 @@ use crate::{
 
 /// Implements `GateService`.
 #[derive(Clone)]
-pub struct GateApi {
+pub(crate) struct GateApi {
     state: ApiState,
 }
 
 impl GateApi {
-    pub fn new(state: ApiState) -> Self {
+    pub(crate) fn new(state: ApiState) -> Self {
         Self { state }
     }
 }

@@ -11,22 +11,22 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
-pub use badge::BadgeApi;
-pub use event::EventApi;
-pub use gate::GateApi;
-pub use registration::RegistrationApi;
+pub(crate) use badge::BadgeApi;
+pub(crate) use event::EventApi;
+pub(crate) use gate::GateApi;
+pub(crate) use registration::RegistrationApi;
 
 use crate::domain::{Principal, Role, Services, auth::TokenCache};
 
 /// What every API struct holds: the use cases and the token cache.
 #[derive(Clone)]
-pub struct ApiState {
+pub(crate) struct ApiState {
     pub services: Services,
     pub tokens: Arc<TokenCache>,
 }
 
 impl ApiState {
-    pub fn new(services: Services) -> Self {
+    pub(crate) fn new(services: Services) -> Self {
         Self {
             services,
             tokens: Arc::new(TokenCache::default()),
@@ -34,7 +34,7 @@ impl ApiState {
     }
 
     /// The caller, who must hold one of `roles`.
-    pub async fn authorize<T>(
+    pub(crate) async fn authorize<T>(
         &self,
         request: &Request<T>,
         roles: &[Role],

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{ApiState, id_or_empty, timestamp};
 use crate::{
-    db::models::{Organization, STATUS_ACTIVE},
+    db::models::{Organization, OrganizationKind, ParticipantStatus},
     domain::{
         Role,
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
@@ -13,7 +13,7 @@ use crate::{
             ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput, SearchInput,
         },
     },
-    error::{AppError, excerpt},
+    error::{AppError, Reason, excerpt},
     proto::{
         check::CheckInput as _,
         pb::{self, registration_service_server::RegistrationService},
@@ -22,12 +22,12 @@ use crate::{
 
 /// Implements `RegistrationService`; needs the desk or admin role.
 #[derive(Clone)]
-pub struct RegistrationApi {
+pub(crate) struct RegistrationApi {
     state: ApiState,
 }
 
 impl RegistrationApi {
-    pub fn new(state: ApiState) -> Self {
+    pub(crate) fn new(state: ApiState) -> Self {
         Self { state }
     }
 }
@@ -58,7 +58,7 @@ fn input_from(p: Option<pb::ParticipantInput>) -> ParticipantInput {
 
 fn participant_pb(v: ParticipantView) -> pb::Participant {
     let p = v.row;
-    let status = if p.status == STATUS_ACTIVE {
+    let status = if p.status == ParticipantStatus::Active {
         pb::ParticipantStatus::Active
     } else {
         pb::ParticipantStatus::Cancelled
@@ -120,22 +120,25 @@ fn quotas_from(quotas: Vec<pb::DelegationQuota>) -> Vec<QuotaInput> {
         .collect()
 }
 
-fn kind_to_str(kind: i32) -> &'static str {
-    match pb::OrganizationKind::try_from(kind) {
-        Ok(pb::OrganizationKind::Government) => "government",
-        Ok(pb::OrganizationKind::Media) => "media",
-        Ok(pb::OrganizationKind::Other) => "other",
-        Ok(pb::OrganizationKind::Company | pb::OrganizationKind::Unspecified) => "company",
-        Err(_) => "invalid",
+/// An organisation kind from the wire: unspecified is a company; a value
+/// this version does not know is none (a field violation).
+fn kind_from(raw: i32) -> Option<OrganizationKind> {
+    match pb::OrganizationKind::try_from(raw).ok()? {
+        pb::OrganizationKind::Company | pb::OrganizationKind::Unspecified => {
+            Some(OrganizationKind::Company)
+        }
+        pb::OrganizationKind::Government => Some(OrganizationKind::Government),
+        pb::OrganizationKind::Media => Some(OrganizationKind::Media),
+        pb::OrganizationKind::Other => Some(OrganizationKind::Other),
     }
 }
 
 fn organization_pb(o: Organization) -> pb::Organization {
-    let kind = match o.kind.as_str() {
-        "government" => pb::OrganizationKind::Government,
-        "media" => pb::OrganizationKind::Media,
-        "other" => pb::OrganizationKind::Other,
-        _ => pb::OrganizationKind::Company,
+    let kind = match o.kind {
+        OrganizationKind::Company => pb::OrganizationKind::Company,
+        OrganizationKind::Government => pb::OrganizationKind::Government,
+        OrganizationKind::Media => pb::OrganizationKind::Media,
+        OrganizationKind::Other => pb::OrganizationKind::Other,
     };
     pb::Organization {
         id: o.id.to_string(),
@@ -345,7 +348,7 @@ impl RegistrationService for RegistrationApi {
                 if usize::try_from(index).unwrap_or(usize::MAX) >= IMPORT_MAX_ROWS {
                     return Err(AppError::new(
                         crate::error::ErrorKind::ResourceExhausted,
-                        "IMPORT_TOO_LARGE",
+                        Reason::ImportTooLarge,
                         format!(
                             "an import carries at most {IMPORT_MAX_ROWS} rows: split the roster"
                         ),
@@ -483,7 +486,7 @@ impl RegistrationService for RegistrationApi {
             event_id: r.event_id,
             name: r.name,
             country: r.country,
-            kind: kind_to_str(r.kind).to_owned(),
+            kind: kind_from(r.kind),
         };
         let org = self
             .state

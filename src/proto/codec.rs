@@ -16,7 +16,7 @@ use tonic::{
 use tonic_prost::ProstEncoder;
 
 use super::check::CheckInput;
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorKind, Reason};
 
 /// `tonic::codec::Codec` for prost messages that implement [`CheckInput`].
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ fn malformed(error: &prost::DecodeError) -> AppError {
     // the bytes.
     AppError::new(
         ErrorKind::InvalidArgument,
-        "MALFORMED_MESSAGE",
+        Reason::MalformedMessage,
         format!("the request is not a valid protobuf message: {error}"),
     )
 }

@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 use printpdf::ParsedFont;
 
 /// One face of the book.
-pub struct Face {
+pub(crate) struct Face {
+    /// The face's name, for tests to tell which face drew what.
+    #[cfg(test)]
     pub name: &'static str,
     pub shaper: rustybuzz::Face<'static>,
     pub pdf: ParsedFont,
@@ -14,12 +16,12 @@ pub struct Face {
 }
 
 /// Index of a face in the book.
-pub type FaceId = usize;
+pub(crate) type FaceId = usize;
 
 /// Bold Latin/Cyrillic/Greek: names and headings.
-pub const BOLD: FaceId = 0;
+pub(crate) const BOLD: FaceId = 0;
 /// Regular Latin/Cyrillic/Greek: everything else.
-pub const REGULAR: FaceId = 1;
+pub(crate) const REGULAR: FaceId = 1;
 
 /// (name, bytes, face index in a collection), in fallback order after the
 /// two Latin faces.
@@ -72,7 +74,7 @@ const SOURCES: &[(&str, &[u8], u32)] = &[
 ];
 
 /// All faces, parsed on first use (a few tens of milliseconds).
-pub struct FontBook {
+pub(crate) struct FontBook {
     faces: Vec<Face>,
 }
 
@@ -80,7 +82,7 @@ static BOOK: LazyLock<FontBook> = LazyLock::new(FontBook::load);
 
 impl FontBook {
     /// The shared book.
-    pub fn get() -> &'static FontBook {
+    pub(crate) fn get() -> &'static FontBook {
         &BOOK
     }
 
@@ -97,6 +99,7 @@ impl FontBook {
                     .unwrap_or_else(|| panic!("shipped font {name} does not parse for PDF"));
                 let units_per_em = shaper.units_per_em() as f32;
                 Face {
+                    #[cfg(test)]
                     name,
                     shaper,
                     pdf,
@@ -107,22 +110,18 @@ impl FontBook {
         FontBook { faces }
     }
 
-    pub fn face(&self, id: FaceId) -> &Face {
+    pub(crate) fn face(&self, id: FaceId) -> &Face {
         &self.faces[id]
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.faces.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.faces.is_empty()
     }
 
     /// The face for `c` when the text's first choice is `preferred`: that
     /// face if it has the glyph, else the first face in fallback order that
     /// has it.
-    pub fn face_for(&self, c: char, preferred: FaceId) -> Option<FaceId> {
+    pub(crate) fn face_for(&self, c: char, preferred: FaceId) -> Option<FaceId> {
         if self.faces[preferred].shaper.glyph_index(c).is_some() {
             return Some(preferred);
         }

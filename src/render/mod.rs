@@ -2,9 +2,9 @@
 //! graphics. Pure: no database, no transport. `sink` turns batches of pages
 //! into one PDF streamed in pieces.
 
-pub mod fonts;
-pub mod sink;
-pub mod text;
+pub(crate) mod fonts;
+pub(crate) mod sink;
+pub(crate) mod text;
 
 use printpdf::{
     Color, CurTransMat, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,

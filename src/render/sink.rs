@@ -17,7 +17,7 @@ const PAGES_ID: u32 = 1;
 const CATALOG_ID: u32 = 2;
 
 /// A PDF file being written.
-pub struct PdfSink {
+pub(crate) struct PdfSink {
     out: Vec<u8>,
     written: u64,
     /// Byte offset of each object, by object number (0 unused).
@@ -33,7 +33,7 @@ impl Default for PdfSink {
 }
 
 impl PdfSink {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut sink = Self {
             out: Vec::with_capacity(64 * 1024),
             written: 0,
@@ -46,15 +46,10 @@ impl PdfSink {
         sink
     }
 
-    /// Pages written so far.
-    pub fn page_count(&self) -> usize {
-        self.pages.len()
-    }
-
     /// Serialises a batch into PDF objects, compressed, numbered from 1.
     /// The costly part (font subsetting, compression); batches can be
     /// prepared in parallel and appended in order.
-    pub fn prepare(doc: &PdfDocument) -> lopdf::Document {
+    pub(crate) fn prepare(doc: &PdfDocument) -> lopdf::Document {
         let mut warnings = Vec::new();
         let mut lo = doc.to_lopdf_document(&save_options(), &mut warnings);
         compress(&mut lo);
@@ -62,7 +57,7 @@ impl PdfSink {
     }
 
     /// Appends the pages of a prepared batch.
-    pub fn append(&mut self, mut lo: lopdf::Document) {
+    pub(crate) fn append(&mut self, mut lo: lopdf::Document) {
         lo.renumber_objects_with(self.next_id);
         let catalog = lo.trailer.get(b"Root").and_then(Object::as_reference).ok();
         let info = lo.trailer.get(b"Info").and_then(Object::as_reference).ok();
@@ -100,20 +95,15 @@ impl PdfSink {
     }
 
     /// The bytes written since the last call, to send on.
-    pub fn take(&mut self) -> Vec<u8> {
+    pub(crate) fn take(&mut self) -> Vec<u8> {
         let bytes = std::mem::replace(&mut self.out, Vec::with_capacity(64 * 1024));
         self.written += bytes.len() as u64;
         bytes
     }
 
-    /// Bytes waiting in the buffer.
-    pub fn pending(&self) -> usize {
-        self.out.len()
-    }
-
     /// Writes the page tree, the catalog, the xref table and the trailer;
     /// returns the last bytes of the file.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         let kids = self
             .pages
             .iter()

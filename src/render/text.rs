@@ -12,7 +12,7 @@ use super::fonts::{FaceId, FontBook};
 
 /// A run of glyphs of one face, in visual order.
 #[derive(Debug, Clone)]
-pub struct GlyphRun {
+pub(crate) struct GlyphRun {
     pub face: FaceId,
     /// Leading TJ adjustment (thousandths of an em) before the first glyph.
     pub lead: f32,
@@ -27,7 +27,7 @@ pub struct GlyphRun {
 
 /// One line of text, shaped.
 #[derive(Debug, Clone, Default)]
-pub struct ShapedLine {
+pub(crate) struct ShapedLine {
     pub runs: Vec<GlyphRun>,
     /// Characters no shipped face can show (left out of `runs`).
     pub missing: usize,
@@ -35,17 +35,13 @@ pub struct ShapedLine {
 
 impl ShapedLine {
     /// Width at `size` points.
-    pub fn width_pt(&self, size: f32) -> f32 {
+    pub(crate) fn width_pt(&self, size: f32) -> f32 {
         self.runs.iter().map(|r| r.advance_em).sum::<f32>() * size
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
     }
 
     /// Operations showing the line with its left end at `(x, y)` (baseline),
     /// inside a text section. `handles[face]` is the document's font handle.
-    pub fn show(
+    pub(crate) fn show(
         &self,
         ops: &mut Vec<Op>,
         handles: &[Option<PdfFontHandle>],
@@ -96,7 +92,7 @@ impl ShapedLine {
     }
 
     /// Faces the line uses.
-    pub fn faces(&self) -> impl Iterator<Item = FaceId> + '_ {
+    pub(crate) fn faces(&self) -> impl Iterator<Item = FaceId> + '_ {
         self.runs.iter().map(|r| r.face)
     }
 }
@@ -121,7 +117,7 @@ fn actual_text(text: &str) -> DictItem {
 
 /// Shapes one line of `text`, preferring face `preferred` where it has the
 /// glyphs.
-pub fn shape(book: &FontBook, text: &str, preferred: FaceId) -> ShapedLine {
+pub(crate) fn shape(book: &FontBook, text: &str, preferred: FaceId) -> ShapedLine {
     let mut line = ShapedLine::default();
     if text.is_empty() {
         return line;

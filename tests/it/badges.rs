@@ -599,7 +599,7 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
         .retire_keys("KEYS", Some(new_key.key_id))
         .await
         .unwrap_err();
-    assert_eq!(err.reason, "KEY_ACTIVE");
+    assert_eq!(err.reason.as_str(), "KEY_ACTIVE");
 
     write_bundle().await;
     let (code, out) = verify(&old.qr_text);

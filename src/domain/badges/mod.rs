@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike as _, NaiveDate};
-use diesel_async::AsyncConnection as _;
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -21,15 +20,15 @@ use crate::{
             BadgeRow, IssueSource, PrintSelection, REVOKED_CANCELLED, REVOKED_REPRINTED,
             REVOKED_STAFF,
         },
-        models::{NewAuditEntry, STATUS_ACTIVE},
+        models::{NewAuditEntry, ParticipantStatus},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Reason},
     render::{self, BadgeCard, Layout, sink::PdfSink},
 };
 
 mod print;
 
-pub use print::{PrintItem, PrintPlan, PrintTarget};
+pub(crate) use print::{PrintItem, PrintTarget};
 
 /// A badge as callers see it.
 #[derive(Debug, Clone)]
@@ -64,7 +63,7 @@ pub enum Revocation {
 }
 
 /// The printed badge number: the serial, and the version after a dash.
-pub fn badge_number(serial: i64, version: i32) -> String {
+pub(crate) fn badge_number(serial: i64, version: i32) -> String {
     format!("{serial:07}-{version}")
 }
 
@@ -85,7 +84,7 @@ enum IssueMode {
 
 fn revocation_error(source: &IssueSource) -> AppError {
     AppError::precondition(
-        "PARTICIPANT_CANCELLED",
+        Reason::ParticipantCancelled,
         format!(
             "participant {} is cancelled: no badge",
             source.participant_id
@@ -140,7 +139,7 @@ fn claims_for(
     }
     let (first_day, day_bits) = BadgeClaims::day_bits(&days).ok_or_else(|| {
         AppError::precondition(
-            "VALID_DAYS_TOO_WIDE",
+            Reason::ValidDaysTooWide,
             format!(
                 "category {} spans more than {} days: a badge cannot carry them",
                 source.category_code,
@@ -215,7 +214,7 @@ impl Services {
         let services = self.clone();
         let actor = *actor;
         let ids = ids.to_vec();
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             services.issue_in(conn, &actor, &ids, mode).await
         })
         .await
@@ -232,7 +231,7 @@ impl Services {
         let mut keep = Vec::new();
         let mut fresh = Vec::new();
         for source in &sources {
-            if source.status != STATUS_ACTIVE {
+            if source.status != ParticipantStatus::Active {
                 if mode == IssueMode::Reprint {
                     return Err(revocation_error(source));
                 }
@@ -347,7 +346,7 @@ impl Services {
         }) = issued.pop()
         else {
             return Err(AppError::not_found(
-                "PARTICIPANT_NOT_FOUND",
+                Reason::ParticipantNotFound,
                 format!("no participant {id}"),
             ));
         };
@@ -376,7 +375,7 @@ impl Services {
             BadgeKey::Participant(id) => db::badges::latest_for(&mut conn, id).await?,
         };
         let (row, category_code) =
-            found.ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", "no such badge"))?;
+            found.ok_or_else(|| AppError::not_found(Reason::BadgeNotFound, "no such badge"))?;
         let block_reason = db::gates::block_reason(&mut conn, row.serial).await?;
         Ok(BadgeView {
             row,
@@ -398,10 +397,10 @@ impl Services {
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             if db::badges::find(conn, id).await?.is_none() {
                 return Err(AppError::not_found(
-                    "BADGE_NOT_FOUND",
+                    Reason::BadgeNotFound,
                     format!("no badge {id}"),
                 ));
             }

@@ -61,7 +61,7 @@ impl Services {
                     .await?
                     .ok_or_else(|| {
                         AppError::not_found(
-                            "CATEGORY_NOT_FOUND",
+                            Reason::CategoryNotFound,
                             format!("no category {} in this event", crate::error::excerpt(code)),
                         )
                     })?;
@@ -75,7 +75,7 @@ impl Services {
             }
             (None, PrintTarget::Participants(ids)) => {
                 let states = db::badges::participant_states(&mut conn, &ids).await?;
-                let by_id: HashMap<Uuid, (Uuid, String)> =
+                let by_id: HashMap<Uuid, (Uuid, ParticipantStatus)> =
                     states.into_iter().map(|(id, e, s)| (id, (e, s))).collect();
                 for id in &ids {
                     match by_id.get(id) {
@@ -85,9 +85,9 @@ impl Services {
                                 format!("participant {id} belongs to another event"),
                             ));
                         }
-                        Some((_, status)) if status != STATUS_ACTIVE => {
+                        Some((_, status)) if *status != ParticipantStatus::Active => {
                             return Err(AppError::precondition(
-                                "PARTICIPANT_CANCELLED",
+                                Reason::ParticipantCancelled,
                                 format!("participant {id} is cancelled: no badge"),
                             )
                             .with_metadata("participant_id", id.to_string()));
@@ -95,7 +95,7 @@ impl Services {
                         Some(_) => {}
                         None => {
                             return Err(AppError::not_found(
-                                "PARTICIPANT_NOT_FOUND",
+                                Reason::ParticipantNotFound,
                                 format!("no participant {id}"),
                             )
                             .with_metadata("participant_id", id.to_string()));
@@ -109,7 +109,7 @@ impl Services {
         };
         if participant_ids.is_empty() {
             return Err(AppError::precondition(
-                "NOTHING_TO_PRINT",
+                Reason::NothingToPrint,
                 "the selection has no active participant",
             ));
         }

@@ -9,7 +9,6 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection as _;
 use futures::StreamExt as _;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -27,14 +26,14 @@ use crate::{
         self,
         gates::{GateZone, OfflineScanRow, ScanInput},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Reason},
 };
 
 mod scan;
 mod upload;
 
-pub use scan::{ScanRequest, ScanResult};
-pub use upload::{Conflict, OfflineScanInput, UploadResult};
+pub(crate) use scan::ScanRequest;
+pub(crate) use upload::OfflineScanInput;
 
 /// A change gates must hear about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,9 +223,9 @@ impl Services {
         {
             return Ok(gate);
         }
-        let gate = db::gates::gate_zone(conn, gate_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("GATE_NOT_FOUND", format!("no gate {gate_id}")))?;
+        let gate = db::gates::gate_zone(conn, gate_id).await?.ok_or_else(|| {
+            AppError::not_found(Reason::GateNotFound, format!("no gate {gate_id}"))
+        })?;
         if let Ok(mut gates) = self.hub.gates.write() {
             gates.insert(gate_id, gate.clone());
         }
@@ -307,10 +306,10 @@ impl Services {
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        conn.transaction::<_, AppError, _>(async move |conn| {
-            let (badge, _) = db::badges::find(conn, id)
-                .await?
-                .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let (badge, _) = db::badges::find(conn, id).await?.ok_or_else(|| {
+                AppError::not_found(Reason::BadgeNotFound, format!("no badge {id}"))
+            })?;
             if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
             }
@@ -332,10 +331,10 @@ impl Services {
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        conn.transaction::<_, AppError, _>(async move |conn| {
-            let (badge, _) = db::badges::find(conn, id)
-                .await?
-                .ok_or_else(|| AppError::not_found("BADGE_NOT_FOUND", format!("no badge {id}")))?;
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let (badge, _) = db::badges::find(conn, id).await?.ok_or_else(|| {
+                AppError::not_found(Reason::BadgeNotFound, format!("no badge {id}"))
+            })?;
             if db::gates::unblock(conn, badge.serial).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
                     .await?;

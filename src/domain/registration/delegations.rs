@@ -139,7 +139,7 @@ impl Services {
         let delegation = db::registry::find_delegation(conn, id)
             .await?
             .ok_or_else(|| {
-                AppError::not_found("DELEGATION_NOT_FOUND", format!("no delegation {id}"))
+                AppError::not_found(Reason::DelegationNotFound, format!("no delegation {id}"))
             })?;
         let mut views = self.delegation_views(conn, vec![delegation]).await?;
         views
@@ -158,11 +158,9 @@ impl Services {
         let event_uuid = v.id("event_id", &input.event_id);
         let country = v.country("country", &input.country);
         let name = v.text("name", &input.name, 200, false);
-        v.finish()?;
+        let event_uuid = v.finish_with(event_uuid)?;
         let mut conn = self.db.get().await?;
-        let event = self
-            .event(&mut conn, event_uuid.unwrap_or_default())
-            .await?;
+        let event = self.event(&mut conn, event_uuid).await?;
         let categories = self.category_codes(&mut conn, event.id).await?;
         let id = DelegationId::generate().0;
         let mut v = Validator::new();
@@ -185,45 +183,44 @@ impl Services {
             head_participant_id: None,
             created_at: crate::domain::now(),
         };
-        let id = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let request_id = &request_id;
+        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let request_id = &request_id;
+            {
+                if let Some(earlier) = claim_or_replay(
+                    conn,
+                    "delegation.create",
+                    request_id,
+                    &fingerprint,
+                    delegation.id,
+                )
+                .await?
                 {
-                    if let Some(earlier) = claim_or_replay(
-                        conn,
-                        "delegation.create",
-                        request_id,
-                        &fingerprint,
-                        delegation.id,
-                    )
-                    .await?
-                    {
-                        return Ok(earlier);
-                    }
-                    if db::registry::insert_delegation(conn, &delegation, &quotas)
-                        .await?
-                        .is_none()
-                    {
-                        return Err(AppError::already_exists(
-                            "DELEGATION_EXISTS",
-                            "the event has a delegation with this name",
-                        ));
-                    }
-                    db::audit::record(
-                        conn,
-                        &audit_row(
-                            actor,
-                            "delegation.create",
-                            "delegation",
-                            delegation.id,
-                            request_id,
-                        ),
-                    )
-                    .await?;
-                    Ok(delegation.id)
+                    return Ok(earlier);
                 }
-            })
-            .await?;
+                if db::registry::insert_delegation(conn, &delegation, &quotas)
+                    .await?
+                    .is_none()
+                {
+                    return Err(AppError::already_exists(
+                        Reason::DelegationExists,
+                        "the event has a delegation with this name",
+                    ));
+                }
+                db::audit::record(
+                    conn,
+                    &audit_row(
+                        actor,
+                        "delegation.create",
+                        "delegation",
+                        delegation.id,
+                        request_id,
+                    ),
+                )
+                .await?;
+                Ok(delegation.id)
+            }
+        })
+        .await?;
         self.one_delegation_view(&mut conn, id).await
     }
 
@@ -269,10 +266,10 @@ impl Services {
             .map(|h| v.optional_id("head_participant_id", h));
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             {
                 let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
-                    return Err(AppError::not_found("DELEGATION_NOT_FOUND", format!("no delegation {id}")));
+                    return Err(AppError::not_found(Reason::DelegationNotFound, format!("no delegation {id}")));
                 };
                 if let Some(name) = &name {
                     let taken = db::registry::list_delegations(conn, delegation.event_id)
@@ -280,16 +277,16 @@ impl Services {
                         .into_iter()
                         .any(|d| d.id != id && &d.name == name);
                     if taken {
-                        return Err(AppError::already_exists("DELEGATION_EXISTS", "the event has a delegation with this name"));
+                        return Err(AppError::already_exists(Reason::DelegationExists, "the event has a delegation with this name"));
                     }
                     db::registry::set_delegation_name(conn, id, name).await?;
                 }
                 if let Some(head) = head {
                     if let Some(head_id) = head {
                         let member = db::participants::find(conn, head_id).await?;
-                        let ok = member.is_some_and(|(p, _, _)| p.delegation_id == Some(id) && p.status == STATUS_ACTIVE);
+                        let ok = member.is_some_and(|(p, _, _)| p.delegation_id == Some(id) && p.status == ParticipantStatus::Active);
                         if !ok {
-                            return Err(AppError::precondition("HEAD_NOT_MEMBER", "the head must be an active member of the delegation"));
+                            return Err(AppError::precondition(Reason::HeadNotMember, "the head must be an active member of the delegation"));
                         }
                     }
                     db::registry::set_delegation_head(conn, id, head).await?;
@@ -305,7 +302,7 @@ impl Services {
                         if used > quota {
                             let code = categories.iter().find(|(_, c)| **c == category_id).map(|(k, _)| k.as_str()).unwrap_or("?");
                             return Err(AppError::precondition(
-                                "QUOTA_BELOW_USAGE",
+                                Reason::QuotaBelowUsage,
                                 format!("{used} members of category {code} are registered: the quota cannot be {quota}"),
                             ));
                         }

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use diesel_async::AsyncConnection as _;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -22,11 +21,12 @@ use crate::{
     db::{
         self, Conn,
         models::{
-            Delegation, DelegationQuota, Organization, Participant, STATUS_ACTIVE, STATUS_CANCELLED,
+            Delegation, DelegationQuota, Organization, OrganizationKind, Participant,
+            ParticipantStatus,
         },
         participants::{NameFilter, ParticipantRow, RegisterOutcome, SearchFilter},
     },
-    error::{AppError, AppResult, ErrorKind},
+    error::{AppError, AppResult, ErrorKind, Reason},
 };
 
 mod delegations;
@@ -35,7 +35,7 @@ mod participants;
 mod search;
 
 pub use delegations::{DelegationChanges, DelegationInput, DelegationView, QuotaInput, QuotaView};
-pub use organizations::{ORGANIZATION_KINDS, OrganizationInput};
+pub use organizations::OrganizationInput;
 pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView};
 pub use search::SearchInput;
 
@@ -109,7 +109,7 @@ pub(super) async fn delegation_seats(
 
 pub(super) fn duplicate(existing: Uuid) -> AppError {
     AppError::already_exists(
-        "DUPLICATE_PARTICIPANT",
+        Reason::DuplicateParticipant,
         format!("participant {existing} already has this email or travel document in this event"),
     )
     .with_metadata("participant_id", existing.to_string())
@@ -117,7 +117,7 @@ pub(super) fn duplicate(existing: Uuid) -> AppError {
 
 pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {
     AppError::precondition(
-        "DELEGATION_QUOTA_EXCEEDED",
+        Reason::DelegationQuotaExceeded,
         format!("the delegation's quota for {category} ({quota}) is used up"),
     )
     .with_metadata("quota", quota.to_string())

@@ -6,12 +6,9 @@ pub struct OrganizationInput {
     pub event_id: String,
     pub name: String,
     pub country: String,
-    /// company, government, media or other; company when empty.
-    pub kind: String,
+    /// `None`: a kind this version does not know.
+    pub kind: Option<OrganizationKind>,
 }
-
-/// Kinds of organisation as stored.
-pub const ORGANIZATION_KINDS: [&str; 4] = ["company", "government", "media", "other"];
 
 impl Services {
     pub async fn create_organization(
@@ -25,21 +22,15 @@ impl Services {
         let event_uuid = v.id("event_id", &input.event_id);
         let name = v.text("name", &input.name, 200, false);
         let country = v.country("country", &input.country);
-        let kind = if input.kind.is_empty() {
-            "company".to_owned()
-        } else {
-            input.kind.to_lowercase()
-        };
-        if !ORGANIZATION_KINDS.contains(&kind.as_str()) {
+        if input.kind.is_none() {
             v.violation("kind", "must be company, government, media or other");
         }
-        v.finish()?;
+        let (event_uuid, kind) = v.finish_with(event_uuid.zip(input.kind))?;
         let mut conn = self.db.get().await?;
-        let event = self
-            .event(&mut conn, event_uuid.unwrap_or_default())
-            .await?;
+        let event = self.event(&mut conn, event_uuid).await?;
         let fingerprint = self.vault.fingerprint(
-            &serde_json::to_vec(&(event.id, &name, &country, &kind)).map_err(AppError::internal)?,
+            &serde_json::to_vec(&(event.id, &name, &country, kind.as_str()))
+                .map_err(AppError::internal)?,
         );
         let org = Organization {
             id: OrganizationId::generate().0,
@@ -50,55 +41,51 @@ impl Services {
             kind,
             created_at: crate::domain::now(),
         };
-        let id = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                let request_id = &request_id;
+        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let request_id = &request_id;
+            {
+                if let Some(earlier) = claim_or_replay(
+                    conn,
+                    "organization.create",
+                    request_id,
+                    &fingerprint,
+                    org.id,
+                )
+                .await?
                 {
-                    if let Some(earlier) = claim_or_replay(
-                        conn,
-                        "organization.create",
-                        request_id,
-                        &fingerprint,
-                        org.id,
-                    )
-                    .await?
-                    {
-                        return Ok(earlier);
-                    }
-                    if db::registry::insert_organization(conn, &org)
-                        .await?
-                        .is_none()
-                    {
-                        let existing = db::registry::find_organization_by_key(
-                            conn,
-                            org.event_id,
-                            &org.name_key,
-                        )
-                        .await?;
-                        let mut err = AppError::already_exists(
-                            "ORGANIZATION_EXISTS",
-                            "the event has an organisation with this name",
-                        );
-                        if let Some(e) = existing {
-                            err = err.with_metadata("organization_id", e.id.to_string());
-                        }
-                        return Err(err);
-                    }
-                    db::audit::record(
-                        conn,
-                        &audit_row(
-                            actor,
-                            "organization.create",
-                            "organization",
-                            org.id,
-                            request_id,
-                        ),
-                    )
-                    .await?;
-                    Ok(org.id)
+                    return Ok(earlier);
                 }
-            })
-            .await?;
+                if db::registry::insert_organization(conn, &org)
+                    .await?
+                    .is_none()
+                {
+                    let existing =
+                        db::registry::find_organization_by_key(conn, org.event_id, &org.name_key)
+                            .await?;
+                    let mut err = AppError::already_exists(
+                        Reason::OrganizationExists,
+                        "the event has an organisation with this name",
+                    );
+                    if let Some(e) = existing {
+                        err = err.with_metadata("organization_id", e.id.to_string());
+                    }
+                    return Err(err);
+                }
+                db::audit::record(
+                    conn,
+                    &audit_row(
+                        actor,
+                        "organization.create",
+                        "organization",
+                        org.id,
+                        request_id,
+                    ),
+                )
+                .await?;
+                Ok(org.id)
+            }
+        })
+        .await?;
         db::registry::find_organization(&mut conn, id)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("organisation {id} vanished")))

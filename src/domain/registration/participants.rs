@@ -109,7 +109,7 @@ impl Services {
             match self.organization_owner(conn, id).await? {
                 None => {
                     return Err(AppError::not_found(
-                        "ORGANIZATION_NOT_FOUND",
+                        Reason::OrganizationNotFound,
                         format!("no organisation {id}"),
                     ));
                 }
@@ -126,7 +126,7 @@ impl Services {
             match self.delegation_owner(conn, id).await? {
                 None => {
                     return Err(AppError::not_found(
-                        "DELEGATION_NOT_FOUND",
+                        Reason::DelegationNotFound,
                         format!("no delegation {id}"),
                     ));
                 }
@@ -136,7 +136,7 @@ impl Services {
                 Some(_) => {}
             }
         }
-        v.finish()?;
+        let category_id = v.finish_with(category_id)?;
         let (document_cipher, document_hash) = if checked.document.is_empty() {
             (None, None)
         } else {
@@ -157,13 +157,13 @@ impl Services {
             organization_id: checked.organization_id,
             country: checked.country,
             job_title: checked.job_title,
-            category_id: category_id.unwrap_or_default(),
+            category_id,
             delegation_id: checked.delegation_id,
             email: checked.email,
             phone: checked.phone,
             document_cipher,
             document_hash,
-            status: STATUS_ACTIVE.to_owned(),
+            status: ParticipantStatus::Active,
             cancel_reason: String::new(),
             version: 1,
             created_at: now,
@@ -237,7 +237,7 @@ impl Services {
                     .first()
                 {
                     return Err(AppError::already_exists(
-                        "DUPLICATE_EXTERNAL_REF",
+                        Reason::DuplicateExternalRef,
                         format!("participant {} already has this external_ref", other.id),
                     )
                     .with_metadata("participant_id", other.id.to_string()));
@@ -274,7 +274,7 @@ impl Services {
         id: Uuid,
     ) -> AppResult<ParticipantView> {
         let row = db::participants::find(conn, id).await?.ok_or_else(|| {
-            AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
+            AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
         })?;
         self.view(caller, row)
     }
@@ -297,7 +297,9 @@ impl Services {
         if !violations.is_empty() {
             return Err(AppError::invalid_fields(violations));
         }
-        let event_uuid = event_uuid.unwrap_or_default();
+        let event_uuid = event_uuid.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("event_id refused without a violation"))
+        })?;
         let fingerprint = self
             .vault
             .fingerprint(&serde_json::to_vec(&(event_uuid, &input)).map_err(AppError::internal)?);
@@ -313,7 +315,7 @@ impl Services {
             // Into a delegation: serialised on the delegation's row, so the
             // quota count is exact.
             Some(delegation_id) => {
-                conn.transaction::<_, AppError, _>(async move |conn| {
+                crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
                     let (quota, used) =
                         delegation_seats(conn, delegation_id, ready.row.category_id).await?;
                     if used >= quota {
@@ -358,10 +360,9 @@ impl Services {
     ) -> AppResult<ParticipantView> {
         let mut v = Validator::new();
         let id = v.id("id", id);
-        v.finish()?;
+        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
-        self.load_view(&mut conn, caller, id.unwrap_or_default())
-            .await
+        self.load_view(&mut conn, caller, id).await
     }
 
     /// Changes some fields, refusing a stale `expected_version`.
@@ -374,133 +375,128 @@ impl Services {
         let id = v.id("id", &changes.id);
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
-        let id = conn
-            .transaction::<_, AppError, _>(async move |conn| {
-                {
-                    let current = db::participants::lock(conn, id).await?.ok_or_else(|| {
-                        AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
-                    })?;
-                    if current.version != changes.expected_version {
-                        return Err(AppError::new(
-                            ErrorKind::Aborted,
-                            "VERSION_CONFLICT",
-                            format!(
-                                "the participant changed since version {} (now {}): read it again",
-                                changes.expected_version, current.version
-                            ),
-                        )
-                        .with_metadata("current_version", current.version.to_string()));
-                    }
-                    if current.status == STATUS_CANCELLED {
-                        return Err(AppError::precondition(
-                            "PARTICIPANT_CANCELLED",
-                            "a cancelled participant cannot be changed",
-                        ));
-                    }
-                    // Re-check the merged record as a whole.
-                    let document_changed = changes.travel_document.is_some();
-                    let old_document = match (&current.document_cipher, document_changed) {
-                        (Some(cipher), false) => self.vault.decrypt(cipher)?,
-                        _ => String::new(),
-                    };
-                    let old_category = db::events::list_categories(conn, current.event_id)
-                        .await?
-                        .into_iter()
-                        .find(|c| c.id == current.category_id)
-                        .map(|c| c.code)
-                        .unwrap_or_default();
-                    let merged = ParticipantInput {
-                        given_name: changes
-                            .given_name
-                            .clone()
-                            .unwrap_or_else(|| current.given_name.clone()),
-                        family_name: changes
-                            .family_name
-                            .clone()
-                            .unwrap_or_else(|| current.family_name.clone()),
-                        native_name: changes
-                            .native_name
-                            .clone()
-                            .unwrap_or_else(|| current.native_name.clone()),
-                        organization_id: changes.organization_id.clone().unwrap_or_else(|| {
-                            current
-                                .organization_id
-                                .map(|u| u.to_string())
-                                .unwrap_or_default()
-                        }),
-                        country: changes
-                            .country
-                            .clone()
-                            .unwrap_or_else(|| current.country.clone()),
-                        job_title: changes
-                            .job_title
-                            .clone()
-                            .unwrap_or_else(|| current.job_title.clone()),
-                        category_code: changes.category_code.clone().unwrap_or(old_category),
-                        delegation_id: current
-                            .delegation_id
-                            .map(|u| u.to_string())
-                            .unwrap_or_default(),
-                        email: changes
-                            .email
-                            .clone()
-                            .unwrap_or_else(|| current.email.clone()),
-                        phone: changes
-                            .phone
-                            .clone()
-                            .unwrap_or_else(|| current.phone.clone()),
-                        travel_document: changes.travel_document.clone().unwrap_or(old_document),
-                        external_ref: current.external_ref.clone(),
-                    };
-                    let mut v = Validator::new();
-                    let checked = check_input(&mut v, &merged);
-                    v.finish()?;
-                    let (prepared, _) = self.prepare(conn, current.event_id, checked, "").await?;
-                    let mut row = prepared.row;
-                    row.id = current.id;
-                    row.created_at = current.created_at;
-                    row.version = current.version + 1;
-                    if !document_changed {
-                        row.document_cipher = current.document_cipher.clone();
-                        row.document_hash = current.document_hash.clone();
-                    }
-                    if let (Some(delegation_id), true) =
-                        (row.delegation_id, row.category_id != current.category_id)
-                    {
-                        let (quota, used) =
-                            delegation_seats(conn, delegation_id, row.category_id).await?;
-                        if used >= quota {
-                            return Err(quota_exceeded(&merged.category_code, quota));
-                        }
-                    }
-                    let email_lower = row.email.to_lowercase();
-                    let emails: Vec<String> = [email_lower]
-                        .into_iter()
-                        .filter(|e| !e.is_empty())
-                        .collect();
-                    let hashes: Vec<Vec<u8>> = row.document_hash.iter().cloned().collect();
-                    let clash = db::participants::find_active_duplicates(
-                        conn,
-                        row.event_id,
-                        &emails,
-                        &hashes,
+        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            {
+                let current = db::participants::lock(conn, id).await?.ok_or_else(|| {
+                    AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
+                })?;
+                if current.version != changes.expected_version {
+                    return Err(AppError::new(
+                        ErrorKind::Aborted,
+                        Reason::VersionConflict,
+                        format!(
+                            "the participant changed since version {} (now {}): read it again",
+                            changes.expected_version, current.version
+                        ),
                     )
+                    .with_metadata("current_version", current.version.to_string()));
+                }
+                if current.status == ParticipantStatus::Cancelled {
+                    return Err(AppError::precondition(
+                        Reason::ParticipantCancelled,
+                        "a cancelled participant cannot be changed",
+                    ));
+                }
+                // Re-check the merged record as a whole.
+                let document_changed = changes.travel_document.is_some();
+                let old_document = match (&current.document_cipher, document_changed) {
+                    (Some(cipher), false) => self.vault.decrypt(cipher)?,
+                    _ => String::new(),
+                };
+                let old_category = db::events::list_categories(conn, current.event_id)
                     .await?
                     .into_iter()
-                    .find(|d| d.0 != row.id);
-                    if let Some((other, _, _)) = clash {
-                        return Err(duplicate(other));
-                    }
-                    db::participants::update(conn, &row).await?;
-                    db::audit::record(
-                        conn,
-                        &audit_row(actor, "participant.update", "participant", row.id, ""),
-                    )
-                    .await?;
-                    Ok(row.id)
+                    .find(|c| c.id == current.category_id)
+                    .map(|c| c.code)
+                    .unwrap_or_default();
+                let merged = ParticipantInput {
+                    given_name: changes
+                        .given_name
+                        .clone()
+                        .unwrap_or_else(|| current.given_name.clone()),
+                    family_name: changes
+                        .family_name
+                        .clone()
+                        .unwrap_or_else(|| current.family_name.clone()),
+                    native_name: changes
+                        .native_name
+                        .clone()
+                        .unwrap_or_else(|| current.native_name.clone()),
+                    organization_id: changes.organization_id.clone().unwrap_or_else(|| {
+                        current
+                            .organization_id
+                            .map(|u| u.to_string())
+                            .unwrap_or_default()
+                    }),
+                    country: changes
+                        .country
+                        .clone()
+                        .unwrap_or_else(|| current.country.clone()),
+                    job_title: changes
+                        .job_title
+                        .clone()
+                        .unwrap_or_else(|| current.job_title.clone()),
+                    category_code: changes.category_code.clone().unwrap_or(old_category),
+                    delegation_id: current
+                        .delegation_id
+                        .map(|u| u.to_string())
+                        .unwrap_or_default(),
+                    email: changes
+                        .email
+                        .clone()
+                        .unwrap_or_else(|| current.email.clone()),
+                    phone: changes
+                        .phone
+                        .clone()
+                        .unwrap_or_else(|| current.phone.clone()),
+                    travel_document: changes.travel_document.clone().unwrap_or(old_document),
+                    external_ref: current.external_ref.clone(),
+                };
+                let mut v = Validator::new();
+                let checked = check_input(&mut v, &merged);
+                v.finish()?;
+                let (prepared, _) = self.prepare(conn, current.event_id, checked, "").await?;
+                let mut row = prepared.row;
+                row.id = current.id;
+                row.created_at = current.created_at;
+                row.version = current.version + 1;
+                if !document_changed {
+                    row.document_cipher = current.document_cipher.clone();
+                    row.document_hash = current.document_hash.clone();
                 }
-            })
-            .await?;
+                if let (Some(delegation_id), true) =
+                    (row.delegation_id, row.category_id != current.category_id)
+                {
+                    let (quota, used) =
+                        delegation_seats(conn, delegation_id, row.category_id).await?;
+                    if used >= quota {
+                        return Err(quota_exceeded(&merged.category_code, quota));
+                    }
+                }
+                let email_lower = row.email.to_lowercase();
+                let emails: Vec<String> = [email_lower]
+                    .into_iter()
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                let hashes: Vec<Vec<u8>> = row.document_hash.iter().cloned().collect();
+                let clash =
+                    db::participants::find_active_duplicates(conn, row.event_id, &emails, &hashes)
+                        .await?
+                        .into_iter()
+                        .find(|d| d.0 != row.id);
+                if let Some((other, _, _)) = clash {
+                    return Err(duplicate(other));
+                }
+                db::participants::update(conn, &row).await?;
+                db::audit::record(
+                    conn,
+                    &audit_row(actor, "participant.update", "participant", row.id, ""),
+                )
+                .await?;
+                Ok(row.id)
+            }
+        })
+        .await?;
         self.load_view(&mut conn, actor, id).await
     }
 
@@ -516,14 +512,14 @@ impl Services {
         let reason = v.text("reason", reason, 500, false);
         let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
-        conn.transaction::<_, AppError, _>(async move |conn| {
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
-                AppError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant {id}"))
+                AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
             })?;
-            if row.status == STATUS_CANCELLED {
+            if row.status == ParticipantStatus::Cancelled {
                 return Ok(());
             }
-            row.status = STATUS_CANCELLED.to_owned();
+            row.status = ParticipantStatus::Cancelled;
             row.cancel_reason = reason;
             row.version += 1;
             row.updated_at = crate::domain::now();

@@ -50,9 +50,13 @@ impl Services {
                 .then(|| v.country("country", &input.country)),
             category_id: None,
             delegation_id: v.optional_id("delegation_id", &input.delegation_id),
-            status: input
-                .active
-                .map(|a| if a { STATUS_ACTIVE } else { STATUS_CANCELLED }),
+            status: input.active.map(|a| {
+                if a {
+                    ParticipantStatus::Active
+                } else {
+                    ParticipantStatus::Cancelled
+                }
+            }),
             after: parse_page_token(v, &input.page_token),
             limit: i64::from(page_size) + 1,
         }

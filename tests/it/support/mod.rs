@@ -219,7 +219,10 @@ impl TestApp {
     /// A server that sheds calls beyond `max_in_flight`.
     pub async fn start_configured(db: TestDb, max_in_flight: usize) -> Self {
         let pool = expopass::db::pool(&db.url, 8).expect("pool");
-        let services = Services::new(pool, TEST_DOCUMENT_KEY);
+        let services = Services::new(
+            pool,
+            &expopass::domain::DocumentKey::new(Box::new(TEST_DOCUMENT_KEY)),
+        );
         let (_, admin_token) = services
             .create_token("test admin", Role::Admin)
             .await

@@ -17,7 +17,7 @@ use futures::{StreamExt as _, stream};
 use tonic::Code;
 
 use self::names::{COUNTRIES, Country, GOVERNMENT, MEDIA, Order, SECTORS};
-use crate::{
+use expopass::{
     app::Database,
     config::Config,
     domain::{Role, Services},
@@ -30,7 +30,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Participants to register.
     #[arg(long, default_value_t = 10_000)]
     pub participants: usize,
@@ -71,7 +71,7 @@ impl Phase {
     }
 }
 
-pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let key = config.load_document_key()?;
     let db = Database::open(&config).await?;
     let out_dir = config.data_dir.join("badges");
@@ -82,14 +82,14 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
 
 async fn run_on(
     url: &str,
-    key: [u8; 32],
+    key: expopass::domain::DocumentKey,
     pool_size: usize,
     args: &DemoArgs,
     out_dir: &Path,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    crate::db::migrate(url).await?;
-    let services = Services::new(crate::db::pool(url, pool_size.max(16))?, key);
+    expopass::db::migrate(url).await?;
+    let services = Services::new(expopass::db::pool(url, pool_size.max(16))?, &key);
     let (_, admin) = services.create_token("demo organiser", Role::Admin).await?;
     let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
     let (_, gate) = services.create_token("demo gates", Role::Gate).await?;

@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use futures::{StreamExt as _, stream};
 
-use crate::{
+use expopass::{
     domain::{
         offline::{Rules, decide},
         qr::{BadgeClaims, ParsedToken},
