@@ -398,12 +398,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            if db::badges::find(conn, id).await?.is_none() {
-                return Err(AppError::not_found(
-                    Reason::BadgeNotFound,
-                    format!("no badge {id}"),
-                ));
-            }
+            existing_badge(conn, id).await?;
             if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.revoke", "badge", id, ""))
                     .await?;
@@ -414,6 +409,14 @@ impl Services {
         drop(conn);
         self.get_badge(BadgeKey::Badge(id)).await
     }
+}
+
+/// A badge by id, or `BADGE_NOT_FOUND`.
+pub(crate) async fn existing_badge(conn: &mut Conn, id: Uuid) -> AppResult<BadgeRow> {
+    db::badges::find(conn, id)
+        .await?
+        .map(|(badge, _)| badge)
+        .ok_or_else(|| AppError::not_found(Reason::BadgeNotFound, format!("no badge {id}")))
 }
 
 /// Revokes the valid badge of a cancelled participant, inside the

@@ -307,9 +307,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            let (badge, _) = db::badges::find(conn, id).await?.ok_or_else(|| {
-                AppError::not_found(Reason::BadgeNotFound, format!("no badge {id}"))
-            })?;
+            let badge = super::badges::existing_badge(conn, id).await?;
             if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
             }
@@ -332,9 +330,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            let (badge, _) = db::badges::find(conn, id).await?.ok_or_else(|| {
-                AppError::not_found(Reason::BadgeNotFound, format!("no badge {id}"))
-            })?;
+            let badge = super::badges::existing_badge(conn, id).await?;
             if db::gates::unblock(conn, badge.serial).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
                     .await?;
