@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 mod grpc;
+pub mod ids;
 mod limits;
 pub mod listener;
 pub mod local;

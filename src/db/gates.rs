@@ -12,7 +12,10 @@ use super::{
     Conn,
     schema::{badge_blocks, badges, gates, scans, zones},
 };
-use crate::domain::offline::{Decision, DenyReason, Direction};
+use crate::{
+    domain::offline::{Decision, DenyReason, Direction},
+    ids::{EventId, GateId, ZoneId},
+};
 
 /// Channel of badge and rule changes.
 pub(crate) const GATE_CHANNEL: &str = "expopass_gate";
@@ -20,12 +23,12 @@ pub(crate) const GATE_CHANNEL: &str = "expopass_gate";
 /// A gate with its zone.
 #[derive(Debug, Clone, diesel::Queryable)]
 pub(crate) struct GateZone {
-    pub event_id: Uuid,
-    pub zone_id: Uuid,
+    pub event_id: EventId,
+    pub zone_id: ZoneId,
     pub zone_number: i16,
 }
 
-pub(crate) async fn gate_zone(conn: &mut Conn, gate_id: Uuid) -> QueryResult<Option<GateZone>> {
+pub(crate) async fn gate_zone(conn: &mut Conn, gate_id: GateId) -> QueryResult<Option<GateZone>> {
     gates::table
         .inner_join(zones::table)
         .filter(gates::id.eq(gate_id))
@@ -102,10 +105,10 @@ pub(crate) struct ScanOutcome {
 /// One scan to record and decide.
 #[derive(Debug, Clone)]
 pub(crate) struct ScanInput<'a> {
-    pub gate_id: Uuid,
+    pub gate_id: GateId,
     pub nonce: &'a str,
-    pub event_id: Uuid,
-    pub zone_id: Uuid,
+    pub event_id: EventId,
+    pub zone_id: ZoneId,
     pub serial: Option<i64>,
     pub version: Option<i32>,
     pub direction: Direction,
@@ -220,10 +223,10 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
 /// An offline scan as uploaded.
 #[derive(Debug, Clone)]
 pub(crate) struct OfflineScanRow {
-    pub gate_id: Uuid,
+    pub gate_id: GateId,
     pub nonce: String,
-    pub event_id: Uuid,
-    pub zone_id: Uuid,
+    pub event_id: EventId,
+    pub zone_id: ZoneId,
     pub serial: Option<i64>,
     pub version: Option<i32>,
     pub direction: Direction,
@@ -274,9 +277,9 @@ pub(crate) async fn insert_offline(
 /// A recorded scan of a badge.
 #[derive(Debug, Clone)]
 pub(crate) struct BadgeScan {
-    pub gate_id: Uuid,
+    pub gate_id: GateId,
     pub nonce: String,
-    pub zone_id: Uuid,
+    pub zone_id: ZoneId,
     pub serial: Option<i64>,
     pub version: Option<i32>,
     pub direction: Direction,
@@ -288,9 +291,9 @@ pub(crate) struct BadgeScan {
 /// Every scan of these badges, in time order.
 pub(crate) async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<BadgeScan>> {
     type Row = (
-        Uuid,
+        GateId,
         String,
-        Uuid,
+        ZoneId,
         Option<i64>,
         Option<i32>,
         String,

@@ -5,7 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod badges;
 pub(crate) mod events;
 pub(crate) mod gates;
-pub mod ids;
+pub use crate::ids;
 pub(crate) mod import;
 pub(crate) mod keys;
 pub(crate) mod name_index;

@@ -44,6 +44,16 @@ impl Validator {
         }
     }
 
+    /// A gate's nonce for a scan: 1 to 64 characters, trimmed.
+    pub(crate) fn nonce(&mut self, field: &str, value: &str) -> Option<String> {
+        let nonce = value.trim();
+        if nonce.is_empty() || nonce.chars().count() > 64 {
+            self.violation(field, "1 to 64 characters");
+            return None;
+        }
+        Some(nonce.to_owned())
+    }
+
     /// Ends validation with the values parsed along the way: every
     /// violation in one error, or the values. A value missing without a
     /// violation recorded is a fault of the caller, never a stand-in.

@@ -14,8 +14,10 @@ use crate::{
         Role,
         gates::{GateEvent, OfflineScanInput, ScanRequest},
         offline::{Decision, DenyReason, Direction},
+        validate::Validator,
     },
     error::AppError,
+    ids::GateId,
     proto::pb::{self, gate_service_server::GateService},
 };
 
@@ -64,14 +66,65 @@ fn time_from(ts: Option<prost_types::Timestamp>) -> Option<chrono::DateTime<chro
     chrono::DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).unwrap_or(0))
 }
 
-fn direction_from(raw: i32) -> Result<Direction, Status> {
+fn direction_from(v: &mut Validator, field: &str, raw: i32) -> Option<Direction> {
     match pb::Direction::try_from(raw) {
-        Ok(pb::Direction::Out) => Ok(Direction::Out),
-        Ok(pb::Direction::In | pb::Direction::Unspecified) => Ok(Direction::In),
+        Ok(pb::Direction::Out) => Some(Direction::Out),
+        Ok(pb::Direction::In | pb::Direction::Unspecified) => Some(Direction::In),
         Err(_) => {
-            Err(AppError::invalid_field("direction", format!("unknown direction {raw}")).into())
+            v.violation(field, format!("unknown direction {raw}"));
+            None
         }
     }
+}
+
+/// A gate id from the wire, parsed.
+fn gate_id(v: &mut Validator, field: &str, raw: &str) -> Option<GateId> {
+    v.id(field, raw).map(GateId)
+}
+
+/// A `Scan` request as the domain takes it; every violation at once.
+fn scan_request(r: pb::ScanRequest) -> Result<ScanRequest, AppError> {
+    let mut v = Validator::new();
+    let gate = gate_id(&mut v, "gate_id", &r.gate_id);
+    let nonce = v.nonce("nonce", &r.nonce);
+    let direction = direction_from(&mut v, "direction", r.direction);
+    let ((gate_id, nonce), direction) = v.finish_with(gate.zip(nonce).zip(direction))?;
+    Ok(ScanRequest {
+        gate_id,
+        qr_text: r.qr_text,
+        direction,
+        nonce,
+        scanned_at: time_from(r.scanned_at),
+    })
+}
+
+/// One scan of an upload as the domain takes it (its fields named
+/// `scans[i].…`).
+fn offline_scan(v: &mut Validator, i: usize, scan: pb::OfflineScan) -> Option<OfflineScanInput> {
+    let gate = gate_id(v, &format!("scans[{i}].gate_id"), &scan.gate_id);
+    let nonce = v.nonce(&format!("scans[{i}].nonce"), &scan.nonce);
+    let direction = direction_from(v, &format!("scans[{i}].direction"), scan.direction);
+    let ((gate_id, nonce), direction) = gate.zip(nonce).zip(direction)?;
+    Some(OfflineScanInput {
+        gate_id,
+        nonce,
+        scanned_at: time_from(scan.scanned_at),
+        qr_text: scan.qr_text,
+        direction,
+        decision: if scan.decision == i32::from(pb::Decision::Allow) {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        },
+        deny: reason_from(scan.reason),
+    })
+}
+
+/// The gate a request names, parsed.
+fn named_gate(raw: &str) -> Result<GateId, AppError> {
+    let mut v = Validator::new();
+    let gate = gate_id(&mut v, "gate_id", raw);
+    v.finish_with(gate)
 }
 
 type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -98,22 +151,8 @@ impl GateService for GateApi {
         request: Request<pb::ScanRequest>,
     ) -> Result<Response<pb::ScanResponse>, Status> {
         let actor = self.state.authorize(&request, GATE).await?;
-        let r = request.into_inner();
-        let direction = direction_from(r.direction)?;
-        let result = self
-            .state
-            .services
-            .scan(
-                &actor,
-                ScanRequest {
-                    gate_id: r.gate_id,
-                    qr_text: r.qr_text,
-                    direction,
-                    nonce: r.nonce,
-                    scanned_at: time_from(r.scanned_at),
-                },
-            )
-            .await?;
+        let command = scan_request(request.into_inner())?;
+        let result = self.state.services.scan(&actor, command).await?;
         let (decision, reason) = match result.deny {
             None => (pb::Decision::Allow, pb::DenyReason::Unspecified),
             Some(reason) => (pb::Decision::Deny, reason_pb(reason)),
@@ -136,31 +175,25 @@ impl GateService for GateApi {
         let actor = self.state.authorize(&request, GATE).await?;
         let mut stream = request.into_inner();
         let mut scans = Vec::new();
+        let mut v = Validator::new();
+        let mut seen = 0usize;
         while let Some(message) = stream.next().await {
             let Some(scan) = message?.scan else {
                 continue;
             };
-            if scans.len() >= UPLOAD_MAX {
+            if seen >= UPLOAD_MAX {
                 return Err(AppError::invalid_field(
                     "scan",
                     format!("at most {UPLOAD_MAX} scans per upload"),
                 )
                 .into());
             }
-            scans.push(OfflineScanInput {
-                gate_id: scan.gate_id,
-                nonce: scan.nonce,
-                scanned_at: time_from(scan.scanned_at),
-                qr_text: scan.qr_text,
-                direction: direction_from(scan.direction)?,
-                decision: if scan.decision == i32::from(pb::Decision::Allow) {
-                    Decision::Allow
-                } else {
-                    Decision::Deny
-                },
-                deny: reason_from(scan.reason),
-            });
+            if let Some(scan) = offline_scan(&mut v, seen, scan) {
+                scans.push(scan);
+            }
+            seen += 1;
         }
+        v.finish()?;
         let result = self
             .state
             .services
@@ -189,8 +222,8 @@ impl GateService for GateApi {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let services = &self.state.services;
-        let event_id = services.gate_event(&r.gate_id).await?;
-        let bundle = services.offline_bundle(event_id).await?;
+        let event_id = services.gate_event(named_gate(&r.gate_id)?).await?;
+        let bundle = services.offline_bundle(event_id.0).await?;
         Ok(Response::new(pb::GetOfflineBundleResponse {
             version: bundle.version,
             bundle: bundle.encode_to_vec(),
@@ -206,7 +239,7 @@ impl GateService for GateApi {
         let r = request.into_inner();
         let services = self.state.services.clone();
         let mut events = services.gate_events();
-        let event_id = services.gate_event(&r.gate_id).await?;
+        let event_id = services.gate_event(named_gate(&r.gate_id)?).await?.0;
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             loop {

@@ -27,6 +27,7 @@ use crate::{
         gates::{GateZone, OfflineScanRow, ScanInput},
     },
     error::{AppError, AppResult, Reason},
+    ids::{EventId, GateId, ZoneId},
 };
 
 mod scan;
@@ -104,7 +105,7 @@ impl GateEvent {
 pub struct GateHub {
     events: broadcast::Sender<GateEvent>,
     rules: RwLock<HashMap<Uuid, Arc<Rules>>>,
-    gates: RwLock<HashMap<Uuid, GateZone>>,
+    gates: RwLock<HashMap<GateId, GateZone>>,
     started: std::sync::Once,
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -130,7 +131,7 @@ impl GateHub {
                     rules.clear();
                 }
                 if let Ok(mut gates) = self.gates.write() {
-                    gates.retain(|_, g| g.event_id != *event_id);
+                    gates.retain(|_, g| g.event_id.0 != *event_id);
                 }
             }
             GateEvent::Resync => {
@@ -213,7 +214,7 @@ impl Services {
         self.hub.subscribe()
     }
 
-    async fn gate_zone(&self, conn: &mut db::Conn, gate_id: Uuid) -> AppResult<GateZone> {
+    async fn gate_zone(&self, conn: &mut db::Conn, gate_id: GateId) -> AppResult<GateZone> {
         if let Some(gate) = self
             .hub
             .gates
@@ -284,11 +285,8 @@ impl Services {
         ))
     }
 
-    /// The event of a gate, checked.
-    pub async fn gate_event(&self, gate_id: &str) -> AppResult<Uuid> {
-        let mut v = Validator::new();
-        let gate_id = v.id("gate_id", gate_id);
-        let gate_id = v.finish_with(gate_id)?;
+    /// The event of a gate.
+    pub async fn gate_event(&self, gate_id: GateId) -> AppResult<EventId> {
         let mut conn = self.db.get().await?;
         Ok(self.gate_zone(&mut conn, gate_id).await?.event_id)
     }

@@ -7,10 +7,11 @@ use super::*;
 /// Longest QR text looked at; longer input is malformed without parsing.
 const MAX_QR_TEXT: usize = 512;
 
-/// What a gate sent.
+/// What a gate sent, parsed: the gate's id, and its nonce checked (1 to 64
+/// characters, trimmed).
 #[derive(Debug, Clone)]
 pub struct ScanRequest {
-    pub gate_id: String,
+    pub gate_id: GateId,
     pub qr_text: String,
     pub direction: Direction,
     pub nonce: String,
@@ -51,22 +52,16 @@ fn check(rules: &Rules, request: &ScanRequest, zone: Option<u8>, at: DateTime<Ut
 impl Services {
     /// Decides one scan online and records it.
     pub async fn scan(&self, _actor: &Principal, input: ScanRequest) -> AppResult<ScanResult> {
-        let mut v = Validator::new();
-        let gate_id = v.id("gate_id", &input.gate_id);
-        let nonce = input.nonce.trim();
-        if nonce.is_empty() || nonce.chars().count() > 64 {
-            v.violation("nonce", "1 to 64 characters");
-        }
-        let gate_id = v.finish_with(gate_id)?;
+        let gate_id = input.gate_id;
         // Gate and rules first (cached; filling them takes connections of
         // their own), then one connection for the scan.
         let gate = {
             let mut conn = self.db.get().await?;
             self.gate_zone(&mut conn, gate_id).await?
         };
-        let rules = self.gate_rules(gate.event_id).await?;
+        let rules = self.gate_rules(gate.event_id.0).await?;
         let mut conn = self.db.get().await?;
-        let names = self.event(&mut conn, gate.event_id).await?.names_at_gates;
+        let names = self.event(&mut conn, gate.event_id.0).await?.names_at_gates;
         let at = input.scanned_at.unwrap_or_else(crate::domain::now);
         let verdict = check(&rules, &input, u8::try_from(gate.zone_number).ok(), at);
         // The badge is known only when its signature holds for this event.
@@ -78,7 +73,7 @@ impl Services {
             &mut conn,
             &ScanInput {
                 gate_id,
-                nonce,
+                nonce: &input.nonce,
                 event_id: gate.event_id,
                 zone_id: gate.zone_id,
                 serial: badge.map(|c| i64::from(c.serial)),

@@ -6,10 +6,11 @@ use super::*;
 /// Offline scans stored per statement.
 const UPLOAD_BATCH: usize = 1_000;
 
-/// A scan a gate decided offline.
+/// A scan a gate decided offline, parsed: the gate's id, and its nonce
+/// checked (1 to 64 characters, trimmed).
 #[derive(Debug, Clone)]
 pub struct OfflineScanInput {
-    pub gate_id: String,
+    pub gate_id: GateId,
     pub nonce: String,
     pub scanned_at: Option<DateTime<Utc>>,
     pub qr_text: String,
@@ -47,23 +48,15 @@ impl Services {
         scans: Vec<OfflineScanInput>,
     ) -> AppResult<UploadResult> {
         let mut rows = Vec::with_capacity(scans.len());
-        let mut v = Validator::new();
         let mut gates = HashMap::new();
-        for (i, scan) in scans.iter().enumerate() {
-            let Some(gate_id) = v.id(&format!("scans[{i}].gate_id"), &scan.gate_id) else {
-                continue;
-            };
-            let nonce = scan.nonce.trim();
-            if nonce.is_empty() || nonce.chars().count() > 64 {
-                v.violation(&format!("scans[{i}].nonce"), "1 to 64 characters");
-                continue;
-            }
+        for scan in &scans {
+            let gate_id = scan.gate_id;
             if let std::collections::hash_map::Entry::Vacant(slot) = gates.entry(gate_id) {
                 let mut conn = self.db.get().await?;
                 slot.insert(self.gate_zone(&mut conn, gate_id).await?);
             }
             let gate = &gates[&gate_id];
-            let rules = self.gate_rules(gate.event_id).await?;
+            let rules = self.gate_rules(gate.event_id.0).await?;
             // The badge as the server reads it: trusted only when it verifies.
             let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))
                 .ok()
@@ -77,7 +70,7 @@ impl Services {
                 .map(|t| t.claims);
             rows.push(OfflineScanRow {
                 gate_id,
-                nonce: nonce.to_owned(),
+                nonce: scan.nonce.clone(),
                 event_id: gate.event_id,
                 zone_id: gate.zone_id,
                 serial: claims.as_ref().map(|c| i64::from(c.serial)),
@@ -90,7 +83,6 @@ impl Services {
                 scanned_at: scan.scanned_at.unwrap_or_else(crate::domain::now),
             });
         }
-        v.finish()?;
         let mut conn = self.db.get().await?;
         let mut result = UploadResult::default();
         for batch in rows.chunks(UPLOAD_BATCH) {
@@ -99,7 +91,7 @@ impl Services {
             result.stored += stored;
             result.duplicates += u32::try_from(batch.len()).unwrap_or(u32::MAX) - stored;
         }
-        let nonces: HashSet<(Uuid, &str)> =
+        let nonces: HashSet<(GateId, &str)> =
             rows.iter().map(|r| (r.gate_id, r.nonce.as_str())).collect();
         let serials: Vec<i64> = rows
             .iter()
@@ -119,7 +111,7 @@ impl Services {
         &self,
         conn: &mut db::Conn,
         serials: &[i64],
-        ours: &HashSet<(Uuid, &str)>,
+        ours: &HashSet<(GateId, &str)>,
     ) -> AppResult<Vec<Conflict>> {
         if serials.is_empty() {
             return Ok(Vec::new());
@@ -143,7 +135,7 @@ impl Services {
         let mut conflicts = Vec::new();
         for (serial, scans) in by_serial {
             // The last entry into each zone not followed by an exit from it.
-            let mut entered: HashMap<Uuid, &db::gates::BadgeScan> = HashMap::new();
+            let mut entered: HashMap<ZoneId, &db::gates::BadgeScan> = HashMap::new();
             for scan in scans {
                 if scan.decision != Decision::Allow {
                     continue;
