@@ -75,6 +75,8 @@ id_type!(
     DelegationId,
     /// A participant.
     ParticipantId,
+    /// A badge (one version of a participant's badge).
+    BadgeId,
     /// An API token.
     TokenId,
 );

@@ -314,9 +314,9 @@ impl Services {
         Ok(view)
     }
 
-    pub async fn list_zones(&self, event_id: &str) -> AppResult<Vec<ZoneView>> {
+    pub async fn list_zones(&self, event_id: EventId) -> AppResult<Vec<ZoneView>> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<Uuid, String> = zones.iter().map(|z| (z.id, z.code.clone())).collect();
         Ok(zones
@@ -398,9 +398,9 @@ impl Services {
         })
     }
 
-    pub async fn list_categories(&self, event_id: &str) -> AppResult<Vec<CategoryView>> {
+    pub async fn list_categories(&self, event_id: EventId) -> AppResult<Vec<CategoryView>> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let categories = db::events::list_categories(&mut conn, event.id).await?;
@@ -456,9 +456,9 @@ impl Services {
         Ok(GateView { gate, zone_code })
     }
 
-    pub async fn list_gates(&self, event_id: &str) -> AppResult<Vec<GateView>> {
+    pub async fn list_gates(&self, event_id: EventId) -> AppResult<Vec<GateView>> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let gates = db::events::list_gates(&mut conn, event.id).await?;

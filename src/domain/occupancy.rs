@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::Services;
-use crate::error::AppResult;
+use crate::{error::AppResult, ids::EventId};
 
 /// How often a watched event's counters are read.
 pub(crate) const POLL: Duration = Duration::from_millis(250);
@@ -43,9 +43,10 @@ impl Services {
     /// The event's occupancy now, and a receiver of every later snapshot.
     pub async fn watch_occupancy(
         &self,
-        event_id: &str,
+        event_id: EventId,
     ) -> AppResult<(Arc<Snapshot>, watch::Receiver<Arc<Snapshot>>)> {
-        let (event, zones) = self.occupancy(event_id).await?;
+        let zones = self.occupancy(event_id).await?;
+        let event = event_id.0;
         let now = Arc::new(Snapshot {
             zones,
             as_of: super::now(),
@@ -73,7 +74,7 @@ impl Services {
     async fn read_occupancy(self, event: Uuid, sender: watch::Sender<Arc<Snapshot>>) {
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let id = event.to_string();
+        let id = EventId(event);
         loop {
             tick.tick().await;
             if sender.receiver_count() == 0 {
@@ -87,8 +88,8 @@ impl Services {
                 }
                 continue;
             }
-            match self.occupancy(&id).await {
-                Ok((_, zones)) => {
+            match self.occupancy(id).await {
+                Ok(zones) => {
                     sender.send_if_modified(|current| {
                         if current.zones == zones {
                             return false;

@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{ApiState, timestamp};
+use super::{ApiState, id_and_text, id_field, timestamp};
 use crate::{
     domain::{
         Role,
@@ -14,6 +14,7 @@ use crate::{
         validate::Validator,
     },
     error::AppError,
+    ids::{BadgeId, ParticipantId},
     proto::pb::{self, badge_service_server::BadgeService},
     render::Layout,
 };
@@ -145,10 +146,11 @@ impl BadgeService for BadgeApi {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
         let layout = layout_from(r.layout, Layout::A6)?;
+        let participant = id_field("participant_id", &r.participant_id, ParticipantId)?;
         let (badge, pdf) = self
             .state
             .services
-            .issue_badge(&actor, &r.participant_id, layout)
+            .issue_badge(&actor, participant, layout)
             .await?;
         Ok(Response::new(pb::IssueBadgeResponse {
             badge: Some(badge_pb(badge)),
@@ -176,10 +178,11 @@ impl BadgeService for BadgeApi {
     ) -> Result<Response<pb::RevokeBadgeResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
+        let (badge, note) = id_and_text(("badge_id", &r.badge_id), BadgeId, ("note", &r.note))?;
         let badge = self
             .state
             .services
-            .revoke_badge(&actor, &r.badge_id, &r.note)
+            .revoke_badge(&actor, badge, note)
             .await?;
         Ok(Response::new(pb::RevokeBadgeResponse {
             badge: Some(badge_pb(badge)),
@@ -220,10 +223,12 @@ impl BadgeService for BadgeApi {
     ) -> Result<Response<pb::BlockBadgeResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
+        let (badge, reason) =
+            id_and_text(("badge_id", &r.badge_id), BadgeId, ("reason", &r.reason))?;
         let badge = self
             .state
             .services
-            .block_badge(&actor, &r.badge_id, &r.reason)
+            .block_badge(&actor, badge, reason)
             .await?;
         Ok(Response::new(pb::BlockBadgeResponse {
             badge: Some(badge_pb(badge)),
@@ -236,12 +241,8 @@ impl BadgeService for BadgeApi {
         request: Request<pb::UnblockBadgeRequest>,
     ) -> Result<Response<pb::UnblockBadgeResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
-        let r = request.into_inner();
-        let badge = self
-            .state
-            .services
-            .unblock_badge(&actor, &r.badge_id)
-            .await?;
+        let badge = id_field("badge_id", &request.into_inner().badge_id, BadgeId)?;
+        let badge = self.state.services.unblock_badge(&actor, badge).await?;
         Ok(Response::new(pb::UnblockBadgeResponse {
             badge: Some(badge_pb(badge)),
         }))

@@ -2,7 +2,7 @@
 
 use tonic::{Request, Response, Status};
 
-use super::{ApiState, timestamp};
+use super::{ApiState, id_field, timestamp};
 use crate::{
     db::models::Event,
     domain::{
@@ -12,6 +12,7 @@ use crate::{
             ZoneView,
         },
     },
+    ids::EventId,
     proto::pb::{self, event_service_server::EventService},
 };
 
@@ -163,7 +164,11 @@ impl EventService for EventApi {
         let list = self
             .state
             .services
-            .list_categories(&request.into_inner().event_id)
+            .list_categories(id_field(
+                "event_id",
+                &request.into_inner().event_id,
+                EventId,
+            )?)
             .await?;
         Ok(Response::new(pb::ListCategoriesResponse {
             categories: list.into_iter().map(category_pb).collect(),
@@ -199,7 +204,11 @@ impl EventService for EventApi {
         let list = self
             .state
             .services
-            .list_zones(&request.into_inner().event_id)
+            .list_zones(id_field(
+                "event_id",
+                &request.into_inner().event_id,
+                EventId,
+            )?)
             .await?;
         Ok(Response::new(pb::ListZonesResponse {
             zones: list.into_iter().map(zone_pb).collect(),
@@ -234,7 +243,11 @@ impl EventService for EventApi {
         let list = self
             .state
             .services
-            .list_gates(&request.into_inner().event_id)
+            .list_gates(id_field(
+                "event_id",
+                &request.into_inner().event_id,
+                EventId,
+            )?)
             .await?;
         Ok(Response::new(pb::ListGatesResponse {
             gates: list.into_iter().map(gate_pb).collect(),

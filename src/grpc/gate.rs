@@ -8,7 +8,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{ApiState, timestamp};
+use super::{ApiState, id_field, timestamp};
 use crate::{
     domain::{
         Role,
@@ -17,7 +17,7 @@ use crate::{
         validate::Validator,
     },
     error::AppError,
-    ids::GateId,
+    ids::{EventId, GateId},
     proto::pb::{self, gate_service_server::GateService},
 };
 
@@ -297,7 +297,8 @@ impl GateService for GateApi {
     ) -> Result<Response<pb::GetOccupancyResponse>, Status> {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
-        let (_, zones) = self.state.services.occupancy(&r.event_id).await?;
+        let event = id_field("event_id", &r.event_id, EventId)?;
+        let zones = self.state.services.occupancy(event).await?;
         Ok(Response::new(pb::GetOccupancyResponse {
             zones: zones_pb(&zones),
             as_of: Some(timestamp(chrono::Utc::now())),
@@ -311,7 +312,8 @@ impl GateService for GateApi {
     ) -> Result<Response<Self::WatchOccupancyStream>, Status> {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
-        let (first, mut snapshots) = self.state.services.watch_occupancy(&r.event_id).await?;
+        let event = id_field("event_id", &r.event_id, EventId)?;
+        let (first, mut snapshots) = self.state.services.watch_occupancy(event).await?;
         let (tx, rx) = mpsc::channel(1);
         tokio::spawn(async move {
             let message = pb::WatchOccupancyResponse {

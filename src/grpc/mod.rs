@@ -16,7 +16,36 @@ pub(crate) use event::EventApi;
 pub(crate) use gate::GateApi;
 pub(crate) use registration::RegistrationApi;
 
-use crate::domain::{Principal, Role, Services, auth::TokenCache};
+use uuid::Uuid;
+
+use crate::{
+    domain::{Principal, Role, Services, auth::TokenCache, validate::Validator},
+    error::AppError,
+};
+
+/// A request's one id field, parsed into its typed id.
+pub(crate) fn id_field<T>(
+    field: &str,
+    raw: &str,
+    typed: impl FnOnce(Uuid) -> T,
+) -> Result<T, AppError> {
+    let mut v = Validator::new();
+    let id = v.id(field, raw).map(typed);
+    v.finish_with(id)
+}
+
+/// A request's id and its required free text (a reason, a note of at most
+/// 500 characters), parsed together: both violations at once.
+pub(crate) fn id_and_text<T>(
+    (field, raw): (&str, &str),
+    typed: impl FnOnce(Uuid) -> T,
+    (text_field, text): (&str, &str),
+) -> Result<(T, String), AppError> {
+    let mut v = Validator::new();
+    let id = v.id(field, raw).map(typed);
+    let text = v.text(text_field, text, 500, false);
+    Ok((v.finish_with(id)?, text))
+}
 
 /// What every API struct holds: the use cases and the token cache.
 #[derive(Clone)]

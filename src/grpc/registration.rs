@@ -2,7 +2,7 @@
 
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{ApiState, id_or_empty, timestamp};
+use super::{ApiState, id_and_text, id_field, id_or_empty, timestamp};
 use crate::{
     db::models::{Organization, OrganizationKind, ParticipantStatus},
     domain::{
@@ -14,6 +14,7 @@ use crate::{
         },
     },
     error::{AppError, Reason, excerpt},
+    ids::{DelegationId, EventId, ParticipantId},
     proto::{
         check::CheckInput as _,
         pb::{self, registration_service_server::RegistrationService},
@@ -208,7 +209,10 @@ impl RegistrationService for RegistrationApi {
         let view = self
             .state
             .services
-            .get_participant(&actor, &request.into_inner().id)
+            .get_participant(
+                &actor,
+                id_field("id", &request.into_inner().id, ParticipantId)?,
+            )
             .await?;
         Ok(Response::new(pb::GetParticipantResponse {
             participant: Some(participant_pb(view)),
@@ -253,10 +257,11 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::CancelParticipantResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
+        let (id, reason) = id_and_text(("id", &r.id), ParticipantId, ("reason", &r.reason))?;
         let view = self
             .state
             .services
-            .cancel_participant(&actor, &r.id, &r.reason)
+            .cancel_participant(&actor, id, reason)
             .await?;
         Ok(Response::new(pb::CancelParticipantResponse {
             participant: Some(participant_pb(view)),
@@ -428,7 +433,10 @@ impl RegistrationService for RegistrationApi {
         let (view, members) = self
             .state
             .services
-            .get_delegation(&actor, &request.into_inner().id)
+            .get_delegation(
+                &actor,
+                id_field("id", &request.into_inner().id, DelegationId)?,
+            )
             .await?;
         Ok(Response::new(pb::GetDelegationResponse {
             delegation: Some(delegation_pb(view)),
@@ -445,7 +453,11 @@ impl RegistrationService for RegistrationApi {
         let list = self
             .state
             .services
-            .list_delegations(&request.into_inner().event_id)
+            .list_delegations(id_field(
+                "event_id",
+                &request.into_inner().event_id,
+                EventId,
+            )?)
             .await?;
         Ok(Response::new(pb::ListDelegationsResponse {
             delegations: list.into_iter().map(delegation_pb).collect(),

@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
+    ids::{BadgeId, ParticipantId},
     qr::{BadgeClaims, event_tag},
     records::audit_row,
-    validate::Validator,
 };
 use crate::{
     db::{
@@ -332,12 +332,10 @@ impl Services {
     pub async fn issue_badge(
         &self,
         actor: &Principal,
-        participant_id: &str,
+        participant_id: ParticipantId,
         layout: Layout,
     ) -> AppResult<(BadgeView, Vec<u8>)> {
-        let mut v = Validator::new();
-        let id = v.id("participant_id", participant_id);
-        let id = v.finish_with(id)?;
+        let id = participant_id.0;
         let mut issued = self.issue_batch(actor, &[id], IssueMode::Reprint).await?;
         let Some(Issued {
             row,
@@ -388,13 +386,10 @@ impl Services {
     pub async fn revoke_badge(
         &self,
         actor: &Principal,
-        badge_id: &str,
-        note: &str,
+        badge_id: BadgeId,
+        note: String,
     ) -> AppResult<BadgeView> {
-        let mut v = Validator::new();
-        let id = v.id("badge_id", badge_id);
-        let note = v.text("note", note, 500, false);
-        let id = v.finish_with(id)?;
+        let id = badge_id.0;
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {

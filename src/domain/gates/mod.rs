@@ -19,7 +19,6 @@ use super::{
     offline::{Decision, DenyReason, Direction, Rules, Verdict, decide},
     qr::ParsedToken,
     records::audit_row,
-    validate::Validator,
 };
 use crate::{
     db::{
@@ -27,7 +26,7 @@ use crate::{
         gates::{GateZone, OfflineScanRow, ScanInput},
     },
     error::{AppError, AppResult, Reason},
-    ids::{EventId, GateId, ZoneId},
+    ids::{BadgeId, EventId, GateId, ZoneId},
 };
 
 mod scan;
@@ -266,23 +265,20 @@ impl Services {
     }
 
     /// (zone code, inside, capacity) of every zone of an event.
-    pub async fn occupancy(&self, event_id: &str) -> AppResult<(Uuid, Vec<(String, u32, u32)>)> {
+    pub async fn occupancy(&self, event_id: EventId) -> AppResult<Vec<(String, u32, u32)>> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::gates::occupancy(&mut conn, event.id).await?;
-        Ok((
-            event.id,
-            zones
-                .into_iter()
-                .map(|(code, inside, capacity)| {
-                    (
-                        code,
-                        u32::try_from(inside).unwrap_or(0),
-                        u32::try_from(capacity).unwrap_or(0),
-                    )
-                })
-                .collect(),
-        ))
+        Ok(zones
+            .into_iter()
+            .map(|(code, inside, capacity)| {
+                (
+                    code,
+                    u32::try_from(inside).unwrap_or(0),
+                    u32::try_from(capacity).unwrap_or(0),
+                )
+            })
+            .collect())
     }
 
     /// The event of a gate.
@@ -295,13 +291,10 @@ impl Services {
     pub async fn block_badge(
         &self,
         actor: &Principal,
-        badge_id: &str,
-        reason: &str,
+        badge_id: BadgeId,
+        reason: String,
     ) -> AppResult<super::badges::BadgeView> {
-        let mut v = Validator::new();
-        let id = v.id("badge_id", badge_id);
-        let reason = v.text("reason", reason, 500, false);
-        let id = v.finish_with(id)?;
+        let id = badge_id.0;
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
@@ -320,11 +313,9 @@ impl Services {
     pub async fn unblock_badge(
         &self,
         actor: &Principal,
-        badge_id: &str,
+        badge_id: BadgeId,
     ) -> AppResult<super::badges::BadgeView> {
-        let mut v = Validator::new();
-        let id = v.id("badge_id", badge_id);
-        let id = v.finish_with(id)?;
+        let id = badge_id.0;
         let mut conn = self.db.get().await?;
         let actor = *actor;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {

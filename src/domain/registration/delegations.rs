@@ -227,11 +227,9 @@ impl Services {
     pub async fn get_delegation(
         &self,
         caller: &Principal,
-        id: &str,
+        id: DelegationId,
     ) -> AppResult<(DelegationView, Vec<ParticipantView>)> {
-        let mut v = Validator::new();
-        let id = v.id("id", id);
-        let id = v.finish_with(id)?;
+        let id = id.0;
         let mut conn = self.db.get().await?;
         let view = self.one_delegation_view(&mut conn, id).await?;
         let members = db::participants::members_of(&mut conn, id)
@@ -242,9 +240,9 @@ impl Services {
         Ok((view, members))
     }
 
-    pub async fn list_delegations(&self, event_id: &str) -> AppResult<Vec<DelegationView>> {
+    pub async fn list_delegations(&self, event_id: EventId) -> AppResult<Vec<DelegationView>> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let delegations = db::registry::list_delegations(&mut conn, event.id).await?;
         self.delegation_views(&mut conn, delegations).await
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Role, Services,
-    ids::{DelegationId, OrganizationId, ParticipantId},
+    ids::{DelegationId, EventId, OrganizationId, ParticipantId},
     records::{audit_row, claim_or_replay, replay_of, reused_key},
     search_key,
     secrets::{DocumentVault, mask_document},

@@ -356,13 +356,10 @@ impl Services {
     pub async fn get_participant(
         &self,
         caller: &Principal,
-        id: &str,
+        id: ParticipantId,
     ) -> AppResult<ParticipantView> {
-        let mut v = Validator::new();
-        let id = v.id("id", id);
-        let id = v.finish_with(id)?;
         let mut conn = self.db.get().await?;
-        self.load_view(&mut conn, caller, id).await
+        self.load_view(&mut conn, caller, id.0).await
     }
 
     /// Changes some fields, refusing a stale `expected_version`.
@@ -504,13 +501,10 @@ impl Services {
     pub async fn cancel_participant(
         &self,
         actor: &Principal,
-        id: &str,
-        reason: &str,
+        id: ParticipantId,
+        reason: String,
     ) -> AppResult<ParticipantView> {
-        let mut v = Validator::new();
-        let id = v.id("id", id);
-        let reason = v.text("reason", reason, 500, false);
-        let id = v.finish_with(id)?;
+        let id = id.0;
         let mut conn = self.db.get().await?;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
