@@ -9,8 +9,9 @@ use crate::{
         Role,
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
         registration::{
-            DelegationChanges, DelegationInput, DelegationView, OrganizationInput,
-            ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput, SearchInput,
+            DelegationChanges, DelegationInput, DelegationView, NewDelegation, NewOrganization,
+            OrganizationInput, ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput,
+            Registration, SearchInput,
         },
     },
     error::{AppError, Reason, excerpt},
@@ -190,9 +191,7 @@ impl RegistrationService for RegistrationApi {
             .services
             .register_participant(
                 &actor,
-                &r.request_id,
-                &r.event_id,
-                input_from(r.participant),
+                Registration::parse(&r.request_id, &r.event_id, input_from(r.participant))?,
             )
             .await?;
         Ok(Response::new(pb::RegisterParticipantResponse {
@@ -417,7 +416,7 @@ impl RegistrationService for RegistrationApi {
         let view = self
             .state
             .services
-            .create_delegation(&actor, &r.request_id, input)
+            .create_delegation(&actor, NewDelegation::parse(&r.request_id, input)?)
             .await?;
         Ok(Response::new(pb::CreateDelegationResponse {
             delegation: Some(delegation_pb(view)),
@@ -503,7 +502,7 @@ impl RegistrationService for RegistrationApi {
         let org = self
             .state
             .services
-            .create_organization(&actor, &r.request_id, input)
+            .create_organization(&actor, NewOrganization::parse(&r.request_id, input)?)
             .await?;
         Ok(Response::new(pb::CreateOrganizationResponse {
             organization: Some(organization_pb(org)),

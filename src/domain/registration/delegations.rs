@@ -15,6 +15,36 @@ pub struct DelegationInput {
     pub quotas: Vec<QuotaInput>,
 }
 
+/// A new delegation, parsed: what `create_delegation` takes. Its quotas
+/// are checked against the event's categories when it is created.
+#[derive(Debug, Clone)]
+pub struct NewDelegation {
+    request_id: String,
+    event_id: EventId,
+    country: String,
+    name: String,
+    input: DelegationInput,
+}
+
+impl NewDelegation {
+    /// Parses a request to create a delegation: every violation at once.
+    pub fn parse(request_id: &str, input: DelegationInput) -> AppResult<Self> {
+        let mut v = Validator::new();
+        let request_id = v.request_id("request_id", request_id);
+        let event_id = v.id("event_id", &input.event_id).map(EventId);
+        let country = v.country("country", &input.country);
+        let name = v.text("name", &input.name, 200, false);
+        let event_id = v.finish_with(event_id)?;
+        Ok(Self {
+            request_id,
+            event_id,
+            country,
+            name,
+            input,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DelegationChanges {
     pub id: String,
@@ -150,15 +180,15 @@ impl Services {
     pub async fn create_delegation(
         &self,
         actor: &Principal,
-        request_id: &str,
-        input: DelegationInput,
+        command: NewDelegation,
     ) -> AppResult<DelegationView> {
-        let mut v = Validator::new();
-        let request_id = v.request_id("request_id", request_id);
-        let event_uuid = v.id("event_id", &input.event_id);
-        let country = v.country("country", &input.country);
-        let name = v.text("name", &input.name, 200, false);
-        let event_uuid = v.finish_with(event_uuid)?;
+        let NewDelegation {
+            request_id,
+            event_id: EventId(event_uuid),
+            country,
+            name,
+            input,
+        } = command;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_uuid).await?;
         let categories = self.category_codes(&mut conn, event.id).await?;

@@ -34,9 +34,11 @@ mod organizations;
 mod participants;
 mod search;
 
-pub use delegations::{DelegationChanges, DelegationInput, DelegationView, QuotaInput, QuotaView};
-pub use organizations::OrganizationInput;
-pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView};
+pub use delegations::{
+    DelegationChanges, DelegationInput, DelegationView, NewDelegation, QuotaInput, QuotaView,
+};
+pub use organizations::{NewOrganization, OrganizationInput};
+pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView, Registration};
 pub use search::SearchInput;
 
 /// A participant ready to insert.

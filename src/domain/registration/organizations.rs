@@ -10,22 +10,51 @@ pub struct OrganizationInput {
     pub kind: Option<OrganizationKind>,
 }
 
-impl Services {
-    pub async fn create_organization(
-        &self,
-        actor: &Principal,
-        request_id: &str,
-        input: OrganizationInput,
-    ) -> AppResult<Organization> {
+/// A new organisation, parsed: what `create_organization` takes.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    request_id: String,
+    event_id: EventId,
+    name: String,
+    country: String,
+    kind: OrganizationKind,
+}
+
+impl NewOrganization {
+    /// Parses a request to create an organisation: every violation at once.
+    pub fn parse(request_id: &str, input: OrganizationInput) -> AppResult<Self> {
         let mut v = Validator::new();
         let request_id = v.request_id("request_id", request_id);
-        let event_uuid = v.id("event_id", &input.event_id);
+        let event_id = v.id("event_id", &input.event_id).map(EventId);
         let name = v.text("name", &input.name, 200, false);
         let country = v.country("country", &input.country);
         if input.kind.is_none() {
             v.violation("kind", "must be company, government, media or other");
         }
-        let (event_uuid, kind) = v.finish_with(event_uuid.zip(input.kind))?;
+        let (event_id, kind) = v.finish_with(event_id.zip(input.kind))?;
+        Ok(Self {
+            request_id,
+            event_id,
+            name,
+            country,
+            kind,
+        })
+    }
+}
+
+impl Services {
+    pub async fn create_organization(
+        &self,
+        actor: &Principal,
+        command: NewOrganization,
+    ) -> AppResult<Organization> {
+        let NewOrganization {
+            request_id,
+            event_id: EventId(event_uuid),
+            name,
+            country,
+            kind,
+        } = command;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_uuid).await?;
         let fingerprint = self.vault.fingerprint(

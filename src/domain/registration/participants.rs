@@ -57,6 +57,41 @@ struct Owner {
     name: String,
 }
 
+/// A registration, parsed: what `register_participant` takes.
+pub struct Registration {
+    request_id: String,
+    event_id: EventId,
+    /// As sent: the request's fingerprint is taken of it.
+    input: ParticipantInput,
+    checked: Checked,
+}
+
+impl Registration {
+    /// Parses a registration request: every violation at once, the
+    /// participant's fields named `participant.…`.
+    pub fn parse(request_id: &str, event_id: &str, input: ParticipantInput) -> AppResult<Self> {
+        let mut v = Validator::new();
+        let request_id = v.request_id("request_id", request_id);
+        let event_id = v.id("event_id", event_id).map(EventId);
+        let mut pv = Validator::with_prefix("participant.");
+        let checked = check_input(&mut pv, &input);
+        let mut violations = v.into_violations();
+        violations.extend(pv.into_violations());
+        if !violations.is_empty() {
+            return Err(AppError::invalid_fields(violations));
+        }
+        let event_id = event_id.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("event_id refused without a violation"))
+        })?;
+        Ok(Self {
+            request_id,
+            event_id,
+            input,
+            checked,
+        })
+    }
+}
+
 impl Services {
     async fn organization_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
         if let Some(owner) = self.cache_owner(id) {
@@ -283,23 +318,14 @@ impl Services {
     pub async fn register_participant(
         &self,
         actor: &Principal,
-        request_id: &str,
-        event_id: &str,
-        input: ParticipantInput,
+        registration: Registration,
     ) -> AppResult<ParticipantView> {
-        let mut v = Validator::new();
-        let request_id = v.request_id("request_id", request_id);
-        let event_uuid = v.id("event_id", event_id);
-        let mut pv = Validator::with_prefix("participant.");
-        let checked = check_input(&mut pv, &input);
-        let mut violations = v.into_violations();
-        violations.extend(pv.into_violations());
-        if !violations.is_empty() {
-            return Err(AppError::invalid_fields(violations));
-        }
-        let event_uuid = event_uuid.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("event_id refused without a violation"))
-        })?;
+        let Registration {
+            request_id,
+            event_id: EventId(event_uuid),
+            input,
+            checked,
+        } = registration;
         let fingerprint = self
             .vault
             .fingerprint(&serde_json::to_vec(&(event_uuid, &input)).map_err(AppError::internal)?);
