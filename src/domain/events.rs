@@ -30,7 +30,7 @@ pub struct SetupCache {
 /// How to find an event.
 #[derive(Debug, Clone)]
 pub enum EventKey {
-    Id(String),
+    Id(EventId),
     Code(String),
 }
 
@@ -45,18 +45,18 @@ pub struct EventInput {
     pub names_at_gates: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ZoneInput {
-    pub event_id: String,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub capacity: u32,
     pub parent_code: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CategoryInput {
-    pub event_id: String,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub color: String,
@@ -64,9 +64,9 @@ pub struct CategoryInput {
     pub valid_days: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct GateInput {
-    pub event_id: String,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub zone_code: String,
@@ -168,15 +168,7 @@ impl Services {
     pub async fn get_event(&self, key: EventKey) -> AppResult<Event> {
         let mut conn = self.db.get().await?;
         let found = match key {
-            EventKey::Id(id) => {
-                let mut v = Validator::new();
-                let id = v.id("id", &id);
-                v.finish()?;
-                match id {
-                    Some(id) => db::events::find_event(&mut conn, id).await?,
-                    None => None,
-                }
-            }
+            EventKey::Id(id) => db::events::find_event(&mut conn, id.0).await?,
             EventKey::Code(code) => {
                 db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase()).await?
             }
@@ -251,9 +243,7 @@ impl Services {
 
     pub async fn upsert_zone(&self, actor: &Principal, input: ZoneInput) -> AppResult<ZoneView> {
         let mut conn = self.db.get().await?;
-        let event = self
-            .existing_event(&mut conn, "event_id", &input.event_id)
-            .await?;
+        let event = self.event(&mut conn, input.event_id.0).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
         let name = v.text("name", &input.name, 200, false);
@@ -334,9 +324,7 @@ impl Services {
         input: CategoryInput,
     ) -> AppResult<CategoryView> {
         let mut conn = self.db.get().await?;
-        let event = self
-            .existing_event(&mut conn, "event_id", &input.event_id)
-            .await?;
+        let event = self.event(&mut conn, input.event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
@@ -421,9 +409,7 @@ impl Services {
 
     pub async fn upsert_gate(&self, actor: &Principal, input: GateInput) -> AppResult<GateView> {
         let mut conn = self.db.get().await?;
-        let event = self
-            .existing_event(&mut conn, "event_id", &input.event_id)
-            .await?;
+        let event = self.event(&mut conn, input.event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
@@ -433,8 +419,7 @@ impl Services {
         if zone.is_none() {
             v.violation("zone_code", "no zone with this code in the event");
         }
-        v.finish()?;
-        let zone_id = zone.map(|z| z.id).unwrap_or_default();
+        let zone_id = v.finish_with(zone.map(|z| z.id))?;
         let existing = db::events::list_gates(&mut conn, event.id)
             .await?
             .into_iter()

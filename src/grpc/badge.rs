@@ -14,7 +14,7 @@ use crate::{
         validate::Validator,
     },
     error::AppError,
-    ids::{BadgeId, ParticipantId},
+    ids::{BadgeId, EventId, ParticipantId},
     proto::pb::{self, badge_service_server::BadgeService},
     render::Layout,
 };
@@ -199,7 +199,8 @@ impl BadgeService for BadgeApi {
         let layout = layout_from(r.layout, Layout::SheetA6)?;
         let target = print_target(r.selection)?;
         let services = self.state.services.clone();
-        let plan = services.plan_print(&r.event_id, target, layout).await?;
+        let event = id_field("event_id", &r.event_id, EventId)?;
+        let plan = services.plan_print(event, target, layout).await?;
         let (tx, rx) = mpsc::channel(PRINT_BUFFER);
         tokio::spawn(async move { services.run_print(&actor, plan, tx).await });
         let stream = ReceiverStream::new(rx).map(|item| match item {

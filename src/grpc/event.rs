@@ -108,7 +108,7 @@ impl EventService for EventApi {
     ) -> Result<Response<pb::GetEventResponse>, Status> {
         self.state.authorize(&request, ADMIN).await?;
         let key = match request.into_inner().key {
-            Some(pb::get_event_request::Key::Id(id)) => EventKey::Id(id),
+            Some(pb::get_event_request::Key::Id(id)) => EventKey::Id(id_field("id", &id, EventId)?),
             Some(pb::get_event_request::Key::Code(code)) => EventKey::Code(code),
             None => {
                 return Err(
@@ -142,7 +142,7 @@ impl EventService for EventApi {
         let actor = self.state.authorize(&request, ADMIN).await?;
         let r = request.into_inner();
         let input = CategoryInput {
-            event_id: r.event_id,
+            event_id: id_field("event_id", &r.event_id, EventId)?,
             code: r.code,
             name: r.name,
             color: r.color,
@@ -183,7 +183,7 @@ impl EventService for EventApi {
         let actor = self.state.authorize(&request, ADMIN).await?;
         let r = request.into_inner();
         let input = ZoneInput {
-            event_id: r.event_id,
+            event_id: id_field("event_id", &r.event_id, EventId)?,
             code: r.code,
             name: r.name,
             capacity: r.capacity,
@@ -223,7 +223,7 @@ impl EventService for EventApi {
         let actor = self.state.authorize(&request, ADMIN).await?;
         let r = request.into_inner();
         let input = GateInput {
-            event_id: r.event_id,
+            event_id: id_field("event_id", &r.event_id, EventId)?,
             code: r.code,
             name: r.name,
             zone_code: r.zone_code,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
-    ids::{BadgeId, ParticipantId},
+    ids::{BadgeId, EventId, ParticipantId},
     qr::{BadgeClaims, event_tag},
     records::audit_row,
 };

@@ -43,12 +43,12 @@ impl Services {
     /// Checks a print job and lists its participants.
     pub async fn plan_print(
         &self,
-        event_id: &str,
+        event_id: EventId,
         target: PrintTarget,
         layout: Layout,
     ) -> AppResult<PrintPlan> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let selection = match &target {
             PrintTarget::Delegation(id) => Some(PrintSelection::Delegation(*id)),
             PrintTarget::Organization(id) => Some(PrintSelection::Organization(*id)),

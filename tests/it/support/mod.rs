@@ -26,6 +26,28 @@ use tonic::{
 };
 use tonic_types::StatusExt as _;
 
+/// Waits until the server's health says SERVING (it has reached its
+/// database), as a load balancer would before sending it calls.
+async fn wait_until_serving(channel: Channel) {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let mut health = HealthClient::new(channel);
+    for _ in 0..200 {
+        let status = health
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map(|r| r.into_inner().status());
+        if status.is_ok_and(|s| s == ServingStatus::Serving) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the test server never became SERVING");
+}
+
 /// The server of the tests: `EXPOPASS_TEST_DATABASE_URL`, else the machine's
 /// PostgreSQL on 127.0.0.1:5432.
 pub fn server_url() -> String {
@@ -263,6 +285,7 @@ impl TestApp {
             .connect()
             .await
             .expect("connect to the test server");
+        wait_until_serving(channel.clone()).await;
         Self {
             db,
             services,
