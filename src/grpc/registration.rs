@@ -9,9 +9,9 @@ use crate::{
         Role,
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
         registration::{
-            DelegationChanges, DelegationInput, DelegationView, NewDelegation, NewOrganization,
-            OrganizationInput, ParticipantChanges, ParticipantInput, ParticipantView, QuotaInput,
-            Registration, SearchInput,
+            DelegationChanges, DelegationInput, DelegationUpdate, DelegationView, NewDelegation,
+            NewOrganization, OrganizationInput, ParticipantChanges, ParticipantInput,
+            ParticipantView, QuotaInput, Registration, SearchInput,
         },
     },
     error::{AppError, Reason, excerpt},
@@ -226,7 +226,7 @@ impl RegistrationService for RegistrationApi {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
         let changes = ParticipantChanges {
-            id: r.id,
+            id: id_field("id", &r.id, ParticipantId)?,
             expected_version: r.expected_version,
             given_name: r.given_name,
             family_name: r.family_name,
@@ -479,7 +479,7 @@ impl RegistrationService for RegistrationApi {
         let view = self
             .state
             .services
-            .update_delegation(&actor, changes)
+            .update_delegation(&actor, DelegationUpdate::parse(changes)?)
             .await?;
         Ok(Response::new(pb::UpdateDelegationResponse {
             delegation: Some(delegation_pb(view)),

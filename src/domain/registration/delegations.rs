@@ -53,6 +53,40 @@ pub struct DelegationChanges {
     pub quotas: Option<Vec<QuotaInput>>,
 }
 
+/// A change of a delegation, parsed: what `update_delegation` takes. Its
+/// quotas are checked against the event's categories when it is applied.
+#[derive(Debug, Clone)]
+pub struct DelegationUpdate {
+    id: DelegationId,
+    name: Option<String>,
+    /// `Some(None)` removes the head.
+    head: Option<Option<Uuid>>,
+    quotas: Option<Vec<QuotaInput>>,
+}
+
+impl DelegationUpdate {
+    /// Parses a change of a delegation: every violation at once.
+    pub fn parse(changes: DelegationChanges) -> AppResult<Self> {
+        let mut v = Validator::new();
+        let id = v.id("id", &changes.id).map(DelegationId);
+        let name = changes
+            .name
+            .as_deref()
+            .map(|n| v.text("name", n, 200, false));
+        let head = changes
+            .head_participant_id
+            .as_deref()
+            .map(|h| v.optional_id("head_participant_id", h));
+        let id = v.finish_with(id)?;
+        Ok(Self {
+            id,
+            name,
+            head,
+            quotas: changes.quotas,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct QuotaView {
     pub category_code: String,
@@ -280,19 +314,14 @@ impl Services {
     pub async fn update_delegation(
         &self,
         actor: &Principal,
-        changes: DelegationChanges,
+        changes: DelegationUpdate,
     ) -> AppResult<DelegationView> {
-        let mut v = Validator::new();
-        let id = v.id("id", &changes.id);
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| v.text("name", n, 200, false));
-        let head = changes
-            .head_participant_id
-            .as_deref()
-            .map(|h| v.optional_id("head_participant_id", h));
-        let id = v.finish_with(id)?;
+        let DelegationUpdate {
+            id: DelegationId(id),
+            name,
+            head,
+            quotas,
+        } = changes;
         let mut conn = self.db.get().await?;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             {
@@ -319,7 +348,7 @@ impl Services {
                     }
                     db::registry::set_delegation_head(conn, id, head).await?;
                 }
-                if let Some(quotas) = &changes.quotas {
+                if let Some(quotas) = &quotas {
                     let categories = self.category_codes(conn, delegation.event_id).await?;
                     let mut v = Validator::new();
                     let rows = self.check_quotas(&mut v, quotas, &categories, id);

@@ -35,7 +35,8 @@ mod participants;
 mod search;
 
 pub use delegations::{
-    DelegationChanges, DelegationInput, DelegationView, NewDelegation, QuotaInput, QuotaView,
+    DelegationChanges, DelegationInput, DelegationUpdate, DelegationView, NewDelegation,
+    QuotaInput, QuotaView,
 };
 pub use organizations::{NewOrganization, OrganizationInput};
 pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView, Registration};

@@ -33,9 +33,9 @@ pub struct ParticipantView {
 }
 
 /// Partial change of a participant: `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ParticipantChanges {
-    pub id: String,
+    pub id: ParticipantId,
     pub expected_version: i64,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
@@ -394,9 +394,7 @@ impl Services {
         actor: &Principal,
         changes: ParticipantChanges,
     ) -> AppResult<ParticipantView> {
-        let mut v = Validator::new();
-        let id = v.id("id", &changes.id);
-        let id = v.finish_with(id)?;
+        let id = changes.id.0;
         let mut conn = self.db.get().await?;
         let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             {
