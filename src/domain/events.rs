@@ -227,20 +227,6 @@ impl Services {
         Ok(Some(category.id))
     }
 
-    /// Parses and checks an event id field, failing with NOT_FOUND for an
-    /// unknown event.
-    pub async fn existing_event(
-        &self,
-        conn: &mut db::Conn,
-        field: &str,
-        raw: &str,
-    ) -> AppResult<Event> {
-        let mut v = Validator::new();
-        let id = v.id(field, raw);
-        let id = v.finish_with(id)?;
-        self.event(conn, id).await
-    }
-
     pub async fn upsert_zone(&self, actor: &Principal, input: ZoneInput) -> AppResult<ZoneView> {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, input.event_id.0).await?;

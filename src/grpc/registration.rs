@@ -281,7 +281,7 @@ impl RegistrationService for RegistrationApi {
             Err(_) => return Err(AppError::invalid_field("status", "unknown status").into()),
         };
         let input = SearchInput {
-            event_id: r.event_id,
+            event_id: id_field("event_id", &r.event_id, EventId)?,
             name_prefix: r.name_prefix,
             organization_id: r.organization_id,
             country: r.country,
@@ -519,7 +519,12 @@ impl RegistrationService for RegistrationApi {
         let (orgs, next) = self
             .state
             .services
-            .list_organizations(&r.event_id, &r.name_prefix, r.page_size, &r.page_token)
+            .list_organizations(
+                id_field("event_id", &r.event_id, EventId)?,
+                &r.name_prefix,
+                r.page_size,
+                &r.page_token,
+            )
             .await?;
         Ok(Response::new(pb::ListOrganizationsResponse {
             organizations: orgs.into_iter().map(organization_pb).collect(),

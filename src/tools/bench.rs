@@ -16,6 +16,7 @@ use expopass::{
     config::Config,
     db::ceiling::Shape,
     domain::{Role, Services, registration::SearchInput},
+    ids::EventId,
     local::{Authed, Bearer, LocalServer},
     proto::pb::{
         self, event_service_client::EventServiceClient,
@@ -485,10 +486,9 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
     if let Some((services, ..)) = &target.local {
         let plan = services
             .explain_search(SearchInput {
-                event_id: event_id.clone(),
                 name_prefix: "petrov4".to_owned(),
                 page_size: 50,
-                ..Default::default()
+                ..SearchInput::everyone_in(EventId(event_id.parse()?))
             })
             .await?;
         println!(

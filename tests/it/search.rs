@@ -305,10 +305,11 @@ async fn search_uses_an_index_at_one_hundred_thousand_participants() {
         .await
         .unwrap();
     let input = SearchInput {
-        event_id: fixture.event_id.clone(),
         name_prefix: "family1234".to_owned(),
         page_size: 50,
-        ..Default::default()
+        ..SearchInput::everyone_in(expopass::domain::ids::EventId(
+            fixture.event_id.parse().unwrap(),
+        ))
     };
     let caller = expopass::domain::Principal {
         token_id: expopass::domain::ids::TokenId::generate(),

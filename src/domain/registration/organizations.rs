@@ -122,13 +122,13 @@ impl Services {
 
     pub async fn list_organizations(
         &self,
-        event_id: &str,
+        event_id: EventId,
         name_prefix: &str,
         page_size: u32,
         page_token: &str,
     ) -> AppResult<(Vec<Organization>, String)> {
         let mut conn = self.db.get().await?;
-        let event = self.existing_event(&mut conn, "event_id", event_id).await?;
+        let event = self.event(&mut conn, event_id.0).await?;
         let mut v = Validator::new();
         let page_size = super::page_size(&mut v, page_size, 100, 1000);
         let after: Option<(String, Uuid)> = parse_page_token(&mut v, page_token);

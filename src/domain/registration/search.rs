@@ -2,9 +2,9 @@
 
 use super::*;
 /// Search criteria as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchInput {
-    pub event_id: String,
+    pub event_id: EventId,
     pub name_prefix: String,
     pub organization_id: String,
     pub country: String,
@@ -14,6 +14,23 @@ pub struct SearchInput {
     pub active: Option<bool>,
     pub page_size: u32,
     pub page_token: String,
+}
+
+impl SearchInput {
+    /// Everybody registered in an event, first page: no name, no filter.
+    pub fn everyone_in(event_id: EventId) -> Self {
+        Self {
+            event_id,
+            name_prefix: String::new(),
+            organization_id: String::new(),
+            country: String::new(),
+            category_code: String::new(),
+            delegation_id: String::new(),
+            active: None,
+            page_size: 0,
+            page_token: String::new(),
+        }
+    }
 }
 
 impl Services {
@@ -96,9 +113,7 @@ impl Services {
         input: &SearchInput,
     ) -> AppResult<(db::PooledConn, SearchFilter)> {
         let mut conn = self.db.get().await?;
-        let event = self
-            .existing_event(&mut conn, "event_id", &input.event_id)
-            .await?;
+        let event = self.event(&mut conn, input.event_id.0).await?;
         let mut v = Validator::new();
         let mut filter = self.search_filter(&mut v, input, event.id);
         if !input.category_code.trim().is_empty() {
