@@ -735,6 +735,37 @@ async fn concurrent_scans_of_one_badge_allow_exactly_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scans_of_one_badge_into_two_zones_at_once_leave_it_in_one() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-TWO-ZONES").await;
+    let (_, badge) = badge_holder(&app, &venue, "Wanderer", "DELEGATE").await;
+    let gates = [&venue.hall, &venue.plenary];
+    let mut calls = Vec::new();
+    for i in 0..40 {
+        let mut client = app.gates();
+        let request = scan_request(
+            gates[i % 2],
+            &badge.qr_text,
+            &format!("zones-{i}"),
+            pb::Direction::In,
+            DURING,
+        );
+        calls.push(tokio::spawn(async move { client.scan(request).await }));
+    }
+    for call in calls {
+        // Every scan is answered: none fails on the other's locks.
+        let response = call.await.unwrap().expect("scan answered").into_inner();
+        if response.decision() == pb::Decision::Deny {
+            assert_eq!(response.reason(), pb::DenyReason::AlreadyInside);
+        }
+    }
+    // Entering a zone leaves its siblings: the badge is in exactly one.
+    let hall = inside(&app, &venue, "HALL-A").await;
+    let plenary = inside(&app, &venue, "PLENARY").await;
+    assert_eq!(hall + plenary, 1, "inside HALL-A {hall}, PLENARY {plenary}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-TWO").await;
