@@ -1,0 +1,226 @@
+//! Drawing primitives of a page and how they become PDF operations: text
+//! runs, filled rectangles, the QR as vector modules, cut marks.
+
+use super::*;
+
+/// Drawing primitives of a page, in millimetres from the page's bottom left.
+pub(super) enum Draw {
+    Text {
+        line: ShapedLine,
+        size: f32,
+        x: f32,
+        y: f32,
+        color: Rgb,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Rgb,
+    },
+    Qr {
+        modules: Vec<bool>,
+        width: usize,
+        x: f32,
+        y: f32,
+        module: f32,
+    },
+    Mark {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+    },
+}
+
+pub(super) fn emit(ops: &mut Vec<Op>, handles: &[Option<PdfFontHandle>], draw: Draw) {
+    match draw {
+        Draw::Text {
+            line,
+            size,
+            x,
+            y,
+            color,
+        } => {
+            ops.push(Op::SetFillColor {
+                col: Color::Rgb(color),
+            });
+            line.show(ops, handles, size, Mm(x), Mm(y));
+        }
+        Draw::Rect { x, y, w, h, color } => {
+            ops.push(Op::SetFillColor {
+                col: Color::Rgb(color),
+            });
+            ops.push(Op::DrawPolygon {
+                polygon: Polygon {
+                    rings: vec![rect_ring(x, y, w, h)],
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::NonZero,
+                },
+            });
+        }
+        Draw::Qr {
+            modules,
+            width,
+            x,
+            y,
+            module,
+        } => {
+            // Drawn in module units under a scaling matrix: whole numbers
+            // make a short content stream.
+            let scale = Pt::from(Mm(module)).0;
+            ops.push(Op::SaveGraphicsState);
+            ops.push(Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([
+                    scale,
+                    0.0,
+                    0.0,
+                    scale,
+                    Pt::from(Mm(x)).0,
+                    Pt::from(Mm(y)).0,
+                ]),
+            });
+            ops.push(Op::SetFillColor {
+                col: Color::Rgb(rgb(0, 0, 0)),
+            });
+            // One filled rectangle (`re f`) per horizontal run of dark
+            // modules, grown downwards over rows with the same run.
+            let mut used = vec![false; modules.len()];
+            for row in 0..width {
+                let mut col = 0;
+                while col < width {
+                    let at = row * width + col;
+                    if !modules[at] || used[at] {
+                        col += 1;
+                        continue;
+                    }
+                    let start = col;
+                    while col < width && modules[row * width + col] && !used[row * width + col] {
+                        col += 1;
+                    }
+                    let run = start..col;
+                    // Rows below with exactly this run (dark inside, light or
+                    // edge at both ends) join the rectangle.
+                    let mut rows = 1;
+                    while row + rows < width {
+                        let r = row + rows;
+                        let inside = run
+                            .clone()
+                            .all(|c| modules[r * width + c] && !used[r * width + c]);
+                        let left_ok = start == 0
+                            || !modules[r * width + start - 1]
+                            || used[r * width + start - 1];
+                        let right_ok = col == width || !modules[r * width + col];
+                        if !(inside && left_ok && right_ok) {
+                            break;
+                        }
+                        rows += 1;
+                    }
+                    for r in row..row + rows {
+                        for c in run.clone() {
+                            used[r * width + c] = true;
+                        }
+                    }
+                    ops.push(Op::DrawRectangle {
+                        rectangle: printpdf::Rect {
+                            x: Pt(start as f32),
+                            y: Pt((width - row - rows) as f32),
+                            width: Pt((col - start) as f32),
+                            height: Pt(rows as f32),
+                            mode: Some(PaintMode::Fill),
+                            winding_order: Some(WindingOrder::NonZero),
+                        },
+                    });
+                }
+            }
+            ops.push(Op::RestoreGraphicsState);
+        }
+        Draw::Mark { x1, y1, x2, y2 } => {
+            ops.push(Op::SetOutlineColor {
+                col: Color::Rgb(rgb(0, 0, 0)),
+            });
+            ops.push(Op::SetOutlineThickness { pt: Pt(0.3) });
+            ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![point(x1, y1), point(x2, y2)],
+                    is_closed: false,
+                },
+            });
+        }
+    }
+}
+
+pub(super) fn point(x: f32, y: f32) -> LinePoint {
+    LinePoint {
+        p: Point {
+            x: Mm(x).into(),
+            y: Mm(y).into(),
+        },
+        bezier: false,
+    }
+}
+
+pub(super) fn rect_ring(x: f32, y: f32, w: f32, h: f32) -> PolygonRing {
+    PolygonRing {
+        points: vec![
+            point(x, y),
+            point(x + w, y),
+            point(x + w, y + h),
+            point(x, y + h),
+        ],
+    }
+}
+
+pub(super) fn rgb(r: u8, g: u8, b: u8) -> Rgb {
+    Rgb {
+        r: f32::from(r) / 255.0,
+        g: f32::from(g) / 255.0,
+        b: f32::from(b) / 255.0,
+        icc_profile: None,
+    }
+}
+
+/// `#RRGGBB` to a colour; grey when malformed (the event service
+/// validates colours, this is only a guard).
+pub(super) fn parse_color(hex: &str) -> (u8, u8, u8) {
+    let hex = hex.trim_start_matches('#');
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    match (channel(0), channel(2), channel(4)) {
+        (Some(r), Some(g), Some(b)) if hex.len() == 6 => (r, g, b),
+        _ => (0x80, 0x80, 0x80),
+    }
+}
+
+/// Black or white, whichever reads better on `(r, g, b)`.
+pub(super) fn text_on(r: u8, g: u8, b: u8) -> Rgb {
+    let luminance = 0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b);
+    if luminance > 150.0 {
+        rgb(0, 0, 0)
+    } else {
+        rgb(255, 255, 255)
+    }
+}
+
+pub(super) fn qr(text: &str, x: f32, y: f32, side: f32) -> Result<Draw, RenderError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| RenderError::Qr(e.to_string()))?;
+    let width = code.width();
+    let modules = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    let module = side / (width + 2 * QUIET_MODULES) as f32;
+    let offset = QUIET_MODULES as f32 * module;
+    Ok(Draw::Qr {
+        modules,
+        width,
+        x: x + offset,
+        y: y + offset,
+        module,
+    })
+}
