@@ -1,0 +1,166 @@
+//! Offline: uploads of scans decided alone, their conflicts, and the bundle.
+
+use super::*;
+
+fn offline(
+    gate: &str,
+    nonce: &str,
+    qr: &str,
+    at: i64,
+    allowed: bool,
+) -> pb::UploadOfflineScansRequest {
+    pb::UploadOfflineScansRequest {
+        scan: Some(pb::OfflineScan {
+            gate_id: gate.to_owned(),
+            nonce: nonce.to_owned(),
+            scanned_at: Some(prost_types::Timestamp {
+                seconds: at,
+                nanos: 0,
+            }),
+            qr_text: qr.to_owned(),
+            direction: pb::Direction::In.into(),
+            decision: if allowed {
+                pb::Decision::Allow
+            } else {
+                pb::Decision::Deny
+            }
+            .into(),
+            reason: if allowed {
+                0
+            } else {
+                pb::DenyReason::ZoneNotAllowed.into()
+            },
+        }),
+    }
+}
+
+async fn upload(
+    app: &TestApp,
+    scans: Vec<pb::UploadOfflineScansRequest>,
+) -> pb::UploadOfflineScansResponse {
+    app.gates()
+        .upload_offline_scans(tokio_stream::iter(scans))
+        .await
+        .expect("upload")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn offline_upload_repeated() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-UPLOAD").await;
+    let mut scans = Vec::new();
+    for i in 0..30 {
+        let (_, badge) = badge_holder(&app, &venue, &format!("Offline{i}"), "VISITOR").await;
+        scans.push(offline(
+            &venue.hall,
+            &format!("h1-{i}"),
+            &badge.qr_text,
+            DURING + i,
+            true,
+        ));
+    }
+    scans.push(offline(
+        &venue.hall,
+        "h1-garbage",
+        "not a badge",
+        DURING,
+        false,
+    ));
+    let first = upload(&app, scans.clone()).await;
+    assert_eq!((first.stored, first.duplicates), (31, 0));
+    assert!(first.conflicts.is_empty(), "{:?}", first.conflicts);
+    // Again, and again in another order: nothing new, nothing lost.
+    let second = upload(&app, scans.clone()).await;
+    assert_eq!((second.stored, second.duplicates), (0, 31));
+    scans.reverse();
+    let third = upload(&app, scans).await;
+    assert_eq!((third.stored, third.duplicates), (0, 31));
+}
+
+#[tokio::test]
+async fn offline_conflict_across_two_gates() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-CONFLICT").await;
+    let (_, badge) = badge_holder(&app, &venue, "Twice", "VISITOR").await;
+    let (id, revoked) = badge_holder(&app, &venue, "Revoked", "VISITOR").await;
+    app.desk()
+        .cancel_participant(pb::CancelParticipantRequest {
+            id,
+            reason: "left".to_owned(),
+        })
+        .await
+        .unwrap();
+    let response = upload(
+        &app,
+        vec![
+            offline(&venue.hall, "gate1-1", &badge.qr_text, DURING, true),
+            offline(&venue.hall_b, "gate2-1", &badge.qr_text, DURING + 30, true),
+            offline(
+                &venue.hall_b,
+                "gate2-2",
+                &revoked.qr_text,
+                chrono::Utc::now().timestamp() + 5,
+                true,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(response.stored, 3);
+    let two_gates = response
+        .conflicts
+        .iter()
+        .find(|c| c.description.contains("two gates"))
+        .expect("two gates conflict");
+    assert_eq!(two_gates.badge_id, badge.id);
+    assert_eq!(two_gates.nonces, ["gate1-1", "gate2-1"]);
+    let after_revocation = response
+        .conflicts
+        .iter()
+        .find(|c| c.description.contains("revoked"))
+        .expect("revoked conflict");
+    assert_eq!(after_revocation.badge_id, revoked.id);
+}
+
+#[tokio::test]
+async fn an_offline_bundle_with_50000_revocations_fits_in_one_megabyte() {
+    let app = TestApp::start().await;
+    let venue = venue(&app, "G-BIG").await;
+    let (participant, badge) = badge_holder(&app, &venue, "Often", "VISITOR").await;
+    // 50,000 earlier versions of one badge, all revoked: the list's size
+    // depends only on how many entries it has.
+    let mut conn = app.db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO badges (id, event_id, participant_id, serial, version, key_id, category_id, qr_text,
+                             issued_at, revoked_at, revocation_reason)
+         SELECT gen_random_uuid(), b.event_id, b.participant_id, b.serial + 1, v, b.key_id, b.category_id, '',
+                now(), now(), 'staff'
+         FROM badges b, generate_series(2, 50001) v WHERE b.participant_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&participant).unwrap())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let bundle = app
+        .gates()
+        .get_offline_bundle(pb::GetOfflineBundleRequest {
+            gate_id: venue.hall.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let rules = expopass::domain::offline::Rules::from_bundle(&bundle.bundle).unwrap();
+    assert_eq!(rules.revoked.len(), 50_000);
+    assert!(
+        bundle.bundle.len() <= 1 << 20,
+        "{} bytes",
+        bundle.bundle.len()
+    );
+    assert!(bundle.version > 0);
+    // The badge itself is still valid.
+    let at = chrono::DateTime::from_timestamp(DURING, 0).unwrap();
+    assert!(
+        expopass::domain::offline::decide(&rules, &badge.qr_text, rules.zone_number("HALL-A"), at)
+            .allowed()
+    );
+}
