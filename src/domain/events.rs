@@ -183,21 +183,13 @@ impl Services {
 
     /// The event with this id (cached: events are never deleted).
     pub async fn event(&self, conn: &mut db::Conn, id: Uuid) -> AppResult<Event> {
-        if let Some(event) = self
-            .cache
-            .events
-            .read()
-            .ok()
-            .and_then(|m| m.get(&id).cloned())
-        {
+        if let Some(event) = super::cached(&self.cache.events, &id) {
             return Ok(event);
         }
         let event = db::events::find_event(conn, id)
             .await?
             .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;
-        if let Ok(mut m) = self.cache.events.write() {
-            m.insert(id, event.clone());
-        }
+        super::remember(&self.cache.events, id, event.clone());
         Ok(event)
     }
 
@@ -209,21 +201,13 @@ impl Services {
         code: &str,
     ) -> AppResult<Option<Uuid>> {
         let key = (event_id, code.to_owned());
-        if let Some(id) = self
-            .cache
-            .categories
-            .read()
-            .ok()
-            .and_then(|m| m.get(&key).copied())
-        {
+        if let Some(id) = super::cached(&self.cache.categories, &key) {
             return Ok(Some(id));
         }
         let Some(category) = db::events::find_category_by_code(conn, event_id, code).await? else {
             return Ok(None);
         };
-        if let Ok(mut m) = self.cache.categories.write() {
-            m.insert(key, category.id);
-        }
+        super::remember(&self.cache.categories, key, category.id);
         Ok(Some(category.id))
     }
 

@@ -52,6 +52,26 @@ impl Services {
     }
 }
 
+/// What a read-through cache holds for `key`, if anything. The caches hold
+/// what never changes once written, or what notifications clear.
+pub(crate) fn cached<K: Eq + std::hash::Hash, V: Clone>(
+    cache: &std::sync::RwLock<std::collections::HashMap<K, V>>,
+    key: &K,
+) -> Option<V> {
+    cache.read().ok().and_then(|c| c.get(key).cloned())
+}
+
+/// Remembers `value` for `key` in a read-through cache.
+pub(crate) fn remember<K: Eq + std::hash::Hash, V>(
+    cache: &std::sync::RwLock<std::collections::HashMap<K, V>>,
+    key: K,
+    value: V,
+) {
+    if let Ok(mut c) = cache.write() {
+        c.insert(key, value);
+    }
+}
+
 /// The current time at PostgreSQL's precision (microseconds), so what a
 /// call returns equals what a later read returns.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

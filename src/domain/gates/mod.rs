@@ -214,21 +214,13 @@ impl Services {
     }
 
     async fn gate_zone(&self, conn: &mut db::Conn, gate_id: GateId) -> AppResult<GateZone> {
-        if let Some(gate) = self
-            .hub
-            .gates
-            .read()
-            .ok()
-            .and_then(|g| g.get(&gate_id).cloned())
-        {
+        if let Some(gate) = super::cached(&self.hub.gates, &gate_id) {
             return Ok(gate);
         }
         let gate = db::gates::gate_zone(conn, gate_id).await?.ok_or_else(|| {
             AppError::not_found(Reason::GateNotFound, format!("no gate {gate_id}"))
         })?;
-        if let Ok(mut gates) = self.hub.gates.write() {
-            gates.insert(gate_id, gate.clone());
-        }
+        super::remember(&self.hub.gates, gate_id, gate.clone());
         Ok(gate)
     }
 
@@ -236,13 +228,7 @@ impl Services {
     /// notifications).
     pub async fn gate_rules(&self, event_id: Uuid) -> AppResult<Arc<Rules>> {
         self.start_hub();
-        if let Some(rules) = self
-            .hub
-            .rules
-            .read()
-            .ok()
-            .and_then(|r| r.get(&event_id).cloned())
-        {
+        if let Some(rules) = super::cached(&self.hub.rules, &event_id) {
             return Ok(rules);
         }
         let mut rules = self.event_rules(event_id).await?;
@@ -258,9 +244,7 @@ impl Services {
             }
         }
         let rules = Arc::new(rules);
-        if let Ok(mut cache) = self.hub.rules.write() {
-            cache.insert(event_id, rules.clone());
-        }
+        super::remember(&self.hub.rules, event_id, rules.clone());
         Ok(rules)
     }
 
