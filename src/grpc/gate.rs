@@ -120,13 +120,6 @@ fn offline_scan(v: &mut Validator, i: usize, scan: pb::OfflineScan) -> Option<Of
     })
 }
 
-/// The gate a request names, parsed.
-fn named_gate(raw: &str) -> Result<GateId, AppError> {
-    let mut v = Validator::new();
-    let gate = gate_id(&mut v, "gate_id", raw);
-    v.finish_with(gate)
-}
-
 type Boxed<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 fn zones_pb(zones: &[(String, u32, u32)]) -> Vec<pb::ZoneOccupancy> {
@@ -222,7 +215,9 @@ impl GateService for GateApi {
         self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let services = &self.state.services;
-        let event_id = services.gate_event(named_gate(&r.gate_id)?).await?;
+        let event_id = services
+            .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
+            .await?;
         let bundle = services.offline_bundle(event_id.0).await?;
         Ok(Response::new(pb::GetOfflineBundleResponse {
             version: bundle.version,
@@ -239,7 +234,10 @@ impl GateService for GateApi {
         let r = request.into_inner();
         let services = self.state.services.clone();
         let mut events = services.gate_events();
-        let event_id = services.gate_event(named_gate(&r.gate_id)?).await?.0;
+        let event_id = services
+            .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
+            .await?
+            .0;
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             loop {

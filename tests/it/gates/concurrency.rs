@@ -2,29 +2,42 @@
 
 use super::*;
 
+/// `count` entries of one badge sent at once, spread over `gates` in turn;
+/// the answers in sending order.
+async fn race(
+    app: &TestApp,
+    gates: &[&String],
+    qr_text: &str,
+    count: usize,
+) -> Vec<Result<pb::ScanResponse, tonic::Status>> {
+    let calls: Vec<_> = (0..count)
+        .map(|i| {
+            let mut client = app.gates();
+            let request = scan_request(
+                gates[i % gates.len()],
+                qr_text,
+                &format!("race-{i}"),
+                pb::Direction::In,
+                DURING,
+            );
+            tokio::spawn(async move { client.scan(request).await.map(|r| r.into_inner()) })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(count);
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    answers
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_scans_of_one_badge_allow_exactly_one() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-RACE").await;
     let (_, badge) = badge_holder(&app, &venue, "Racer", "DELEGATE").await;
-    let gates = [&venue.hall, &venue.hall_b];
-    let mut calls = Vec::new();
-    for i in 0..60 {
-        let mut client = app.gates();
-        let request = scan_request(
-            gates[i % 2],
-            &badge.qr_text,
-            &format!("race-{i}"),
-            pb::Direction::In,
-            DURING,
-        );
-        calls.push(tokio::spawn(async move {
-            client.scan(request).await.unwrap().into_inner()
-        }));
-    }
     let mut allows = 0;
-    for call in calls {
-        let response = call.await.unwrap();
+    for response in race(&app, &[&venue.hall, &venue.hall_b], &badge.qr_text, 60).await {
+        let response = response.unwrap();
         if response.decision() == pb::Decision::Allow {
             allows += 1;
         } else {
@@ -40,22 +53,9 @@ async fn scans_of_one_badge_into_two_zones_at_once_leave_it_in_one() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-TWO-ZONES").await;
     let (_, badge) = badge_holder(&app, &venue, "Wanderer", "DELEGATE").await;
-    let gates = [&venue.hall, &venue.plenary];
-    let mut calls = Vec::new();
-    for i in 0..40 {
-        let mut client = app.gates();
-        let request = scan_request(
-            gates[i % 2],
-            &badge.qr_text,
-            &format!("zones-{i}"),
-            pb::Direction::In,
-            DURING,
-        );
-        calls.push(tokio::spawn(async move { client.scan(request).await }));
-    }
-    for call in calls {
+    for response in race(&app, &[&venue.hall, &venue.plenary], &badge.qr_text, 40).await {
         // Every scan is answered: none fails on the other's locks.
-        let response = call.await.unwrap().expect("scan answered").into_inner();
+        let response = response.expect("scan answered");
         if response.decision() == pb::Decision::Deny {
             assert_eq!(response.reason(), pb::DenyReason::AlreadyInside);
         }
