@@ -9,6 +9,8 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::{
     Conn,
     models::ParticipantStatus,
@@ -250,7 +252,7 @@ pub(crate) async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<
 pub(crate) enum PrintSelection {
     Delegation(Uuid),
     Category(Uuid),
-    Organization(Uuid),
+    Organization(OrganizationId),
 }
 
 pub(crate) async fn print_order(

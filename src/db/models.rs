@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::schema::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -153,7 +155,7 @@ text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
 pub struct Organization {
-    pub id: Uuid,
+    pub id: OrganizationId,
     pub event_id: Uuid,
     pub name: String,
     pub name_key: String,
@@ -191,7 +193,7 @@ pub struct Participant {
     pub native_name: String,
     pub given_key: String,
     pub family_key: String,
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
     pub country: String,
     pub job_title: String,
     pub category_id: Uuid,

@@ -11,6 +11,8 @@ use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::{Conn, models::ParticipantStatus};
 
 /// The part of a snapshot that says which transactions it could not see.
@@ -46,7 +48,7 @@ pub(crate) struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub family_key: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub country: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -119,7 +121,7 @@ struct Change {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     family_key: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    organization_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     country: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]

@@ -9,6 +9,8 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::{
     Conn,
     models::{Participant, ParticipantStatus},
@@ -267,7 +269,7 @@ pub(crate) enum NameFilter {
 pub(crate) struct SearchFilter {
     pub event_id: Uuid,
     pub name: NameFilter,
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Option<OrganizationId>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
     pub delegation_id: Option<Uuid>,

@@ -8,6 +8,8 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::{
     Conn,
     models::{Delegation, DelegationQuota, Organization, ParticipantStatus},
@@ -31,7 +33,7 @@ pub(crate) async fn insert_organization(
 
 pub(crate) async fn find_organization(
     conn: &mut Conn,
-    id: Uuid,
+    id: OrganizationId,
 ) -> QueryResult<Option<Organization>> {
     organizations::table
         .find(id)

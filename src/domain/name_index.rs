@@ -18,6 +18,8 @@ use std::{
 
 use uuid::Uuid;
 
+use crate::ids::OrganizationId;
+
 use super::{Services, search_key};
 use crate::{
     db::{
@@ -50,7 +52,7 @@ struct Entry {
     family_key: String,
     given_key: String,
     keys: Vec<String>,
-    organization_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
     country: String,
     category_id: Uuid,
     delegation_id: Option<Uuid>,

@@ -14,14 +14,14 @@ pub(crate) fn audit_row<'a>(
     actor: &Principal,
     action: &'a str,
     kind: &'a str,
-    id: Uuid,
+    id: impl Into<Uuid>,
     request_id: &'a str,
 ) -> NewAuditEntry<'a> {
     NewAuditEntry {
         token_id: Some(actor.token_id.0),
         action,
         entity_type: kind,
-        entity_id: id,
+        entity_id: id.into(),
         request_id,
     }
 }
@@ -36,13 +36,13 @@ pub(crate) fn reused_key() -> AppError {
 }
 
 /// What an earlier use of a request id says about this call.
-fn earlier(claim: Claim, fingerprint: &[u8]) -> AppResult<Option<Uuid>> {
+fn earlier<T: From<Uuid>>(claim: Claim, fingerprint: &[u8]) -> AppResult<Option<T>> {
     match claim {
         Claim::Fresh => Ok(None),
         Claim::Seen {
             fingerprint: f,
             resource_id,
-        } if f == fingerprint => Ok(Some(resource_id)),
+        } if f == fingerprint => Ok(Some(T::from(resource_id))),
         Claim::Seen { .. } => Err(reused_key()),
     }
 }
@@ -52,25 +52,26 @@ fn earlier(claim: Claim, fingerprint: &[u8]) -> AppResult<Option<Uuid>> {
 /// when the key is new and the call goes on; the resource of the first
 /// call when it was made before with the same body; `IDEMPOTENCY_KEY_REUSED`
 /// when with another.
-pub(crate) async fn claim_or_replay(
+pub(crate) async fn claim_or_replay<T: Into<Uuid> + From<Uuid>>(
     conn: &mut Conn,
     scope: &str,
     request_id: &str,
     fingerprint: &[u8],
-    resource: Uuid,
-) -> AppResult<Option<Uuid>> {
-    let claim = db::idempotency::claim(conn, scope, request_id, fingerprint, resource).await?;
+    resource: T,
+) -> AppResult<Option<T>> {
+    let claim =
+        db::idempotency::claim(conn, scope, request_id, fingerprint, resource.into()).await?;
     earlier(claim, fingerprint)
 }
 
 /// Reads `(scope, request_id)` without claiming it: as
 /// [`claim_or_replay`], `None` when unused.
-pub(crate) async fn replay_of(
+pub(crate) async fn replay_of<T: From<Uuid>>(
     conn: &mut Conn,
     scope: &str,
     request_id: &str,
     fingerprint: &[u8],
-) -> AppResult<Option<Uuid>> {
+) -> AppResult<Option<T>> {
     let claim = db::idempotency::peek(conn, scope, request_id).await?;
     earlier(claim, fingerprint)
 }

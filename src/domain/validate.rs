@@ -166,10 +166,10 @@ impl Validator {
         }
     }
 
-    /// A required id.
-    pub(crate) fn id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+    /// A required id, typed as the caller needs it (`EventId`, `Uuid`...).
+    pub(crate) fn id<T: From<Uuid>>(&mut self, field: &str, value: &str) -> Option<T> {
         match Uuid::parse_str(value.trim()) {
-            Ok(id) => Some(id),
+            Ok(id) => Some(T::from(id)),
             Err(_) if value.trim().is_empty() => {
                 self.violation(field, "is required");
                 None
@@ -182,7 +182,7 @@ impl Validator {
     }
 
     /// An optional id: empty means none.
-    pub(crate) fn optional_id(&mut self, field: &str, value: &str) -> Option<Uuid> {
+    pub(crate) fn optional_id<T: From<Uuid>>(&mut self, field: &str, value: &str) -> Option<T> {
         if value.trim().is_empty() {
             None
         } else {

@@ -97,6 +97,6 @@ fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
-fn id_or_empty(id: Option<uuid::Uuid>) -> String {
+fn id_or_empty(id: Option<impl std::fmt::Display>) -> String {
     id.map(|u| u.to_string()).unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! batch into one PDF streamed in pieces.
 
 use super::*;
+use crate::ids::OrganizationId;
 
 /// Participants issued and rendered together in a print job: a multiple of
 /// every sheet's badge count, so only the last sheet can be partly empty.
@@ -16,7 +17,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 pub enum PrintTarget {
     Delegation(Uuid),
     CategoryCode(String),
-    Organization(Uuid),
+    Organization(OrganizationId),
     Participants(Vec<Uuid>),
 }
 

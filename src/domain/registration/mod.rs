@@ -53,7 +53,7 @@ pub(super) struct Checked {
     given_name: String,
     family_name: String,
     native_name: String,
-    organization_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
     country: String,
     job_title: String,
     category_code: String,

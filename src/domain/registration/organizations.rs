@@ -62,7 +62,7 @@ impl Services {
                 .map_err(AppError::internal)?,
         );
         let org = Organization {
-            id: OrganizationId::generate().0,
+            id: OrganizationId::generate(),
             event_id: event.id,
             name_key: search_key::sort_key(&name),
             name,

@@ -93,12 +93,16 @@ impl Registration {
 }
 
 impl Services {
-    async fn organization_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
-        if let Some(owner) = self.cache_owner(id) {
+    async fn organization_owner(
+        &self,
+        conn: &mut Conn,
+        id: OrganizationId,
+    ) -> AppResult<Option<Owner>> {
+        if let Some(owner) = self.cache_owner(id.into()) {
             return Ok(Some(owner));
         }
         let found = db::registry::find_organization(conn, id).await?;
-        Ok(found.map(|org| self.remember_owner(id, org.event_id, org.name)))
+        Ok(found.map(|org| self.remember_owner(id.into(), org.event_id, org.name)))
     }
 
     async fn delegation_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
