@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::{
     Conn,
@@ -250,7 +250,7 @@ pub(crate) async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<
 /// What to print: active participants of an event, in listing order.
 #[derive(Debug, Clone)]
 pub(crate) enum PrintSelection {
-    Delegation(Uuid),
+    Delegation(DelegationId),
     Category(Uuid),
     Organization(OrganizationId),
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::schema::*;
 
@@ -167,7 +167,7 @@ pub struct Organization {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = delegations, check_for_backend(diesel::pg::Pg))]
 pub struct Delegation {
-    pub id: Uuid,
+    pub id: DelegationId,
     pub event_id: Uuid,
     pub country: String,
     pub name: String,
@@ -178,7 +178,7 @@ pub struct Delegation {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = delegation_quotas, check_for_backend(diesel::pg::Pg))]
 pub struct DelegationQuota {
-    pub delegation_id: Uuid,
+    pub delegation_id: DelegationId,
     pub category_id: Uuid,
     pub quota: i32,
 }
@@ -197,7 +197,7 @@ pub struct Participant {
     pub country: String,
     pub job_title: String,
     pub category_id: Uuid,
-    pub delegation_id: Option<Uuid>,
+    pub delegation_id: Option<DelegationId>,
     pub email: String,
     pub phone: String,
     pub document_cipher: Option<Vec<u8>>,

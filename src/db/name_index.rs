@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::{Conn, models::ParticipantStatus};
 
@@ -54,7 +54,7 @@ pub(crate) struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub category_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    pub delegation_id: Option<Uuid>,
+    pub delegation_id: Option<DelegationId>,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: ParticipantStatus,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -127,7 +127,7 @@ struct Change {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     category_id: Option<Uuid>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    delegation_id: Option<Uuid>,
+    delegation_id: Option<DelegationId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     status: Option<ParticipantStatus>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]

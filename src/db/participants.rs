@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::{
     Conn,
@@ -177,7 +177,7 @@ pub(crate) async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<
 
 pub(crate) async fn members_of(
     conn: &mut Conn,
-    delegation_id: Uuid,
+    delegation_id: DelegationId,
 ) -> QueryResult<Vec<ParticipantRow>> {
     with_refs()
         .filter(participants::delegation_id.eq(delegation_id))
@@ -234,7 +234,7 @@ pub(crate) async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()
 /// Active members of a delegation in a category.
 pub(crate) async fn count_active_in(
     conn: &mut Conn,
-    delegation_id: Uuid,
+    delegation_id: DelegationId,
     category_id: Uuid,
 ) -> QueryResult<i64> {
     participants::table
@@ -272,7 +272,7 @@ pub(crate) struct SearchFilter {
     pub organization_id: Option<OrganizationId>,
     pub country: Option<String>,
     pub category_id: Option<Uuid>,
-    pub delegation_id: Option<Uuid>,
+    pub delegation_id: Option<DelegationId>,
     pub status: Option<ParticipantStatus>,
     /// Keyset: the last row of the previous page.
     pub after: Option<Cursor>,

@@ -8,7 +8,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::{
     Conn,
@@ -113,7 +113,7 @@ pub(crate) async fn insert_delegation(
     Ok(inserted)
 }
 
-pub(crate) async fn find_delegation(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Delegation>> {
+pub(crate) async fn find_delegation(conn: &mut Conn, id: DelegationId) -> QueryResult<Option<Delegation>> {
     delegations::table
         .find(id)
         .select(Delegation::as_select())
@@ -127,7 +127,7 @@ pub(crate) async fn find_delegation(conn: &mut Conn, id: Uuid) -> QueryResult<Op
 /// serialised, which keeps quotas exact.
 pub(crate) async fn lock_delegations(
     conn: &mut Conn,
-    ids: &[Uuid],
+    ids: &[DelegationId],
 ) -> QueryResult<Vec<Delegation>> {
     delegations::table
         .filter(delegations::id.eq_any(ids))
@@ -150,7 +150,10 @@ pub(crate) async fn list_delegations(
         .await
 }
 
-pub(crate) async fn quotas_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<DelegationQuota>> {
+pub(crate) async fn quotas_of(
+    conn: &mut Conn,
+    ids: &[DelegationId],
+) -> QueryResult<Vec<DelegationQuota>> {
     delegation_quotas::table
         .filter(delegation_quotas::delegation_id.eq_any(ids))
         .select(DelegationQuota::as_select())
@@ -159,7 +162,10 @@ pub(crate) async fn quotas_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<
 }
 
 /// Active members per (delegation, category).
-pub(crate) async fn usage_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid, i64)>> {
+pub(crate) async fn usage_of(
+    conn: &mut Conn,
+    ids: &[DelegationId],
+) -> QueryResult<Vec<(DelegationId, Uuid, i64)>> {
     participants::table
         .filter(participants::delegation_id.eq_any(ids))
         .filter(participants::status.eq(ParticipantStatus::Active))
@@ -175,7 +181,7 @@ pub(crate) async fn usage_of(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<(
 
 pub(crate) async fn set_delegation_name(
     conn: &mut Conn,
-    id: Uuid,
+    id: DelegationId,
     name: &str,
 ) -> QueryResult<bool> {
     let n = diesel::update(delegations::table.find(id))
@@ -187,7 +193,7 @@ pub(crate) async fn set_delegation_name(
 
 pub(crate) async fn set_delegation_head(
     conn: &mut Conn,
-    id: Uuid,
+    id: DelegationId,
     head: Option<Uuid>,
 ) -> QueryResult<()> {
     diesel::update(delegations::table.find(id))
@@ -199,7 +205,7 @@ pub(crate) async fn set_delegation_head(
 
 pub(crate) async fn replace_quotas(
     conn: &mut Conn,
-    id: Uuid,
+    id: DelegationId,
     quotas: &[DelegationQuota],
 ) -> QueryResult<()> {
     diesel::delete(delegation_quotas::table.filter(delegation_quotas::delegation_id.eq(id)))

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
-    ids::ParticipantId,
+    ids::{DelegationId, ParticipantId},
     records::{audit_row, reused_key},
     registration::{
         Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate,
@@ -445,14 +445,14 @@ async fn insert_batch(
     request_id: &str,
     ready: Vec<(usize, Prepared, String)>,
 ) -> AppResult<Vec<(usize, Result<ParticipantId, RowError>)>> {
-    let mut delegation_ids: Vec<Uuid> = ready
+    let mut delegation_ids: Vec<DelegationId> = ready
         .iter()
         .filter_map(|(_, p, _)| p.row.delegation_id)
         .collect();
     delegation_ids.sort();
     delegation_ids.dedup();
-    let mut quotas: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    let mut used: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    let mut quotas: HashMap<(DelegationId, Uuid), i64> = HashMap::new();
+    let mut used: HashMap<(DelegationId, Uuid), i64> = HashMap::new();
     if !delegation_ids.is_empty() {
         db::registry::lock_delegations(conn, &delegation_ids).await?;
         quotas = db::registry::quotas_of(conn, &delegation_ids)

@@ -18,7 +18,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 use super::{Services, search_key};
 use crate::{
@@ -55,7 +55,7 @@ struct Entry {
     organization_id: Option<OrganizationId>,
     country: String,
     category_id: Uuid,
-    delegation_id: Option<Uuid>,
+    delegation_id: Option<DelegationId>,
     active: bool,
     version: i64,
 }

@@ -2,7 +2,7 @@
 //! batch into one PDF streamed in pieces.
 
 use super::*;
-use crate::ids::OrganizationId;
+use crate::ids::{DelegationId, OrganizationId};
 
 /// Participants issued and rendered together in a print job: a multiple of
 /// every sheet's badge count, so only the last sheet can be partly empty.
@@ -15,7 +15,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Whose badges a print job holds.
 #[derive(Debug, Clone)]
 pub enum PrintTarget {
-    Delegation(Uuid),
+    Delegation(DelegationId),
     CategoryCode(String),
     Organization(OrganizationId),
     Participants(Vec<Uuid>),

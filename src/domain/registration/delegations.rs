@@ -107,7 +107,7 @@ impl Services {
         v: &mut Validator,
         quotas: &[QuotaInput],
         categories: &HashMap<String, Uuid>,
-        delegation_id: Uuid,
+        delegation_id: DelegationId,
     ) -> Vec<DelegationQuota> {
         let mut out: Vec<DelegationQuota> = Vec::new();
         for (i, q) in quotas.iter().enumerate() {
@@ -159,9 +159,9 @@ impl Services {
             .into_iter()
             .map(|(code, id)| (id, code))
             .collect();
-        let ids: Vec<Uuid> = delegations.iter().map(|d| d.id).collect();
+        let ids: Vec<DelegationId> = delegations.iter().map(|d| d.id).collect();
         let quotas = db::registry::quotas_of(conn, &ids).await?;
-        let usage: HashMap<(Uuid, Uuid), i64> = db::registry::usage_of(conn, &ids)
+        let usage: HashMap<(DelegationId, Uuid), i64> = db::registry::usage_of(conn, &ids)
             .await?
             .into_iter()
             .map(|(d, c, n)| ((d, c), n))
@@ -199,7 +199,11 @@ impl Services {
             .collect())
     }
 
-    async fn one_delegation_view(&self, conn: &mut Conn, id: Uuid) -> AppResult<DelegationView> {
+    async fn one_delegation_view(
+        &self,
+        conn: &mut Conn,
+        id: DelegationId,
+    ) -> AppResult<DelegationView> {
         let delegation = db::registry::find_delegation(conn, id)
             .await?
             .ok_or_else(|| {
@@ -226,7 +230,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_uuid).await?;
         let categories = self.category_codes(&mut conn, event.id).await?;
-        let id = DelegationId::generate().0;
+        let id = DelegationId::generate();
         let mut v = Validator::new();
         let quotas = self.check_quotas(&mut v, &input.quotas, &categories, id);
         v.finish()?;
@@ -293,7 +297,6 @@ impl Services {
         caller: &Principal,
         id: DelegationId,
     ) -> AppResult<(DelegationView, Vec<ParticipantView>)> {
-        let id = id.0;
         let mut conn = self.db.get().await?;
         let view = self.one_delegation_view(&mut conn, id).await?;
         let members = db::participants::members_of(&mut conn, id)
@@ -317,7 +320,7 @@ impl Services {
         changes: DelegationUpdate,
     ) -> AppResult<DelegationView> {
         let DelegationUpdate {
-            id: DelegationId(id),
+            id,
             name,
             head,
             quotas,

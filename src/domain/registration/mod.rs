@@ -57,7 +57,7 @@ pub(super) struct Checked {
     country: String,
     job_title: String,
     category_code: String,
-    delegation_id: Option<Uuid>,
+    delegation_id: Option<DelegationId>,
     email: String,
     phone: String,
     document: String,
@@ -97,7 +97,7 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
 /// category: the seats are exact while the lock is held.
 pub(super) async fn delegation_seats(
     conn: &mut Conn,
-    delegation_id: Uuid,
+    delegation_id: DelegationId,
     category_id: Uuid,
 ) -> AppResult<(i64, i64)> {
     db::registry::lock_delegations(conn, &[delegation_id]).await?;

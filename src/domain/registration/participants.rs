@@ -105,12 +105,16 @@ impl Services {
         Ok(found.map(|org| self.remember_owner(id.into(), org.event_id, org.name)))
     }
 
-    async fn delegation_owner(&self, conn: &mut Conn, id: Uuid) -> AppResult<Option<Owner>> {
-        if let Some(owner) = self.cache_owner(id) {
+    async fn delegation_owner(
+        &self,
+        conn: &mut Conn,
+        id: DelegationId,
+    ) -> AppResult<Option<Owner>> {
+        if let Some(owner) = self.cache_owner(id.into()) {
             return Ok(Some(owner));
         }
         let found = db::registry::find_delegation(conn, id).await?;
-        Ok(found.map(|d| self.remember_owner(id, d.event_id, String::new())))
+        Ok(found.map(|d| self.remember_owner(id.into(), d.event_id, String::new())))
     }
 
     fn cache_owner(&self, id: Uuid) -> Option<Owner> {
