@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -26,7 +26,7 @@ pub(crate) const REVOKED_STAFF: &str = "staff";
 pub struct BadgeRow {
     pub id: Uuid,
     pub event_id: Uuid,
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     pub serial: i64,
     pub version: i32,
     pub key_id: i64,
@@ -45,7 +45,7 @@ pub(crate) type BadgeWithCategory = (BadgeRow, String);
 #[derive(Debug, Clone, diesel::QueryableByName)]
 pub(crate) struct IssueSource {
     #[diesel(sql_type = SqlUuid)]
-    pub participant_id: Uuid,
+    pub participant_id: ParticipantId,
     #[diesel(sql_type = SqlUuid)]
     pub event_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -117,7 +117,10 @@ ORDER BY p.id";
 /// by a statement of its own: a statement that waits for a row lock still
 /// reads the other tables as they were when it began, and would miss the
 /// badge a concurrent reprint committed meanwhile (its version taken twice).
-pub(crate) async fn lock_sources(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<IssueSource>> {
+pub(crate) async fn lock_sources(
+    conn: &mut Conn,
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<IssueSource>> {
     diesel::sql_query("SELECT id FROM participants WHERE id = ANY ($1) ORDER BY id FOR UPDATE")
         .bind::<Array<SqlUuid>, _>(ids)
         .execute(conn)
@@ -160,7 +163,7 @@ pub(crate) async fn insert_many(conn: &mut Conn, rows: &[BadgeRow]) -> QueryResu
 /// Revokes the valid badges of these participants; returns their ids.
 pub(crate) async fn revoke_current(
     conn: &mut Conn,
-    participant_ids: &[Uuid],
+    participant_ids: &[ParticipantId],
     reason: &str,
     note: &str,
     at: DateTime<Utc>,
@@ -224,7 +227,7 @@ pub(crate) async fn find_many(
 /// The latest badge of a participant, valid or not.
 pub(crate) async fn latest_for(
     conn: &mut Conn,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> QueryResult<Option<BadgeWithCategory>> {
     badges::table
         .inner_join(categories::table)
@@ -259,7 +262,7 @@ pub(crate) async fn print_order(
     conn: &mut Conn,
     event_id: Uuid,
     selection: &PrintSelection,
-) -> QueryResult<Vec<Uuid>> {
+) -> QueryResult<Vec<ParticipantId>> {
     use super::schema::participants as p;
     let mut query = p::table
         .filter(p::event_id.eq(event_id))
@@ -280,8 +283,8 @@ pub(crate) async fn print_order(
 /// (id, event, status) of these participants.
 pub(crate) async fn participant_states(
     conn: &mut Conn,
-    ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, Uuid, ParticipantStatus)>> {
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<(ParticipantId, Uuid, ParticipantStatus)>> {
     use super::schema::participants as p;
     p::table
         .filter(p::id.eq_any(ids))

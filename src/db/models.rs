@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::schema::*;
 
@@ -171,7 +171,7 @@ pub struct Delegation {
     pub event_id: Uuid,
     pub country: String,
     pub name: String,
-    pub head_participant_id: Option<Uuid>,
+    pub head_participant_id: Option<ParticipantId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -186,7 +186,7 @@ pub struct DelegationQuota {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = participants, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct Participant {
-    pub id: Uuid,
+    pub id: ParticipantId,
     pub event_id: Uuid,
     pub given_name: String,
     pub family_name: String,

@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::{Conn, models::ParticipantStatus};
 
@@ -36,7 +36,7 @@ impl Horizon {
 #[derive(Debug, Clone, diesel::QueryableByName)]
 pub(crate) struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub id: Uuid,
+    pub id: ParticipantId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub given_name: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -109,7 +109,7 @@ struct Change {
     #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
     xip: Vec<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    id: Option<Uuid>,
+    id: Option<ParticipantId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     given_name: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]

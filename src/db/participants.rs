@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -25,7 +25,7 @@ pub(crate) type ParticipantRow = (Participant, String, Option<String>);
 /// returns the ids inserted. The rows travel as one array per column
 /// (`unnest`): a statement of 22 parameters whatever the batch size,
 /// instead of 22 per row to parse.
-pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<Uuid>> {
+pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<ParticipantId>> {
     use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -38,7 +38,7 @@ pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> Query
     #[derive(diesel::QueryableByName)]
     struct Id {
         #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
+        id: ParticipantId,
     }
     let ids: Vec<Id> = diesel::sql_query(
         "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
@@ -86,7 +86,7 @@ pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> Query
 
 /// Removes participants this transaction has just inserted and nothing
 /// refers to yet (an import's rows over a delegation quota).
-pub(crate) async fn delete_unreferenced(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<()> {
+pub(crate) async fn delete_unreferenced(conn: &mut Conn, ids: &[ParticipantId]) -> QueryResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -103,12 +103,12 @@ pub(crate) async fn find_active_duplicates(
     event_id: Uuid,
     emails_lower: &[String],
     document_hashes: &[Vec<u8>],
-) -> QueryResult<Vec<(Uuid, String, Option<Vec<u8>>)>> {
+) -> QueryResult<Vec<(ParticipantId, String, Option<Vec<u8>>)>> {
     use diesel::sql_types::{Array, Bytea, Nullable, Text, Uuid as SqlUuid};
     #[derive(diesel::QueryableByName)]
     struct Found {
         #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
+        id: ParticipantId,
         #[diesel(sql_type = Text)]
         email: String,
         #[diesel(sql_type = Nullable<Bytea>)]
@@ -150,7 +150,7 @@ fn with_refs() -> _ {
         )
 }
 
-pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
+pub(crate) async fn find(conn: &mut Conn, id: ParticipantId) -> QueryResult<Option<ParticipantRow>> {
     with_refs()
         .filter(participants::id.eq(id))
         .select((
@@ -163,7 +163,10 @@ pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Partic
         .optional()
 }
 
-pub(crate) async fn find_many(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<ParticipantRow>> {
+pub(crate) async fn find_many(
+    conn: &mut Conn,
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<ParticipantRow>> {
     with_refs()
         .filter(participants::id.eq_any(ids))
         .select((
@@ -196,7 +199,7 @@ pub(crate) async fn members_of(
 }
 
 /// Reads and locks one participant until the transaction ends.
-pub(crate) async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Participant>> {
+pub(crate) async fn lock(conn: &mut Conn, id: ParticipantId) -> QueryResult<Option<Participant>> {
     participants::table
         .find(id)
         .select(Participant::as_select())
@@ -249,7 +252,7 @@ pub(crate) async fn count_active_in(
 /// Where the previous page of a search ended: family key, given key and id
 /// of its last participant (the listing order, with or without a name).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Cursor(pub String, pub String, pub Uuid);
+pub(crate) struct Cursor(pub String, pub String, pub ParticipantId);
 
 /// The name part of a search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -342,7 +345,7 @@ fn listing(filter: &SearchFilter) -> BoxedListing {
 pub(crate) async fn listing_order(
     conn: &mut Conn,
     filter: &SearchFilter,
-) -> QueryResult<Vec<(String, String, Uuid)>> {
+) -> QueryResult<Vec<(String, String, ParticipantId)>> {
     match filter.name {
         NameFilter::Any => listing(filter).load(conn).await,
         NameFilter::Nobody | NameFilter::Words(_) => Ok(Vec::new()),
@@ -352,10 +355,10 @@ pub(crate) async fn listing_order(
 /// The participants of a page, in its order, each with its cursor.
 pub(crate) async fn rows_in_order(
     conn: &mut Conn,
-    order: Vec<(String, String, Uuid)>,
+    order: Vec<(String, String, ParticipantId)>,
 ) -> QueryResult<Vec<(ParticipantRow, Cursor)>> {
-    let ids: Vec<Uuid> = order.iter().map(|(_, _, id)| *id).collect();
-    let mut rows: std::collections::HashMap<Uuid, ParticipantRow> = find_many(conn, &ids)
+    let ids: Vec<ParticipantId> = order.iter().map(|(_, _, id)| *id).collect();
+    let mut rows: std::collections::HashMap<ParticipantId, ParticipantRow> = find_many(conn, &ids)
         .await?
         .into_iter()
         .map(|r| (r.0.id, r))

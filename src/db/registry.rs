@@ -8,7 +8,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -194,7 +194,7 @@ pub(crate) async fn set_delegation_name(
 pub(crate) async fn set_delegation_head(
     conn: &mut Conn,
     id: DelegationId,
-    head: Option<Uuid>,
+    head: Option<ParticipantId>,
 ) -> QueryResult<()> {
     diesel::update(delegations::table.find(id))
         .set(delegations::head_participant_id.eq(head))

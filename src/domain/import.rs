@@ -260,8 +260,8 @@ impl Services {
             }
         }
         // Duplicates within the batch: the first row wins.
-        let mut seen_email: HashMap<String, Uuid> = HashMap::new();
-        let mut seen_doc: HashMap<Vec<u8>, Uuid> = HashMap::new();
+        let mut seen_email: HashMap<String, ParticipantId> = HashMap::new();
+        let mut seen_doc: HashMap<Vec<u8>, ParticipantId> = HashMap::new();
         ready.retain(|(i, p, _)| {
             let clash = (!p.email_lower.is_empty())
                 .then(|| seen_email.get(&p.email_lower).copied())
@@ -335,7 +335,7 @@ impl Services {
         row.version = current.version;
         row.updated_at = current.updated_at;
         if same_record(&row, current) {
-            return Ok(ParticipantId(current.id));
+            return Ok(current.id);
         }
         row.version = current.version + 1;
         row.updated_at = crate::domain::now();
@@ -377,7 +377,7 @@ impl Services {
             Ok(())
         })
         .await?;
-        Ok(ParticipantId(row.id))
+        Ok(row.id)
     }
 }
 
@@ -467,14 +467,14 @@ async fn insert_batch(
             .collect();
     }
     let rows: Vec<&Participant> = ready.iter().map(|(_, p, _)| &p.row).collect();
-    let inserted: HashSet<Uuid> = db::participants::insert_many(conn, &rows)
+    let inserted: HashSet<ParticipantId> = db::participants::insert_many(conn, &rows)
         .await?
         .into_iter()
         .collect();
 
     let mut decided: Vec<(usize, Result<ParticipantId, RowError>)> = Vec::new();
     let mut refused: Vec<(usize, &Prepared)> = Vec::new();
-    let mut over_quota: Vec<Uuid> = Vec::new();
+    let mut over_quota: Vec<ParticipantId> = Vec::new();
     let mut stored: Vec<&Prepared> = Vec::new();
     for (i, p, code) in &ready {
         if !inserted.contains(&p.row.id) {
@@ -493,7 +493,7 @@ async fn insert_batch(
             *count += 1;
         }
         stored.push(p);
-        decided.push((*i, Ok(ParticipantId(p.row.id))));
+        decided.push((*i, Ok(p.row.id)));
     }
     db::participants::delete_unreferenced(conn, &over_quota).await?;
 
@@ -509,11 +509,11 @@ async fn insert_batch(
             .collect();
         let existing =
             db::participants::find_active_duplicates(conn, event_id, &emails, &hashes).await?;
-        let by_email: HashMap<&str, Uuid> = existing
+        let by_email: HashMap<&str, ParticipantId> = existing
             .iter()
             .map(|(id, e, _)| (e.as_str(), *id))
             .collect();
-        let by_doc: HashMap<&[u8], Uuid> = existing
+        let by_doc: HashMap<&[u8], ParticipantId> = existing
             .iter()
             .filter_map(|(id, _, h)| h.as_deref().map(|h| (h, *id)))
             .collect();

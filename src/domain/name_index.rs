@@ -18,7 +18,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 use super::{Services, search_key};
 use crate::{
@@ -48,7 +48,7 @@ struct Slot {
 /// What a search needs of one participant.
 #[derive(Debug, PartialEq, Eq)]
 struct Entry {
-    id: Uuid,
+    id: ParticipantId,
     family_key: String,
     given_key: String,
     keys: Vec<String>,
@@ -65,7 +65,7 @@ struct Entry {
 struct EventIndex {
     horizon: Horizon,
     entries: Vec<Entry>,
-    by_id: HashMap<Uuid, usize>,
+    by_id: HashMap<ParticipantId, usize>,
     /// Key -> entries holding it.
     keys: BTreeMap<String, Vec<usize>>,
 }
@@ -141,7 +141,7 @@ impl EventIndex {
         &self,
         words: &[String],
         filter: &SearchFilter,
-    ) -> Vec<(String, String, Uuid)> {
+    ) -> Vec<(String, String, ParticipantId)> {
         let mut matched: Option<Vec<u64>> = None;
         for word in words {
             let set = self.holders_of_prefix(word);
@@ -164,7 +164,7 @@ impl EventIndex {
             .as_ref()
             .map(|Cursor(f, g, id)| (f.as_str(), g.as_str(), *id));
         // The `limit` smallest matches: a max-heap that drops its largest.
-        let mut best: BinaryHeap<(&str, &str, Uuid)> = BinaryHeap::with_capacity(limit + 1);
+        let mut best: BinaryHeap<(&str, &str, ParticipantId)> = BinaryHeap::with_capacity(limit + 1);
         for (word_at, &bits) in matched.iter().enumerate() {
             let mut bits = bits;
             while bits != 0 {
@@ -215,7 +215,7 @@ impl Services {
         conn: &mut Conn,
         filter: &SearchFilter,
         words: &[String],
-    ) -> AppResult<Vec<(String, String, Uuid)>> {
+    ) -> AppResult<Vec<(String, String, ParticipantId)>> {
         let poisoned = || AppError::internal(anyhow::anyhow!("a name index is poisoned"));
         let slot = {
             let mut events = self.name_indexes.events.lock().map_err(|_| poisoned())?;

@@ -71,7 +71,7 @@ pub(crate) fn badge_number(serial: i64, version: i32) -> String {
 #[derive(Debug, Clone, Copy)]
 pub enum BadgeKey {
     Badge(Uuid),
-    Participant(Uuid),
+    Participant(ParticipantId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +207,7 @@ impl Services {
     async fn issue_batch(
         &self,
         actor: &Principal,
-        ids: &[Uuid],
+        ids: &[ParticipantId],
         mode: IssueMode,
     ) -> AppResult<Vec<Issued>> {
         let mut conn = self.db.get().await?;
@@ -224,7 +224,7 @@ impl Services {
         &self,
         conn: &mut Conn,
         actor: &Principal,
-        ids: &[Uuid],
+        ids: &[ParticipantId],
         mode: IssueMode,
     ) -> AppResult<Vec<Issued>> {
         let sources = db::badges::lock_sources(conn, ids).await?;
@@ -244,7 +244,7 @@ impl Services {
             }
         }
 
-        let mut out: HashMap<Uuid, Issued> = HashMap::with_capacity(sources.len());
+        let mut out: HashMap<ParticipantId, Issued> = HashMap::with_capacity(sources.len());
         if !keep.is_empty() {
             let ids: Vec<Uuid> = keep.iter().map(|(_, id)| *id).collect();
             let rows = db::badges::find_many(conn, &ids).await?;
@@ -258,7 +258,7 @@ impl Services {
 
         if !fresh.is_empty() {
             let now = super::now();
-            let replaced: Vec<Uuid> = fresh
+            let replaced: Vec<ParticipantId> = fresh
                 .iter()
                 .filter(|s| s.current_badge_id.is_some())
                 .map(|s| s.participant_id)
@@ -335,8 +335,9 @@ impl Services {
         participant_id: ParticipantId,
         layout: Layout,
     ) -> AppResult<(BadgeView, Vec<u8>)> {
-        let id = participant_id.0;
-        let mut issued = self.issue_batch(actor, &[id], IssueMode::Reprint).await?;
+        let mut issued = self
+            .issue_batch(actor, &[participant_id], IssueMode::Reprint)
+            .await?;
         let Some(Issued {
             row,
             card,
@@ -345,7 +346,7 @@ impl Services {
         else {
             return Err(AppError::not_found(
                 Reason::ParticipantNotFound,
-                format!("no participant {id}"),
+                format!("no participant {participant_id}"),
             ));
         };
         let title = format!("Badge {}", card.number);
@@ -419,7 +420,7 @@ pub(crate) async fn existing_badge(conn: &mut Conn, id: Uuid) -> AppResult<Badge
 pub(crate) async fn revoke_for_cancel(
     conn: &mut Conn,
     actor: &Principal,
-    participant_id: Uuid,
+    participant_id: ParticipantId,
 ) -> AppResult<()> {
     let revoked =
         db::badges::revoke_current(conn, &[participant_id], REVOKED_CANCELLED, "", super::now())

@@ -2,7 +2,7 @@
 //! batch into one PDF streamed in pieces.
 
 use super::*;
-use crate::ids::{DelegationId, OrganizationId};
+use crate::ids::{DelegationId, OrganizationId, ParticipantId};
 
 /// Participants issued and rendered together in a print job: a multiple of
 /// every sheet's badge count, so only the last sheet can be partly empty.
@@ -18,7 +18,7 @@ pub enum PrintTarget {
     Delegation(DelegationId),
     CategoryCode(String),
     Organization(OrganizationId),
-    Participants(Vec<Uuid>),
+    Participants(Vec<ParticipantId>),
 }
 
 /// What a print job streams.
@@ -35,7 +35,7 @@ pub enum PrintItem {
 /// A checked print job, ready to run.
 #[derive(Debug, Clone)]
 pub struct PrintPlan {
-    pub participant_ids: Vec<Uuid>,
+    pub participant_ids: Vec<ParticipantId>,
     pub layout: Layout,
     pub title: String,
 }
@@ -76,7 +76,7 @@ impl Services {
             }
             (None, PrintTarget::Participants(ids)) => {
                 let states = db::badges::participant_states(&mut conn, &ids).await?;
-                let by_id: HashMap<Uuid, (Uuid, ParticipantStatus)> =
+                let by_id: HashMap<ParticipantId, (Uuid, ParticipantStatus)> =
                     states.into_iter().map(|(id, e, s)| (id, (e, s))).collect();
                 for id in &ids {
                     match by_id.get(id) {
@@ -132,10 +132,10 @@ impl Services {
     ) {
         let total = u32::try_from(plan.participant_ids.len()).unwrap_or(u32::MAX);
         let layout = plan.layout;
-        let batches: Vec<Vec<Uuid>> = plan
+        let batches: Vec<Vec<ParticipantId>> = plan
             .participant_ids
             .chunks(PRINT_BATCH)
-            .map(<[Uuid]>::to_vec)
+            .map(<[ParticipantId]>::to_vec)
             .collect();
         let actor = *actor;
         let title = plan.title;

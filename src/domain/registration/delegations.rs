@@ -60,7 +60,7 @@ pub struct DelegationUpdate {
     id: DelegationId,
     name: Option<String>,
     /// `Some(None)` removes the head.
-    head: Option<Option<Uuid>>,
+    head: Option<Option<ParticipantId>>,
     quotas: Option<Vec<QuotaInput>>,
 }
 

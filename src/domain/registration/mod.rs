@@ -110,12 +110,21 @@ pub(super) async fn delegation_seats(
     Ok((quota, used))
 }
 
-pub(super) fn duplicate(existing: Uuid) -> AppError {
+pub(super) fn duplicate(existing: ParticipantId) -> AppError {
     AppError::already_exists(
         Reason::DuplicateParticipant,
         format!("participant {existing} already has this email or travel document in this event"),
     )
     .with_metadata("participant_id", existing.to_string())
+}
+
+/// A clash the database saw whose holder changed before it could be named
+/// (cancelled or edited by a concurrent call).
+pub(super) fn duplicate_unnamed() -> AppError {
+    AppError::already_exists(
+        Reason::DuplicateParticipant,
+        "another participant of this event has this email, travel document or external_ref",
+    )
 }
 
 pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {

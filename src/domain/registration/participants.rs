@@ -190,7 +190,7 @@ impl Services {
         };
         let now = crate::domain::now();
         let row = Participant {
-            id: ParticipantId::generate().0,
+            id: ParticipantId::generate(),
             event_id,
             given_key: search_key::sort_key(&checked.given_name),
             family_key: search_key::sort_key(&checked.family_name),
@@ -221,7 +221,7 @@ impl Services {
 /// What a registration transaction produced.
 enum Registered {
     New,
-    Replay(Uuid),
+    Replay(ParticipantId),
 }
 
 impl Services {
@@ -285,7 +285,7 @@ impl Services {
                     )
                     .with_metadata("participant_id", other.id.to_string()));
                 }
-                Err(duplicate(Uuid::nil()))
+                Err(duplicate_unnamed())
             }
         }
     }
@@ -314,7 +314,7 @@ impl Services {
         &self,
         conn: &mut Conn,
         caller: &Principal,
-        id: Uuid,
+        id: ParticipantId,
     ) -> AppResult<ParticipantView> {
         let row = db::participants::find(conn, id).await?.ok_or_else(|| {
             AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
@@ -393,7 +393,7 @@ impl Services {
         id: ParticipantId,
     ) -> AppResult<ParticipantView> {
         let mut conn = self.db.get().await?;
-        self.load_view(&mut conn, caller, id.0).await
+        self.load_view(&mut conn, caller, id).await
     }
 
     /// Changes some fields, refusing a stale `expected_version`.
@@ -402,7 +402,7 @@ impl Services {
         actor: &Principal,
         changes: ParticipantChanges,
     ) -> AppResult<ParticipantView> {
-        let id = changes.id.0;
+        let id = changes.id;
         let mut conn = self.db.get().await?;
         let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             {
@@ -536,7 +536,6 @@ impl Services {
         id: ParticipantId,
         reason: String,
     ) -> AppResult<ParticipantView> {
-        let id = id.0;
         let mut conn = self.db.get().await?;
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
