@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -30,7 +30,7 @@ pub struct BadgeRow {
     pub serial: i64,
     pub version: i32,
     pub key_id: i64,
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     pub qr_text: String,
     pub issued_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -61,7 +61,7 @@ pub(crate) struct IssueSource {
     #[diesel(sql_type = Nullable<Text>)]
     pub organization: Option<String>,
     #[diesel(sql_type = SqlUuid)]
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     #[diesel(sql_type = Text)]
     pub category_code: String,
     #[diesel(sql_type = Text)]
@@ -254,7 +254,7 @@ pub(crate) async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<
 #[derive(Debug, Clone)]
 pub(crate) enum PrintSelection {
     Delegation(DelegationId),
-    Category(Uuid),
+    Category(CategoryId),
     Organization(OrganizationId),
 }
 

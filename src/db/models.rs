@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::schema::*;
 
@@ -53,7 +53,7 @@ pub struct Zone {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
 pub struct Category {
-    pub id: Uuid,
+    pub id: CategoryId,
     pub event_id: Uuid,
     pub code: String,
     pub name: String,
@@ -179,7 +179,7 @@ pub struct Delegation {
 #[diesel(table_name = delegation_quotas, check_for_backend(diesel::pg::Pg))]
 pub struct DelegationQuota {
     pub delegation_id: DelegationId,
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     pub quota: i32,
 }
 
@@ -196,7 +196,7 @@ pub struct Participant {
     pub organization_id: Option<OrganizationId>,
     pub country: String,
     pub job_title: String,
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     pub delegation_id: Option<DelegationId>,
     pub email: String,
     pub phone: String,

@@ -11,7 +11,7 @@ use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{Conn, models::ParticipantStatus};
 
@@ -52,7 +52,7 @@ pub(crate) struct IndexRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub country: String,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     pub delegation_id: Option<DelegationId>,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -125,7 +125,7 @@ struct Change {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     country: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-    category_id: Option<Uuid>,
+    category_id: Option<CategoryId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     delegation_id: Option<DelegationId>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]

@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -238,7 +238,7 @@ pub(crate) async fn update(conn: &mut Conn, row: &Participant) -> QueryResult<()
 pub(crate) async fn count_active_in(
     conn: &mut Conn,
     delegation_id: DelegationId,
-    category_id: Uuid,
+    category_id: CategoryId,
 ) -> QueryResult<i64> {
     participants::table
         .filter(participants::delegation_id.eq(delegation_id))
@@ -274,7 +274,7 @@ pub(crate) struct SearchFilter {
     pub name: NameFilter,
     pub organization_id: Option<OrganizationId>,
     pub country: Option<String>,
-    pub category_id: Option<Uuid>,
+    pub category_id: Option<CategoryId>,
     pub delegation_id: Option<DelegationId>,
     pub status: Option<ParticipantStatus>,
     /// Keyset: the last row of the previous page.

@@ -8,7 +8,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -165,7 +165,7 @@ pub(crate) async fn quotas_of(
 pub(crate) async fn usage_of(
     conn: &mut Conn,
     ids: &[DelegationId],
-) -> QueryResult<Vec<(DelegationId, Uuid, i64)>> {
+) -> QueryResult<Vec<(DelegationId, CategoryId, i64)>> {
     participants::table
         .filter(participants::delegation_id.eq_any(ids))
         .filter(participants::status.eq(ParticipantStatus::Active))

@@ -5,7 +5,11 @@ use std::{collections::HashMap, sync::RwLock};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{Principal, Services, ids::EventId, validate::Validator};
+use super::{
+    Principal, Services,
+    ids::{CategoryId, EventId},
+    validate::Validator,
+};
 use crate::{
     db::{
         self,
@@ -22,7 +26,7 @@ const MAX_EVENT_DAYS: i64 = 31;
 #[derive(Default)]
 pub struct SetupCache {
     events: RwLock<HashMap<Uuid, Event>>,
-    categories: RwLock<HashMap<(Uuid, String), Uuid>>,
+    categories: RwLock<HashMap<(Uuid, String), CategoryId>>,
     /// Organisation and delegation ids -> (event id, organisation name).
     pub(crate) owners: RwLock<HashMap<Uuid, (Uuid, String)>>,
 }
@@ -94,19 +98,15 @@ pub struct GateView {
     pub zone_code: String,
 }
 
+/// The audit row of a setup change (no request id: setup calls are
+/// upserts, safe to repeat).
 fn audit<'a>(
     actor: &Principal,
     action: &'a str,
     entity_type: &'a str,
-    id: Uuid,
+    id: impl Into<Uuid>,
 ) -> NewAuditEntry<'a> {
-    NewAuditEntry {
-        token_id: Some(actor.token_id.0),
-        action,
-        entity_type,
-        entity_id: id,
-        request_id: "",
-    }
+    super::records::audit_row(actor, action, entity_type, id, "")
 }
 
 impl Services {
@@ -199,7 +199,7 @@ impl Services {
         conn: &mut db::Conn,
         event_id: Uuid,
         code: &str,
-    ) -> AppResult<Option<Uuid>> {
+    ) -> AppResult<Option<CategoryId>> {
         let key = (event_id, code.to_owned());
         if let Some(id) = super::cached(&self.cache.categories, &key) {
             return Ok(Some(id));
@@ -331,7 +331,7 @@ impl Services {
         v.finish()?;
         let existing = db::events::find_category_by_code(&mut conn, event.id, &code).await?;
         let row = Category {
-            id: existing.map_or_else(Uuid::now_v7, |c| c.id),
+            id: existing.map_or_else(CategoryId::generate, |c| c.id),
             event_id: event.id,
             code,
             name,

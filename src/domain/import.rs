@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
-    ids::{DelegationId, ParticipantId},
+    ids::{CategoryId, DelegationId, ParticipantId},
     records::{audit_row, reused_key},
     registration::{
         Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate,
@@ -451,8 +451,8 @@ async fn insert_batch(
         .collect();
     delegation_ids.sort();
     delegation_ids.dedup();
-    let mut quotas: HashMap<(DelegationId, Uuid), i64> = HashMap::new();
-    let mut used: HashMap<(DelegationId, Uuid), i64> = HashMap::new();
+    let mut quotas: HashMap<(DelegationId, CategoryId), i64> = HashMap::new();
+    let mut used: HashMap<(DelegationId, CategoryId), i64> = HashMap::new();
     if !delegation_ids.is_empty() {
         db::registry::lock_delegations(conn, &delegation_ids).await?;
         quotas = db::registry::quotas_of(conn, &delegation_ids)

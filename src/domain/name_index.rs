@@ -18,7 +18,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{Services, search_key};
 use crate::{
@@ -54,7 +54,7 @@ struct Entry {
     keys: Vec<String>,
     organization_id: Option<OrganizationId>,
     country: String,
-    category_id: Uuid,
+    category_id: CategoryId,
     delegation_id: Option<DelegationId>,
     active: bool,
     version: i64,

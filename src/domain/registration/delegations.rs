@@ -106,7 +106,7 @@ impl Services {
         &self,
         v: &mut Validator,
         quotas: &[QuotaInput],
-        categories: &HashMap<String, Uuid>,
+        categories: &HashMap<String, CategoryId>,
         delegation_id: DelegationId,
     ) -> Vec<DelegationQuota> {
         let mut out: Vec<DelegationQuota> = Vec::new();
@@ -137,7 +137,7 @@ impl Services {
         &self,
         conn: &mut Conn,
         event_id: Uuid,
-    ) -> AppResult<HashMap<String, Uuid>> {
+    ) -> AppResult<HashMap<String, CategoryId>> {
         Ok(db::events::list_categories(conn, event_id)
             .await?
             .into_iter()
@@ -153,7 +153,7 @@ impl Services {
         let Some(first) = delegations.first() else {
             return Ok(Vec::new());
         };
-        let codes: HashMap<Uuid, String> = self
+        let codes: HashMap<CategoryId, String> = self
             .category_codes(conn, first.event_id)
             .await?
             .into_iter()
@@ -161,7 +161,7 @@ impl Services {
             .collect();
         let ids: Vec<DelegationId> = delegations.iter().map(|d| d.id).collect();
         let quotas = db::registry::quotas_of(conn, &ids).await?;
-        let usage: HashMap<(DelegationId, Uuid), i64> = db::registry::usage_of(conn, &ids)
+        let usage: HashMap<(DelegationId, CategoryId), i64> = db::registry::usage_of(conn, &ids)
             .await?
             .into_iter()
             .map(|(d, c, n)| ((d, c), n))

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Role, Services,
-    ids::{DelegationId, EventId, OrganizationId, ParticipantId},
+    ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId},
     records::{audit_row, claim_or_replay, replay_of, reused_key},
     search_key,
     secrets::{DocumentVault, mask_document},
@@ -98,7 +98,7 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
 pub(super) async fn delegation_seats(
     conn: &mut Conn,
     delegation_id: DelegationId,
-    category_id: Uuid,
+    category_id: CategoryId,
 ) -> AppResult<(i64, i64)> {
     db::registry::lock_delegations(conn, &[delegation_id]).await?;
     let quota = db::registry::quotas_of(conn, &[delegation_id])
