@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId, ZoneId};
 
 use super::{
     Conn,
@@ -300,18 +300,18 @@ pub(crate) struct NumberedCategory {
     pub name: String,
     pub color: String,
     pub number: i16,
-    pub zone_ids: Vec<Option<Uuid>>,
+    pub zone_ids: Vec<Option<ZoneId>>,
     pub valid_days: Vec<Option<NaiveDate>>,
 }
 
 /// A zone with its number.
 #[derive(Debug, Clone, diesel::Queryable)]
 pub(crate) struct NumberedZone {
-    pub id: Uuid,
+    pub id: ZoneId,
     pub code: String,
     pub name: String,
     pub number: i16,
-    pub parent_zone_id: Option<Uuid>,
+    pub parent_zone_id: Option<ZoneId>,
     pub capacity: i32,
 }
 

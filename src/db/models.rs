@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, GateId, OrganizationId, ParticipantId, ZoneId};
 
 use super::schema::*;
 
@@ -42,12 +42,12 @@ pub struct Event {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = zones, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct Zone {
-    pub id: Uuid,
+    pub id: ZoneId,
     pub event_id: Uuid,
     pub code: String,
     pub name: String,
     pub capacity: i32,
-    pub parent_zone_id: Option<Uuid>,
+    pub parent_zone_id: Option<ZoneId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -58,18 +58,18 @@ pub struct Category {
     pub code: String,
     pub name: String,
     pub color: String,
-    pub zone_ids: Vec<Option<Uuid>>,
+    pub zone_ids: Vec<Option<ZoneId>>,
     pub valid_days: Vec<Option<NaiveDate>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = gates, check_for_backend(diesel::pg::Pg))]
 pub struct Gate {
-    pub id: Uuid,
+    pub id: GateId,
     pub event_id: Uuid,
     pub code: String,
     pub name: String,
-    pub zone_id: Uuid,
+    pub zone_id: ZoneId,
 }
 
 /// Declares an enum stored as text: its one mapping to SQL (`ToSql` and

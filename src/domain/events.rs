@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
-    ids::{CategoryId, EventId},
+    ids::{CategoryId, EventId, GateId, ZoneId},
     validate::Validator,
 };
 use crate::{
@@ -239,7 +239,7 @@ impl Services {
                         ));
                     };
                     // Walk up from the parent: meeting this zone is a cycle.
-                    let by_id: HashMap<Uuid, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
+                    let by_id: HashMap<ZoneId, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
                     let mut cursor = Some(parent);
                     while let Some(z) = cursor {
                         if z.code == code {
@@ -256,7 +256,7 @@ impl Services {
                 let zone = db::events::upsert_zone(
                     conn,
                     &Zone {
-                        id: existing.unwrap_or_else(Uuid::now_v7),
+                        id: existing.unwrap_or_else(ZoneId::generate),
                         event_id: event.id,
                         code,
                         name,
@@ -278,7 +278,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
-        let codes: HashMap<Uuid, String> = zones.iter().map(|z| (z.id, z.code.clone())).collect();
+        let codes: HashMap<ZoneId, String> = zones.iter().map(|z| (z.id, z.code.clone())).collect();
         Ok(zones
             .into_iter()
             .map(|zone| ZoneView {
@@ -360,7 +360,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
-        let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
+        let codes: HashMap<ZoneId, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let categories = db::events::list_categories(&mut conn, event.id).await?;
         Ok(categories
             .into_iter()
@@ -396,7 +396,7 @@ impl Services {
             .find(|g| g.code == code)
             .map(|g| g.id);
         let row = Gate {
-            id: existing.unwrap_or_else(Uuid::now_v7),
+            id: existing.unwrap_or_else(GateId::generate),
             event_id: event.id,
             code,
             name,
@@ -415,7 +415,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id.0).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
-        let codes: HashMap<Uuid, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
+        let codes: HashMap<ZoneId, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let gates = db::events::list_gates(&mut conn, event.id).await?;
         Ok(gates
             .into_iter()

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     db,
+    ids::ZoneId,
     error::{AppError, AppResult},
     proto::pb,
 };
@@ -338,7 +339,7 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn zone_numbers(&self) -> HashMap<Uuid, u8> {
+    fn zone_numbers(&self) -> HashMap<ZoneId, u8> {
         self.zones
             .iter()
             .filter_map(|z| Some((z.id, u8::try_from(z.number).ok()?)))
