@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId, ZoneId};
+use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId, ZoneId};
 
 use super::{
     Conn,
@@ -25,7 +25,7 @@ pub(crate) const REVOKED_STAFF: &str = "staff";
 #[diesel(table_name = badges, check_for_backend(diesel::pg::Pg))]
 pub struct BadgeRow {
     pub id: Uuid,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub participant_id: ParticipantId,
     pub serial: i64,
     pub version: i32,
@@ -47,7 +47,7 @@ pub(crate) struct IssueSource {
     #[diesel(sql_type = SqlUuid)]
     pub participant_id: ParticipantId,
     #[diesel(sql_type = SqlUuid)]
-    pub event_id: Uuid,
+    pub event_id: EventId,
     #[diesel(sql_type = Text)]
     pub given_name: String,
     #[diesel(sql_type = Text)]
@@ -240,7 +240,7 @@ pub(crate) async fn latest_for(
 }
 
 /// Revoked badges of an event: (serial, version), in order.
-pub(crate) async fn revoked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<(i64, i32)>> {
+pub(crate) async fn revoked(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<(i64, i32)>> {
     badges::table
         .filter(badges::event_id.eq(event_id))
         .filter(badges::revoked_at.is_not_null())
@@ -260,7 +260,7 @@ pub(crate) enum PrintSelection {
 
 pub(crate) async fn print_order(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     selection: &PrintSelection,
 ) -> QueryResult<Vec<ParticipantId>> {
     use super::schema::participants as p;
@@ -284,7 +284,7 @@ pub(crate) async fn print_order(
 pub(crate) async fn participant_states(
     conn: &mut Conn,
     ids: &[ParticipantId],
-) -> QueryResult<Vec<(ParticipantId, Uuid, ParticipantStatus)>> {
+) -> QueryResult<Vec<(ParticipantId, EventId, ParticipantStatus)>> {
     use super::schema::participants as p;
     p::table
         .filter(p::id.eq_any(ids))
@@ -317,7 +317,7 @@ pub(crate) struct NumberedZone {
 
 pub(crate) async fn numbered_categories(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
 ) -> QueryResult<Vec<NumberedCategory>> {
     categories::table
         .filter(categories::event_id.eq(event_id))
@@ -336,7 +336,7 @@ pub(crate) async fn numbered_categories(
 
 pub(crate) async fn numbered_zones(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
 ) -> QueryResult<Vec<NumberedZone>> {
     use super::schema::zones;
     zones::table

@@ -6,7 +6,8 @@ use diesel::{
     SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
+
+use crate::ids::EventId;
 
 use super::{
     Conn,
@@ -26,7 +27,7 @@ pub(crate) async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<
         .optional()
 }
 
-pub(crate) async fn find_event(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Event>> {
+pub(crate) async fn find_event(conn: &mut Conn, id: EventId) -> QueryResult<Option<Event>> {
     events::table
         .find(id)
         .select(Event::as_select())
@@ -69,7 +70,7 @@ pub(crate) async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zon
         .await
 }
 
-pub(crate) async fn list_zones(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Zone>> {
+pub(crate) async fn list_zones(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<Zone>> {
     zones::table
         .filter(zones::event_id.eq(event_id))
         .order(zones::code)
@@ -94,7 +95,7 @@ pub(crate) async fn upsert_category(conn: &mut Conn, category: &Category) -> Que
         .await
 }
 
-pub(crate) async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Category>> {
+pub(crate) async fn list_categories(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<Category>> {
     categories::table
         .filter(categories::event_id.eq(event_id))
         .order(categories::code)
@@ -105,7 +106,7 @@ pub(crate) async fn list_categories(conn: &mut Conn, event_id: Uuid) -> QueryRes
 
 pub(crate) async fn find_category_by_code(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     code: &str,
 ) -> QueryResult<Option<Category>> {
     categories::table
@@ -131,7 +132,7 @@ pub(crate) async fn upsert_gate(conn: &mut Conn, gate: &Gate) -> QueryResult<Gat
         .await
 }
 
-pub(crate) async fn list_gates(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<Gate>> {
+pub(crate) async fn list_gates(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<Gate>> {
     gates::table
         .filter(gates::event_id.eq(event_id))
         .order(gates::code)

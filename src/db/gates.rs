@@ -383,7 +383,7 @@ pub(crate) async fn blocks_of(
 /// Blocks a badge serial; returns whether it was not blocked before.
 pub(crate) async fn block(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     serial: i64,
     reason: &str,
 ) -> QueryResult<bool> {
@@ -418,7 +418,7 @@ pub(crate) async fn block_reason(conn: &mut Conn, serial: i64) -> QueryResult<Op
 }
 
 /// Blocked serials of an event, ascending.
-pub(crate) async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<i64>> {
+pub(crate) async fn blocked(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<i64>> {
     badge_blocks::table
         .filter(badge_blocks::event_id.eq(event_id))
         .order(badge_blocks::serial)
@@ -431,7 +431,7 @@ pub(crate) async fn blocked(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<
 /// zone's counter shards.
 pub(crate) async fn occupancy(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
 ) -> QueryResult<Vec<(String, i32, i32)>> {
     #[derive(diesel::QueryableByName)]
     struct Row {

@@ -4,13 +4,15 @@ use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, Quer
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
+use crate::ids::EventId;
+
 use super::{Conn, schema::import_replies};
 
 /// Stores an import's results (encoded by the caller).
 pub(crate) async fn insert_reply(
     conn: &mut Conn,
     id: Uuid,
-    event_id: Uuid,
+    event_id: EventId,
     rows: i32,
     reply: &[u8],
 ) -> QueryResult<()> {

@@ -6,7 +6,8 @@ use diesel::{
     SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
+
+use crate::ids::EventId;
 
 use super::{Conn, schema::signing_keys};
 
@@ -18,7 +19,7 @@ pub(crate) const KEY_RETIRED: &str = "retired";
 #[diesel(table_name = signing_keys, check_for_backend(diesel::pg::Pg))]
 pub struct SigningKeyRow {
     pub key_id: i64,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub public_key: Vec<u8>,
     pub secret_cipher: Vec<u8>,
     pub status: String,
@@ -27,7 +28,7 @@ pub struct SigningKeyRow {
 }
 
 /// The key that signs new badges of an event.
-pub(crate) async fn active(conn: &mut Conn, event_id: Uuid) -> QueryResult<Option<SigningKeyRow>> {
+pub(crate) async fn active(conn: &mut Conn, event_id: EventId) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::event_id.eq(event_id))
         .filter(signing_keys::status.eq(KEY_ACTIVE))
@@ -49,7 +50,7 @@ pub(crate) async fn insert(conn: &mut Conn, row: &SigningKeyRow) -> QueryResult<
 }
 
 /// The active key becomes a verifying one.
-pub(crate) async fn demote_active(conn: &mut Conn, event_id: Uuid) -> QueryResult<usize> {
+pub(crate) async fn demote_active(conn: &mut Conn, event_id: EventId) -> QueryResult<usize> {
     diesel::update(signing_keys::table)
         .filter(signing_keys::event_id.eq(event_id))
         .filter(signing_keys::status.eq(KEY_ACTIVE))
@@ -62,7 +63,7 @@ pub(crate) async fn demote_active(conn: &mut Conn, event_id: Uuid) -> QueryResul
 /// ids retired.
 pub(crate) async fn retire(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     key_id: Option<i64>,
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<i64>> {
@@ -84,7 +85,7 @@ pub(crate) async fn retire(
 }
 
 /// Every key of an event, oldest first.
-pub(crate) async fn list(conn: &mut Conn, event_id: Uuid) -> QueryResult<Vec<SigningKeyRow>> {
+pub(crate) async fn list(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::event_id.eq(event_id))
         .order((signing_keys::created_at, signing_keys::key_id))

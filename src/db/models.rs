@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, GateId, OrganizationId, ParticipantId, ZoneId};
+use crate::ids::{EventId, CategoryId, DelegationId, GateId, OrganizationId, ParticipantId, ZoneId};
 
 use super::schema::*;
 
@@ -28,7 +28,7 @@ pub struct NewApiToken<'a> {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
 pub struct Event {
-    pub id: Uuid,
+    pub id: EventId,
     pub code: String,
     pub name: String,
     pub venue: String,
@@ -43,7 +43,7 @@ pub struct Event {
 #[diesel(table_name = zones, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct Zone {
     pub id: ZoneId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub capacity: i32,
@@ -54,7 +54,7 @@ pub struct Zone {
 #[diesel(table_name = categories, check_for_backend(diesel::pg::Pg))]
 pub struct Category {
     pub id: CategoryId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub color: String,
@@ -66,7 +66,7 @@ pub struct Category {
 #[diesel(table_name = gates, check_for_backend(diesel::pg::Pg))]
 pub struct Gate {
     pub id: GateId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub zone_id: ZoneId,
@@ -156,7 +156,7 @@ text_enum! {
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
 pub struct Organization {
     pub id: OrganizationId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub name: String,
     pub name_key: String,
     pub country: String,
@@ -168,7 +168,7 @@ pub struct Organization {
 #[diesel(table_name = delegations, check_for_backend(diesel::pg::Pg))]
 pub struct Delegation {
     pub id: DelegationId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub country: String,
     pub name: String,
     pub head_participant_id: Option<ParticipantId>,
@@ -187,7 +187,7 @@ pub struct DelegationQuota {
 #[diesel(table_name = participants, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct Participant {
     pub id: ParticipantId,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub given_name: String,
     pub family_name: String,
     pub native_name: String,

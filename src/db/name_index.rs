@@ -9,9 +9,8 @@
 
 use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{Conn, models::ParticipantStatus};
 
@@ -77,7 +76,7 @@ const SNAPSHOT: &str = "SELECT pg_snapshot_xmax(s)::text AS xmax, \
 
 /// Every participant of `event_id`, and the horizon of the snapshot they
 /// were read in.
-pub(crate) async fn load(conn: &mut Conn, event_id: Uuid) -> QueryResult<(Horizon, Vec<IndexRow>)> {
+pub(crate) async fn load(conn: &mut Conn, event_id: EventId) -> QueryResult<(Horizon, Vec<IndexRow>)> {
     use diesel::sql_types::Uuid as SqlUuid;
     conn.build_transaction()
         .repeatable_read()
@@ -137,7 +136,7 @@ struct Change {
 type BoxedSql =
     diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>;
 
-fn changes_query(event_id: Uuid, since: &Horizon) -> BoxedSql {
+fn changes_query(event_id: EventId, since: &Horizon) -> BoxedSql {
     use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
     diesel::sql_query(
         "WITH snap AS (SELECT pg_snapshot_xmax(s)::text AS xmax, \
@@ -155,7 +154,7 @@ fn changes_query(event_id: Uuid, since: &Horizon) -> BoxedSql {
 
 /// The plan of the query that brings an index of `event_id` up to date
 /// from now.
-pub(crate) async fn explain_changes(conn: &mut Conn, event_id: Uuid) -> QueryResult<String> {
+pub(crate) async fn explain_changes(conn: &mut Conn, event_id: EventId) -> QueryResult<String> {
     let now: Snapshot = diesel::sql_query(SNAPSHOT).get_result(conn).await?;
     let since = Horizon {
         xmax: now.xmax,
@@ -169,7 +168,7 @@ pub(crate) async fn explain_changes(conn: &mut Conn, event_id: Uuid) -> QueryRes
 /// both, and one round trip.
 pub(crate) async fn changes(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     since: &Horizon,
 ) -> QueryResult<(Horizon, Vec<IndexRow>)> {
     let found: Vec<Change> = changes_query(event_id, since).load(conn).await?;

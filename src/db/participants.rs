@@ -9,7 +9,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -100,7 +100,7 @@ pub(crate) async fn delete_unreferenced(conn: &mut Conn, ids: &[ParticipantId]) 
 /// lower-cased) or document hashes: `(id, lower(email), document_hash)`.
 pub(crate) async fn find_active_duplicates(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     emails_lower: &[String],
     document_hashes: &[Vec<u8>],
 ) -> QueryResult<Vec<(ParticipantId, String, Option<Vec<u8>>)>> {
@@ -213,7 +213,7 @@ pub(crate) async fn lock(conn: &mut Conn, id: ParticipantId) -> QueryResult<Opti
 /// until the transaction ends.
 pub(crate) async fn lock_by_external_refs(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     refs: &[String],
 ) -> QueryResult<Vec<Participant>> {
     participants::table
@@ -268,9 +268,9 @@ pub(crate) enum NameFilter {
 }
 
 /// Filters of a search, already resolved to ids and keys.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct SearchFilter {
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub name: NameFilter,
     pub organization_id: Option<OrganizationId>,
     pub country: Option<String>,

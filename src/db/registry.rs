@@ -8,7 +8,7 @@ use diesel::{
 use diesel_async::RunQueryDsl as _;
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -45,7 +45,7 @@ pub(crate) async fn find_organization(
 
 pub(crate) async fn find_organization_by_key(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     name_key: &str,
 ) -> QueryResult<Option<Organization>> {
     organizations::table
@@ -61,7 +61,7 @@ pub(crate) async fn find_organization_by_key(
 /// escaped), after the keyset `(name_key, id)` when given.
 pub(crate) async fn list_organizations(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
     pattern: Option<&str>,
     after: Option<(&str, Uuid)>,
     limit: i64,
@@ -140,7 +140,7 @@ pub(crate) async fn lock_delegations(
 
 pub(crate) async fn list_delegations(
     conn: &mut Conn,
-    event_id: Uuid,
+    event_id: EventId,
 ) -> QueryResult<Vec<Delegation>> {
     delegations::table
         .filter(delegations::event_id.eq(event_id))

@@ -25,10 +25,10 @@ const MAX_EVENT_DAYS: i64 = 31;
 /// category codes: upserts keep ids), cached to spare the hot paths a query.
 #[derive(Default)]
 pub struct SetupCache {
-    events: RwLock<HashMap<Uuid, Event>>,
-    categories: RwLock<HashMap<(Uuid, String), CategoryId>>,
+    events: RwLock<HashMap<EventId, Event>>,
+    categories: RwLock<HashMap<(EventId, String), CategoryId>>,
     /// Organisation and delegation ids -> (event id, organisation name).
-    pub(crate) owners: RwLock<HashMap<Uuid, (Uuid, String)>>,
+    pub(crate) owners: RwLock<HashMap<Uuid, (EventId, String)>>,
 }
 
 /// How to find an event.
@@ -140,7 +140,7 @@ impl Services {
         }
         let (first_day, last_day) = v.finish_with(first.zip(last))?;
         let event = Event {
-            id: EventId::generate().0,
+            id: EventId::generate(),
             code,
             name,
             venue,
@@ -168,7 +168,7 @@ impl Services {
     pub async fn get_event(&self, key: EventKey) -> AppResult<Event> {
         let mut conn = self.db.get().await?;
         let found = match key {
-            EventKey::Id(id) => db::events::find_event(&mut conn, id.0).await?,
+            EventKey::Id(id) => db::events::find_event(&mut conn, id).await?,
             EventKey::Code(code) => {
                 db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase()).await?
             }
@@ -182,7 +182,7 @@ impl Services {
     }
 
     /// The event with this id (cached: events are never deleted).
-    pub async fn event(&self, conn: &mut db::Conn, id: Uuid) -> AppResult<Event> {
+    pub async fn event(&self, conn: &mut db::Conn, id: EventId) -> AppResult<Event> {
         if let Some(event) = super::cached(&self.cache.events, &id) {
             return Ok(event);
         }
@@ -197,7 +197,7 @@ impl Services {
     pub async fn category_id(
         &self,
         conn: &mut db::Conn,
-        event_id: Uuid,
+        event_id: EventId,
         code: &str,
     ) -> AppResult<Option<CategoryId>> {
         let key = (event_id, code.to_owned());
@@ -213,7 +213,7 @@ impl Services {
 
     pub async fn upsert_zone(&self, actor: &Principal, input: ZoneInput) -> AppResult<ZoneView> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, input.event_id.0).await?;
+        let event = self.event(&mut conn, input.event_id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
         let name = v.text("name", &input.name, 200, false);
@@ -276,7 +276,7 @@ impl Services {
 
     pub async fn list_zones(&self, event_id: EventId) -> AppResult<Vec<ZoneView>> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<ZoneId, String> = zones.iter().map(|z| (z.id, z.code.clone())).collect();
         Ok(zones
@@ -294,7 +294,7 @@ impl Services {
         input: CategoryInput,
     ) -> AppResult<CategoryView> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, input.event_id.0).await?;
+        let event = self.event(&mut conn, input.event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
@@ -358,7 +358,7 @@ impl Services {
 
     pub async fn list_categories(&self, event_id: EventId) -> AppResult<Vec<CategoryView>> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<ZoneId, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let categories = db::events::list_categories(&mut conn, event.id).await?;
@@ -379,7 +379,7 @@ impl Services {
 
     pub async fn upsert_gate(&self, actor: &Principal, input: GateInput) -> AppResult<GateView> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, input.event_id.0).await?;
+        let event = self.event(&mut conn, input.event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
@@ -413,7 +413,7 @@ impl Services {
 
     pub async fn list_gates(&self, event_id: EventId) -> AppResult<Vec<GateView>> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let codes: HashMap<ZoneId, String> = zones.into_iter().map(|z| (z.id, z.code)).collect();
         let gates = db::events::list_gates(&mut conn, event.id).await?;

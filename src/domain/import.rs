@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::{
     Principal, Services,
-    ids::{CategoryId, DelegationId, ParticipantId},
+    ids::{CategoryId, DelegationId, EventId, ParticipantId},
     records::{audit_row, reused_key},
     registration::{
         Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate,
@@ -101,7 +101,7 @@ impl Services {
     pub async fn import_participants(
         &self,
         actor: &Principal,
-        event_id: Uuid,
+        event_id: EventId,
         request_id: &str,
         mut rows: mpsc::Receiver<ImportMessage>,
     ) -> AppResult<Vec<RowOutcome>> {
@@ -193,7 +193,7 @@ impl Services {
         &self,
         conn: &mut Conn,
         actor: &Principal,
-        event_id: Uuid,
+        event_id: EventId,
         request_id: &str,
         rows: &[ImportRow],
         refs: &mut HashSet<String>,
@@ -441,7 +441,7 @@ fn decode_reply(bytes: &[u8]) -> AppResult<Vec<RowOutcome>> {
 async fn insert_batch(
     conn: &mut Conn,
     actor: &Principal,
-    event_id: Uuid,
+    event_id: EventId,
     request_id: &str,
     ready: Vec<(usize, Prepared, String)>,
 ) -> AppResult<Vec<(usize, Result<ParticipantId, RowError>)>> {

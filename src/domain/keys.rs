@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use uuid::Uuid;
 
-use super::{Services, events::EventKey, secrets::DocumentVault};
+use super::{Services, events::EventKey, ids::EventId, secrets::DocumentVault};
 use crate::{
     db::{
         self, Conn,
@@ -19,7 +18,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct KeyView {
     pub key_id: u32,
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub public_key: [u8; 32],
     pub status: String,
     pub created_at: DateTime<Utc>,
@@ -68,7 +67,7 @@ fn random<const N: usize>() -> AppResult<[u8; N]> {
 }
 
 /// A new key row for an event, its secret sealed by the vault.
-fn new_key(vault: &DocumentVault, event_id: Uuid, status: &str) -> AppResult<SigningKeyRow> {
+fn new_key(vault: &DocumentVault, event_id: EventId, status: &str) -> AppResult<SigningKeyRow> {
     let key_id = u32::from_be_bytes(random::<4>()?);
     let secret = random::<32>()?;
     let signing = SigningKey::from_bytes(&secret);
@@ -83,12 +82,12 @@ fn new_key(vault: &DocumentVault, event_id: Uuid, status: &str) -> AppResult<Sig
     })
 }
 
-fn key_audit(action: &'static str, entity_id: Uuid) -> NewAuditEntry<'static> {
+fn key_audit(action: &'static str, entity_id: EventId) -> NewAuditEntry<'static> {
     NewAuditEntry {
         token_id: None,
         action,
         entity_type: "event",
-        entity_id,
+        entity_id: entity_id.0,
         request_id: "",
     }
 }
@@ -98,7 +97,7 @@ impl Services {
     pub(crate) async fn active_signer(
         &self,
         conn: &mut Conn,
-        event_id: Uuid,
+        event_id: EventId,
     ) -> AppResult<(u32, SigningKey)> {
         // A fresh key collides with an existing id once in four billion
         // draws; a few attempts are plenty.

@@ -16,9 +16,8 @@ use std::{
     sync::{Arc, Mutex, RwLock},
 };
 
-use uuid::Uuid;
 
-use crate::ids::{CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId};
 
 use super::{Services, search_key};
 use crate::{
@@ -34,7 +33,7 @@ use crate::{
 /// The name indexes of this process, by event.
 #[derive(Debug, Default)]
 pub struct NameIndexes {
-    events: Mutex<HashMap<Uuid, Arc<Slot>>>,
+    events: Mutex<HashMap<EventId, Arc<Slot>>>,
 }
 
 /// One event's index, read by searches at once, written by the one that

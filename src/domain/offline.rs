@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     db,
-    ids::ZoneId,
+    ids::{EventId, ZoneId},
     error::{AppError, AppResult},
     proto::pb,
 };
@@ -112,7 +112,7 @@ pub struct ZoneRule {
 /// What deciding a scan of one event takes.
 #[derive(Debug, Clone)]
 pub struct Rules {
-    pub event_id: Uuid,
+    pub event_id: EventId,
     pub event_code: String,
     pub event_name: String,
     pub event_tag: u32,
@@ -264,7 +264,9 @@ impl Rules {
             });
         }
         Ok(Rules {
-            event_id: Uuid::parse_str(&b.event_id).map_err(|_| BundleError::Field("event_id"))?,
+            event_id: Uuid::parse_str(&b.event_id)
+                .map(EventId)
+                .map_err(|_| BundleError::Field("event_id"))?,
             event_code: b.event_code,
             event_name: b.event_name,
             event_tag: b.event_tag,
@@ -479,7 +481,7 @@ impl Services {
     /// Reads what an event's gates decide with. Fails closed: a revoked or
     /// blocked badge whose numbers do not fit the token's widths is an
     /// error, never left out.
-    async fn snapshot(&self, event_id: Uuid) -> AppResult<Snapshot> {
+    async fn snapshot(&self, event_id: EventId) -> AppResult<Snapshot> {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
         let mut keys = Vec::new();
@@ -514,12 +516,12 @@ impl Services {
 
     /// The rules of an event's gates, built straight from the database
     /// (the online path; the offline bundle carries the same content).
-    pub(crate) async fn event_rules(&self, event_id: Uuid) -> AppResult<Rules> {
+    pub(crate) async fn event_rules(&self, event_id: EventId) -> AppResult<Rules> {
         self.snapshot(event_id).await?.rules()
     }
 
     /// The offline bundle of an event.
-    pub async fn offline_bundle(&self, event_id: Uuid) -> AppResult<pb::OfflineBundle> {
+    pub async fn offline_bundle(&self, event_id: EventId) -> AppResult<pb::OfflineBundle> {
         Ok(self.snapshot(event_id).await?.bundle())
     }
 

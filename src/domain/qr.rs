@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest as _, Sha256};
-use uuid::Uuid;
+
+use crate::ids::EventId;
 
 /// Text before the Base45 part. Base45 letters, so the whole token stays in
 /// the QR alphanumeric mode.
@@ -69,8 +70,8 @@ pub enum TokenError {
 
 /// The 32-bit tag that stands for an event in tokens: the first four bytes
 /// (big-endian) of SHA-256 over the event id's 16 bytes.
-pub fn event_tag(event_id: Uuid) -> u32 {
-    let digest = Sha256::digest(event_id.as_bytes());
+pub fn event_tag(event_id: EventId) -> u32 {
+    let digest = Sha256::digest(event_id.0.as_bytes());
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
@@ -229,6 +230,7 @@ impl ParsedToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])
@@ -244,7 +246,7 @@ mod tests {
         .unwrap();
         BadgeClaims {
             key_id: 0x1234_abcd,
-            event_tag: event_tag(Uuid::from_u128(7)),
+            event_tag: event_tag(EventId(Uuid::from_u128(7))),
             serial: 1042,
             version: 2,
             category: 3,
@@ -257,7 +259,7 @@ mod tests {
     /// The test vector of `docs/qr-format.md`.
     fn vector() -> (SigningKey, BadgeClaims) {
         let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
-        let event = Uuid::parse_str("0192f5a0-7c3e-7b1a-9d4e-5f6a7b8c9d0e").unwrap();
+        let event = EventId(Uuid::parse_str("0192f5a0-7c3e-7b1a-9d4e-5f6a7b8c9d0e").unwrap());
         let claims = BadgeClaims {
             key_id: 0x5ca1_ab1e,
             event_tag: event_tag(event),

@@ -218,7 +218,7 @@ impl GateService for GateApi {
         let event_id = services
             .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
             .await?;
-        let bundle = services.offline_bundle(event_id.0).await?;
+        let bundle = services.offline_bundle(event_id).await?;
         Ok(Response::new(pb::GetOfflineBundleResponse {
             version: bundle.version,
             bundle: bundle.encode_to_vec(),
@@ -236,8 +236,7 @@ impl GateService for GateApi {
         let mut events = services.gate_events();
         let event_id = services
             .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
-            .await?
-            .0;
+            .await?;
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             loop {

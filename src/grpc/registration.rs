@@ -321,7 +321,7 @@ impl RegistrationService for RegistrationApi {
         if !violations.is_empty() {
             return Err(AppError::invalid_fields(violations).into());
         }
-        let event_id = match uuid::Uuid::parse_str(first.event_id.trim()) {
+        let event_id = match uuid::Uuid::parse_str(first.event_id.trim()).map(EventId) {
             Ok(id) => id,
             Err(_) if first.event_id.trim().is_empty() => {
                 return Err(AppError::invalid_field(
@@ -540,7 +540,7 @@ impl RegistrationService for RegistrationApi {
 fn import_row(
     index: u32,
     message: pb::ImportParticipantsRequest,
-    event_id: uuid::Uuid,
+    event_id: EventId,
     request_id: &str,
 ) -> ImportRow {
     let refuse = |message: &str, violations: Vec<crate::error::FieldViolation>| RowError {
@@ -552,7 +552,7 @@ fn import_row(
     let refused = if !violations.is_empty() {
         Some(refuse("the row holds text no field may hold", violations))
     } else if !message.event_id.trim().is_empty()
-        && uuid::Uuid::parse_str(message.event_id.trim()).ok() != Some(event_id)
+        && uuid::Uuid::parse_str(message.event_id.trim()).ok() != Some(event_id.0)
     {
         Some(refuse(
             "an import covers one event",

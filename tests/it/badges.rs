@@ -28,7 +28,7 @@ async fn issue(
 }
 
 async fn bundle(app: &TestApp, fixture: &Fixture) -> Rules {
-    let id = uuid::Uuid::parse_str(&fixture.event_id).unwrap();
+    let id = expopass::ids::EventId(uuid::Uuid::parse_str(&fixture.event_id).unwrap());
     Rules::from_bundle(&prost::Message::encode_to_vec(
         &app.services.offline_bundle(id).await.unwrap(),
     ))
@@ -566,7 +566,7 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KEYS.bundle");
     let write_bundle = async || {
-        let id = uuid::Uuid::parse_str(&fixture.event_id).unwrap();
+        let id = expopass::ids::EventId(uuid::Uuid::parse_str(&fixture.event_id).unwrap());
         std::fs::write(
             &path,
             prost::Message::encode_to_vec(&app.services.offline_bundle(id).await.unwrap()),

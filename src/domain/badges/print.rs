@@ -49,7 +49,7 @@ impl Services {
         layout: Layout,
     ) -> AppResult<PrintPlan> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let selection = match &target {
             PrintTarget::Delegation(id) => Some(PrintSelection::Delegation(*id)),
             PrintTarget::Organization(id) => Some(PrintSelection::Organization(*id)),
@@ -76,7 +76,7 @@ impl Services {
             }
             (None, PrintTarget::Participants(ids)) => {
                 let states = db::badges::participant_states(&mut conn, &ids).await?;
-                let by_id: HashMap<ParticipantId, (Uuid, ParticipantStatus)> =
+                let by_id: HashMap<ParticipantId, (EventId, ParticipantStatus)> =
                     states.into_iter().map(|(id, e, s)| (id, (e, s))).collect();
                 for id in &ids {
                     match by_id.get(id) {

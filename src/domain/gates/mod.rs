@@ -39,22 +39,22 @@ pub(crate) use upload::OfflineScanInput;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GateEvent {
     Revoked {
-        event_id: Uuid,
+        event_id: EventId,
         serial: u32,
         version: u16,
         badge_id: Uuid,
     },
     Blocked {
-        event_id: Uuid,
+        event_id: EventId,
         serial: u32,
     },
     Unblocked {
-        event_id: Uuid,
+        event_id: EventId,
         serial: u32,
     },
     /// Keys, categories, zones or gates changed.
     Rules {
-        event_id: Uuid,
+        event_id: EventId,
     },
     /// Notifications may have been missed (the listening connection was
     /// re-established): everything may have changed.
@@ -62,7 +62,7 @@ pub enum GateEvent {
 }
 
 impl GateEvent {
-    pub fn event_id(&self) -> Option<Uuid> {
+    pub fn event_id(&self) -> Option<EventId> {
         match self {
             GateEvent::Revoked { event_id, .. }
             | GateEvent::Blocked { event_id, .. }
@@ -75,7 +75,7 @@ impl GateEvent {
     fn parse(payload: &str) -> Option<GateEvent> {
         let mut parts = payload.split(':');
         let kind = parts.next()?;
-        let event_id: Uuid = parts.next()?.parse().ok()?;
+        let event_id = EventId(parts.next()?.parse().ok()?);
         let serial = parts.next().and_then(|s| s.parse::<u32>().ok());
         let version = parts.next().and_then(|s| s.parse::<u16>().ok());
         let badge_id = parts.next().and_then(|s| s.parse::<Uuid>().ok());
@@ -103,7 +103,7 @@ impl GateEvent {
 /// gates decide with.
 pub struct GateHub {
     events: broadcast::Sender<GateEvent>,
-    rules: RwLock<HashMap<Uuid, Arc<Rules>>>,
+    rules: RwLock<HashMap<EventId, Arc<Rules>>>,
     gates: RwLock<HashMap<GateId, GateZone>>,
     started: std::sync::Once,
     stopping: std::sync::atomic::AtomicBool,
@@ -130,7 +130,7 @@ impl GateHub {
                     rules.clear();
                 }
                 if let Ok(mut gates) = self.gates.write() {
-                    gates.retain(|_, g| g.event_id.0 != *event_id);
+                    gates.retain(|_, g| g.event_id != *event_id);
                 }
             }
             GateEvent::Resync => {
@@ -158,7 +158,7 @@ impl GateHub {
         }
     }
 
-    fn edit(&self, event_id: Uuid, change: impl FnOnce(&mut Rules)) {
+    fn edit(&self, event_id: EventId, change: impl FnOnce(&mut Rules)) {
         if let Ok(mut rules) = self.rules.write()
             && let Some(current) = rules.get_mut(&event_id)
         {
@@ -226,7 +226,7 @@ impl Services {
 
     /// The rules gates of an event decide with (cached, kept current by
     /// notifications).
-    pub async fn gate_rules(&self, event_id: Uuid) -> AppResult<Arc<Rules>> {
+    pub async fn gate_rules(&self, event_id: EventId) -> AppResult<Arc<Rules>> {
         self.start_hub();
         if let Some(rules) = super::cached(&self.hub.rules, &event_id) {
             return Ok(rules);
@@ -251,7 +251,7 @@ impl Services {
     /// (zone code, inside, capacity) of every zone of an event.
     pub async fn occupancy(&self, event_id: EventId) -> AppResult<Vec<(String, u32, u32)>> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let zones = db::gates::occupancy(&mut conn, event.id).await?;
         Ok(zones
             .into_iter()
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn notifications_parse() {
-        let event = Uuid::from_u128(5);
+        let event = EventId(Uuid::from_u128(5));
         let badge = Uuid::from_u128(9);
         assert_eq!(
             GateEvent::parse(&format!("revoked:{event}:1042:2:{badge}")),

@@ -59,9 +59,9 @@ impl Services {
             let mut conn = self.db.get().await?;
             self.gate_zone(&mut conn, gate_id).await?
         };
-        let rules = self.gate_rules(gate.event_id.0).await?;
+        let rules = self.gate_rules(gate.event_id).await?;
         let mut conn = self.db.get().await?;
-        let names = self.event(&mut conn, gate.event_id.0).await?.names_at_gates;
+        let names = self.event(&mut conn, gate.event_id).await?.names_at_gates;
         let at = input.scanned_at.unwrap_or_else(crate::domain::now);
         let verdict = check(&rules, &input, u8::try_from(gate.zone_number).ok(), at);
         // The badge is known only when its signature holds for this event.

@@ -56,7 +56,7 @@ impl Services {
                 slot.insert(self.gate_zone(&mut conn, gate_id).await?);
             }
             let gate = &gates[&gate_id];
-            let rules = self.gate_rules(gate.event_id.0).await?;
+            let rules = self.gate_rules(gate.event_id).await?;
             // The badge as the server reads it: trusted only when it verifies.
             let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))
                 .ok()

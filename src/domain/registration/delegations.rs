@@ -136,7 +136,7 @@ impl Services {
     async fn category_codes(
         &self,
         conn: &mut Conn,
-        event_id: Uuid,
+        event_id: EventId,
     ) -> AppResult<HashMap<String, CategoryId>> {
         Ok(db::events::list_categories(conn, event_id)
             .await?
@@ -222,13 +222,13 @@ impl Services {
     ) -> AppResult<DelegationView> {
         let NewDelegation {
             request_id,
-            event_id: EventId(event_uuid),
+            event_id,
             country,
             name,
             input,
         } = command;
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_uuid).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let categories = self.category_codes(&mut conn, event.id).await?;
         let id = DelegationId::generate();
         let mut v = Validator::new();
@@ -309,7 +309,7 @@ impl Services {
 
     pub async fn list_delegations(&self, event_id: EventId) -> AppResult<Vec<DelegationView>> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let delegations = db::registry::list_delegations(&mut conn, event.id).await?;
         self.delegation_views(&mut conn, delegations).await
     }

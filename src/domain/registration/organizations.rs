@@ -50,13 +50,13 @@ impl Services {
     ) -> AppResult<Organization> {
         let NewOrganization {
             request_id,
-            event_id: EventId(event_uuid),
+            event_id,
             name,
             country,
             kind,
         } = command;
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_uuid).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let fingerprint = self.vault.fingerprint(
             &serde_json::to_vec(&(event.id, &name, &country, kind.as_str()))
                 .map_err(AppError::internal)?,
@@ -128,7 +128,7 @@ impl Services {
         page_token: &str,
     ) -> AppResult<(Vec<Organization>, String)> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id.0).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let mut v = Validator::new();
         let page_size = super::page_size(&mut v, page_size, 100, 1000);
         let after: Option<(String, Uuid)> = parse_page_token(&mut v, page_token);

@@ -53,7 +53,7 @@ pub struct ParticipantChanges {
 /// name), cached: references never move between events.
 #[derive(Debug, Clone)]
 struct Owner {
-    event_id: Uuid,
+    event_id: EventId,
     name: String,
 }
 
@@ -125,7 +125,7 @@ impl Services {
         })
     }
 
-    fn remember_owner(&self, id: Uuid, event_id: Uuid, name: String) -> Owner {
+    fn remember_owner(&self, id: Uuid, event_id: EventId, name: String) -> Owner {
         if let Ok(mut owners) = self.cache.owners.write() {
             owners.insert(id, (event_id, name.clone()));
         }
@@ -136,7 +136,7 @@ impl Services {
     pub(in crate::domain) async fn prepare(
         &self,
         conn: &mut Conn,
-        event_id: Uuid,
+        event_id: EventId,
         checked: Checked,
         field_prefix: &str,
     ) -> AppResult<(Prepared, Option<String>)> {
@@ -330,15 +330,15 @@ impl Services {
     ) -> AppResult<ParticipantView> {
         let Registration {
             request_id,
-            event_id: EventId(event_uuid),
+            event_id,
             input,
             checked,
         } = registration;
         let fingerprint = self
             .vault
-            .fingerprint(&serde_json::to_vec(&(event_uuid, &input)).map_err(AppError::internal)?);
+            .fingerprint(&serde_json::to_vec(&(event_id, &input)).map_err(AppError::internal)?);
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_uuid).await?;
+        let event = self.event(&mut conn, event_id).await?;
         let (prepared, organization_name) = self
             .prepare(&mut conn, event.id, checked, "participant.")
             .await?;

@@ -56,7 +56,7 @@ impl Services {
         &self,
         v: &mut Validator,
         input: &SearchInput,
-        event_id: Uuid,
+        event_id: EventId,
     ) -> SearchFilter {
         let page_size = super::page_size(v, input.page_size, 50, 500);
         SearchFilter {
@@ -113,7 +113,7 @@ impl Services {
         input: &SearchInput,
     ) -> AppResult<(db::PooledConn, SearchFilter)> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, input.event_id.0).await?;
+        let event = self.event(&mut conn, input.event_id).await?;
         let mut v = Validator::new();
         let mut filter = self.search_filter(&mut v, input, event.id);
         if !input.category_code.trim().is_empty() {

@@ -28,7 +28,7 @@ async fn whitespace_around_a_token_is_trimmed_alike_everywhere() {
     let app = TestApp::start().await;
     let venue = venue(&app, "G-TRIM").await;
     let (_, badge) = badge_holder(&app, &venue, "Trimmed", "VISITOR").await;
-    let id = uuid::Uuid::parse_str(&venue.fixture.event_id).unwrap();
+    let id = expopass::ids::EventId(uuid::Uuid::parse_str(&venue.fixture.event_id).unwrap());
     let bundle = prost::Message::encode_to_vec(&app.services.offline_bundle(id).await.unwrap());
     let rules = expopass::domain::offline::Rules::from_bundle(&bundle).unwrap();
     let dir = tempfile::tempdir().unwrap();
