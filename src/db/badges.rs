@@ -7,9 +7,10 @@ use diesel::{
     SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
-use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId, ZoneId};
+use crate::ids::{
+    BadgeId, CategoryId, DelegationId, EventId, OrganizationId, ParticipantId, ZoneId,
+};
 
 use super::{
     Conn,
@@ -24,7 +25,7 @@ pub(crate) const REVOKED_STAFF: &str = "staff";
 #[derive(Debug, Clone, diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = badges, check_for_backend(diesel::pg::Pg))]
 pub struct BadgeRow {
-    pub id: Uuid,
+    pub id: BadgeId,
     pub event_id: EventId,
     pub participant_id: ParticipantId,
     pub serial: i64,
@@ -88,7 +89,7 @@ pub(crate) struct IssueSource {
     #[diesel(sql_type = Nullable<Integer>)]
     pub last_version: Option<i32>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub current_badge_id: Option<Uuid>,
+    pub current_badge_id: Option<BadgeId>,
 }
 
 const SOURCES: &str = "
@@ -167,7 +168,7 @@ pub(crate) async fn revoke_current(
     reason: &str,
     note: &str,
     at: DateTime<Utc>,
-) -> QueryResult<Vec<Uuid>> {
+) -> QueryResult<Vec<BadgeId>> {
     diesel::update(badges::table)
         .filter(badges::participant_id.eq_any(participant_ids))
         .filter(badges::revoked_at.is_null())
@@ -184,7 +185,7 @@ pub(crate) async fn revoke_current(
 /// Revokes one badge if it is valid; returns whether it was.
 pub(crate) async fn revoke(
     conn: &mut Conn,
-    id: Uuid,
+    id: BadgeId,
     reason: &str,
     note: &str,
     at: DateTime<Utc>,
@@ -202,7 +203,7 @@ pub(crate) async fn revoke(
         .map(|n| n == 1)
 }
 
-pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<BadgeWithCategory>> {
+pub(crate) async fn find(conn: &mut Conn, id: BadgeId) -> QueryResult<Option<BadgeWithCategory>> {
     badges::table
         .inner_join(categories::table)
         .filter(badges::id.eq(id))
@@ -214,7 +215,7 @@ pub(crate) async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<BadgeW
 
 pub(crate) async fn find_many(
     conn: &mut Conn,
-    ids: &[Uuid],
+    ids: &[BadgeId],
 ) -> QueryResult<Vec<BadgeWithCategory>> {
     badges::table
         .inner_join(categories::table)

@@ -95,7 +95,10 @@ pub(crate) async fn upsert_category(conn: &mut Conn, category: &Category) -> Que
         .await
 }
 
-pub(crate) async fn list_categories(conn: &mut Conn, event_id: EventId) -> QueryResult<Vec<Category>> {
+pub(crate) async fn list_categories(
+    conn: &mut Conn,
+    event_id: EventId,
+) -> QueryResult<Vec<Category>> {
     categories::table
         .filter(categories::event_id.eq(event_id))
         .order(categories::code)

@@ -6,7 +6,6 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid
 use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
 use futures::{Stream, StreamExt as _};
-use uuid::Uuid;
 
 use super::{
     Conn,
@@ -14,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::offline::{Decision, DenyReason, Direction},
-    ids::{EventId, GateId, ZoneId},
+    ids::{BadgeId, EventId, GateId, ZoneId},
 };
 
 /// Channel of badge and rule changes.
@@ -239,7 +238,7 @@ pub(crate) struct OfflineScanRow {
 pub(crate) async fn insert_offline(
     conn: &mut Conn,
     rows: &[OfflineScanRow],
-) -> QueryResult<Vec<(Uuid, String)>> {
+) -> QueryResult<Vec<(GateId, String)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -355,7 +354,7 @@ pub(crate) async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Ve
 pub(crate) async fn revocations_of(
     conn: &mut Conn,
     serials: &[i64],
-) -> QueryResult<Vec<(i64, i32, Uuid, Option<DateTime<Utc>>)>> {
+) -> QueryResult<Vec<(i64, i32, BadgeId, Option<DateTime<Utc>>)>> {
     badges::table
         .filter(badges::serial.eq_any(serials))
         .select((

@@ -28,7 +28,10 @@ pub struct SigningKeyRow {
 }
 
 /// The key that signs new badges of an event.
-pub(crate) async fn active(conn: &mut Conn, event_id: EventId) -> QueryResult<Option<SigningKeyRow>> {
+pub(crate) async fn active(
+    conn: &mut Conn,
+    event_id: EventId,
+) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
         .filter(signing_keys::event_id.eq(event_id))
         .filter(signing_keys::status.eq(KEY_ACTIVE))

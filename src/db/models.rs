@@ -4,14 +4,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::ids::{EventId, CategoryId, DelegationId, GateId, OrganizationId, ParticipantId, ZoneId};
+use crate::ids::{
+    CategoryId, DelegationId, EventId, GateId, OrganizationId, ParticipantId, TokenId, ZoneId,
+};
 
 use super::schema::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct ApiToken {
-    pub id: Uuid,
+    pub id: TokenId,
     pub role: String,
     pub token_hash: Vec<u8>,
 }
@@ -19,7 +21,7 @@ pub(crate) struct ApiToken {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = api_tokens)]
 pub struct NewApiToken<'a> {
-    pub id: Uuid,
+    pub id: TokenId,
     pub name: &'a str,
     pub role: &'a str,
     pub token_hash: &'a [u8],
@@ -213,7 +215,7 @@ pub struct Participant {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct NewAuditEntry<'a> {
-    pub token_id: Option<Uuid>,
+    pub token_id: Option<TokenId>,
     pub action: &'a str,
     pub entity_type: &'a str,
     pub entity_id: Uuid,

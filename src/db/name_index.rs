@@ -10,7 +10,7 @@
 use diesel::QueryResult;
 use diesel_async::RunQueryDsl as _;
 
-use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId};
 
 use super::{Conn, models::ParticipantStatus};
 
@@ -76,7 +76,10 @@ const SNAPSHOT: &str = "SELECT pg_snapshot_xmax(s)::text AS xmax, \
 
 /// Every participant of `event_id`, and the horizon of the snapshot they
 /// were read in.
-pub(crate) async fn load(conn: &mut Conn, event_id: EventId) -> QueryResult<(Horizon, Vec<IndexRow>)> {
+pub(crate) async fn load(
+    conn: &mut Conn,
+    event_id: EventId,
+) -> QueryResult<(Horizon, Vec<IndexRow>)> {
     use diesel::sql_types::Uuid as SqlUuid;
     conn.build_transaction()
         .repeatable_read()

@@ -7,9 +7,8 @@ use diesel::{
     SelectableHelper as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
-use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId, TokenId};
 
 use super::{
     Conn,
@@ -25,7 +24,10 @@ pub(crate) type ParticipantRow = (Participant, String, Option<String>);
 /// returns the ids inserted. The rows travel as one array per column
 /// (`unnest`): a statement of 22 parameters whatever the batch size,
 /// instead of 22 per row to parse.
-pub(crate) async fn insert_many(conn: &mut Conn, rows: &[&Participant]) -> QueryResult<Vec<ParticipantId>> {
+pub(crate) async fn insert_many(
+    conn: &mut Conn,
+    rows: &[&Participant],
+) -> QueryResult<Vec<ParticipantId>> {
     use diesel::sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -150,7 +152,10 @@ fn with_refs() -> _ {
         )
 }
 
-pub(crate) async fn find(conn: &mut Conn, id: ParticipantId) -> QueryResult<Option<ParticipantRow>> {
+pub(crate) async fn find(
+    conn: &mut Conn,
+    id: ParticipantId,
+) -> QueryResult<Option<ParticipantRow>> {
     with_refs()
         .filter(participants::id.eq(id))
         .select((
@@ -399,7 +404,7 @@ struct RegisterStatement<'a> {
     request_id: &'a str,
     fingerprint: &'a [u8],
     row: &'a Participant,
-    token_id: Option<Uuid>,
+    token_id: Option<TokenId>,
 }
 
 struct RegisterStatementId;
@@ -507,7 +512,7 @@ pub(crate) async fn register_one(
     request_id: &str,
     fingerprint: &[u8],
     row: &Participant,
-    token_id: Option<Uuid>,
+    token_id: Option<TokenId>,
 ) -> QueryResult<RegisterOutcome> {
     let statement = RegisterStatement {
         request_id,

@@ -6,9 +6,8 @@ use diesel::{
     TextExpressionMethods as _,
 };
 use diesel_async::RunQueryDsl as _;
-use uuid::Uuid;
 
-use crate::ids::{EventId, CategoryId, DelegationId, OrganizationId, ParticipantId};
+use crate::ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId};
 
 use super::{
     Conn,
@@ -63,7 +62,7 @@ pub(crate) async fn list_organizations(
     conn: &mut Conn,
     event_id: EventId,
     pattern: Option<&str>,
-    after: Option<(&str, Uuid)>,
+    after: Option<(&str, OrganizationId)>,
     limit: i64,
 ) -> QueryResult<Vec<Organization>> {
     let mut query = organizations::table
@@ -113,7 +112,10 @@ pub(crate) async fn insert_delegation(
     Ok(inserted)
 }
 
-pub(crate) async fn find_delegation(conn: &mut Conn, id: DelegationId) -> QueryResult<Option<Delegation>> {
+pub(crate) async fn find_delegation(
+    conn: &mut Conn,
+    id: DelegationId,
+) -> QueryResult<Option<Delegation>> {
     delegations::table
         .find(id)
         .select(Delegation::as_select())

@@ -119,7 +119,7 @@ impl Services {
             db::tokens::insert(
                 conn,
                 &NewApiToken {
-                    id: id.0,
+                    id,
                     name,
                     role: role.as_str(),
                     token_hash: &hash,
@@ -170,7 +170,7 @@ impl Services {
             .parse()
             .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?;
         let principal = Principal {
-            token_id: TokenId(row.id),
+            token_id: row.id,
             role,
         };
         cache.put(hash, principal);

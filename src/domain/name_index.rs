@@ -16,7 +16,6 @@ use std::{
     sync::{Arc, Mutex, RwLock},
 };
 
-
 use crate::ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId};
 
 use super::{Services, search_key};
@@ -163,7 +162,8 @@ impl EventIndex {
             .as_ref()
             .map(|Cursor(f, g, id)| (f.as_str(), g.as_str(), *id));
         // The `limit` smallest matches: a max-heap that drops its largest.
-        let mut best: BinaryHeap<(&str, &str, ParticipantId)> = BinaryHeap::with_capacity(limit + 1);
+        let mut best: BinaryHeap<(&str, &str, ParticipantId)> =
+            BinaryHeap::with_capacity(limit + 1);
         for (word_at, &bits) in matched.iter().enumerate() {
             let mut bits = bits;
             while bits != 0 {

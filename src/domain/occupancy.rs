@@ -17,7 +17,6 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
-use uuid::Uuid;
 
 use super::Services;
 use crate::{error::AppResult, ids::EventId};
@@ -36,7 +35,7 @@ pub struct Snapshot {
 /// The readers of this process, by event.
 #[derive(Debug, Default)]
 pub struct OccupancyHub {
-    events: Mutex<HashMap<Uuid, watch::Sender<Arc<Snapshot>>>>,
+    events: Mutex<HashMap<EventId, watch::Sender<Arc<Snapshot>>>>,
 }
 
 impl Services {
@@ -46,7 +45,7 @@ impl Services {
         event_id: EventId,
     ) -> AppResult<(Arc<Snapshot>, watch::Receiver<Arc<Snapshot>>)> {
         let zones = self.occupancy(event_id).await?;
-        let event = event_id.0;
+        let event = event_id;
         let now = Arc::new(Snapshot {
             zones,
             as_of: super::now(),
@@ -71,10 +70,10 @@ impl Services {
     }
 
     /// Reads the counters of `event` until nobody watches it any more.
-    async fn read_occupancy(self, event: Uuid, sender: watch::Sender<Arc<Snapshot>>) {
+    async fn read_occupancy(self, event: EventId, sender: watch::Sender<Arc<Snapshot>>) {
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let id = EventId(event);
+        let id = event;
         loop {
             tick.tick().await;
             if sender.receiver_count() == 0 {

@@ -18,8 +18,8 @@ use super::{
 };
 use crate::{
     db,
-    ids::{EventId, ZoneId},
     error::{AppError, AppResult},
+    ids::{EventId, ZoneId},
     proto::pb,
 };
 

@@ -18,7 +18,7 @@ pub(crate) fn audit_row<'a>(
     request_id: &'a str,
 ) -> NewAuditEntry<'a> {
     NewAuditEntry {
-        token_id: Some(actor.token_id.0),
+        token_id: Some(actor.token_id),
         action,
         entity_type: kind,
         entity_id: id.into(),

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use chrono::{Datelike as _, NaiveDate};
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
-use uuid::Uuid;
 
 use super::{
     Principal, Services,
@@ -70,7 +69,7 @@ pub(crate) fn badge_number(serial: i64, version: i32) -> String {
 /// How a badge is looked up.
 #[derive(Debug, Clone, Copy)]
 pub enum BadgeKey {
-    Badge(Uuid),
+    Badge(BadgeId),
     Participant(ParticipantId),
 }
 
@@ -246,9 +245,10 @@ impl Services {
 
         let mut out: HashMap<ParticipantId, Issued> = HashMap::with_capacity(sources.len());
         if !keep.is_empty() {
-            let ids: Vec<Uuid> = keep.iter().map(|(_, id)| *id).collect();
+            let ids: Vec<BadgeId> = keep.iter().map(|(_, id)| *id).collect();
             let rows = db::badges::find_many(conn, &ids).await?;
-            let by_id: HashMap<Uuid, BadgeRow> = rows.into_iter().map(|(r, _)| (r.id, r)).collect();
+            let by_id: HashMap<BadgeId, BadgeRow> =
+                rows.into_iter().map(|(r, _)| (r.id, r)).collect();
             for (source, badge_id) in keep {
                 if let Some(row) = by_id.get(&badge_id) {
                     out.insert(source.participant_id, Issued::new(source, row.clone()));
@@ -295,7 +295,7 @@ impl Services {
                     .sign(key)
                     .ok_or_else(|| AppError::internal(anyhow::anyhow!("badge day out of range")))?;
                 let row = BadgeRow {
-                    id: Uuid::now_v7(),
+                    id: BadgeId::generate(),
                     event_id: source.event_id,
                     participant_id: source.participant_id,
                     serial,
@@ -390,25 +390,35 @@ impl Services {
         badge_id: BadgeId,
         note: String,
     ) -> AppResult<BadgeView> {
-        let id = badge_id.0;
+        let id = badge_id;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            existing_badge(conn, id).await?;
+        let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let badge = existing_badge(conn, id).await?;
             if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.revoke", "badge", id, ""))
                     .await?;
             }
-            Ok(())
+            Ok(badge)
         })
         .await?;
         drop(conn);
+        if let (Ok(serial), Ok(version)) =
+            (u32::try_from(badge.serial), u16::try_from(badge.version))
+        {
+            self.applied_here(super::gates::GateEvent::Revoked {
+                event_id: badge.event_id,
+                serial,
+                version,
+                badge_id: id,
+            });
+        }
         self.get_badge(BadgeKey::Badge(id)).await
     }
 }
 
 /// A badge by id, or `BADGE_NOT_FOUND`.
-pub(crate) async fn existing_badge(conn: &mut Conn, id: Uuid) -> AppResult<BadgeRow> {
+pub(crate) async fn existing_badge(conn: &mut Conn, id: BadgeId) -> AppResult<BadgeRow> {
     db::badges::find(conn, id)
         .await?
         .map(|(badge, _)| badge)

@@ -42,7 +42,7 @@ pub enum GateEvent {
         event_id: EventId,
         serial: u32,
         version: u16,
-        badge_id: Uuid,
+        badge_id: BadgeId,
     },
     Blocked {
         event_id: EventId,
@@ -78,7 +78,10 @@ impl GateEvent {
         let event_id = EventId(parts.next()?.parse().ok()?);
         let serial = parts.next().and_then(|s| s.parse::<u32>().ok());
         let version = parts.next().and_then(|s| s.parse::<u16>().ok());
-        let badge_id = parts.next().and_then(|s| s.parse::<Uuid>().ok());
+        let badge_id = parts
+            .next()
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .map(BadgeId);
         Some(match kind {
             "revoked" => GateEvent::Revoked {
                 event_id,
@@ -271,6 +274,15 @@ impl Services {
         Ok(self.gate_zone(&mut conn, gate_id).await?.event_id)
     }
 
+    /// Applies a change this instance has just committed to its own gate
+    /// rules at once: a steward who unblocks a badge and scans it at once
+    /// is not refused by the notification still on its way. The
+    /// notification (which every instance and watcher gets) then changes
+    /// nothing more here.
+    pub(crate) fn applied_here(&self, event: GateEvent) {
+        self.hub.apply(&event);
+    }
+
     /// Blocks a badge (every version) with a reason.
     pub async fn block_badge(
         &self,
@@ -278,18 +290,24 @@ impl Services {
         badge_id: BadgeId,
         reason: String,
     ) -> AppResult<super::badges::BadgeView> {
-        let id = badge_id.0;
+        let id = badge_id;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let badge = super::badges::existing_badge(conn, id).await?;
             if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
             }
-            Ok(())
+            Ok(badge)
         })
         .await?;
         drop(conn);
+        if let Ok(serial) = u32::try_from(badge.serial) {
+            self.applied_here(GateEvent::Blocked {
+                event_id: badge.event_id,
+                serial,
+            });
+        }
         self.get_badge(super::badges::BadgeKey::Badge(id)).await
     }
 
@@ -299,19 +317,25 @@ impl Services {
         actor: &Principal,
         badge_id: BadgeId,
     ) -> AppResult<super::badges::BadgeView> {
-        let id = badge_id.0;
+        let id = badge_id;
         let mut conn = self.db.get().await?;
         let actor = *actor;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let badge = super::badges::existing_badge(conn, id).await?;
             if db::gates::unblock(conn, badge.serial).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
                     .await?;
             }
-            Ok(())
+            Ok(badge)
         })
         .await?;
         drop(conn);
+        if let Ok(serial) = u32::try_from(badge.serial) {
+            self.applied_here(GateEvent::Unblocked {
+                event_id: badge.event_id,
+                serial,
+            });
+        }
         self.get_badge(super::badges::BadgeKey::Badge(id)).await
     }
 }
@@ -345,7 +369,7 @@ mod tests {
     #[test]
     fn notifications_parse() {
         let event = EventId(Uuid::from_u128(5));
-        let badge = Uuid::from_u128(9);
+        let badge = BadgeId(Uuid::from_u128(9));
         assert_eq!(
             GateEvent::parse(&format!("revoked:{event}:1042:2:{badge}")),
             Some(GateEvent::Revoked {

@@ -22,12 +22,12 @@ pub struct OfflineScanInput {
 }
 
 /// A badge's id and when it was revoked, if it was.
-type BadgeRevocation = (Uuid, Option<DateTime<Utc>>);
+type BadgeRevocation = (BadgeId, Option<DateTime<Utc>>);
 
 /// A conflict found among scans.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
-    pub badge_id: Option<Uuid>,
+    pub badge_id: Option<BadgeId>,
     pub description: String,
     pub nonces: Vec<String>,
 }

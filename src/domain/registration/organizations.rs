@@ -131,7 +131,7 @@ impl Services {
         let event = self.event(&mut conn, event_id).await?;
         let mut v = Validator::new();
         let page_size = super::page_size(&mut v, page_size, 100, 1000);
-        let after: Option<(String, Uuid)> = parse_page_token(&mut v, page_token);
+        let after: Option<(String, OrganizationId)> = parse_page_token(&mut v, page_token);
         v.finish()?;
         let pattern = search_key::prefix_pattern(name_prefix);
         let orgs = db::registry::list_organizations(

@@ -235,14 +235,9 @@ impl Services {
         prepared: &Prepared,
     ) -> AppResult<Registered> {
         let p = &prepared.row;
-        let outcome = db::participants::register_one(
-            conn,
-            request_id,
-            fingerprint,
-            p,
-            Some(actor.token_id.0),
-        )
-        .await?;
+        let outcome =
+            db::participants::register_one(conn, request_id, fingerprint, p, Some(actor.token_id))
+                .await?;
         match outcome {
             RegisterOutcome::Inserted => Ok(Registered::New),
             RegisterOutcome::KeySeen => {
