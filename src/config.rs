@@ -48,8 +48,11 @@ pub struct ServeConfig {
     pub request_timeout: std::time::Duration,
     /// Client connections open at once (`listener`).
     pub max_connections: usize,
-    /// Time a new connection has to send its first bytes.
+    /// Time a new connection has to send its first bytes (and, with TLS,
+    /// to finish its handshake).
     pub handshake_timeout: std::time::Duration,
+    /// The certificate to serve TLS with; plaintext when `None`.
+    pub tls: Option<crate::tls::ServerTls>,
 }
 
 /// Time a new connection has to send its first bytes.
@@ -57,11 +60,11 @@ pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 
 impl ServeConfig {
     /// Refuses a plaintext listener off loopback: credentials would cross the
-    /// network in clear.
+    /// network in clear. With TLS any address is fine.
     pub fn check(&self, allow_plaintext_remote: bool) -> anyhow::Result<()> {
-        if !self.listen.ip().is_loopback() && !allow_plaintext_remote {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() && !allow_plaintext_remote {
             bail!(
-                "refusing to serve plaintext gRPC on {} (not loopback); put a TLS-terminating proxy in front and pass --allow-plaintext-remote",
+                "refusing to serve plaintext gRPC on {} (not loopback); give --tls-cert and --tls-key, or put a TLS-terminating proxy in front and pass --allow-plaintext-remote",
                 self.listen
             );
         }

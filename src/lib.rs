@@ -18,3 +18,4 @@ pub mod proto;
 pub mod render;
 pub mod server;
 pub mod telemetry;
+pub mod tls;

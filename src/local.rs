@@ -53,6 +53,16 @@ pub struct LocalServer {
 impl LocalServer {
     /// Serves `services` on 127.0.0.1 (a free port) and connects to it.
     pub async fn start(services: Services) -> anyhow::Result<Self> {
+        Self::start_with(services, None).await
+    }
+
+    /// As [`LocalServer::start`]; with `tls`, the server speaks TLS and the
+    /// channel trusts only the CA certificate given beside it, reaching the
+    /// server as `localhost`.
+    pub async fn start_with(
+        services: Services,
+        tls: Option<(crate::tls::ServerTls, Vec<u8>)>,
+    ) -> anyhow::Result<Self> {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse()?,
             migrate: false,
@@ -61,6 +71,7 @@ impl LocalServer {
             request_timeout: Duration::from_secs(300),
             max_connections: 1_000,
             handshake_timeout: crate::config::HANDSHAKE_TIMEOUT,
+            tls: tls.as_ref().map(|(server, _)| server.clone()),
         };
         let listener = crate::server::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -71,9 +82,7 @@ impl LocalServer {
             })
             .await
         });
-        let channel = Channel::from_shared(format!("http://{addr}"))?
-            .connect()
-            .await?;
+        let channel = connect(addr, tls.as_ref().map(|(_, ca)| ca.as_slice())).await?;
         Ok(Self {
             channel,
             addr,
@@ -95,4 +104,19 @@ impl LocalServer {
         let _ = self.stop.send(());
         self.task.await?
     }
+}
+
+/// A new connection to a server on this machine: plaintext, or TLS trusting
+/// only `ca_pem` and reaching the server as `localhost`.
+pub async fn connect(addr: std::net::SocketAddr, ca_pem: Option<&[u8]>) -> anyhow::Result<Channel> {
+    let channel = match ca_pem {
+        None => Channel::from_shared(format!("http://{addr}"))?,
+        Some(ca) => Channel::from_shared(format!("https://localhost:{}", addr.port()))?
+            .tls_config(
+                tonic::transport::ClientTlsConfig::new()
+                    .ca_certificate(tonic::transport::Certificate::from_pem(ca))
+                    .domain_name("localhost"),
+            )?,
+    };
+    Ok(channel.connect().await?)
 }

@@ -64,6 +64,9 @@ enum Command {
     /// Signing keys of an event.
     #[command(subcommand)]
     Keys(expopass::console::KeysCommand),
+    /// The venue's TLS certificates.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Decide a scan offline from a bundle, as a gate would. Exit status 0
     /// for ALLOW, 3 for DENY.
     Verify(expopass::console::VerifyArgs),
@@ -83,8 +86,15 @@ struct ServeArgs {
     #[arg(long)]
     no_migrate: bool,
     /// Allow plaintext gRPC on a non-loopback address (behind a TLS proxy).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tls_cert")]
     allow_plaintext_remote: bool,
+    /// Serve TLS with this PEM certificate chain (server certificate
+    /// first). Reloaded on SIGHUP and when the file changes.
+    #[arg(long, env = "EXPOPASS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "EXPOPASS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Calls in flight (all connections) before new ones get
     /// RESOURCE_EXHAUSTED (OVERLOADED); each connection may open a quarter
     /// of them at once.
@@ -106,6 +116,24 @@ enum TokenCommand {
         /// Who or what holds it, e.g. "desk 3, hall A".
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TlsCommand {
+    /// Make a venue CA (or re-use the one in --dir) and a server
+    /// certificate for these names; print the CA's fingerprint.
+    Init {
+        /// Host names and IP addresses clients reach the server by,
+        /// comma-separated, e.g. expopass.hall,10.0.0.5.
+        #[arg(long, value_delimiter = ',', required = true)]
+        hosts: Vec<String>,
+        /// Where the files go (default: tls/ in the data directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Days the server certificate is valid.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
     },
 }
 
@@ -179,6 +207,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 },
                 handshake_timeout: expopass::config::HANDSHAKE_TIMEOUT,
+                tls: match (args.tls_cert, args.tls_key) {
+                    (Some(cert), Some(key)) => {
+                        Some(expopass::tls::ServerTls::load(expopass::tls::TlsFiles {
+                            cert,
+                            key,
+                        })?)
+                    }
+                    _ => None,
+                },
             };
             serve.check(args.allow_plaintext_remote)?;
             let key = config.load_document_key()?;
@@ -236,6 +273,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::Keys(command) => expopass::console::run_keys(config, command).await,
+        Command::Tls(TlsCommand::Init { hosts, dir, days }) => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("tls"));
+            let made = expopass::tls::init_venue_ca(&dir, &hosts, days)?;
+            let ca = if made.new_ca {
+                "new venue CA"
+            } else {
+                "existing venue CA"
+            };
+            println!("{ca}: {}", made.ca_cert.display());
+            println!(
+                "CA key (keep it off the venue network): {}",
+                made.ca_key.display()
+            );
+            println!("CA SHA-256 fingerprint: {}", made.ca_fingerprint);
+            println!(
+                "server certificate for {}: {}",
+                hosts.join(", "),
+                made.server_cert.display()
+            );
+            println!("server key: {}", made.server_key.display());
+            println!(
+                "serve with: expopass serve --listen 0.0.0.0:50051 --tls-cert {} --tls-key {}",
+                made.server_cert.display(),
+                made.server_key.display()
+            );
+            Ok(())
+        }
         Command::Verify(_) => Ok(()),
         Command::Demo(args) => tools::demo::run(config, args).await,
         Command::Bench(command) => tools::bench::run(config, command).await,

@@ -147,7 +147,18 @@ pub async fn serve(
     // number of connections (`listener`).
     let incoming =
         crate::listener::incoming(listener, config.max_connections, config.handshake_timeout);
-    let serving = router.serve_with_incoming_shutdown(incoming, signal);
+    let mut reloader = None;
+    let serving: std::pin::Pin<
+        Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>,
+    > = match &config.tls {
+        None => Box::pin(router.serve_with_incoming_shutdown(incoming, signal)),
+        Some(tls) => {
+            tracing::info!(fingerprint = %tls.fingerprint(), "serving TLS");
+            reloader = Some(tls.watch());
+            let incoming = tls.incoming(incoming, config.handshake_timeout);
+            Box::pin(router.serve_with_incoming_shutdown(incoming, signal))
+        }
+    };
     let grace = async {
         fired.notified().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -160,6 +171,9 @@ pub async fn serve(
         }
     };
     watcher.abort();
+    if let Some(reloader) = reloader {
+        reloader.abort();
+    }
     hub.stop();
     result
 }

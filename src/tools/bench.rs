@@ -83,6 +83,10 @@ pub(crate) struct TargetArgs {
     /// Admin token for `--addr`.
     #[arg(long, env = "EXPOPASS_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Serve the server started here over TLS (a venue CA made for the
+    /// run), so the figures include encryption.
+    #[arg(long, conflicts_with = "addr")]
+    pub tls: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -185,6 +189,8 @@ struct Target {
     channel: Channel,
     token: String,
     local: Option<(Services, LocalServer, Database)>,
+    /// The CA the server started here is trusted by (`--tls`).
+    tls_ca: Option<Vec<u8>>,
 }
 
 async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
@@ -201,6 +207,7 @@ async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
             channel,
             token,
             local: None,
+            tls_ca: None,
         });
     }
     let key = config.load_document_key()?;
@@ -208,11 +215,24 @@ async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
     expopass::db::migrate(&db.url).await?;
     let services = Services::new(expopass::db::pool(&db.url, config.pool_size)?, &key);
     let (_, token) = services.create_token("bench", Role::Admin).await?;
-    let server = LocalServer::start(services.clone()).await?;
+    let tls = if args.tls {
+        let dir = config.data_dir.join("bench-tls");
+        let made = expopass::tls::init_venue_ca(&dir, &["localhost".to_owned()], 1)?;
+        let server = expopass::tls::ServerTls::load(expopass::tls::TlsFiles {
+            cert: made.server_cert,
+            key: made.server_key,
+        })?;
+        Some((server, std::fs::read(&made.ca_cert)?))
+    } else {
+        None
+    };
+    let tls_ca = tls.as_ref().map(|(_, ca)| ca.clone());
+    let server = LocalServer::start_with(services.clone(), tls).await?;
     Ok(Target {
         channel: server.channel.clone(),
         token,
         local: Some((services, server, db)),
+        tls_ca,
     })
 }
 
@@ -791,6 +811,10 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
         verified as f64 / took
     );
 
+    if let Some((_, server, _)) = &target.local {
+        connection_setup(server.addr, target.tls_ca.as_deref()).await?;
+    }
+
     // Online, open loop.
     println!(
         "  {:>7} {:>9} {:>9} {:>9} {:>9} {:>7}",
@@ -865,4 +889,33 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
         share(most_achieved, limit)
     );
     target.close().await
+}
+
+/// Connections opened one after another, each up to its first answer.
+const SETUP_CONNECTIONS: usize = 200;
+
+/// What a gate pays to (re)connect: a new connection (TCP, and the TLS
+/// handshake with `--tls`) up to the answer of a first call.
+async fn connection_setup(addr: std::net::SocketAddr, ca: Option<&[u8]>) -> anyhow::Result<()> {
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    let mut hist = histogram()?;
+    for _ in 0..SETUP_CONNECTIONS {
+        let started = Instant::now();
+        let channel = expopass::local::connect(addr, ca).await?;
+        HealthClient::new(channel)
+            .check(HealthCheckRequest::default())
+            .await?;
+        hist.record(
+            u64::try_from(started.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )?;
+    }
+    println!(
+        "new connection up to its first answer ({}, {SETUP_CONNECTIONS} in a row): p50 {:.2} ms, p99 {:.2} ms",
+        if ca.is_some() { "TLS" } else { "plaintext" },
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.99)),
+    );
+    Ok(())
 }

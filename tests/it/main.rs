@@ -23,3 +23,4 @@ mod races;
 mod registration;
 mod search;
 mod support;
+mod tls;

@@ -240,6 +240,20 @@ impl TestApp {
 
     /// A server that sheds calls beyond `max_in_flight`.
     pub async fn start_configured(db: TestDb, max_in_flight: usize) -> Self {
+        Self::start_serving(db, max_in_flight, None).await
+    }
+
+    /// A server speaking TLS with `tls`; the test's channel trusts the CA
+    /// certificate `ca_pem` and reaches the server as `localhost`.
+    pub async fn start_tls(db: TestDb, tls: expopass::tls::ServerTls, ca_pem: &[u8]) -> Self {
+        Self::start_serving(db, 512, Some((tls, ca_pem.to_vec()))).await
+    }
+
+    async fn start_serving(
+        db: TestDb,
+        max_in_flight: usize,
+        tls: Option<(expopass::tls::ServerTls, Vec<u8>)>,
+    ) -> Self {
         let pool = expopass::db::pool(&db.url, 8).expect("pool");
         let services = Services::new(
             pool,
@@ -265,6 +279,7 @@ impl TestApp {
             request_timeout: Duration::from_secs(30),
             max_connections: 1_000,
             handshake_timeout: expopass::config::HANDSHAKE_TIMEOUT,
+            tls: tls.as_ref().map(|(server, _)| server.clone()),
         };
         let listener = expopass::server::bind(config.listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -280,11 +295,16 @@ impl TestApp {
                 eprintln!("test server failed: {e:#}");
             }
         });
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect to the test server");
+        let channel = match &tls {
+            None => Channel::from_shared(format!("http://{addr}"))
+                .expect("uri")
+                .connect()
+                .await
+                .expect("connect to the test server"),
+            Some((_, ca)) => tls_channel(addr.port(), ca)
+                .await
+                .expect("connect to the test server over TLS"),
+        };
         wait_until_serving(channel.clone()).await;
         Self {
             db,
@@ -377,4 +397,17 @@ pub fn violated_fields(status: &Status) -> Vec<String> {
         .get_details_bad_request()
         .map(|br| br.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
+}
+
+/// A channel to `localhost:port` over TLS, trusting only the CA `ca_pem`.
+pub async fn tls_channel(port: u16, ca_pem: &[u8]) -> Result<Channel, tonic::transport::Error> {
+    Channel::from_shared(format!("https://localhost:{port}"))
+        .expect("uri")
+        .tls_config(
+            tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(ca_pem))
+                .domain_name("localhost"),
+        )?
+        .connect()
+        .await
 }
