@@ -116,6 +116,29 @@ enum TokenCommand {
         /// Who or what holds it, e.g. "desk 3, hall A".
         #[arg(long)]
         name: String,
+        /// The event (code) the token is for; without it, every event.
+        #[arg(long)]
+        event: Option<String>,
+        /// A gate (code) of that event a gate token may act at; repeat for
+        /// more. Without it, every gate of the event.
+        #[arg(long = "gate", requires = "event")]
+        gates: Vec<String>,
+        /// How long the token works, e.g. 72h, 3days; without it, until
+        /// revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires: Option<Duration>,
+    },
+    /// List tokens (never their secrets): role, scope, creator, creation,
+    /// last use (to within 30 s), expiry, revocation.
+    List {
+        /// Only the tokens for this event (and those for every event).
+        #[arg(long)]
+        event: Option<String>,
+    },
+    /// Revoke a token by id: refused everywhere within a second.
+    Revoke {
+        /// The token's id, as `token list` shows it.
+        id: uuid::Uuid,
     },
 }
 
@@ -258,15 +281,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await?;
             result
         }
-        Command::Token(TokenCommand::Create { role, name }) => {
+        Command::Token(command) => {
             let key = config.load_document_key()?;
             let db = Database::open(&config).await?;
             let result = async {
                 expopass::db::migrate(&db.url).await?;
                 let services = Services::new(expopass::db::pool(&db.url, 1)?, &key);
-                let (_, token) = services.create_token(&name, role).await?;
-                println!("{token}");
-                anyhow::Ok(())
+                token_command(&services, command).await
             }
             .await;
             db.close().await?;
@@ -304,6 +325,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => tools::demo::run(config, args).await,
         Command::Bench(command) => tools::bench::run(config, command).await,
     }
+}
+
+async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            role,
+            name,
+            event,
+            gates,
+            expires,
+        } => {
+            let expires_at = match expires {
+                None => None,
+                Some(d) => Some(chrono::Utc::now() + chrono::Duration::from_std(d)?),
+            };
+            let (_, token) = services
+                .create_scoped_token(
+                    None,
+                    expopass::domain::NewToken {
+                        name,
+                        role,
+                        event_code: event,
+                        gate_codes: gates,
+                        expires_at,
+                    },
+                )
+                .await?;
+            println!("{token}");
+        }
+        TokenCommand::List { event } => {
+            let tokens = services.list_tokens(None, event.as_deref()).await?;
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            println!(
+                "{:<36}  {:<5}  {:<20}  {:<24}  {:<20}  {:<16}  {:<16}  {:<16}  NAME",
+                "ID", "ROLE", "SCOPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "REVOKED"
+            );
+            for t in tokens {
+                let mut scope = t.event_code.unwrap_or_else(|| "every event".to_owned());
+                if !t.gate_codes.is_empty() {
+                    scope = format!("{scope} [{}]", t.gate_codes.join(","));
+                }
+                println!(
+                    "{:<36}  {:<5}  {:<20}  {:<24}  {:<20}  {:<16}  {:<16}  {:<16}  {}",
+                    t.id,
+                    t.role,
+                    scope,
+                    t.created_by.unwrap_or_else(|| "command line".to_owned()),
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.expires_at),
+                    when(t.revoked_at),
+                    t.name
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            services
+                .revoke_token(None, expopass::ids::TokenId(id))
+                .await?;
+            eprintln!("token {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Composes the gRPC server: the four services, health, reflection,
+//! Composes the gRPC server: the five services, health, reflection,
 //! limits, and graceful shutdown.
 
 use std::{future::Future, net::SocketAddr};
@@ -11,7 +11,7 @@ use tonic_health::ServingStatus;
 use crate::{
     config::ServeConfig,
     domain::Services,
-    grpc::{ApiState, BadgeApi, EventApi, GateApi, RegistrationApi},
+    grpc::{ApiState, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
     limits::LimitsLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
@@ -19,16 +19,18 @@ use crate::{
             badge_service_server::BadgeServiceServer, event_service_server::EventServiceServer,
             gate_service_server::GateServiceServer,
             registration_service_server::RegistrationServiceServer,
+            token_service_server::TokenServiceServer,
         },
     },
 };
 
 /// Names of the services, as health checks know them.
-pub const SERVICE_NAMES: [&str; 4] = [
+pub const SERVICE_NAMES: [&str; 5] = [
     "expopass.v1.EventService",
     "expopass.v1.RegistrationService",
     "expopass.v1.BadgeService",
     "expopass.v1.GateService",
+    "expopass.v1.TokenService",
 ];
 
 /// How long calls in flight may take to finish after a shutdown signal.
@@ -99,7 +101,10 @@ pub async fn serve(
         .add_service(
             BadgeServiceServer::new(BadgeApi::new(state.clone())).max_decoding_message_size(max),
         )
-        .add_service(GateServiceServer::new(GateApi::new(state)).max_decoding_message_size(max));
+        .add_service(
+            GateServiceServer::new(GateApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(TokenServiceServer::new(TokenApi::new(state)).max_decoding_message_size(max));
 
     // SERVING only once the database answers; NOT_SERVING while it does not.
     let db = services.db.clone();

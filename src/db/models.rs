@@ -14,8 +14,16 @@ use super::schema::*;
 #[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct ApiToken {
     pub id: TokenId,
+    pub name: String,
     pub role: String,
     pub token_hash: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub event_id: Option<EventId>,
+    pub gate_ids: Vec<Option<GateId>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: Option<TokenId>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -25,6 +33,10 @@ pub struct NewApiToken<'a> {
     pub name: &'a str,
     pub role: &'a str,
     pub token_hash: &'a [u8],
+    pub event_id: Option<EventId>,
+    pub gate_ids: Vec<Option<GateId>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: Option<TokenId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

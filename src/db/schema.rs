@@ -14,6 +14,11 @@ diesel::table! {
         token_hash -> Bytea,
         created_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        event_id -> Nullable<Uuid>,
+        gate_ids -> Array<Nullable<Uuid>>,
+        expires_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 

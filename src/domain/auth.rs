@@ -3,13 +3,23 @@
 use std::{
     collections::HashMap,
     str::FromStr,
-    sync::RwLock,
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
-use super::{Services, ids::TokenId, secrets};
+use chrono::{DateTime, Utc};
+
+use super::{
+    Services,
+    ids::{EventId, GateId, TokenId},
+    secrets,
+    validate::Validator,
+};
 use crate::{
-    db::{self, models::NewApiToken},
+    db::{
+        self,
+        models::{NewApiToken, NewAuditEntry},
+    },
     error::{AppError, AppResult, ErrorKind, Reason},
 };
 
@@ -47,14 +57,31 @@ impl FromStr for Role {
     }
 }
 
-/// Who is calling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is calling, and where its token may act.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub token_id: TokenId,
     pub role: Role,
+    /// The event the token is for; `None`: every event.
+    pub event: Option<EventId>,
+    /// The gates a gate token may act at; empty: every gate of its event.
+    pub gates: Arc<[GateId]>,
+    /// When the token stops working.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Principal {
+    /// A token for every event and gate, without expiry.
+    pub fn unscoped(token_id: TokenId, role: Role) -> Self {
+        Self {
+            token_id,
+            role,
+            event: None,
+            gates: Arc::from(Vec::new()),
+            expires_at: None,
+        }
+    }
+
     /// Fails with `PERMISSION_DENIED` unless the role is one of `allowed`.
     pub fn require(&self, allowed: &[Role]) -> AppResult<()> {
         if allowed.contains(&self.role) {
@@ -71,9 +98,55 @@ impl Principal {
             ),
         ))
     }
+
+    /// Fails with `PERMISSION_DENIED` (`EVENT_NOT_ALLOWED`) when the token
+    /// is for another event.
+    pub fn require_event(&self, event: EventId) -> AppResult<()> {
+        match self.event {
+            Some(own) if own != event => Err(AppError::new(
+                ErrorKind::PermissionDenied,
+                Reason::EventNotAllowed,
+                "this token is for another event",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fails with `EVENT_NOT_ALLOWED` when the token is for one event: the
+    /// call concerns all of them (creating an event).
+    pub fn require_every_event(&self) -> AppResult<()> {
+        if self.event.is_some() {
+            return Err(AppError::new(
+                ErrorKind::PermissionDenied,
+                Reason::EventNotAllowed,
+                "this token is for one event only",
+            ));
+        }
+        Ok(())
+    }
+
+    /// As [`Principal::require_event`] for the gate's event, then
+    /// `GATE_NOT_ALLOWED` when the token names gates and not this one.
+    pub fn require_gate(&self, gate: GateId, event: EventId) -> AppResult<()> {
+        self.require_event(event)?;
+        if self.gates.is_empty() || self.gates.contains(&gate) {
+            return Ok(());
+        }
+        Err(AppError::new(
+            ErrorKind::PermissionDenied,
+            Reason::GateNotAllowed,
+            "this token may not act for this gate",
+        ))
+    }
+
+    /// Whether the token has expired at `now`.
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
 }
 
 /// How long an authenticated token is trusted without asking the database.
+/// Revocations do not wait for it: they are announced (`GateHub`).
 const CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// Recently seen tokens, by hash.
@@ -86,7 +159,7 @@ impl TokenCache {
     fn get(&self, hash: &[u8]) -> Option<Principal> {
         let entries = self.entries.read().ok()?;
         let (principal, at) = entries.get(hash)?;
-        (at.elapsed() < CACHE_TTL).then_some(*principal)
+        (at.elapsed() < CACHE_TTL).then(|| principal.clone())
     }
 
     fn put(&self, hash: Vec<u8>, principal: Principal) {
@@ -97,62 +170,274 @@ impl TokenCache {
             entries.insert(hash, (principal, Instant::now()));
         }
     }
+
+    /// Forgets a revoked token.
+    pub(crate) fn forget(&self, token: TokenId) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, (p, _)| p.token_id != token);
+        }
+    }
+
+    /// Forgets every token (revocations may have been missed).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
 }
 
 fn unauthenticated(message: &str) -> AppError {
     AppError::new(ErrorKind::Unauthenticated, Reason::Unauthenticated, message)
 }
 
+/// A token to make: its role and scope.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    /// The event's code; `None`: every event.
+    pub event_code: Option<String>,
+    /// Gate codes of that event (gate tokens only); empty: every gate.
+    pub gate_codes: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A token as listed: never its secret.
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub id: TokenId,
+    pub name: String,
+    pub role: String,
+    pub event_code: Option<String>,
+    pub gate_codes: Vec<String>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn token_audit(
+    actor: Option<&Principal>,
+    action: &'static str,
+    id: TokenId,
+) -> NewAuditEntry<'static> {
+    NewAuditEntry {
+        token_id: actor.map(|a| a.token_id),
+        action,
+        entity_type: "api_token",
+        entity_id: id.0,
+        request_id: "",
+    }
+}
+
 impl Services {
-    /// Creates a token; returns its id and its text (shown once, stored only
-    /// as a hash). The creation is audited.
+    /// Creates a token for every event; returns its id and its text.
     pub async fn create_token(&self, name: &str, role: Role) -> AppResult<(TokenId, String)> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(AppError::invalid_field("name", "1 to 200 characters"));
+        self.create_scoped_token(
+            None,
+            NewToken {
+                name: name.to_owned(),
+                role,
+                event_code: None,
+                gate_codes: Vec::new(),
+                expires_at: None,
+            },
+        )
+        .await
+    }
+
+    /// Creates a token; returns its id and its text (shown once, stored
+    /// only as a hash). `actor` is who makes it (`None`: the command line).
+    /// The creation is audited.
+    pub async fn create_scoped_token(
+        &self,
+        actor: Option<&Principal>,
+        token: NewToken,
+    ) -> AppResult<(TokenId, String)> {
+        let mut v = Validator::new();
+        let name = v.text("name", &token.name, 200, false);
+        if token.role != Role::Gate && !token.gate_codes.is_empty() {
+            v.violation("gates", "only a gate token names gates");
+        }
+        if token.event_code.is_none() && !token.gate_codes.is_empty() {
+            v.violation("gates", "gates need the token's event");
+        }
+        if token.expires_at.is_some_and(|at| at <= super::now()) {
+            v.violation("expires", "must be in the future");
+        }
+        v.finish()?;
+        let mut conn = self.db.get().await?;
+        let event = match &token.event_code {
+            None => None,
+            Some(code) => Some(
+                db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase())
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found(Reason::EventNotFound, format!("no event {code}"))
+                    })?,
+            ),
+        };
+        if let Some(actor) = actor
+            && let Some(event) = &event
+        {
+            actor.require_event(event.id)?;
+        }
+        let mut gate_ids = Vec::new();
+        if let Some(event) = &event
+            && !token.gate_codes.is_empty()
+        {
+            let gates = db::events::list_gates(&mut conn, event.id).await?;
+            let mut v = Validator::new();
+            for (i, code) in token.gate_codes.iter().enumerate() {
+                let code = code.trim().to_uppercase();
+                match gates.iter().find(|g| g.code == code) {
+                    Some(g) => gate_ids.push(Some(g.id)),
+                    None => v.violation(
+                        &format!("gates[{i}]"),
+                        "no gate with this code in the event",
+                    ),
+                }
+            }
+            v.finish()?;
         }
         let text = secrets::new_token_text()?;
         let hash = secrets::token_hash(&text);
         let id = TokenId::generate();
-        let mut conn = self.db.get().await?;
+        let row = NewApiToken {
+            id,
+            name: &name,
+            role: token.role.as_str(),
+            token_hash: &hash,
+            event_id: event.map(|e| e.id),
+            gate_ids,
+            expires_at: token.expires_at,
+            created_by: actor.map(|a| a.token_id),
+        };
+        let audit = token_audit(actor, "token.create", id);
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            db::tokens::insert(
-                conn,
-                &NewApiToken {
-                    id,
-                    name,
-                    role: role.as_str(),
-                    token_hash: &hash,
-                },
-            )
-            .await?;
-            db::audit::record(
-                conn,
-                &db::models::NewAuditEntry {
-                    token_id: None,
-                    action: "token.create",
-                    entity_type: "api_token",
-                    entity_id: id.0,
-                    request_id: "",
-                },
-            )
-            .await?;
+            db::tokens::insert(conn, &row).await?;
+            db::audit::record(conn, &audit).await?;
             Ok(())
         })
         .await?;
         Ok((id, text))
     }
 
-    /// The principal of a bearer token; `UNAUTHENTICATED` when unknown.
-    pub async fn authenticate(&self, cache: &TokenCache, token: &str) -> AppResult<Principal> {
+    /// Tokens, newest first: those for `event_code` and those for every
+    /// event, or all of them. An event-scoped caller sees its event's only
+    /// (not the tokens for every event).
+    pub async fn list_tokens(
+        &self,
+        actor: Option<&Principal>,
+        event_code: Option<&str>,
+    ) -> AppResult<Vec<TokenView>> {
+        let mut conn = self.db.get().await?;
+        let mut event = match event_code {
+            None => None,
+            Some(code) => Some(
+                db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase())
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found(Reason::EventNotFound, format!("no event {code}"))
+                    })?
+                    .id,
+            ),
+        };
+        let scoped = actor.and_then(|a| a.event);
+        if let Some(scoped) = scoped {
+            if let Some(asked) = event {
+                actor.map_or(Ok(()), |a| a.require_event(asked))?;
+            }
+            event = Some(scoped);
+        }
+        let rows = db::tokens::list(&mut conn, event, scoped.is_none()).await?;
+        let names: HashMap<TokenId, String> = rows.iter().map(|r| (r.id, r.name.clone())).collect();
+        let mut gate_codes: HashMap<GateId, String> = HashMap::new();
+        let mut event_codes: HashMap<EventId, String> = HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(e) = row.event_id
+                && !event_codes.contains_key(&e)
+            {
+                let found = self.event(&mut conn, e).await?;
+                event_codes.insert(e, found.code);
+                for g in db::events::list_gates(&mut conn, e).await? {
+                    gate_codes.insert(g.id, g.code);
+                }
+            }
+            let created_by = match row.created_by {
+                None => None,
+                Some(id) => match names.get(&id) {
+                    Some(name) => Some(name.clone()),
+                    None => db::tokens::find(&mut conn, id).await?.map(|t| t.name),
+                },
+            };
+            out.push(TokenView {
+                id: row.id,
+                name: row.name,
+                role: row.role,
+                event_code: row.event_id.and_then(|e| event_codes.get(&e).cloned()),
+                gate_codes: row
+                    .gate_ids
+                    .iter()
+                    .flatten()
+                    .filter_map(|g| gate_codes.get(g).cloned())
+                    .collect(),
+                created_by,
+                created_at: row.created_at,
+                last_used_at: row.last_used_at,
+                expires_at: row.expires_at,
+                revoked_at: row.revoked_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Revokes a token: refused on every instance within the
+    /// notification's round trip, here at once. Revoking a revoked token
+    /// changes nothing. Audited.
+    pub async fn revoke_token(&self, actor: Option<&Principal>, id: TokenId) -> AppResult<()> {
+        let mut conn = self.db.get().await?;
+        let audit = token_audit(actor, "token.revoke", id);
+        let scope = actor.and_then(|a| a.event);
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let token = db::tokens::find(conn, id).await?.ok_or_else(|| {
+                AppError::not_found(Reason::TokenNotFound, format!("no token {id}"))
+            })?;
+            if let Some(scope) = scope
+                && token.event_id != Some(scope)
+            {
+                return Err(AppError::new(
+                    ErrorKind::PermissionDenied,
+                    Reason::EventNotAllowed,
+                    "this token is for another event",
+                ));
+            }
+            if db::tokens::revoke(conn, id, super::now()).await? {
+                db::audit::record(conn, &audit).await?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.tokens.forget(id);
+        Ok(())
+    }
+
+    /// The principal of a bearer token; `UNAUTHENTICATED` when unknown,
+    /// revoked or expired.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Principal> {
         if token.is_empty() {
             return Err(unauthenticated(
                 "missing token: send `authorization: Bearer <token>`",
             ));
         }
+        // Revocations reach the cache through the gate channel.
+        self.start_hub();
         let hash = secrets::token_hash(token);
-        if let Some(principal) = cache.get(&hash) {
-            return Ok(principal);
+        let now = super::now();
+        if let Some(principal) = self.tokens.get(&hash) {
+            return live(principal, now);
         }
         let mut conn = self.db.get().await?;
         let row = db::tokens::find_by_hash(&mut conn, &hash)
@@ -172,8 +457,25 @@ impl Services {
         let principal = Principal {
             token_id: row.id,
             role,
+            event: row.event_id,
+            gates: row.gate_ids.iter().flatten().copied().collect(),
+            expires_at: row.expires_at,
         };
-        cache.put(hash, principal);
+        let principal = live(principal, now)?;
+        db::tokens::touch(&mut conn, row.id, now).await?;
+        self.tokens.put(hash, principal.clone());
         Ok(principal)
     }
+}
+
+/// The principal, unless its token has expired.
+fn live(principal: Principal, now: DateTime<Utc>) -> AppResult<Principal> {
+    if principal.expired(now) {
+        return Err(AppError::new(
+            ErrorKind::Unauthenticated,
+            Reason::TokenExpired,
+            "this token has expired",
+        ));
+    }
+    Ok(principal)
 }

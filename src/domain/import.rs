@@ -105,6 +105,7 @@ impl Services {
         request_id: &str,
         mut rows: mpsc::Receiver<ImportMessage>,
     ) -> AppResult<Vec<RowOutcome>> {
+        actor.require_event(event_id)?;
         let mut v = Validator::new();
         let request_id = v.request_id("request_id", request_id);
         v.finish()?;

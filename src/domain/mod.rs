@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::db::Pool;
 
-pub use auth::{Principal, Role};
+pub use auth::{NewToken, Principal, Role, TokenView};
 
 /// The 32-byte key that encrypts travel documents and seals signing keys:
 /// kept out of `Debug` output and wiped when dropped.
@@ -34,6 +34,8 @@ pub struct Services {
     pub db: Pool,
     pub vault: Arc<secrets::DocumentVault>,
     pub cache: Arc<events::SetupCache>,
+    /// Recently authenticated tokens.
+    pub tokens: Arc<auth::TokenCache>,
     pub hub: Arc<gates::GateHub>,
     pub occupancy_hub: Arc<occupancy::OccupancyHub>,
     pub name_indexes: Arc<name_index::NameIndexes>,
@@ -45,6 +47,7 @@ impl Services {
             db,
             vault: Arc::new(secrets::DocumentVault::new(document_key)),
             cache: Arc::new(events::SetupCache::default()),
+            tokens: Arc::new(auth::TokenCache::default()),
             hub: Arc::new(gates::GateHub::default()),
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
             name_indexes: Arc::new(name_index::NameIndexes::default()),

@@ -163,9 +163,10 @@ impl BadgeService for BadgeApi {
         &self,
         request: Request<pb::GetBadgeRequest>,
     ) -> Result<Response<pb::GetBadgeResponse>, Status> {
-        self.state.authorize(&request, DESK).await?;
+        let actor = self.state.authorize(&request, DESK).await?;
         let key = badge_key(request.into_inner().key)?;
         let badge = self.state.services.get_badge(key).await?;
+        actor.require_event(badge.row.event_id)?;
         Ok(Response::new(pb::GetBadgeResponse {
             badge: Some(badge_pb(badge)),
         }))
@@ -200,6 +201,7 @@ impl BadgeService for BadgeApi {
         let target = print_target(r.selection)?;
         let services = self.state.services.clone();
         let event = id_field("event_id", &r.event_id, EventId)?;
+        actor.require_event(event)?;
         let plan = services.plan_print(event, target, layout).await?;
         let (tx, rx) = mpsc::channel(PRINT_BUFFER);
         tokio::spawn(async move { services.run_print(&actor, plan, tx).await });

@@ -85,6 +85,7 @@ impl EventService for EventApi {
         request: Request<pb::CreateEventRequest>,
     ) -> Result<Response<pb::CreateEventResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
+        actor.require_every_event()?;
         let r = request.into_inner();
         let input = EventInput {
             code: r.code,
@@ -106,7 +107,7 @@ impl EventService for EventApi {
         &self,
         request: Request<pb::GetEventRequest>,
     ) -> Result<Response<pb::GetEventResponse>, Status> {
-        self.state.authorize(&request, ADMIN).await?;
+        let actor = self.state.authorize(&request, ADMIN).await?;
         let key = match request.into_inner().key {
             Some(pb::get_event_request::Key::Id(id)) => EventKey::Id(id_field("id", &id, EventId)?),
             Some(pb::get_event_request::Key::Code(code)) => EventKey::Code(code),
@@ -117,6 +118,7 @@ impl EventService for EventApi {
             }
         };
         let event = self.state.services.get_event(key).await?;
+        actor.require_event(event.id)?;
         Ok(Response::new(pb::GetEventResponse {
             event: Some(event_pb(event)),
         }))
@@ -127,10 +129,14 @@ impl EventService for EventApi {
         &self,
         request: Request<pb::ListEventsRequest>,
     ) -> Result<Response<pb::ListEventsResponse>, Status> {
-        self.state.authorize(&request, ADMIN).await?;
+        let actor = self.state.authorize(&request, ADMIN).await?;
         let events = self.state.services.list_events().await?;
         Ok(Response::new(pb::ListEventsResponse {
-            events: events.into_iter().map(event_pb).collect(),
+            events: events
+                .into_iter()
+                .filter(|e| actor.require_event(e.id).is_ok())
+                .map(event_pb)
+                .collect(),
         }))
     }
 
@@ -149,6 +155,7 @@ impl EventService for EventApi {
             zone_codes: r.zone_codes,
             valid_days: r.valid_days,
         };
+        actor.require_event(input.event_id)?;
         let category = self.state.services.upsert_category(&actor, input).await?;
         Ok(Response::new(pb::UpsertCategoryResponse {
             category: Some(category_pb(category)),
@@ -160,16 +167,10 @@ impl EventService for EventApi {
         &self,
         request: Request<pb::ListCategoriesRequest>,
     ) -> Result<Response<pb::ListCategoriesResponse>, Status> {
-        self.state.authorize(&request, ADMIN).await?;
-        let list = self
-            .state
-            .services
-            .list_categories(id_field(
-                "event_id",
-                &request.into_inner().event_id,
-                EventId,
-            )?)
-            .await?;
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        actor.require_event(event_id)?;
+        let list = self.state.services.list_categories(event_id).await?;
         Ok(Response::new(pb::ListCategoriesResponse {
             categories: list.into_iter().map(category_pb).collect(),
         }))
@@ -189,6 +190,7 @@ impl EventService for EventApi {
             capacity: r.capacity,
             parent_code: r.parent_code,
         };
+        actor.require_event(input.event_id)?;
         let zone = self.state.services.upsert_zone(&actor, input).await?;
         Ok(Response::new(pb::UpsertZoneResponse {
             zone: Some(zone_pb(zone)),
@@ -200,16 +202,10 @@ impl EventService for EventApi {
         &self,
         request: Request<pb::ListZonesRequest>,
     ) -> Result<Response<pb::ListZonesResponse>, Status> {
-        self.state.authorize(&request, ADMIN).await?;
-        let list = self
-            .state
-            .services
-            .list_zones(id_field(
-                "event_id",
-                &request.into_inner().event_id,
-                EventId,
-            )?)
-            .await?;
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        actor.require_event(event_id)?;
+        let list = self.state.services.list_zones(event_id).await?;
         Ok(Response::new(pb::ListZonesResponse {
             zones: list.into_iter().map(zone_pb).collect(),
         }))
@@ -228,6 +224,7 @@ impl EventService for EventApi {
             name: r.name,
             zone_code: r.zone_code,
         };
+        actor.require_event(input.event_id)?;
         let gate = self.state.services.upsert_gate(&actor, input).await?;
         Ok(Response::new(pb::UpsertGateResponse {
             gate: Some(gate_pb(gate)),
@@ -239,16 +236,10 @@ impl EventService for EventApi {
         &self,
         request: Request<pb::ListGatesRequest>,
     ) -> Result<Response<pb::ListGatesResponse>, Status> {
-        self.state.authorize(&request, ADMIN).await?;
-        let list = self
-            .state
-            .services
-            .list_gates(id_field(
-                "event_id",
-                &request.into_inner().event_id,
-                EventId,
-            )?)
-            .await?;
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        actor.require_event(event_id)?;
+        let list = self.state.services.list_gates(event_id).await?;
         Ok(Response::new(pb::ListGatesResponse {
             gates: list.into_iter().map(gate_pb).collect(),
         }))

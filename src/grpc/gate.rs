@@ -212,12 +212,12 @@ impl GateService for GateApi {
         &self,
         request: Request<pb::GetOfflineBundleRequest>,
     ) -> Result<Response<pb::GetOfflineBundleResponse>, Status> {
-        self.state.authorize(&request, GATE).await?;
+        let actor = self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let services = &self.state.services;
-        let event_id = services
-            .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
-            .await?;
+        let gate_id = id_field("gate_id", &r.gate_id, GateId)?;
+        let event_id = services.gate_event(gate_id).await?;
+        actor.require_gate(gate_id, event_id)?;
         let bundle = services.offline_bundle(event_id).await?;
         Ok(Response::new(pb::GetOfflineBundleResponse {
             version: bundle.version,
@@ -230,13 +230,13 @@ impl GateService for GateApi {
         &self,
         request: Request<pb::WatchGateRequest>,
     ) -> Result<Response<Self::WatchGateStream>, Status> {
-        self.state.authorize(&request, GATE).await?;
+        let actor = self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let services = self.state.services.clone();
         let mut events = services.gate_events();
-        let event_id = services
-            .gate_event(id_field("gate_id", &r.gate_id, GateId)?)
-            .await?;
+        let gate_id = id_field("gate_id", &r.gate_id, GateId)?;
+        let event_id = services.gate_event(gate_id).await?;
+        actor.require_gate(gate_id, event_id)?;
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             loop {
@@ -292,9 +292,10 @@ impl GateService for GateApi {
         &self,
         request: Request<pb::GetOccupancyRequest>,
     ) -> Result<Response<pb::GetOccupancyResponse>, Status> {
-        self.state.authorize(&request, GATE).await?;
+        let actor = self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let event = id_field("event_id", &r.event_id, EventId)?;
+        actor.require_event(event)?;
         let zones = self.state.services.occupancy(event).await?;
         Ok(Response::new(pb::GetOccupancyResponse {
             zones: zones_pb(&zones),
@@ -307,9 +308,10 @@ impl GateService for GateApi {
         &self,
         request: Request<pb::WatchOccupancyRequest>,
     ) -> Result<Response<Self::WatchOccupancyStream>, Status> {
-        self.state.authorize(&request, GATE).await?;
+        let actor = self.state.authorize(&request, GATE).await?;
         let r = request.into_inner();
         let event = id_field("event_id", &r.event_id, EventId)?;
+        actor.require_event(event)?;
         let (first, mut snapshots) = self.state.services.watch_occupancy(event).await?;
         let (tx, rx) = mpsc::channel(1);
         tokio::spawn(async move {

@@ -5,8 +5,7 @@ mod badge;
 mod event;
 mod gate;
 mod registration;
-
-use std::sync::Arc;
+mod token;
 
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
@@ -15,11 +14,12 @@ pub(crate) use badge::BadgeApi;
 pub(crate) use event::EventApi;
 pub(crate) use gate::GateApi;
 pub(crate) use registration::RegistrationApi;
+pub(crate) use token::TokenApi;
 
 use uuid::Uuid;
 
 use crate::{
-    domain::{Principal, Role, Services, auth::TokenCache, validate::Validator},
+    domain::{Principal, Role, Services, validate::Validator},
     error::AppError,
 };
 
@@ -47,19 +47,15 @@ pub(crate) fn id_and_text<T>(
     Ok((v.finish_with(id)?, text))
 }
 
-/// What every API struct holds: the use cases and the token cache.
+/// What every API struct holds: the use cases (and their token cache).
 #[derive(Clone)]
 pub(crate) struct ApiState {
     pub services: Services,
-    pub tokens: Arc<TokenCache>,
 }
 
 impl ApiState {
     pub(crate) fn new(services: Services) -> Self {
-        Self {
-            services,
-            tokens: Arc::new(TokenCache::default()),
-        }
+        Self { services }
     }
 
     /// The caller, who must hold one of `roles`.
@@ -69,7 +65,7 @@ impl ApiState {
         roles: &[Role],
     ) -> Result<Principal, Status> {
         let token = bearer(request);
-        let principal = self.services.authenticate(&self.tokens, token).await?;
+        let principal = self.services.authenticate(token).await?;
         principal.require(roles)?;
         tracing::Span::current().record("token_id", tracing::field::display(principal.token_id));
         Ok(principal)

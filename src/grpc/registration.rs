@@ -448,16 +448,10 @@ impl RegistrationService for RegistrationApi {
         &self,
         request: Request<pb::ListDelegationsRequest>,
     ) -> Result<Response<pb::ListDelegationsResponse>, Status> {
-        self.state.authorize(&request, DESK).await?;
-        let list = self
-            .state
-            .services
-            .list_delegations(id_field(
-                "event_id",
-                &request.into_inner().event_id,
-                EventId,
-            )?)
-            .await?;
+        let actor = self.state.authorize(&request, DESK).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        actor.require_event(event_id)?;
+        let list = self.state.services.list_delegations(event_id).await?;
         Ok(Response::new(pb::ListDelegationsResponse {
             delegations: list.into_iter().map(delegation_pb).collect(),
         }))
@@ -514,17 +508,14 @@ impl RegistrationService for RegistrationApi {
         &self,
         request: Request<pb::ListOrganizationsRequest>,
     ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
-        self.state.authorize(&request, DESK).await?;
+        let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
+        let event_id = id_field("event_id", &r.event_id, EventId)?;
+        actor.require_event(event_id)?;
         let (orgs, next) = self
             .state
             .services
-            .list_organizations(
-                id_field("event_id", &r.event_id, EventId)?,
-                &r.name_prefix,
-                r.page_size,
-                &r.page_token,
-            )
+            .list_organizations(event_id, &r.name_prefix, r.page_size, &r.page_token)
             .await?;
         Ok(Response::new(pb::ListOrganizationsResponse {
             organizations: orgs.into_iter().map(organization_pb).collect(),

@@ -24,3 +24,4 @@ mod registration;
 mod search;
 mod support;
 mod tls;
+mod tokens;

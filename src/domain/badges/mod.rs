@@ -211,7 +211,7 @@ impl Services {
     ) -> AppResult<Vec<Issued>> {
         let mut conn = self.db.get().await?;
         let services = self.clone();
-        let actor = *actor;
+        let actor = actor.clone();
         let ids = ids.to_vec();
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             services.issue_in(conn, &actor, &ids, mode).await
@@ -227,6 +227,9 @@ impl Services {
         mode: IssueMode,
     ) -> AppResult<Vec<Issued>> {
         let sources = db::badges::lock_sources(conn, ids).await?;
+        for source in &sources {
+            actor.require_event(source.event_id)?;
+        }
         let mut keep = Vec::new();
         let mut fresh = Vec::new();
         for source in &sources {
@@ -392,9 +395,10 @@ impl Services {
     ) -> AppResult<BadgeView> {
         let id = badge_id;
         let mut conn = self.db.get().await?;
-        let actor = *actor;
+        let actor = actor.clone();
         let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let badge = existing_badge(conn, id).await?;
+            actor.require_event(badge.event_id)?;
             if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.revoke", "badge", id, ""))
                     .await?;

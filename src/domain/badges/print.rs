@@ -137,12 +137,13 @@ impl Services {
             .chunks(PRINT_BATCH)
             .map(<[ParticipantId]>::to_vec)
             .collect();
-        let actor = *actor;
+        let actor = actor.clone();
         let title = plan.title;
         let mut prepared = futures::stream::iter(batches)
             .map(|batch| {
                 let services = self.clone();
                 let title = title.clone();
+                let actor = actor.clone();
                 async move {
                     let issued = services
                         .issue_batch(&actor, &batch, IssueMode::Missing)

@@ -26,7 +26,7 @@ use crate::{
         gates::{GateZone, OfflineScanRow, ScanInput},
     },
     error::{AppError, AppResult, Reason},
-    ids::{BadgeId, EventId, GateId, ZoneId},
+    ids::{BadgeId, EventId, GateId, TokenId, ZoneId},
 };
 
 mod scan;
@@ -187,14 +187,15 @@ impl GateHub {
 
 impl Services {
     /// Starts listening to the gate channels once per process.
-    fn start_hub(&self) {
+    pub(crate) fn start_hub(&self) {
         let hub = self.hub.clone();
+        let tokens = self.tokens.clone();
         let pool = self.db.clone();
         hub.clone().started.call_once(move || {
             tokio::spawn(async move {
                 let mut failures = 0u32;
                 while !hub.is_stopping() {
-                    match listen_once(&pool, &hub, failures > 0).await {
+                    match listen_once(&pool, &hub, &tokens, failures > 0).await {
                         Ok(()) => failures = 0,
                         Err(_) if hub.is_stopping() => return,
                         Err(e) => {
@@ -292,9 +293,10 @@ impl Services {
     ) -> AppResult<super::badges::BadgeView> {
         let id = badge_id;
         let mut conn = self.db.get().await?;
-        let actor = *actor;
+        let actor = actor.clone();
         let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let badge = super::badges::existing_badge(conn, id).await?;
+            actor.require_event(badge.event_id)?;
             if db::gates::block(conn, badge.event_id, badge.serial, &reason).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.block", "badge", id, "")).await?;
             }
@@ -319,9 +321,10 @@ impl Services {
     ) -> AppResult<super::badges::BadgeView> {
         let id = badge_id;
         let mut conn = self.db.get().await?;
-        let actor = *actor;
+        let actor = actor.clone();
         let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let badge = super::badges::existing_badge(conn, id).await?;
+            actor.require_event(badge.event_id)?;
             if db::gates::unblock(conn, badge.serial).await? {
                 db::audit::record(conn, &audit_row(&actor, "badge.unblock", "badge", id, ""))
                     .await?;
@@ -342,15 +345,30 @@ impl Services {
 
 /// One listening session: forwards notifications until the connection
 /// fails. A session after a failure starts with `Resync`.
-async fn listen_once(pool: &db::Pool, hub: &Arc<GateHub>, after_failure: bool) -> AppResult<()> {
+async fn listen_once(
+    pool: &db::Pool,
+    hub: &Arc<GateHub>,
+    tokens: &super::auth::TokenCache,
+    after_failure: bool,
+) -> AppResult<()> {
     let stream = db::gates::listen(pool).await.map_err(AppError::internal)?;
     let mut stream = std::pin::pin!(stream);
     if after_failure {
+        tokens.clear();
         hub.apply(&GateEvent::Resync);
         let _ = hub.events.send(GateEvent::Resync);
     }
     while let Some(item) = stream.next().await {
         let (_, payload) = item?;
+        // A revoked token: `token:<id>:::`.
+        if let Some(id) = payload
+            .strip_prefix("token:")
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|id| id.parse::<Uuid>().ok())
+        {
+            tokens.forget(TokenId(id));
+            continue;
+        }
         if let Some(event) = GateEvent::parse(&payload) {
             hub.apply(&event);
             // No receiver is fine: nobody is watching.

@@ -51,7 +51,7 @@ fn check(rules: &Rules, request: &ScanRequest, zone: Option<u8>, at: DateTime<Ut
 
 impl Services {
     /// Decides one scan online and records it.
-    pub async fn scan(&self, _actor: &Principal, input: ScanRequest) -> AppResult<ScanResult> {
+    pub async fn scan(&self, actor: &Principal, input: ScanRequest) -> AppResult<ScanResult> {
         let gate_id = input.gate_id;
         // Gate and rules first (cached; filling them takes connections of
         // their own), then one connection for the scan.
@@ -59,6 +59,7 @@ impl Services {
             let mut conn = self.db.get().await?;
             self.gate_zone(&mut conn, gate_id).await?
         };
+        actor.require_gate(gate_id, gate.event_id)?;
         let rules = self.gate_rules(gate.event_id).await?;
         let mut conn = self.db.get().await?;
         let names = self.event(&mut conn, gate.event_id).await?.names_at_gates;

@@ -44,7 +44,7 @@ impl Services {
     /// Stores scans decided offline, once each, and reports conflicts.
     pub async fn upload_offline_scans(
         &self,
-        _actor: &Principal,
+        actor: &Principal,
         scans: Vec<OfflineScanInput>,
     ) -> AppResult<UploadResult> {
         let mut rows = Vec::with_capacity(scans.len());
@@ -56,6 +56,9 @@ impl Services {
                 slot.insert(self.gate_zone(&mut conn, gate_id).await?);
             }
             let gate = &gates[&gate_id];
+            // Nothing is stored when one scan is for a gate the token may
+            // not act for.
+            actor.require_gate(gate_id, gate.event_id)?;
             let rules = self.gate_rules(gate.event_id).await?;
             // The badge as the server reads it: trusted only when it verifies.
             let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))

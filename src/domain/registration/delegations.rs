@@ -227,6 +227,7 @@ impl Services {
             name,
             input,
         } = command;
+        actor.require_event(event_id)?;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
         let categories = self.category_codes(&mut conn, event.id).await?;
@@ -299,6 +300,7 @@ impl Services {
     ) -> AppResult<(DelegationView, Vec<ParticipantView>)> {
         let mut conn = self.db.get().await?;
         let view = self.one_delegation_view(&mut conn, id).await?;
+        caller.require_event(view.delegation.event_id)?;
         let members = db::participants::members_of(&mut conn, id)
             .await?
             .into_iter()
@@ -331,6 +333,7 @@ impl Services {
                 let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
                     return Err(AppError::not_found(Reason::DelegationNotFound, format!("no delegation {id}")));
                 };
+                actor.require_event(delegation.event_id)?;
                 if let Some(name) = &name {
                     let taken = db::registry::list_delegations(conn, delegation.event_id)
                         .await?

@@ -55,6 +55,7 @@ impl Services {
             country,
             kind,
         } = command;
+        actor.require_event(event_id)?;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
         let fingerprint = self.vault.fingerprint(

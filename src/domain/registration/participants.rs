@@ -314,6 +314,7 @@ impl Services {
         let row = db::participants::find(conn, id).await?.ok_or_else(|| {
             AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
         })?;
+        caller.require_event(row.0.event_id)?;
         self.view(caller, row)
     }
 
@@ -329,6 +330,7 @@ impl Services {
             input,
             checked,
         } = registration;
+        actor.require_event(event_id)?;
         let fingerprint = self
             .vault
             .fingerprint(&serde_json::to_vec(&(event_id, &input)).map_err(AppError::internal)?);
@@ -404,6 +406,7 @@ impl Services {
                 let current = db::participants::lock(conn, id).await?.ok_or_else(|| {
                     AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
                 })?;
+                actor.require_event(current.event_id)?;
                 if current.version != changes.expected_version {
                     return Err(AppError::new(
                         ErrorKind::Aborted,
@@ -536,6 +539,7 @@ impl Services {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
                 AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
             })?;
+            actor.require_event(row.event_id)?;
             if row.status == ParticipantStatus::Cancelled {
                 return Ok(());
             }

@@ -85,6 +85,7 @@ impl Services {
         caller: &Principal,
         input: SearchInput,
     ) -> AppResult<(Vec<ParticipantView>, String)> {
+        caller.require_event(input.event_id)?;
         let (mut conn, filter) = self.resolve_search(&input).await?;
         let page_size = u32::try_from(filter.limit - 1).unwrap_or(50);
         let order = match &filter.name {

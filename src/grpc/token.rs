@@ -1,0 +1,110 @@
+//! `expopass.v1.TokenService`.
+
+use tonic::{Request, Response, Status};
+
+use super::{ApiState, id_field, timestamp};
+use crate::{
+    domain::{NewToken, Role, TokenView},
+    error::AppError,
+    ids::TokenId,
+    proto::pb::{self, token_service_server::TokenService},
+};
+
+/// Implements `TokenService`; needs the admin role.
+#[derive(Clone)]
+pub(crate) struct TokenApi {
+    state: ApiState,
+}
+
+impl TokenApi {
+    pub(crate) fn new(state: ApiState) -> Self {
+        Self { state }
+    }
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+fn token_pb(t: TokenView) -> pb::ApiToken {
+    pb::ApiToken {
+        id: t.id.to_string(),
+        name: t.name,
+        role: t.role,
+        event_code: t.event_code.unwrap_or_default(),
+        gate_codes: t.gate_codes,
+        created_by: t.created_by.unwrap_or_default(),
+        created_at: Some(timestamp(t.created_at)),
+        last_used_at: t.last_used_at.map(timestamp),
+        expires_at: t.expires_at.map(timestamp),
+        revoked_at: t.revoked_at.map(timestamp),
+    }
+}
+
+#[tonic::async_trait]
+impl TokenService for TokenApi {
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn create_token(
+        &self,
+        request: Request<pb::CreateTokenRequest>,
+    ) -> Result<Response<pb::CreateTokenResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let role: Role = r
+            .role
+            .trim()
+            .parse()
+            .map_err(|e: String| AppError::invalid_field("role", e))?;
+        let expires_at = match r.expires_at {
+            None => None,
+            Some(ts) => Some(
+                chrono::DateTime::from_timestamp(ts.seconds, 0)
+                    .ok_or_else(|| AppError::invalid_field("expires_at", "out of range"))?,
+            ),
+        };
+        let event_code = Some(r.event_code.trim().to_owned()).filter(|c| !c.is_empty());
+        let services = &self.state.services;
+        let (id, secret) = services
+            .create_scoped_token(
+                Some(&actor),
+                NewToken {
+                    name: r.name,
+                    role,
+                    event_code: event_code.clone(),
+                    gate_codes: r.gate_codes,
+                    expires_at,
+                },
+            )
+            .await?;
+        let token = services
+            .list_tokens(Some(&actor), event_code.as_deref())
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .map(token_pb);
+        Ok(Response::new(pb::CreateTokenResponse { token, secret }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_tokens(
+        &self,
+        request: Request<pb::ListTokensRequest>,
+    ) -> Result<Response<pb::ListTokensResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let code = request.into_inner().event_code;
+        let code = Some(code.trim()).filter(|c| !c.is_empty());
+        let tokens = self.state.services.list_tokens(Some(&actor), code).await?;
+        Ok(Response::new(pb::ListTokensResponse {
+            tokens: tokens.into_iter().map(token_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn revoke_token(
+        &self,
+        request: Request<pb::RevokeTokenRequest>,
+    ) -> Result<Response<pb::RevokeTokenResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let id = id_field("id", &request.into_inner().id, TokenId)?;
+        self.state.services.revoke_token(Some(&actor), id).await?;
+        Ok(Response::new(pb::RevokeTokenResponse {}))
+    }
+}
