@@ -177,3 +177,52 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<bool> {
     println!("{line}");
     Ok(verdict.allowed())
 }
+
+/// An enrolment code as a QR: for a terminal, and as a PNG to print or
+/// show on a screen.
+pub struct EnrolmentQr(qrcode::QrCode);
+
+impl EnrolmentQr {
+    pub fn new(code: &str) -> anyhow::Result<Self> {
+        qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
+            .map(Self)
+            .context("the code does not fit a QR")
+    }
+
+    /// Two modules per character cell (half blocks), quiet zone included.
+    pub fn terminal(&self) -> String {
+        self.0
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .build()
+    }
+
+    /// A black-on-white PNG, 8 pixels a module, with a 4-module quiet zone.
+    pub fn write_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        const SCALE: usize = 8;
+        const QUIET: usize = 4;
+        let width = self.0.width();
+        let colors = self.0.to_colors();
+        let side = (width + 2 * QUIET) * SCALE;
+        let mut pixels = vec![255u8; side * side];
+        for (i, color) in colors.iter().enumerate() {
+            if *color == qrcode::Color::Dark {
+                let (x, y) = (i % width + QUIET, i / width + QUIET);
+                for row in y * SCALE..(y + 1) * SCALE {
+                    pixels[row * side + x * SCALE..row * side + (x + 1) * SCALE].fill(0);
+                }
+            }
+        }
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let side = u32::try_from(side).context("QR too large")?;
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), side, side);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&pixels))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+}

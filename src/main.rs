@@ -135,6 +135,29 @@ enum TokenCommand {
         #[arg(long)]
         event: Option<String>,
     },
+    /// Make a one-time enrolment code: the device exchanges it
+    /// (AuthService.Enroll) for a token of its own with this scope. Prints
+    /// the code, and the code as a QR in the terminal.
+    Enrol {
+        /// admin, desk or gate.
+        #[arg(long)]
+        role: Role,
+        /// What the device is, e.g. "Hall 1 lane 3".
+        #[arg(long)]
+        name: String,
+        /// The event (code) its token is for; without it, every event.
+        #[arg(long)]
+        event: Option<String>,
+        /// A gate (code) of that event; repeat for more.
+        #[arg(long = "gate", requires = "event")]
+        gates: Vec<String>,
+        /// How long the code works, e.g. 10m, 2h (at most 7 days).
+        #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+        /// Also write the QR as a PNG here.
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
     /// Revoke a token by id: refused everywhere within a second.
     Revoke {
         /// The token's id, as `token list` shows it.
@@ -383,6 +406,41 @@ async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Re
                     when(t.revoked_at),
                     t.name
                 );
+            }
+        }
+        TokenCommand::Enrol {
+            role,
+            name,
+            event,
+            gates,
+            ttl,
+            png,
+        } => {
+            let (code, expires_at) = services
+                .create_enrolment(
+                    None,
+                    expopass::domain::enrolment::NewEnrolment {
+                        token: expopass::domain::NewToken {
+                            name,
+                            role,
+                            event_code: event,
+                            gate_codes: gates,
+                            expires_at: None,
+                        },
+                        ttl,
+                    },
+                )
+                .await?;
+            println!("{code}");
+            eprintln!(
+                "one-time enrolment code, valid until {} UTC",
+                expires_at.format("%Y-%m-%d %H:%M")
+            );
+            let qr = expopass::console::EnrolmentQr::new(&code)?;
+            eprintln!("{}", qr.terminal());
+            if let Some(path) = png {
+                qr.write_png(&path)?;
+                eprintln!("QR written to {}", path.display());
             }
         }
         TokenCommand::Revoke { id } => {

@@ -1,4 +1,4 @@
-//! Composes the gRPC server: the five services, health, reflection,
+//! Composes the gRPC server: the six services, health, reflection,
 //! limits, and graceful shutdown.
 
 use std::{future::Future, net::SocketAddr};
@@ -11,13 +11,13 @@ use tonic_health::ServingStatus;
 use crate::{
     config::ServeConfig,
     domain::Services,
-    grpc::{ApiState, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
+    grpc::{ApiState, AuthApi, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
     limits::LimitsLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
         pb::{
-            badge_service_server::BadgeServiceServer, event_service_server::EventServiceServer,
-            gate_service_server::GateServiceServer,
+            auth_service_server::AuthServiceServer, badge_service_server::BadgeServiceServer,
+            event_service_server::EventServiceServer, gate_service_server::GateServiceServer,
             registration_service_server::RegistrationServiceServer,
             token_service_server::TokenServiceServer,
         },
@@ -25,7 +25,8 @@ use crate::{
 };
 
 /// Names of the services, as health checks know them.
-pub const SERVICE_NAMES: [&str; 5] = [
+pub const SERVICE_NAMES: [&str; 6] = [
+    "expopass.v1.AuthService",
     "expopass.v1.EventService",
     "expopass.v1.RegistrationService",
     "expopass.v1.BadgeService",
@@ -60,6 +61,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let hub = services.hub.clone();
+    // Revocations and rule changes are heard from the start.
+    services.start_hub();
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICE_NAMES.iter().chain(&[""]) {
         health
@@ -104,7 +107,10 @@ pub async fn serve(
         .add_service(
             GateServiceServer::new(GateApi::new(state.clone())).max_decoding_message_size(max),
         )
-        .add_service(TokenServiceServer::new(TokenApi::new(state)).max_decoding_message_size(max));
+        .add_service(
+            TokenServiceServer::new(TokenApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(AuthServiceServer::new(AuthApi::new(state)).max_decoding_message_size(max));
 
     // SERVING only once the database answers; NOT_SERVING while it does not.
     let db = services.db.clone();

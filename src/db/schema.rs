@@ -93,6 +93,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    enrolment_codes (id) {
+        id -> Uuid,
+        code_hash -> Bytea,
+        name -> Text,
+        role -> Text,
+        event_id -> Nullable<Uuid>,
+        gate_ids -> Array<Nullable<Uuid>>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        token_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Uuid,
         code -> Text,
@@ -268,6 +284,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     badges,
     categories,
     delegation_quotas,
+    enrolment_codes,
     delegations,
     events,
     gates,

@@ -218,12 +218,12 @@ pub struct TokenView {
 }
 
 fn token_audit(
-    actor: Option<&Principal>,
+    actor: Option<TokenId>,
     action: &'static str,
     id: TokenId,
 ) -> NewAuditEntry<'static> {
     NewAuditEntry {
-        token_id: actor.map(|a| a.token_id),
+        token_id: actor,
         action,
         entity_type: "api_token",
         entity_id: id.0,
@@ -257,39 +257,108 @@ impl Services {
     ) -> AppResult<(TokenId, String)> {
         let mut v = Validator::new();
         let name = v.text("name", &token.name, 200, false);
-        if token.role != Role::Gate && !token.gate_codes.is_empty() {
-            v.violation("gates", "only a gate token names gates");
-        }
-        if token.event_code.is_none() && !token.gate_codes.is_empty() {
-            v.violation("gates", "gates need the token's event");
-        }
         if token.expires_at.is_some_and(|at| at <= super::now()) {
             v.violation("expires", "must be in the future");
         }
-        v.finish()?;
         let mut conn = self.db.get().await?;
-        let event = match &token.event_code {
+        let (event_id, gate_ids) = self
+            .token_scope(
+                &mut conn,
+                v,
+                actor,
+                token.role,
+                token.event_code.as_deref(),
+                &token.gate_codes,
+            )
+            .await?;
+        let created_by = actor.map(|a| a.token_id);
+        let expires_at = token.expires_at;
+        let role = token.role;
+        let services = self.clone();
+        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            services
+                .insert_token(
+                    conn, created_by, &name, role, event_id, gate_ids, expires_at,
+                )
+                .await
+        })
+        .await
+    }
+
+    /// Writes a new token and its audit row in the caller's transaction;
+    /// returns its id and text (stored only as a hash).
+    #[expect(clippy::too_many_arguments, reason = "the columns of a token")]
+    pub(crate) async fn insert_token(
+        &self,
+        conn: &mut db::Conn,
+        created_by: Option<TokenId>,
+        name: &str,
+        role: Role,
+        event_id: Option<EventId>,
+        gate_ids: Vec<Option<GateId>>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> AppResult<(TokenId, String)> {
+        let text = secrets::new_token_text()?;
+        let hash = secrets::token_hash(&text);
+        let id = TokenId::generate();
+        let row = NewApiToken {
+            id,
+            name,
+            role: role.as_str(),
+            token_hash: &hash,
+            event_id,
+            gate_ids,
+            expires_at,
+            created_by,
+        };
+        db::tokens::insert(conn, &row).await?;
+        db::audit::record(conn, &token_audit(created_by, "token.create", id)).await?;
+        Ok((id, text))
+    }
+
+    /// The event and gates a token (or an enrolment code) is for, checked:
+    /// the event exists and `actor` may act for it, gates are the event's
+    /// and only a gate token names them. Every violation, `v`'s included,
+    /// comes back at once.
+    pub(crate) async fn token_scope(
+        &self,
+        conn: &mut db::Conn,
+        mut v: Validator,
+        actor: Option<&Principal>,
+        role: Role,
+        event_code: Option<&str>,
+        gate_codes: &[String],
+    ) -> AppResult<(Option<EventId>, Vec<Option<GateId>>)> {
+        if role != Role::Gate && !gate_codes.is_empty() {
+            v.violation("gates", "only a gate token names gates");
+        }
+        if event_code.is_none() && !gate_codes.is_empty() {
+            v.violation("gates", "gates need the token's event");
+        }
+        v.finish()?;
+        let event = match event_code {
             None => None,
             Some(code) => Some(
-                db::events::find_event_by_code(&mut conn, &code.trim().to_uppercase())
+                db::events::find_event_by_code(conn, &code.trim().to_uppercase())
                     .await?
                     .ok_or_else(|| {
                         AppError::not_found(Reason::EventNotFound, format!("no event {code}"))
-                    })?,
+                    })?
+                    .id,
             ),
         };
-        if let Some(actor) = actor
-            && let Some(event) = &event
-        {
-            actor.require_event(event.id)?;
+        match (actor, event) {
+            (Some(actor), Some(event)) => actor.require_event(event)?,
+            (Some(actor), None) => actor.require_every_event()?,
+            _ => {}
         }
         let mut gate_ids = Vec::new();
-        if let Some(event) = &event
-            && !token.gate_codes.is_empty()
+        if let Some(event) = event
+            && !gate_codes.is_empty()
         {
-            let gates = db::events::list_gates(&mut conn, event.id).await?;
+            let gates = db::events::list_gates(conn, event).await?;
             let mut v = Validator::new();
-            for (i, code) in token.gate_codes.iter().enumerate() {
+            for (i, code) in gate_codes.iter().enumerate() {
                 let code = code.trim().to_uppercase();
                 match gates.iter().find(|g| g.code == code) {
                     Some(g) => gate_ids.push(Some(g.id)),
@@ -301,27 +370,7 @@ impl Services {
             }
             v.finish()?;
         }
-        let text = secrets::new_token_text()?;
-        let hash = secrets::token_hash(&text);
-        let id = TokenId::generate();
-        let row = NewApiToken {
-            id,
-            name: &name,
-            role: token.role.as_str(),
-            token_hash: &hash,
-            event_id: event.map(|e| e.id),
-            gate_ids,
-            expires_at: token.expires_at,
-            created_by: actor.map(|a| a.token_id),
-        };
-        let audit = token_audit(actor, "token.create", id);
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            db::tokens::insert(conn, &row).await?;
-            db::audit::record(conn, &audit).await?;
-            Ok(())
-        })
-        .await?;
-        Ok((id, text))
+        Ok((event, gate_ids))
     }
 
     /// Tokens, newest first: those for `event_code` and those for every
@@ -399,7 +448,7 @@ impl Services {
     /// changes nothing. Audited.
     pub async fn revoke_token(&self, actor: Option<&Principal>, id: TokenId) -> AppResult<()> {
         let mut conn = self.db.get().await?;
-        let audit = token_audit(actor, "token.revoke", id);
+        let audit = token_audit(actor.map(|a| a.token_id), "token.revoke", id);
         let scope = actor.and_then(|a| a.event);
         crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
             let token = db::tokens::find(conn, id).await?.ok_or_else(|| {

@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod badges;
+pub mod enrolment;
 pub(crate) mod events;
 pub(crate) mod gates;
 pub use crate::ids;
@@ -36,6 +37,8 @@ pub struct Services {
     pub cache: Arc<events::SetupCache>,
     /// Recently authenticated tokens.
     pub tokens: Arc<auth::TokenCache>,
+    /// Failed enrolment attempts per source.
+    pub enrolment: Arc<enrolment::EnrolmentGuard>,
     pub hub: Arc<gates::GateHub>,
     pub occupancy_hub: Arc<occupancy::OccupancyHub>,
     pub name_indexes: Arc<name_index::NameIndexes>,
@@ -48,6 +51,7 @@ impl Services {
             vault: Arc::new(secrets::DocumentVault::new(document_key)),
             cache: Arc::new(events::SetupCache::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            enrolment: Arc::new(enrolment::EnrolmentGuard::default()),
             hub: Arc::new(gates::GateHub::default()),
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
             name_indexes: Arc::new(name_index::NameIndexes::default()),

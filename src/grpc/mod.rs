@@ -1,6 +1,7 @@
 //! Thin gRPC adapters: authenticate, convert the request, make one domain
 //! call, convert the result. No diesel here, no business rules.
 
+mod auth;
 mod badge;
 mod event;
 mod gate;
@@ -10,6 +11,7 @@ mod token;
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
+pub(crate) use auth::AuthApi;
 pub(crate) use badge::BadgeApi;
 pub(crate) use event::EventApi;
 pub(crate) use gate::GateApi;

@@ -424,6 +424,8 @@ async fn a_revoked_token_is_refused_on_every_instance_within_a_second() {
         expopass::db::pool(&app.db.url, 2).unwrap(),
         &expopass::domain::DocumentKey::new(Box::new(crate::support::TEST_DOCUMENT_KEY)),
     );
+    // An instance that has been running: it hears notifications.
+    assert!(other.listen_to_notifications(Duration::from_secs(30)).await);
     other.authenticate(&secret).await.unwrap();
     let mut own = desk(&app, &secret);
     own.list_organizations(pb::ListOrganizationsRequest {
@@ -592,4 +594,163 @@ async fn tokens_are_listed_without_secrets_and_every_operation_is_audited() {
             .collect::<Vec<_>>(),
         ["token.create", "token.revoke"]
     );
+}
+
+fn auth(app: &TestApp) -> pb::auth_service_client::AuthServiceClient<Channel> {
+    pb::auth_service_client::AuthServiceClient::new(app.channel())
+}
+
+async fn enrolment_code(app: &TestApp, event: &str, gates: &[&str], ttl: Duration) -> String {
+    app.services
+        .create_enrolment(
+            None,
+            expopass::domain::enrolment::NewEnrolment {
+                token: expopass::domain::NewToken {
+                    name: "Hall 1 lane 3".to_owned(),
+                    role: expopass::domain::Role::Gate,
+                    event_code: Some(event.to_owned()),
+                    gate_codes: gates.iter().map(|g| (*g).to_owned()).collect(),
+                    expires_at: None,
+                },
+                ttl,
+            },
+        )
+        .await
+        .unwrap()
+        .0
+}
+
+#[tokio::test]
+async fn a_device_enrols_once_with_a_code_and_gets_the_codes_scope() {
+    let app = TestApp::start().await;
+    let a = fair(&app, "ENROL").await;
+    let code = enrolment_code(&app, "ENROL", &["HALL-1"], Duration::from_secs(600)).await;
+    assert_eq!(code.len(), 19, "{code}");
+
+    // Typed by hand: lower case, spaces instead of dashes.
+    let typed = code.to_lowercase().replace('-', " ");
+    let enrolled = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: typed,
+            device_name: "tablet 7".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(enrolled.role, "gate");
+    let mut device = gates(&app, &enrolled.token);
+    let decided = device
+        .scan(scan(&a.hall, &a.badge.qr_text))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(decided.decision(), pb::Decision::Allow);
+    denied(
+        device.scan(scan(&a.plenary, &a.badge.qr_text)).await,
+        "GATE_NOT_ALLOWED",
+    );
+
+    // The token is listed under the code's name and the device's.
+    let listed = tokens(&app, &app.admin_token)
+        .list_tokens(pb::ListTokensRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .tokens;
+    let token = listed.iter().find(|t| t.id == enrolled.token_id).unwrap();
+    assert_eq!(token.name, "Hall 1 lane 3 (tablet 7)");
+    assert_eq!(token.gate_codes, ["HALL-1"]);
+
+    // A second use of the code.
+    let again = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: code.clone(),
+            device_name: "tablet 8".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+    assert_eq!(reason(&again), "ENROLMENT_CODE_USED");
+
+    // An expired code.
+    let short = enrolment_code(&app, "ENROL", &[], Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let late = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: short,
+            device_name: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition, "{late:?}");
+    assert_eq!(reason(&late), "ENROLMENT_CODE_EXPIRED");
+
+    // Made and used, both audited; the token's creation too.
+    #[derive(diesel::QueryableByName)]
+    struct Entry {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
+    }
+    let mut conn = app.db.connect().await;
+    let entries: Vec<Entry> = diesel::sql_query(
+        "SELECT action FROM audit_log WHERE entity_type IN ('enrolment_code', 'api_token') \
+         AND (entity_type = 'enrolment_code' OR entity_id = $1::uuid) ORDER BY id",
+    )
+    .bind::<diesel::sql_types::Text, _>(&enrolled.token_id)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "enrolment.create",
+            "token.create",
+            "enrolment.use",
+            "enrolment.create"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn guessing_enrolment_codes_locks_the_source_out() {
+    let app = TestApp::start().await;
+    fair(&app, "GUESS").await;
+    let code = enrolment_code(&app, "GUESS", &[], Duration::from_secs(600)).await;
+    for i in 0..expopass::domain::enrolment::MAX_FAILURES {
+        let wrong = auth(&app)
+            .enroll(pb::EnrollRequest {
+                code: format!("AAAA-BBBB-CCCC-{i:04}"),
+                device_name: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(wrong.code(), Code::Unauthenticated, "{wrong:?}");
+        assert_eq!(reason(&wrong), "ENROLMENT_CODE_UNKNOWN");
+    }
+    // Now even the right code is refused from this address, and the code
+    // itself is not spent.
+    let locked = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: code.clone(),
+            device_name: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(locked.code(), Code::ResourceExhausted, "{locked:?}");
+    assert_eq!(reason(&locked), "ENROLMENT_LOCKED");
+    let mut conn = app.db.connect().await;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let unused: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM enrolment_codes WHERE used_at IS NULL")
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(unused.n, 1);
 }

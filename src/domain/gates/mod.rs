@@ -110,6 +110,8 @@ pub struct GateHub {
     gates: RwLock<HashMap<GateId, GateZone>>,
     started: std::sync::Once,
     stopping: std::sync::atomic::AtomicBool,
+    /// Whether a listening session has started (revocations are heard).
+    listening: std::sync::atomic::AtomicBool,
 }
 
 impl Default for GateHub {
@@ -120,6 +122,7 @@ impl Default for GateHub {
             gates: RwLock::default(),
             started: std::sync::Once::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
+            listening: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -209,6 +212,24 @@ impl Services {
                 }
             });
         });
+    }
+
+    /// Starts listening to notifications and waits until it does, at most
+    /// `limit`; returns whether it does.
+    pub async fn listen_to_notifications(&self, limit: Duration) -> bool {
+        self.start_hub();
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self
+            .hub
+            .listening
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
     }
 
     /// Subscribes to gate events (starting the listener if needed).
@@ -353,8 +374,12 @@ async fn listen_once(
 ) -> AppResult<()> {
     let stream = db::gates::listen(pool).await.map_err(AppError::internal)?;
     let mut stream = std::pin::pin!(stream);
+    // Tokens cached before this session listened may have been revoked
+    // unheard.
+    tokens.clear();
+    hub.listening
+        .store(true, std::sync::atomic::Ordering::Release);
     if after_failure {
-        tokens.clear();
         hub.apply(&GateEvent::Resync);
         let _ = hub.events.send(GateEvent::Resync);
     }
