@@ -8,7 +8,7 @@ mod tools;
 use expopass::{
     app::Database,
     config::{Config, DatabaseTarget, ServeConfig},
-    domain::{Role, Services},
+    domain::{NewToken, Role, Services},
 };
 
 /// glibc's allocator spent a third of the server's CPU in an import
@@ -106,23 +106,42 @@ struct ServeArgs {
     max_connections: usize,
 }
 
+/// Who a token is for and where it may act.
+#[derive(Args)]
+struct TokenScope {
+    /// admin, desk or gate.
+    #[arg(long)]
+    role: Role,
+    /// Who or what holds it, e.g. "desk 3, hall A" or "Hall 1 lane 3".
+    #[arg(long)]
+    name: String,
+    /// The event (code) the token is for; without it, every event.
+    #[arg(long)]
+    event: Option<String>,
+    /// A gate (code) of that event a gate token may act at; repeat for
+    /// more. Without it, every gate of the event.
+    #[arg(long = "gate", requires = "event")]
+    gates: Vec<String>,
+}
+
+impl TokenScope {
+    fn token(self, expires_at: Option<chrono::DateTime<chrono::Utc>>) -> NewToken {
+        NewToken {
+            name: self.name,
+            role: self.role,
+            event_code: self.event,
+            gate_codes: self.gates,
+            expires_at,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Print a new API token on stdout, and nothing else.
     Create {
-        /// admin, desk or gate.
-        #[arg(long)]
-        role: Role,
-        /// Who or what holds it, e.g. "desk 3, hall A".
-        #[arg(long)]
-        name: String,
-        /// The event (code) the token is for; without it, every event.
-        #[arg(long)]
-        event: Option<String>,
-        /// A gate (code) of that event a gate token may act at; repeat for
-        /// more. Without it, every gate of the event.
-        #[arg(long = "gate", requires = "event")]
-        gates: Vec<String>,
+        #[command(flatten)]
+        scope: TokenScope,
         /// How long the token works, e.g. 72h, 3days; without it, until
         /// revoked.
         #[arg(long, value_parser = humantime::parse_duration)]
@@ -139,18 +158,8 @@ enum TokenCommand {
     /// (AuthService.Enroll) for a token of its own with this scope. Prints
     /// the code, and the code as a QR in the terminal.
     Enrol {
-        /// admin, desk or gate.
-        #[arg(long)]
-        role: Role,
-        /// What the device is, e.g. "Hall 1 lane 3".
-        #[arg(long)]
-        name: String,
-        /// The event (code) its token is for; without it, every event.
-        #[arg(long)]
-        event: Option<String>,
-        /// A gate (code) of that event; repeat for more.
-        #[arg(long = "gate", requires = "event")]
-        gates: Vec<String>,
+        #[command(flatten)]
+        scope: TokenScope,
         /// How long the code works, e.g. 10m, 2h (at most 7 days).
         #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
         ttl: Duration,
@@ -352,28 +361,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create {
-            role,
-            name,
-            event,
-            gates,
-            expires,
-        } => {
+        TokenCommand::Create { scope, expires } => {
             let expires_at = match expires {
                 None => None,
                 Some(d) => Some(chrono::Utc::now() + chrono::Duration::from_std(d)?),
             };
             let (_, token) = services
-                .create_scoped_token(
-                    None,
-                    expopass::domain::NewToken {
-                        name,
-                        role,
-                        event_code: event,
-                        gate_codes: gates,
-                        expires_at,
-                    },
-                )
+                .create_scoped_token(None, scope.token(expires_at))
                 .await?;
             println!("{token}");
         }
@@ -408,25 +402,12 @@ async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Re
                 );
             }
         }
-        TokenCommand::Enrol {
-            role,
-            name,
-            event,
-            gates,
-            ttl,
-            png,
-        } => {
+        TokenCommand::Enrol { scope, ttl, png } => {
             let (code, expires_at) = services
                 .create_enrolment(
                     None,
                     expopass::domain::enrolment::NewEnrolment {
-                        token: expopass::domain::NewToken {
-                            name,
-                            role,
-                            event_code: event,
-                            gate_codes: gates,
-                            expires_at: None,
-                        },
+                        token: scope.token(None),
                         ttl,
                     },
                 )

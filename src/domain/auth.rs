@@ -255,21 +255,9 @@ impl Services {
         actor: Option<&Principal>,
         token: NewToken,
     ) -> AppResult<(TokenId, String)> {
-        let mut v = Validator::new();
-        let name = v.text("name", &token.name, 200, false);
-        if token.expires_at.is_some_and(|at| at <= super::now()) {
-            v.violation("expires", "must be in the future");
-        }
         let mut conn = self.db.get().await?;
-        let (event_id, gate_ids) = self
-            .token_scope(
-                &mut conn,
-                v,
-                actor,
-                token.role,
-                token.event_code.as_deref(),
-                &token.gate_codes,
-            )
+        let (name, event_id, gate_ids) = self
+            .token_scope(&mut conn, Validator::new(), actor, &token)
             .await?;
         let created_by = actor.map(|a| a.token_id);
         let expires_at = token.expires_at;
@@ -316,19 +304,23 @@ impl Services {
         Ok((id, text))
     }
 
-    /// The event and gates a token (or an enrolment code) is for, checked:
-    /// the event exists and `actor` may act for it, gates are the event's
-    /// and only a gate token names them. Every violation, `v`'s included,
-    /// comes back at once.
+    /// The name, event and gates of a token (or an enrolment code),
+    /// checked: a name, an expiry to come, an event that exists and that
+    /// `actor` may act for, gates of that event and only for a gate token.
+    /// Every violation, `v`'s included, comes back at once.
     pub(crate) async fn token_scope(
         &self,
         conn: &mut db::Conn,
         mut v: Validator,
         actor: Option<&Principal>,
-        role: Role,
-        event_code: Option<&str>,
-        gate_codes: &[String],
-    ) -> AppResult<(Option<EventId>, Vec<Option<GateId>>)> {
+        token: &NewToken,
+    ) -> AppResult<(String, Option<EventId>, Vec<Option<GateId>>)> {
+        let name = v.text("name", &token.name, 200, false);
+        if token.expires_at.is_some_and(|at| at <= super::now()) {
+            v.violation("expires", "must be in the future");
+        }
+        let (role, event_code, gate_codes) =
+            (token.role, token.event_code.as_deref(), &token.gate_codes);
         if role != Role::Gate && !gate_codes.is_empty() {
             v.violation("gates", "only a gate token names gates");
         }
@@ -370,7 +362,7 @@ impl Services {
             }
             v.finish()?;
         }
-        Ok((event, gate_ids))
+        Ok((name, event, gate_ids))
     }
 
     /// Tokens, newest first: those for `event_code` and those for every

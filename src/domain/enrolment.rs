@@ -124,21 +124,11 @@ impl Services {
     ) -> AppResult<(String, DateTime<Utc>)> {
         let NewEnrolment { token, ttl } = enrolment;
         let mut v = Validator::new();
-        let name = v.text("name", &token.name, 200, false);
         if ttl.is_zero() || ttl > MAX_TTL {
             v.violation("ttl", "must be between 1 second and 7 days");
         }
         let mut conn = self.db.get().await?;
-        let (event_id, gate_ids) = self
-            .token_scope(
-                &mut conn,
-                v,
-                actor,
-                token.role,
-                token.event_code.as_deref(),
-                &token.gate_codes,
-            )
-            .await?;
+        let (name, event_id, gate_ids) = self.token_scope(&mut conn, v, actor, &token).await?;
         let text = new_code()?;
         let now = super::now();
         let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
