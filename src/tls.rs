@@ -152,7 +152,14 @@ impl ServerTls {
                     }
                 };
                 let why = tokio::select! {
-                    got = signalled => if got { "SIGHUP" } else { continue },
+                    got = signalled => {
+                        if !got {
+                            // No more signals can come: keep watching the files.
+                            hangup = None;
+                            continue;
+                        }
+                        "SIGHUP"
+                    }
                     () = tokio::time::sleep(RELOAD_POLL) => {
                         let now = stamps(&tls.files);
                         if now == seen {
@@ -163,10 +170,13 @@ impl ServerTls {
                     }
                 };
                 match tls.reload() {
-                    Ok(()) => tracing::info!(
-                        fingerprint = %tls.fingerprint(),
-                        "TLS certificate reloaded after {why}"
-                    ),
+                    Ok(()) => {
+                        seen = stamps(&tls.files);
+                        tracing::info!(
+                            fingerprint = %tls.fingerprint(),
+                            "TLS certificate reloaded after {why}"
+                        );
+                    }
                     Err(e) => tracing::warn!(
                         "TLS certificate not reloaded after {why}, the previous one stays: {e:#}"
                     ),
