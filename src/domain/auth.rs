@@ -153,6 +153,9 @@ const CACHE_TTL: Duration = Duration::from_secs(30);
 #[derive(Default)]
 pub struct TokenCache {
     entries: RwLock<HashMap<Vec<u8>, (Principal, Instant)>>,
+    /// Bumped by every forgetting: a lookup that began before one does not
+    /// cache what it read (the token may have been revoked meanwhile).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl TokenCache {
@@ -162,8 +165,17 @@ impl TokenCache {
         (at.elapsed() < CACHE_TTL).then(|| principal.clone())
     }
 
-    fn put(&self, hash: Vec<u8>, principal: Principal) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Caches a token read when the cache was at `generation`, unless a
+    /// token was forgotten since.
+    fn put(&self, hash: Vec<u8>, principal: Principal, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
+            if self.generation() != generation {
+                return;
+            }
             if entries.len() > 10_000 {
                 entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
             }
@@ -174,6 +186,8 @@ impl TokenCache {
     /// Forgets a revoked token.
     pub(crate) fn forget(&self, token: TokenId) {
         if let Ok(mut entries) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             entries.retain(|_, (p, _)| p.token_id != token);
         }
     }
@@ -181,6 +195,8 @@ impl TokenCache {
     /// Forgets every token (revocations may have been missed).
     pub(crate) fn clear(&self) {
         if let Ok(mut entries) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             entries.clear();
         }
     }
@@ -480,6 +496,7 @@ impl Services {
         if let Some(principal) = self.tokens.get(&hash) {
             return live(principal, now);
         }
+        let generation = self.tokens.generation();
         let mut conn = self.db.get().await?;
         let row = db::tokens::find_by_hash(&mut conn, &hash)
             .await?
@@ -503,8 +520,12 @@ impl Services {
             expires_at: row.expires_at,
         };
         let principal = live(principal, now)?;
-        db::tokens::touch(&mut conn, row.id, now).await?;
-        self.tokens.put(hash, principal.clone());
+        // The last use is a courtesy: a database that refuses writes (a
+        // standby being promoted) does not refuse the caller for it.
+        if let Err(e) = db::tokens::touch(&mut conn, row.id, now).await {
+            tracing::debug!("last use of a token not recorded: {e}");
+        }
+        self.tokens.put(hash, principal.clone(), generation);
         Ok(principal)
     }
 }
