@@ -53,6 +53,8 @@ pub struct ServeConfig {
     pub handshake_timeout: std::time::Duration,
     /// The certificate to serve TLS with; plaintext when `None`.
     pub tls: Option<crate::tls::ServerTls>,
+    /// Where Prometheus metrics are served over HTTP; off when `None`.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Time a new connection has to send its first bytes.

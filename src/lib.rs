@@ -13,6 +13,8 @@ pub mod ids;
 mod limits;
 pub mod listener;
 pub mod local;
+pub mod meter;
+mod observe;
 mod pg_embedded;
 pub mod proto;
 pub mod render;

@@ -72,6 +72,7 @@ impl LocalServer {
             max_connections: 1_000,
             handshake_timeout: crate::config::HANDSHAKE_TIMEOUT,
             tls: tls.as_ref().map(|(server, _)| server.clone()),
+            metrics_listen: None,
         };
         let listener = crate::server::bind(config.listen).await?;
         let addr = listener.local_addr()?;

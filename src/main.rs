@@ -9,6 +9,7 @@ use expopass::{
     app::Database,
     config::{Config, DatabaseTarget, ServeConfig},
     domain::{NewToken, Role, Services},
+    telemetry::LogFormat,
 };
 
 /// glibc's allocator spent a third of the server's CPU in an import
@@ -46,6 +47,15 @@ struct Common {
     /// Connections in the database pool.
     #[arg(long, env = "EXPOPASS_POOL_SIZE", default_value_t = 16, global = true)]
     pool_size: usize,
+    /// Log lines as text, or as one JSON object per line for log shippers.
+    #[arg(
+        long,
+        env = "EXPOPASS_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +114,15 @@ struct ServeArgs {
     /// (raised to its hard limit at start) for the rest, at most 10,000.
     #[arg(long, env = "EXPOPASS_MAX_CONNECTIONS", default_value_t = 0)]
     max_connections: usize,
+    /// Serve Prometheus metrics over HTTP on this address (given alone:
+    /// 127.0.0.1:9464). Off without it.
+    #[arg(
+        long,
+        env = "EXPOPASS_METRICS_LISTEN",
+        num_args = 0..=1,
+        default_missing_value = expopass::meter::DEFAULT_ADDR
+    )]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// Who a token is for and where it may act.
@@ -193,8 +212,8 @@ enum TlsCommand {
 }
 
 fn main() -> ExitCode {
-    expopass::telemetry::init();
     let cli = Cli::parse();
+    expopass::telemetry::init(cli.common.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -271,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     _ => None,
                 },
+                metrics_listen: args.metrics_listen,
             };
             serve.check(args.allow_plaintext_remote)?;
             let key = config.load_document_key()?;

@@ -13,6 +13,7 @@ use crate::{
     domain::Services,
     grpc::{ApiState, AuthApi, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
     limits::LimitsLayer,
+    observe::ObserveLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
         pb::{
@@ -75,6 +76,21 @@ pub async fn serve(
         .build_v1()
         .context("cannot build the reflection service")?;
 
+    // Metrics first: a port already taken stops the start here.
+    let metrics = match config.metrics_listen {
+        Some(addr) => {
+            let handle = crate::meter::install()?;
+            let listener = crate::meter::bind(addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, "serving Prometheus metrics");
+            Some(tokio::spawn(crate::meter::serve(
+                listener,
+                handle,
+                services.clone(),
+            )))
+        }
+        None => None,
+    };
+
     let state = ApiState::new(services.clone());
     let max = config.max_message_bytes;
     let router = Server::builder()
@@ -86,6 +102,8 @@ pub async fn serve(
         // One connection never has more calls open than the server sheds
         // at: a client that sends a burst on one connection queues.
         .max_concurrent_streams(Some(streams_per_connection(config.max_in_flight)))
+        // Outermost, so that shed and refused calls are seen too.
+        .layer(ObserveLayer)
         .layer(LimitsLayer::new(config.max_in_flight))
         .timeout(config.request_timeout)
         // A peer that vanished without closing is found by pings: one after
@@ -119,6 +137,7 @@ pub async fn serve(
         loop {
             let up = crate::db::ping(&db).await;
             if last != Some(up) {
+                crate::meter::database_up(up);
                 let status = if up {
                     ServingStatus::Serving
                 } else {
@@ -182,6 +201,9 @@ pub async fn serve(
         }
     };
     watcher.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     if let Some(reloader) = reloader {
         reloader.abort();
     }

@@ -457,6 +457,45 @@ pub(crate) async fn occupancy(
         .collect())
 }
 
+/// Sends the heartbeat every listener hears (and ignores but for the
+/// time it was heard).
+pub(crate) async fn heartbeat(pool: &super::Pool) -> anyhow::Result<()> {
+    let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    diesel::sql_query(format!("SELECT pg_notify('{GATE_CHANNEL}', 'heartbeat')"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// A zone of an event, with the badges inside it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct ZoneCount {
+    #[diesel(sql_type = Text)]
+    pub event: String,
+    #[diesel(sql_type = Text)]
+    pub zone: String,
+    #[diesel(sql_type = Integer)]
+    pub inside: i32,
+    #[diesel(sql_type = Integer)]
+    pub capacity: i32,
+}
+
+/// Every zone of the events whose last day is not yet a day past.
+pub(crate) async fn current_occupancy(conn: &mut Conn) -> QueryResult<Vec<ZoneCount>> {
+    diesel::sql_query(
+        "SELECT e.code AS event, z.code AS zone,
+                coalesce(sum(o.inside), 0)::int AS inside, z.capacity
+         FROM events e
+         JOIN zones z ON z.event_id = e.id
+         LEFT JOIN zone_occupancy o ON o.zone_id = z.id
+         WHERE e.last_day >= current_date - 1
+         GROUP BY e.code, z.id, z.code, z.capacity
+         ORDER BY e.code, z.code",
+    )
+    .load(conn)
+    .await
+}
+
 /// A notification: (channel, payload).
 pub(crate) type Notification = (String, String);
 

@@ -1,6 +1,7 @@
 //! `expopass.v1.BadgeService`; needs the desk or admin role.
 
 use std::pin::Pin;
+use tracing::Instrument as _;
 
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
@@ -204,7 +205,11 @@ impl BadgeService for BadgeApi {
         actor.require_event(event)?;
         let plan = services.plan_print(event, target, layout).await?;
         let (tx, rx) = mpsc::channel(PRINT_BUFFER);
-        tokio::spawn(async move { services.run_print(&actor, plan, tx).await });
+        // The job's log lines keep the call's request id.
+        tokio::spawn(
+            async move { services.run_print(&actor, plan, tx).await }
+                .instrument(tracing::Span::current()),
+        );
         let stream = ReceiverStream::new(rx).map(|item| match item {
             Ok(PrintItem::Chunk(bytes)) => Ok(pb::PrintBadgesResponse {
                 item: Some(pb::print_badges_response::Item::PdfChunk(bytes)),

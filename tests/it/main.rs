@@ -18,6 +18,7 @@ mod fuzz;
 mod gates;
 mod hostile;
 mod import;
+mod logs;
 mod migrations;
 mod races;
 mod registration;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::ids::{DelegationId, OrganizationId, ParticipantId};
+use crate::meter::{self, PrintOutcome};
 
 /// Participants issued and rendered together in a print job: a multiple of
 /// every sheet's badge count, so only the last sheet can be partly empty.
@@ -149,30 +150,36 @@ impl Services {
                         .issue_batch(&actor, &batch, IssueMode::Missing)
                         .await?;
                     let cards: Vec<BadgeCard> = issued.into_iter().map(|i| i.card).collect();
-                    let lo = tokio::task::spawn_blocking(move || -> AppResult<lopdf::Document> {
-                        let pages =
-                            render::draft_pages(&cards, layout).map_err(AppError::internal)?;
-                        Ok(PdfSink::prepare(&render::document(pages, &title)))
-                    })
+                    let (pages, lo) = tokio::task::spawn_blocking(
+                        move || -> AppResult<(usize, lopdf::Document)> {
+                            let pages =
+                                render::draft_pages(&cards, layout).map_err(AppError::internal)?;
+                            let count = pages.len();
+                            Ok((count, PdfSink::prepare(&render::document(pages, &title))))
+                        },
+                    )
                     .await
                     .map_err(AppError::internal)??;
-                    Ok::<_, AppError>((batch.len(), lo))
+                    Ok::<_, AppError>((batch.len(), pages, lo))
                 }
             })
             .buffered(PRINT_IN_FLIGHT);
         let mut sink = PdfSink::new();
         let mut done = 0u32;
         while let Some(result) = prepared.next().await {
-            let (count, lo) = match result {
+            let (count, pages, lo) = match result {
                 Ok(batch) => batch,
                 Err(err) => {
+                    meter::print_job(PrintOutcome::Failed);
                     let _ = tx.send(Err(err)).await;
                     return;
                 }
             };
             sink.append(lo);
+            meter::printed(pages, count);
             done = done.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
             if !send_chunks(&tx, sink.take()).await {
+                meter::print_job(PrintOutcome::Abandoned);
                 return;
             }
             if tx
@@ -180,10 +187,15 @@ impl Services {
                 .await
                 .is_err()
             {
+                meter::print_job(PrintOutcome::Abandoned);
                 return;
             }
         }
-        send_chunks(&tx, sink.finish()).await;
+        meter::print_job(if send_chunks(&tx, sink.finish()).await {
+            PrintOutcome::Completed
+        } else {
+            PrintOutcome::Abandoned
+        });
     }
 }
 

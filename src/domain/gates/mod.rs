@@ -35,6 +35,9 @@ mod upload;
 pub(crate) use scan::ScanRequest;
 pub(crate) use upload::OfflineScanInput;
 
+/// How often each instance sends the notification heartbeat.
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(10);
+
 /// A change gates must hear about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GateEvent {
@@ -110,8 +113,11 @@ pub struct GateHub {
     gates: RwLock<HashMap<GateId, GateZone>>,
     started: std::sync::Once,
     stopping: std::sync::atomic::AtomicBool,
-    /// Whether a listening session has started (revocations are heard).
+    /// Whether a listening session is open (revocations are heard).
     listening: std::sync::atomic::AtomicBool,
+    /// When a notification (or the session's start) was last heard, in
+    /// milliseconds since the epoch; 0 before any.
+    last_heard_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Default for GateHub {
@@ -123,6 +129,7 @@ impl Default for GateHub {
             started: std::sync::Once::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
             listening: std::sync::atomic::AtomicBool::new(false),
+            last_heard_ms: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }
@@ -182,6 +189,32 @@ impl GateHub {
         self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Whether a listening session is open now.
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn heard(&self) {
+        self.last_heard_ms.store(
+            chrono::Utc::now().timestamp_millis(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Time since a notification (or the start of the listening session)
+    /// was last heard; `None` before any. Every instance sends a heartbeat
+    /// every [`HEARTBEAT`], so a value well above it means revocations and
+    /// blocks are not being heard.
+    pub fn notification_age(&self) -> Option<Duration> {
+        let last = self
+            .last_heard_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (last > 0).then(|| {
+            let now = chrono::Utc::now().timestamp_millis();
+            Duration::from_millis(u64::try_from(now.saturating_sub(last)).unwrap_or(0))
+        })
+    }
+
     /// A receiver of every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<GateEvent> {
         self.events.subscribe()
@@ -194,11 +227,15 @@ impl Services {
         let hub = self.hub.clone();
         let tokens = self.tokens.clone();
         let pool = self.db.clone();
+        let (heartbeat_hub, heartbeat_pool) = (hub.clone(), pool.clone());
         hub.clone().started.call_once(move || {
             tokio::spawn(async move {
                 let mut failures = 0u32;
                 while !hub.is_stopping() {
-                    match listen_once(&pool, &hub, &tokens, failures > 0).await {
+                    let session = listen_once(&pool, &hub, &tokens, failures > 0).await;
+                    hub.listening
+                        .store(false, std::sync::atomic::Ordering::Release);
+                    match session {
                         Ok(()) => failures = 0,
                         Err(_) if hub.is_stopping() => return,
                         Err(e) => {
@@ -209,6 +246,20 @@ impl Services {
                         }
                     }
                     tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            });
+            // The heartbeat every listener hears, so that a silent channel
+            // is told from a dead one.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(HEARTBEAT);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                while !heartbeat_hub.is_stopping() {
+                    tick.tick().await;
+                    if heartbeat_hub.is_listening()
+                        && let Err(e) = db::gates::heartbeat(&heartbeat_pool).await
+                    {
+                        tracing::debug!("notification heartbeat not sent: {e}");
+                    }
                 }
             });
         });
@@ -271,6 +322,12 @@ impl Services {
         let rules = Arc::new(rules);
         super::remember(&self.hub.rules, event_id, rules.clone());
         Ok(rules)
+    }
+
+    /// Every zone of the events not yet over, with who is inside.
+    pub async fn current_occupancy(&self) -> AppResult<Vec<db::gates::ZoneCount>> {
+        let mut conn = self.db.get().await?;
+        Ok(db::gates::current_occupancy(&mut conn).await?)
     }
 
     /// (zone code, inside, capacity) of every zone of an event.
@@ -377,6 +434,7 @@ async fn listen_once(
     // Tokens cached before this session listened may have been revoked
     // unheard.
     tokens.clear();
+    hub.heard();
     hub.listening
         .store(true, std::sync::atomic::Ordering::Release);
     if after_failure {
@@ -385,6 +443,7 @@ async fn listen_once(
     }
     while let Some(item) = stream.next().await {
         let (_, payload) = item?;
+        hub.heard();
         // A revoked token: `token:<id>:::`.
         if let Some(id) = payload
             .strip_prefix("token:")

@@ -86,6 +86,20 @@ impl Services {
             },
         )
         .await?;
+        let zone = rules
+            .zones
+            .iter()
+            .find(|z| i16::from(z.number) == gate.zone_number)
+            .map_or("", |z| z.code.as_str());
+        crate::meter::scan(
+            &rules.event_code,
+            zone,
+            match input.direction {
+                Direction::In => "in",
+                Direction::Out => "out",
+            },
+            outcome.deny.map(DenyReason::code),
+        );
         let mut result = ScanResult {
             deny: outcome.deny,
             category_code: String::new(),

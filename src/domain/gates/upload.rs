@@ -103,6 +103,18 @@ impl Services {
             .into_iter()
             .collect();
         result.conflicts = self.conflicts(&mut conn, &serials, &nonces).await?;
+        // Counted under the event of the first gate (an upload's gates are
+        // one device's, of one event).
+        if let Some(first) = rows.first()
+            && let Ok(rules) = self.gate_rules(first.event_id).await
+        {
+            crate::meter::offline_upload(
+                &rules.event_code,
+                result.stored,
+                result.duplicates,
+                result.conflicts.len(),
+            );
+        }
         Ok(result)
     }
 

@@ -377,6 +377,7 @@ impl Services {
         };
         match outcome {
             Registered::New => {
+                crate::meter::registered(&event.code);
                 let row = (prepared.row, category_code, organization_name);
                 self.view(actor, row)
             }

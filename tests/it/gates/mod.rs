@@ -1,5 +1,6 @@
 mod concurrency;
 mod decisions;
+mod metrics;
 mod offline;
 mod watching;
 

@@ -280,6 +280,7 @@ impl TestApp {
             max_connections: 1_000,
             handshake_timeout: expopass::config::HANDSHAKE_TIMEOUT,
             tls: tls.as_ref().map(|(server, _)| server.clone()),
+            metrics_listen: None,
         };
         let listener = expopass::server::bind(config.listen).await.expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -8,7 +8,8 @@ use std::{
 };
 
 use expopass::proto::pb::{
-    gate_service_client::GateServiceClient, registration_service_client::RegistrationServiceClient,
+    badge_service_client::BadgeServiceClient, gate_service_client::GateServiceClient,
+    registration_service_client::RegistrationServiceClient,
 };
 
 use super::{Authed, Bearer, TEST_DOCUMENT_KEY};
@@ -17,17 +18,32 @@ use super::{Authed, Bearer, TEST_DOCUMENT_KEY};
 pub struct ServeProcess {
     pub child: Child,
     pub port: u16,
+    /// Every line it has logged so far.
+    pub log: Log,
     _data: tempfile::TempDir,
+}
+
+/// The lines a process logged, as they arrive.
+pub type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A free port on 127.0.0.1 (free when asked).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl ServeProcess {
     pub fn start(url: &str) -> Self {
+        Self::start_with(url, &[], &[("RUST_LOG", "info")])
+    }
+
+    /// Starts with more arguments of `serve` and more environment.
+    pub fn start_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         use base64::Engine as _;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_expopass"))
             .args([
@@ -36,22 +52,29 @@ impl ServeProcess {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
+            .args(args)
+            .envs(env.iter().copied())
             .env("DATABASE_URL", url)
             .env("EXPOPASS_DATA_DIR", data.path())
             .env(
                 "EXPOPASS_DOCUMENT_KEY",
                 base64::engine::general_purpose::STANDARD.encode(TEST_DOCUMENT_KEY),
             )
-            .env("RUST_LOG", "info")
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_ready(&mut child);
+        let log = wait_ready(&mut child);
         Self {
             child,
             port,
+            log,
             _data: data,
         }
+    }
+
+    /// What it has logged so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     pub async fn channel(&self) -> tonic::transport::Channel {
@@ -73,6 +96,10 @@ impl ServeProcess {
         )
     }
 
+    pub async fn badges(&self, token: &str) -> BadgeServiceClient<Authed> {
+        BadgeServiceClient::with_interceptor(self.channel().await, Bearer(Some(token.to_owned())))
+    }
+
     /// Kills the process at once, as `kill -9` would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -81,12 +108,16 @@ impl ServeProcess {
 }
 
 /// Waits until a `serve` started with its stderr piped logs that it is
-/// ready (at most a minute); its later log lines are read and dropped.
-pub fn wait_ready(child: &mut Child) {
+/// ready (at most a minute); every line it logs is kept in the log
+/// returned.
+pub fn wait_ready(child: &mut Child) -> Log {
     let stderr = child.stderr.take().expect("serve's stderr is piped");
+    let log = Log::default();
     let (tx, rx) = std::sync::mpsc::channel();
+    let kept = log.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            kept.lock().unwrap().push(line.clone());
             let _ = tx.send(line);
         }
     });
@@ -95,7 +126,7 @@ pub fn wait_ready(child: &mut Child) {
             .recv_timeout(Duration::from_secs(60))
             .expect("serve logs a ready line");
         if line.contains("ready to serve") {
-            return;
+            return log;
         }
     }
 }
