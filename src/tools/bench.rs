@@ -87,6 +87,10 @@ pub(crate) struct TargetArgs {
     /// run), so the figures include encryption.
     #[arg(long, conflicts_with = "addr")]
     pub tls: bool,
+    /// Record metrics in the server started here, as `serve
+    /// --metrics-listen` does, so the figures include their cost.
+    #[arg(long, conflicts_with = "addr")]
+    pub metrics: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -227,6 +231,9 @@ async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
         None
     };
     let tls_ca = tls.as_ref().map(|(_, ca)| ca.clone());
+    if args.metrics {
+        expopass::meter::install()?;
+    }
     let server = LocalServer::start_with(services.clone(), tls).await?;
     Ok(Target {
         channel: server.channel.clone(),

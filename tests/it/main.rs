@@ -14,6 +14,7 @@ mod auth;
 mod badges;
 mod embedded;
 mod events;
+mod failover;
 mod fuzz;
 mod gates;
 mod hostile;

@@ -22,17 +22,17 @@ use crate::support::{
 };
 
 /// Noon in Tashkent on the fixture event's second day.
-const DURING: i64 = 1_713_855_600; // 2024-04-23T07:00:00Z
+pub(crate) const DURING: i64 = 1_713_855_600; // 2024-04-23T07:00:00Z
 
-struct Venue {
-    fixture: Fixture,
-    hall: String,
-    hall_b: String,
-    plenary: String,
-    b2b: String,
+pub(crate) struct Venue {
+    pub(crate) fixture: Fixture,
+    pub(crate) hall: String,
+    pub(crate) hall_b: String,
+    pub(crate) plenary: String,
+    pub(crate) b2b: String,
 }
 
-async fn venue(app: &TestApp, code: &str) -> Venue {
+pub(crate) async fn venue(app: &TestApp, code: &str) -> Venue {
     let fixture = app.event(code).await;
     let mut gates = Vec::new();
     for (gate, zone) in [
@@ -81,7 +81,7 @@ async fn set_b2b_capacity(app: &TestApp, venue: &Venue, capacity: u32) {
 
 /// Registers someone of `category` and issues their badge; returns
 /// (participant id, badge).
-async fn badge_holder(
+pub(crate) async fn badge_holder(
     app: &TestApp,
     venue: &Venue,
     given: &str,
@@ -104,7 +104,7 @@ async fn badge_holder(
     (p.id, badge)
 }
 
-fn scan_request(
+pub(crate) fn scan_request(
     gate: &str,
     qr: &str,
     nonce: &str,

@@ -5,6 +5,7 @@ use expopass::proto::pb;
 use super::TestApp;
 
 /// An event with zones, categories and a gate, as the organiser sets it up.
+#[derive(Debug, Clone)]
 pub struct Fixture {
     pub event_id: String,
 }
