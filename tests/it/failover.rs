@@ -24,7 +24,7 @@ use crate::support::{
 };
 
 /// Where Debian keeps the newest PostgreSQL's programs.
-fn bin_dir() -> PathBuf {
+pub(crate) fn bin_dir() -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .expect("PostgreSQL is installed (apt-get install postgresql)")
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))

@@ -11,6 +11,7 @@
 //! PostgreSQL database per test.
 
 mod auth;
+mod backup;
 mod badges;
 mod embedded;
 mod events;
