@@ -70,21 +70,25 @@ impl Services {
             .claims
             .as_ref()
             .filter(|_| !verdict.deny.is_some_and(DenyReason::refuses_exit));
-        let outcome = db::gates::scan(
-            &mut conn,
-            &ScanInput {
-                gate_id,
-                nonce: &input.nonce,
-                event_id: gate.event_id,
-                zone_id: gate.zone_id,
-                serial: badge.map(|c| i64::from(c.serial)),
-                version: badge.map(|c| i32::from(c.version)),
-                direction: input.direction,
-                scanned_at: at,
-                deny: verdict.deny,
-                names,
-            },
-        )
+        let scan = ScanInput {
+            gate_id,
+            nonce: &input.nonce,
+            event_id: gate.event_id,
+            zone_id: gate.zone_id,
+            serial: badge.map(|c| i64::from(c.serial)),
+            version: badge.map(|c| i32::from(c.version)),
+            direction: input.direction,
+            scanned_at: at,
+            deny: verdict.deny,
+            names,
+        };
+        // In an explicit transaction: an implicit one commits only at the
+        // protocol's Sync, after the driver has reported the answer, so an
+        // ALLOW whose commit never completed could reach the gate.
+        let scan = &scan;
+        let outcome = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            Ok(db::gates::scan(conn, scan).await?)
+        })
         .await?;
         let zone = rules
             .zones

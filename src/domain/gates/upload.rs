@@ -87,13 +87,20 @@ impl Services {
             });
         }
         let mut conn = self.db.get().await?;
-        let mut result = UploadResult::default();
-        for batch in rows.chunks(UPLOAD_BATCH) {
-            let stored = db::gates::insert_offline(&mut conn, batch).await?;
-            let stored = u32::try_from(stored.len()).unwrap_or(u32::MAX);
-            result.stored += stored;
-            result.duplicates += u32::try_from(batch.len()).unwrap_or(u32::MAX) - stored;
-        }
+        // One transaction, committed before the gate is told its scans are
+        // stored (an implicit one would commit after the answer).
+        let rows_ref = &rows;
+        let mut result = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let mut result = UploadResult::default();
+            for batch in rows_ref.chunks(UPLOAD_BATCH) {
+                let stored = db::gates::insert_offline(conn, batch).await?;
+                let stored = u32::try_from(stored.len()).unwrap_or(u32::MAX);
+                result.stored += stored;
+                result.duplicates += u32::try_from(batch.len()).unwrap_or(u32::MAX) - stored;
+            }
+            Ok(result)
+        })
+        .await?;
         let nonces: HashSet<(GateId, &str)> =
             rows.iter().map(|r| (r.gate_id, r.nonce.as_str())).collect();
         let serials: Vec<i64> = rows

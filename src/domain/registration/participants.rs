@@ -369,10 +369,17 @@ impl Services {
                 })
                 .await?
             }
-            // One atomic statement, no transaction round trips.
+            // One atomic statement, in an explicit transaction all the
+            // same: an implicit one commits only at the protocol's Sync,
+            // after the driver has already reported success, so a commit
+            // that never completes (the primary stopped while waiting for
+            // its synchronous standby) would be answered OK.
             None => {
-                self.write_registration(&mut conn, actor, request_id, fingerprint, ready)
-                    .await?
+                crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+                    self.write_registration(conn, actor, request_id, fingerprint, ready)
+                        .await
+                })
+                .await?
             }
         };
         match outcome {
