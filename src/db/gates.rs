@@ -142,10 +142,7 @@ const SCAN_REPLAYED: &str = "EP001";
 pub(crate) async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<ScanOutcome> {
     let mut attempt = 0;
     loop {
-        match ScanStatement::new(s)
-            .get_result::<(String, Option<String>, Option<String>)>(conn)
-            .await
-        {
+        match scan_committed(conn, s).await {
             Err(err) if attempt < 3 && call_again(&err) => attempt += 1,
             Err(err) => return Err(err),
             Ok((decision, reason, holder)) => {
@@ -156,6 +153,26 @@ pub(crate) async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<Scan
             }
         }
     }
+}
+
+/// The scan in an explicit transaction, answered once `COMMIT` has
+/// returned. Run alone, the statement would commit only at the protocol's
+/// Sync, after the driver has handed back its row: a commit that never
+/// completed (a primary stopped while it waited for its synchronous
+/// standby) would reach the gate as a decision. (Sending `BEGIN`, the scan
+/// and `COMMIT` pipelined would save the two round trips, but a statement
+/// not yet prepared on the connection is parsed first and would run after
+/// the `COMMIT`.)
+async fn scan_committed(
+    conn: &mut Conn,
+    s: &ScanInput<'_>,
+) -> QueryResult<(String, Option<String>, Option<String>)> {
+    super::transaction(conn, async |conn| {
+        ScanStatement::new(s)
+            .get_result::<(String, Option<String>, Option<String>)>(conn)
+            .await
+    })
+    .await
 }
 
 /// `SELECT * FROM gate_scan(...)` as a type of its own, so the prepared

@@ -82,14 +82,8 @@ impl Services {
             deny: verdict.deny,
             names,
         };
-        // In an explicit transaction: an implicit one commits only at the
-        // protocol's Sync, after the driver has reported the answer, so an
-        // ALLOW whose commit never completed could reach the gate.
-        let scan = &scan;
-        let outcome = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-            Ok(db::gates::scan(conn, scan).await?)
-        })
-        .await?;
+        // Committed before it is answered (`db::gates::scan`).
+        let outcome = db::gates::scan(&mut conn, &scan).await?;
         let zone = rules
             .zones
             .iter()
