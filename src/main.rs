@@ -305,6 +305,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 let pool = expopass::db::pool(&db.url, config.pool_size)?;
                 let services = Services::new(pool, &key);
+                match services.document_key_fits().await {
+                    Ok(true) => {}
+                    Ok(false) => anyhow::bail!(
+                        "the document key does not open this database's signing keys: give the EXPOPASS_DOCUMENT_KEY (or key file) this database was made with (see docs/OPERATIONS.md, Backups)"
+                    ),
+                    // The database may come up later: serving waits for it.
+                    Err(e) => tracing::warn!("the document key was not checked: {e}"),
+                }
                 expopass::server::serve(
                     services,
                     &serve,

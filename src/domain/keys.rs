@@ -50,6 +50,21 @@ fn key_id_of(row: &SigningKeyRow) -> AppResult<u32> {
         .map_err(|_| AppError::internal(anyhow::anyhow!("stored key id out of range")))
 }
 
+impl Services {
+    /// Whether the document key opens the signing keys this database holds
+    /// (true when it holds none yet). A server given another key than the
+    /// one the database was made with could not sign a badge nor read a
+    /// travel document; `serve` refuses to start instead.
+    pub async fn document_key_fits(&self) -> AppResult<bool> {
+        let mut conn = self.db.get().await?;
+        let rows = db::keys::verifying(&mut conn).await?;
+        Ok(rows.iter().take(3).all(|row| {
+            key_id_of(row)
+                .is_ok_and(|id| self.vault.open_signing_key(id, &row.secret_cipher).is_ok())
+        }))
+    }
+}
+
 /// The public half of a stored key.
 pub(crate) fn verifying_key(row: &SigningKeyRow) -> AppResult<VerifyingKey> {
     let bytes: [u8; 32] =

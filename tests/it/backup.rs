@@ -119,4 +119,39 @@ async fn a_restored_dump_verifies_old_badges_and_finds_old_participants() {
         .unwrap()
         .into_inner();
     assert_eq!(entry.decision(), pb::Decision::Allow, "{entry:?}");
+
+    // With another document key, the restored copy is refused at start,
+    // not served half-working.
+    drop(server);
+    use base64::Engine as _;
+    let data = tempfile::tempdir().unwrap();
+    let mut other = std::process::Command::new(env!("CARGO_BIN_EXE_expopass"))
+        .args(["serve", "--no-migrate", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &restored.url)
+        .env("EXPOPASS_DATA_DIR", data.path())
+        .env(
+            "EXPOPASS_DOCUMENT_KEY",
+            base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = other.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = other.kill();
+            panic!("serve with another document key kept running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut other.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("document key does not open this database's signing keys"),
+        "{stderr}"
+    );
 }
