@@ -102,7 +102,12 @@ pub async fn serve(
         // One connection never has more calls open than the server sheds
         // at: a client that sends a burst on one connection queues.
         .max_concurrent_streams(Some(streams_per_connection(config.max_in_flight)))
-        // Outermost, so that shed and refused calls are seen too.
+        // Browsers speak gRPC-Web, over HTTP/1.1 as well as HTTP/2; the
+        // layer turns their calls into plain gRPC before anything else
+        // sees them. gRPC clients are not affected.
+        .accept_http1(true)
+        .layer(tonic_web::GrpcWebLayer::new())
+        // Outside the rest, so that shed and refused calls are seen too.
         .layer(ObserveLayer)
         .layer(LimitsLayer::new(config.max_in_flight))
         .timeout(config.request_timeout)

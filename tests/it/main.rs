@@ -18,6 +18,7 @@ mod events;
 mod failover;
 mod fuzz;
 mod gates;
+mod grpc_web;
 mod hostile;
 mod import;
 mod logs;
