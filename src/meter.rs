@@ -40,6 +40,12 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     let recorder = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &LATENCY_BUCKETS)
         .context("invalid histogram buckets")?
+        // A zone of an event that is over stops being reported instead of
+        // showing its last count for ever; gauges set at each scrape stay.
+        .idle_timeout(
+            metrics_util::MetricKindMask::GAUGE,
+            Some(Duration::from_secs(300)),
+        )
         .build_recorder();
     let handle = recorder.handle();
     if metrics::set_global_recorder(recorder).is_err() {
@@ -220,8 +226,13 @@ pub(crate) fn printed(pages: usize, badges: usize) {
     counter!("expopass_print_badges_total").increment(u64::try_from(badges).unwrap_or(u64::MAX));
 }
 
+/// The health watcher's last view of the database: 0 not yet known, 1
+/// down, 2 up.
+static DATABASE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
 /// Whether the database answers (the health watcher's view).
 pub(crate) fn database_up(up: bool) {
+    DATABASE.store(if up { 2 } else { 1 }, std::sync::atomic::Ordering::Relaxed);
     gauge!("expopass_database_up").set(if up { 1.0 } else { 0.0 });
 }
 
@@ -235,6 +246,11 @@ async fn refresh(services: &Services) {
     gauge!("expopass_db_pool_connections", "state" => "idle").set(idle as f64);
     gauge!("expopass_db_pool_max_connections").set(status.max_size as f64);
     gauge!("expopass_db_pool_waiting").set(status.waiting as f64);
+    match DATABASE.load(std::sync::atomic::Ordering::Relaxed) {
+        1 => gauge!("expopass_database_up").set(0.0),
+        2 => gauge!("expopass_database_up").set(1.0),
+        _ => {}
+    }
     gauge!("expopass_notifications_listening").set(if services.hub.is_listening() {
         1.0
     } else {
