@@ -9,7 +9,7 @@
 //! Without `--metrics-listen` no recorder is installed and every call
 //! below costs next to nothing.
 
-use std::{net::SocketAddr, sync::OnceLock, time::Duration};
+use std::{sync::OnceLock, time::Duration};
 
 use anyhow::Context as _;
 use metrics::{counter, gauge, histogram};
@@ -289,13 +289,6 @@ async fn answer<B>(
     hyper::Response::builder()
         .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
         .body(Full::new(bytes::Bytes::from(handle.render())))
-}
-
-/// Binds the metrics listener.
-pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen for metrics on {addr}"))
 }
 
 /// Serves the text exposition on every GET (HTTP/1.1) until the task is

@@ -80,7 +80,7 @@ pub async fn serve(
     let metrics = match config.metrics_listen {
         Some(addr) => {
             let handle = crate::meter::install()?;
-            let listener = crate::meter::bind(addr).await?;
+            let listener = bind(addr).await.context("the metrics listener")?;
             tracing::info!(addr = %listener.local_addr()?, "serving Prometheus metrics");
             Some(tokio::spawn(crate::meter::serve(
                 listener,

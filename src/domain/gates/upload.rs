@@ -49,6 +49,9 @@ impl Services {
     ) -> AppResult<UploadResult> {
         let mut rows = Vec::with_capacity(scans.len());
         let mut gates = HashMap::new();
+        // The event the upload is counted under: its first gate's (an
+        // upload's gates are one device's, of one event).
+        let mut event_code = None;
         for scan in &scans {
             let gate_id = scan.gate_id;
             if let std::collections::hash_map::Entry::Vacant(slot) = gates.entry(gate_id) {
@@ -60,6 +63,9 @@ impl Services {
             // not act for.
             actor.require_gate(gate_id, gate.event_id)?;
             let rules = self.gate_rules(gate.event_id).await?;
+            if event_code.is_none() {
+                event_code = Some(rules.event_code.clone());
+            }
             // The badge as the server reads it: trusted only when it verifies.
             let claims = ParsedToken::parse(ParsedToken::scanned(&scan.qr_text))
                 .ok()
@@ -110,13 +116,9 @@ impl Services {
             .into_iter()
             .collect();
         result.conflicts = self.conflicts(&mut conn, &serials, &nonces).await?;
-        // Counted under the event of the first gate (an upload's gates are
-        // one device's, of one event).
-        if let Some(first) = rows.first()
-            && let Ok(rules) = self.gate_rules(first.event_id).await
-        {
+        if let Some(event) = &event_code {
             crate::meter::offline_upload(
-                &rules.event_code,
+                event,
                 result.stored,
                 result.duplicates,
                 result.conflicts.len(),
