@@ -6,6 +6,7 @@ pub mod app;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod desk;
 pub mod domain;
 pub mod error;
 mod grpc;

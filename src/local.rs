@@ -63,8 +63,17 @@ impl LocalServer {
         services: Services,
         tls: Option<(crate::tls::ServerTls, Vec<u8>)>,
     ) -> anyhow::Result<Self> {
+        Self::start_at(services, "127.0.0.1:0".parse()?, tls).await
+    }
+
+    /// As [`LocalServer::start_with`], on `listen`.
+    pub async fn start_at(
+        services: Services,
+        listen: std::net::SocketAddr,
+        tls: Option<(crate::tls::ServerTls, Vec<u8>)>,
+    ) -> anyhow::Result<Self> {
         let config = ServeConfig {
-            listen: "127.0.0.1:0".parse()?,
+            listen,
             migrate: false,
             max_in_flight: 4096,
             max_message_bytes: 64 * 1024 * 1024,

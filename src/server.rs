@@ -106,6 +106,8 @@ pub async fn serve(
         // layer turns their calls into plain gRPC before anything else
         // sees them. gRPC clients are not affected.
         .accept_http1(true)
+        // The desk page (`GET /desk/`) is answered before gRPC sees it.
+        .layer(crate::desk::DeskLayer)
         .layer(tonic_web::GrpcWebLayer::new())
         // Outside the rest, so that shed and refused calls are seen too.
         .layer(ObserveLayer)

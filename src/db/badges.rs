@@ -90,6 +90,9 @@ pub(crate) struct IssueSource {
     pub last_version: Option<i32>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub current_badge_id: Option<BadgeId>,
+    /// The holder's photo (JPEG), when on file.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Bytea>)]
+    pub photo: Option<Vec<u8>>,
 }
 
 const SOURCES: &str = "
@@ -101,11 +104,13 @@ SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native
                  WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_numbers,
        c.valid_days, e.name AS event_name, e.venue AS event_venue, e.first_day, e.last_day,
        b.serial AS last_serial, b.version AS last_version,
-       CASE WHEN b.revoked_at IS NULL THEN b.id END AS current_badge_id
+       CASE WHEN b.revoked_at IS NULL THEN b.id END AS current_badge_id,
+       ph.jpeg AS photo
 FROM participants p
 JOIN categories c ON c.id = p.category_id
 JOIN events e ON e.id = p.event_id
 LEFT JOIN organizations o ON o.id = p.organization_id
+LEFT JOIN participant_photos ph ON ph.participant_id = p.id
 LEFT JOIN LATERAL (
     SELECT serial, version, id, revoked_at FROM badges
     WHERE participant_id = p.id ORDER BY version DESC LIMIT 1

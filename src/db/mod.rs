@@ -15,6 +15,7 @@ pub(crate) mod keys;
 pub(crate) mod models;
 pub(crate) mod name_index;
 pub(crate) mod participants;
+pub(crate) mod photos;
 pub(crate) mod registry;
 pub(crate) mod schema;
 pub(crate) mod tokens;

@@ -196,6 +196,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    participant_photos (participant_id) {
+        participant_id -> Uuid,
+        event_id -> Uuid,
+        jpeg -> Nullable<Bytea>,
+        width -> Int4,
+        height -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     presence (serial, zone_id) {
         serial -> Int8,
         zone_id -> Uuid,
@@ -267,6 +278,8 @@ diesel::joinable!(gates -> events (event_id));
 diesel::joinable!(gates -> zones (zone_id));
 diesel::joinable!(import_replies -> events (event_id));
 diesel::joinable!(organizations -> events (event_id));
+diesel::joinable!(participant_photos -> events (event_id));
+diesel::joinable!(participant_photos -> participants (participant_id));
 diesel::joinable!(presence -> events (event_id));
 diesel::joinable!(presence -> zones (zone_id));
 diesel::joinable!(scans -> events (event_id));
@@ -291,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     import_replies,
     organizations,
+    participant_photos,
     participants,
     presence,
     scans,

@@ -9,9 +9,9 @@ use crate::{
         Role,
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
         registration::{
-            DelegationChanges, DelegationInput, DelegationUpdate, DelegationView, NewDelegation,
-            NewOrganization, OrganizationInput, ParticipantChanges, ParticipantInput,
-            ParticipantView, QuotaInput, Registration, SearchInput,
+            BadgeState, DelegationChanges, DelegationInput, DelegationUpdate, DelegationView,
+            NewDelegation, NewOrganization, OrganizationInput, ParticipantChanges,
+            ParticipantInput, ParticipantView, QuotaInput, Registration, SearchInput,
         },
     },
     error::{AppError, Reason, excerpt},
@@ -87,6 +87,17 @@ fn participant_pb(v: ParticipantView) -> pb::Participant {
         created_at: Some(timestamp(p.created_at)),
         updated_at: Some(timestamp(p.updated_at)),
         external_ref: p.external_ref,
+        badge_state: v
+            .desk
+            .map_or(pb::BadgeState::Unspecified, |d| match d.badge {
+                BadgeState::None => pb::BadgeState::None,
+                BadgeState::Valid => pb::BadgeState::Valid,
+                BadgeState::Outdated => pb::BadgeState::Outdated,
+                BadgeState::Revoked => pb::BadgeState::Revoked,
+                BadgeState::Blocked => pb::BadgeState::Blocked,
+            })
+            .into(),
+        has_photo: v.desk.is_some_and(|d| d.has_photo),
     }
 }
 
@@ -214,6 +225,51 @@ impl RegistrationService for RegistrationApi {
             )
             .await?;
         Ok(Response::new(pb::GetParticipantResponse {
+            participant: Some(participant_pb(view)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn set_participant_photo(
+        &self,
+        request: Request<pb::SetParticipantPhotoRequest>,
+    ) -> Result<Response<pb::SetParticipantPhotoResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let id = id_field("participant_id", &r.participant_id, ParticipantId)?;
+        let (view, width, height) = self.state.services.set_photo(&actor, id, r.image).await?;
+        Ok(Response::new(pb::SetParticipantPhotoResponse {
+            participant: Some(participant_pb(view)),
+            width,
+            height,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_participant_photo(
+        &self,
+        request: Request<pb::GetParticipantPhotoRequest>,
+    ) -> Result<Response<pb::GetParticipantPhotoResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let id = id_field("participant_id", &r.participant_id, ParticipantId)?;
+        let (jpeg, at) = self.state.services.get_photo(&actor, id).await?;
+        Ok(Response::new(pb::GetParticipantPhotoResponse {
+            jpeg,
+            updated_at: Some(timestamp(at)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn remove_participant_photo(
+        &self,
+        request: Request<pb::RemoveParticipantPhotoRequest>,
+    ) -> Result<Response<pb::RemoveParticipantPhotoResponse>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let r = request.into_inner();
+        let id = id_field("participant_id", &r.participant_id, ParticipantId)?;
+        let view = self.state.services.remove_photo(&actor, id).await?;
+        Ok(Response::new(pb::RemoveParticipantPhotoResponse {
             participant: Some(participant_pb(view)),
         }))
     }

@@ -32,6 +32,92 @@ pub(super) enum Draw {
         x2: f32,
         y2: f32,
     },
+    /// Added to the document as an image of its own, not by [`emit`].
+    Photo(PlacedPhoto),
+}
+
+/// A JPEG and its size in pixels, ready to place.
+pub(super) struct PhotoSource {
+    jpeg: bytes::Bytes,
+    pixels: (u32, u32),
+}
+
+/// A photo on a page: its box in millimetres.
+pub(super) struct PlacedPhoto {
+    source: PhotoSource,
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+/// The card's photo when it has one that reads as a JPEG; a photo that
+/// does not is left out rather than failing the badge.
+pub(super) fn photo(card: &BadgeCard) -> Option<PhotoSource> {
+    let jpeg = card.photo.clone()?;
+    let pixels =
+        image::ImageReader::with_format(std::io::Cursor::new(&jpeg[..]), image::ImageFormat::Jpeg)
+            .into_dimensions()
+            .ok()?;
+    Some(PhotoSource { jpeg, pixels })
+}
+
+impl PhotoSource {
+    pub(super) fn at(self, x: f32, y: f32, w: f32, h: f32) -> Draw {
+        Draw::Photo(PlacedPhoto {
+            source: self,
+            x,
+            y,
+            w,
+            h,
+        })
+    }
+}
+
+impl PlacedPhoto {
+    /// The image XObject: the JPEG bytes with the DCTDecode filter.
+    pub(super) fn xobject(&self) -> ExternalXObject {
+        let (w, h) = self.source.pixels;
+        let int = |v: u32| DictItem::Int(i64::from(v));
+        let name = |n: &str| DictItem::Name(n.as_bytes().to_vec());
+        let dict = [
+            ("Type", name("XObject")),
+            ("Subtype", name("Image")),
+            ("Width", int(w)),
+            ("Height", int(h)),
+            ("ColorSpace", name("DeviceRGB")),
+            ("BitsPerComponent", int(8)),
+            ("Filter", name("DCTDecode")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        ExternalXObject {
+            stream: ExternalStream {
+                dict,
+                content: self.source.jpeg.to_vec(),
+                compress: false,
+            },
+            width: None,
+            height: None,
+            dpi: None,
+        }
+    }
+
+    /// Draws the image (a unit square) scaled to its box.
+    pub(super) fn op(&self, id: XObjectId) -> Op {
+        Op::UseXobject {
+            id,
+            transform: XObjectTransform {
+                translate_x: Some(Mm(self.x).into()),
+                translate_y: Some(Mm(self.y).into()),
+                scale_x: Some(Pt::from(Mm(self.w)).0),
+                scale_y: Some(Pt::from(Mm(self.h)).0),
+                no_auto_scale: true,
+                ..XObjectTransform::default()
+            },
+        }
+    }
 }
 
 pub(super) fn emit(ops: &mut Vec<Op>, handles: &[Option<PdfFontHandle>], draw: Draw) {
@@ -136,6 +222,8 @@ pub(super) fn emit(ops: &mut Vec<Op>, handles: &[Option<PdfFontHandle>], draw: D
             }
             ops.push(Op::RestoreGraphicsState);
         }
+        // Placed by `document`, which owns the image resources.
+        Draw::Photo(_) => {}
         Draw::Mark { x1, y1, x2, y2 } => {
             ops.push(Op::SetOutlineColor {
                 col: Color::Rgb(rgb(0, 0, 0)),

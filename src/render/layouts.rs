@@ -48,16 +48,34 @@ pub(super) fn draw_a6(
         small_min: 7.0,
         wrap: true,
     };
-    fitted_block(
-        book,
-        card,
-        inner,
-        Anchor::Centre(cx),
-        rule - 11.5,
-        qr_y + side + 1.0,
-        &sizes,
-        draws,
-    );
+    match photo(card) {
+        // The photo at the left under the rule, the names beside it.
+        Some(photo) => {
+            let (pw, ph) = (30.0, 40.0);
+            let left = x0 + 6.0;
+            draws.push(photo.at(left, rule - 3.0 - ph, pw, ph));
+            fitted_block(
+                book,
+                card,
+                inner - pw - 4.0,
+                Anchor::Left(left + pw + 4.0),
+                rule - 9.0,
+                qr_y + side + 1.0,
+                &sizes,
+                draws,
+            );
+        }
+        None => fitted_block(
+            book,
+            card,
+            inner,
+            Anchor::Centre(cx),
+            rule - 11.5,
+            qr_y + side + 1.0,
+            &sizes,
+            draws,
+        ),
+    }
     draws.push(qr(&card.qr_text, cx - side / 2.0, qr_y, side)?);
     place(
         draws,
@@ -104,16 +122,33 @@ pub(super) fn draw_card(
         small_min: 5.0,
         wrap: false,
     };
-    fitted_block(
-        book,
-        card,
-        column,
-        Anchor::Left(left),
-        top - 12.5,
-        y0 + band + 1.0,
-        &sizes,
-        draws,
-    );
+    match photo(card) {
+        // The photo at the left, the names in the narrower column beside it.
+        Some(photo) => {
+            let (pw, ph) = (17.0, 17.0 * 4.0 / 3.0);
+            draws.push(photo.at(left, top - 8.0 - ph, pw, ph));
+            fitted_block(
+                book,
+                card,
+                column - pw - 2.5,
+                Anchor::Left(left + pw + 2.5),
+                top - 12.5,
+                y0 + band + 1.0,
+                &sizes,
+                draws,
+            );
+        }
+        None => fitted_block(
+            book,
+            card,
+            column,
+            Anchor::Left(left),
+            top - 12.5,
+            y0 + band + 1.0,
+            &sizes,
+            draws,
+        ),
+    }
 
     let qr_x = x0 + w - side - 1.0;
     let qr_y = top - side - 1.0;

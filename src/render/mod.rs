@@ -10,8 +10,9 @@ pub(crate) mod sink;
 pub(crate) mod text;
 
 use printpdf::{
-    Color, CurTransMat, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, WindingOrder,
+    Color, CurTransMat, DictItem, ExternalStream, ExternalXObject, Line, LinePoint, Mm, Op,
+    PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing,
+    Pt, Rgb, WindingOrder, XObjectId, XObjectTransform,
 };
 
 use draw::*;
@@ -39,6 +40,8 @@ pub struct BadgeCard {
     /// Printed badge number.
     pub number: String,
     pub qr_text: String,
+    /// The holder's photo, a JPEG; `None` keeps the layout without one.
+    pub photo: Option<bytes::Bytes>,
 }
 
 /// Paper and arrangement.
@@ -154,6 +157,12 @@ pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
         .map(|page| {
             let mut ops = Vec::with_capacity(page.draws.len() * 4);
             for draw in page.draws {
+                if let Draw::Photo(placed) = draw {
+                    // The JPEG goes in as it is (DCTDecode): no re-encoding.
+                    let id = doc.add_xobject(&placed.xobject());
+                    ops.push(placed.op(id));
+                    continue;
+                }
                 emit(&mut ops, &handles, draw);
             }
             PdfPage::new(Mm(page.size.0), Mm(page.size.1), ops)
@@ -205,6 +214,7 @@ mod tests {
             category_color: "#1F5FAF".into(),
             number: "0001042-1".into(),
             qr_text: format!("EP1:{}", "A".repeat(141)),
+            photo: None,
         }
     }
 

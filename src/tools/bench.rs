@@ -616,6 +616,7 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             category_color: "#1E88E5".to_owned(),
             number: format!("{:07}-1", n + 1),
             qr_text: claims.sign(&key).context("sign")?,
+            photo: None,
         };
         let t = Instant::now();
         let pdf = render::render_pdf(&[card], Layout::A6, "bench")?;

@@ -35,19 +35,44 @@ async fn an_unknown_token_is_unauthenticated() {
 #[tokio::test]
 async fn desk_and_gate_tokens_cannot_set_up_events() {
     let app = TestApp::start().await;
+    let fixture = app.event("SETUP").await;
     for role in [Role::Desk, Role::Gate] {
         let err = app
             .events_as(Some(role))
-            .list_events(pb::ListEventsRequest {})
+            .upsert_category(pb::UpsertCategoryRequest {
+                event_id: fixture.event_id.clone(),
+                code: "GUEST".to_owned(),
+                name: "Guest".to_owned(),
+                color: "#123456".to_owned(),
+                zone_codes: vec![],
+                valid_days: vec![],
+            })
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::PermissionDenied, "{role:?}");
         assert_eq!(reason(&err), "ROLE_NOT_ALLOWED");
     }
-    app.events()
+    // A desk reads its events and their categories; a gate does not.
+    let events = app
+        .events_as(Some(Role::Desk))
         .list_events(pb::ListEventsRequest {})
         .await
-        .expect("admin may");
+        .expect("a desk may list events")
+        .into_inner()
+        .events;
+    assert_eq!(events.len(), 1);
+    app.events_as(Some(Role::Desk))
+        .list_categories(pb::ListCategoriesRequest {
+            event_id: fixture.event_id.clone(),
+        })
+        .await
+        .expect("a desk may list categories");
+    let err = app
+        .events_as(Some(Role::Gate))
+        .list_events(pb::ListEventsRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&err), "ROLE_NOT_ALLOWED");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@
 mod auth;
 mod backup;
 mod badges;
+mod desk;
 mod embedded;
 mod events;
 mod failover;

@@ -47,7 +47,15 @@ async fn a_desk_registers_a_participant_in_any_script() {
         .into_inner()
         .participant
         .unwrap();
-    assert_eq!(got, p);
+    // A read also says where the badge stands, which a registration leaves out.
+    assert_eq!(got.badge_state(), pb::BadgeState::None);
+    assert_eq!(
+        pb::Participant {
+            badge_state: pb::BadgeState::Unspecified.into(),
+            ..got
+        },
+        p
+    );
     assert_eq!(
         count(&app, &format!("SELECT count(*) AS n FROM audit_log WHERE entity_id = '{}' AND action = 'participant.register' AND token_id IS NOT NULL", p.id)).await,
         1

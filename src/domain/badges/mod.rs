@@ -178,6 +178,7 @@ fn card_for(source: &IssueSource, badge: &BadgeRow) -> BadgeCard {
         category_color: source.category_color.clone(),
         number: badge_number(badge.serial, badge.version),
         qr_text: badge.qr_text.clone(),
+        photo: source.photo.clone().map(bytes::Bytes::from),
     }
 }
 

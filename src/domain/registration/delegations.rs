@@ -301,11 +301,12 @@ impl Services {
         let mut conn = self.db.get().await?;
         let view = self.one_delegation_view(&mut conn, id).await?;
         caller.require_event(view.delegation.event_id)?;
-        let members = db::participants::members_of(&mut conn, id)
+        let mut members = db::participants::members_of(&mut conn, id)
             .await?
             .into_iter()
             .map(|r| self.view(caller, r))
             .collect::<AppResult<Vec<_>>>()?;
+        self.with_desk_facts(&mut conn, &mut members).await?;
         Ok((view, members))
     }
 

@@ -32,6 +32,7 @@ use crate::{
 mod delegations;
 mod organizations;
 mod participants;
+mod photos;
 mod search;
 
 pub use delegations::{
@@ -40,6 +41,7 @@ pub use delegations::{
 };
 pub use organizations::{NewOrganization, OrganizationInput};
 pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView, Registration};
+pub use photos::{BadgeState, DeskFacts};
 pub use search::SearchInput;
 
 /// A participant ready to insert.
@@ -133,6 +135,7 @@ pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {
         format!("the delegation's quota for {category} ({quota}) is used up"),
     )
     .with_metadata("quota", quota.to_string())
+    .with_metadata("category_code", category)
 }
 
 /// The page size a call asked for: `default` when 0, at most `max` (a

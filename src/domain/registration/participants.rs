@@ -30,6 +30,8 @@ pub struct ParticipantView {
     pub organization_name: Option<String>,
     /// The masked travel document; only for admins.
     pub document_masked: Option<String>,
+    /// Badge state and photo, for the answers that list them to the desk.
+    pub desk: Option<super::DeskFacts>,
 }
 
 /// Partial change of a participant: `None` leaves a field as it is.
@@ -302,10 +304,11 @@ impl Services {
             category_code,
             organization_name,
             document_masked,
+            desk: None,
         })
     }
 
-    async fn load_view(
+    pub(super) async fn load_view(
         &self,
         conn: &mut Conn,
         caller: &Principal,
@@ -315,7 +318,10 @@ impl Services {
             AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
         })?;
         caller.require_event(row.0.event_id)?;
-        self.view(caller, row)
+        let mut view = [self.view(caller, row)?];
+        self.with_desk_facts(conn, &mut view).await?;
+        let [view] = view;
+        Ok(view)
     }
 
     /// Registers one participant, idempotently per `request_id`.

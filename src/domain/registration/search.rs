@@ -96,10 +96,11 @@ impl Services {
         };
         let rows = db::participants::rows_in_order(&mut conn, order).await?;
         let (rows, next) = paged(rows, page_size, |(_, cursor)| cursor.clone());
-        let views = rows
+        let mut views = rows
             .into_iter()
             .map(|(r, _)| self.view(caller, r))
             .collect::<AppResult<Vec<_>>>()?;
+        self.with_desk_facts(&mut conn, &mut views).await?;
         Ok((views, next))
     }
 

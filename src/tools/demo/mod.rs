@@ -46,6 +46,13 @@ pub(crate) struct DemoArgs {
     /// Seed of the generated names.
     #[arg(long, default_value_t = 2024)]
     pub seed: u64,
+    /// Keep serving when done, with the desk page, until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// Where the server listens with --serve (loopback only: the demo
+    /// serves plaintext).
+    #[arg(long, default_value = "127.0.0.1:50051", requires = "serve")]
+    pub listen: std::net::SocketAddr,
 }
 
 /// One line of the timing summary.
@@ -94,8 +101,17 @@ async fn run_on(
     let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
     let (_, gate) = services.create_token("demo gates", Role::Gate).await?;
 
-    // The real server on a free loopback port.
-    let server = LocalServer::start(services).await?;
+    // The real server on a free loopback port, or where --serve says.
+    let server = if args.serve {
+        anyhow::ensure!(
+            args.listen.ip().is_loopback(),
+            "the demo serves plaintext: --listen must be a loopback address"
+        );
+        LocalServer::start_at(services, args.listen, None).await?
+    } else {
+        LocalServer::start(services).await?
+    };
+    let desk_token = desk.clone();
     let addr = server.addr;
     let events = EventServiceClient::new(server.client(&admin)?);
     let gates = GateServiceClient::new(server.client(&gate)?);
@@ -117,6 +133,15 @@ async fn run_on(
     .play()
     .await;
 
+    if outcome.is_ok() && args.serve {
+        println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
+        println!("\nThe desk: http://{addr}/desk/");
+        println!("Sign in with the desk token {desk_token}");
+        println!("Serving gRPC and gRPC-Web on {addr} until Ctrl-C.");
+        expopass::server::shutdown_signal().await;
+        server.stop().await?;
+        return Ok(());
+    }
     server.stop().await?;
     outcome?;
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());

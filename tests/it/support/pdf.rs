@@ -60,6 +60,23 @@ impl PdfFile {
             .collect()
     }
 
+    /// (page, width, height, encoding) of each image `pdfimages -list` finds.
+    pub fn images(&self) -> Vec<(usize, u32, u32, String)> {
+        run("pdfimages", &["-list", "badge.pdf"], self.dir.path())
+            .lines()
+            .skip(2)
+            .map(|line| {
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                (
+                    cols[0].parse().expect("page"),
+                    cols[3].parse().expect("width"),
+                    cols[4].parse().expect("height"),
+                    cols[8].to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// Every QR code on page `page`, rasterised at 300 dpi and read by zbar.
     pub fn qr_codes(&self, page: usize) -> Vec<String> {
         let p = page.to_string();

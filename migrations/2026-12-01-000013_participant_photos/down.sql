@@ -1,0 +1,1 @@
+DROP TABLE participant_photos;

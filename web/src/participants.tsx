@@ -1,0 +1,465 @@
+// Participants: search as you type, the open participant with their badge,
+// and the walk-in registration.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, failure, type Failure } from "./api";
+import type { EventContext } from "./app";
+import { BadgeLayout, type Badge } from "./gen/expopass/v1/badge_pb";
+import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
+import { countryName, explain, formatTime, t } from "./i18n";
+import { ParticipantForm } from "./form";
+import { Dialog, ReasonDialog, printPdf } from "./ui";
+import { PhotoPanel } from "./photo";
+
+export function ParticipantsView(props: { ctx: EventContext; open: string | null; onOpen(id: string | null): void }) {
+  const { ctx } = props;
+  const [query, setQuery] = useState("");
+  const [results, setResults] = useState<Participant[]>([]);
+  const [more, setMore] = useState(false);
+  const [searchError, setSearchError] = useState<string | null>(null);
+  const [registering, setRegistering] = useState(false);
+  const [searched, setSearched] = useState(false);
+  const seq = useRef(0);
+  const input = useRef<HTMLInputElement>(null);
+
+  // "/" focuses the search from anywhere but a text field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      const typing = target.closest("input, textarea, select, [contenteditable], dialog");
+      if (e.key === "/" && !typing) {
+        e.preventDefault();
+        input.current?.focus();
+        input.current?.select();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+
+  async function search(text: string) {
+    const mine = ++seq.current;
+    const started = performance.now();
+    try {
+      const r = await api.registration.searchParticipants({
+        eventId: ctx.event.id,
+        namePrefix: text,
+        pageSize: 50,
+      });
+      // A slower answer to an older keystroke never replaces a newer one.
+      if (mine !== seq.current) return;
+      setResults(r.participants);
+      setMore(r.nextPageToken !== "");
+      setSearchError(null);
+      setSearched(true);
+      // Keystroke to results on screen, for the browser's performance
+      // timeline (and the desk's benchmark).
+      requestAnimationFrame(() => {
+        performance.measure("expopass:search", { start: started, end: performance.now() });
+      });
+    } catch (err) {
+      if (mine !== seq.current) return;
+      setSearchError(explain(failure(err)));
+    }
+  }
+
+  useEffect(() => {
+    search("");
+  }, [ctx.event.id]);
+
+  function refresh() {
+    search(query);
+  }
+
+  const delegationName = (id: string) => ctx.delegations.find((d) => d.id === id)?.name ?? "";
+  const categoryName = (code: string) => ctx.categories.find((c) => c.code === code)?.name ?? code;
+
+  return (
+    <div class="split">
+      <section class="pane list-pane" aria-labelledby="search-label">
+        <div class="toolbar">
+          <label id="search-label" for="search" class="sr-only">
+            {t("search.label")}
+          </label>
+          <input
+            id="search"
+            ref={input}
+            type="search"
+            role="searchbox"
+            autocomplete="off"
+            spellcheck={false}
+            placeholder={t("search.placeholder")}
+            value={query}
+            aria-describedby="search-hint"
+            onInput={(e) => {
+              const v = (e.target as HTMLInputElement).value;
+              setQuery(v);
+              search(v);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && results.length > 0) props.onOpen(results[0].id);
+            }}
+          />
+          <button class="primary" onClick={() => setRegistering(true)}>
+            {t("register.open")}
+          </button>
+        </div>
+        <p id="search-hint" class="hint">
+          {t("search.hint")}
+        </p>
+        {searchError && (
+          <p class="error" role="alert">
+            {searchError}
+          </p>
+        )}
+        <div class="results" aria-live="polite">
+          {searched && results.length === 0 && !searchError && <p class="empty">{t("search.none")}</p>}
+          {results.length > 0 && (
+            <table class="grid" aria-label={t("search.results")}>
+              <thead>
+                <tr>
+                  <th scope="col">{t("field.name")}</th>
+                  <th scope="col">{t("field.organization")}</th>
+                  <th scope="col">{t("field.country")}</th>
+                  <th scope="col">{t("field.category")}</th>
+                  <th scope="col">{t("badge")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {results.map((p) => (
+                  <tr
+                    key={p.id}
+                    class={props.open === p.id ? "selected" : ""}
+                    data-participant={p.id}
+                  >
+                    <td>
+                      <button class="row-link" onClick={() => props.onOpen(p.id)}>
+                        <span class="name">
+                          {p.givenName} {p.familyName}
+                        </span>
+                        {p.nativeName && <span class="native" dir="auto">{p.nativeName}</span>}
+                        {p.delegationId && <span class="sub">{delegationName(p.delegationId)}</span>}
+                      </button>
+                    </td>
+                    <td>{p.organizationName}</td>
+                    <td title={countryName(p.country)}>{p.country}</td>
+                    <td>{categoryName(p.categoryCode)}</td>
+                    <td>
+                      <BadgeChip p={p} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {more && <p class="hint">{t("search.more")}</p>}
+        </div>
+      </section>
+      <section class="pane detail-pane" aria-label={t("participant")}>
+        {props.open ? (
+          <ParticipantDetail key={props.open} ctx={ctx} id={props.open} onChanged={refresh} onOpen={props.onOpen} />
+        ) : (
+          <p class="empty">{t("participant.none")}</p>
+        )}
+      </section>
+      {registering && (
+        <Dialog title={t("register.title")} onClose={() => setRegistering(false)} wide>
+          <ParticipantForm
+            ctx={ctx}
+            onDone={(p) => {
+              setRegistering(false);
+              ctx.refreshDelegations();
+              props.onOpen(p.id);
+              refresh();
+            }}
+            onOpenExisting={(id) => {
+              setRegistering(false);
+              props.onOpen(id);
+            }}
+            onCancel={() => setRegistering(false)}
+          />
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+export function BadgeChip(props: { p: Participant }) {
+  const { p } = props;
+  if (p.status === ParticipantStatus.CANCELLED) return <span class="chip bad">{t("status.cancelled")}</span>;
+  switch (p.badgeState) {
+    case BadgeState.VALID:
+      return <span class="chip ok">{t("badge.state.valid")}</span>;
+    case BadgeState.OUTDATED:
+      return <span class="chip warn">{t("badge.state.outdated")}</span>;
+    case BadgeState.REVOKED:
+      return <span class="chip bad">{t("badge.state.revoked")}</span>;
+    case BadgeState.BLOCKED:
+      return <span class="chip bad">{t("badge.state.blocked")}</span>;
+    default:
+      return <span class="chip">{t("badge.state.none")}</span>;
+  }
+}
+
+type Action = "edit" | "cancel" | "revoke" | "block" | null;
+
+function ParticipantDetail(props: { ctx: EventContext; id: string; onChanged(): void; onOpen(id: string): void }) {
+  const { ctx } = props;
+  const [p, setP] = useState<Participant | null>(null);
+  const [badge, setBadge] = useState<Badge | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [action, setAction] = useState<Action>(null);
+  const [layout, setLayout] = useState<BadgeLayout>(BadgeLayout.A6);
+  const [pdf, setPdf] = useState<{ url: string; name: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function load() {
+    try {
+      const r = await api.registration.getParticipant({ id: props.id });
+      setP(r.participant ?? null);
+      try {
+        const b = await api.badges.getBadge({ key: { case: "participantId", value: props.id } });
+        setBadge(b.badge ?? null);
+      } catch (err) {
+        const f = failure(err);
+        if (f.code === 5) setBadge(null);
+        else setError(explain(f));
+      }
+    } catch (err) {
+      setError(explain(failure(err)));
+    }
+  }
+  useEffect(() => {
+    load();
+  }, [props.id]);
+
+  async function run<T>(what: () => Promise<T>, after?: (r: T) => void) {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      const r = await what();
+      after?.(r);
+      await load();
+      props.onChanged();
+    } catch (err) {
+      setError(explain(failure(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function issue() {
+    const previous = badge && !badge.revoked ? badge : null;
+    run(
+      () => api.badges.issueBadge({ participantId: props.id, layout }),
+      (r) => {
+        const name = `badge-${r.badge?.number ?? props.id}.pdf`;
+        setPdf({ url: printPdf(r.pdf, name), name });
+        if (previous && r.badge) {
+          setNotice(t("badge.reprinted", { old: `${previous.number} v${previous.version}`, new: `${r.badge.number} v${r.badge.version}` }));
+        } else if (r.badge) {
+          setNotice(t("badge.issued", { number: `${r.badge.number} v${r.badge.version}` }));
+        }
+      },
+    );
+  }
+
+  if (!p) {
+    return error ? <p class="error" role="alert">{error}</p> : <p>{t("loading")}</p>;
+  }
+  const cancelled = p.status === ParticipantStatus.CANCELLED;
+  const delegation = ctx.delegations.find((d) => d.id === p.delegationId);
+  const category = ctx.categories.find((c) => c.code === p.categoryCode);
+  const tz = ctx.event.timeZone;
+  return (
+    <article class="detail" aria-labelledby="detail-name">
+      <header class="detail-head">
+        <PhotoPanel participant={p} onChanged={() => { load(); props.onChanged(); }} disabled={cancelled} />
+        <div>
+          <h2 id="detail-name">
+            {p.givenName} {p.familyName}
+          </h2>
+          {p.nativeName && <p class="native big" dir="auto">{p.nativeName}</p>}
+          <p>
+            <BadgeChip p={p} />
+          </p>
+        </div>
+      </header>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <section class="badge-box" aria-labelledby="badge-title">
+        <h3 id="badge-title">{t("badge")}</h3>
+        {badge ? (
+          <p>
+            {t("badge.number")} <strong>{badge.number}</strong> · v{badge.version} · {formatTime(badge.issuedAt, tz)}
+            {badge.revoked && <> · <span class="chip bad">{t("badge.state.revoked")}</span> {badge.revocationNote}</>}
+            {badge.blocked && <> · <span class="chip bad">{t("badge.state.blocked")}</span> {badge.blockReason}</>}
+          </p>
+        ) : (
+          <p>{t("badge.state.none")}</p>
+        )}
+        {p.badgeState === BadgeState.OUTDATED && <p class="notice">{t("badge.outdated.hint")}</p>}
+        <div class="actions">
+          <label>
+            <span class="sr-only">{t("badge.layout")}</span>
+            <select aria-label={t("badge.layout")} value={layout} onChange={(e) => setLayout(Number((e.target as HTMLSelectElement).value))}>
+              <option value={BadgeLayout.A6}>{t("layout.a6")}</option>
+              <option value={BadgeLayout.CARD}>{t("layout.card")}</option>
+            </select>
+          </label>
+          <button class="primary" disabled={busy || cancelled} onClick={issue}>
+            {badge && !badge.revoked ? t("badge.reprint") : t("badge.issue")}
+          </button>
+          {badge && !badge.revoked && (
+            <button disabled={busy} onClick={() => setAction("revoke")}>
+              {t("badge.revoke")}
+            </button>
+          )}
+          {badge && !badge.blocked && (
+            <button disabled={busy} onClick={() => setAction("block")}>
+              {t("badge.block")}
+            </button>
+          )}
+          {badge?.blocked && (
+            <button disabled={busy} onClick={() => run(() => api.badges.unblockBadge({ badgeId: badge.id }), () => setNotice(t("badge.unblocked")))}>
+              {t("badge.unblock")}
+            </button>
+          )}
+        </div>
+        {pdf && (
+          <p class="pdf-links">
+            <a href={pdf.url} target="_blank" rel="noopener" id="badge-pdf">
+              {t("pdf.open")}
+            </a>
+            <a href={pdf.url} download={pdf.name}>
+              {t("pdf.download")}
+            </a>
+          </p>
+        )}
+      </section>
+
+      <div class="actions">
+        <button disabled={busy || cancelled} onClick={() => setAction("edit")}>
+          {t("edit")}
+        </button>
+        <button class="danger" disabled={busy || cancelled} onClick={() => setAction("cancel")}>
+          {t("cancel.participant")}
+        </button>
+      </div>
+
+      <dl class="facts">
+        <dt>{t("field.organization")}</dt>
+        <dd>{p.organizationName || "—"}</dd>
+        <dt>{t("field.country")}</dt>
+        <dd>{countryName(p.country)} ({p.country})</dd>
+        <dt>{t("field.category")}</dt>
+        <dd>{category ? `${category.name} (${category.code})` : p.categoryCode}</dd>
+        <dt>{t("field.delegation")}</dt>
+        <dd>{delegation?.name ?? "—"}</dd>
+        <dt>{t("field.job_title")}</dt>
+        <dd>{p.jobTitle || "—"}</dd>
+        <dt>{t("field.email")}</dt>
+        <dd>{p.email || "—"}</dd>
+        <dt>{t("field.phone")}</dt>
+        <dd>{p.phone || "—"}</dd>
+        <dt>{t("field.travel_document")}</dt>
+        <dd>{p.hasTravelDocument ? p.travelDocumentMasked || t("on.file") : "—"}</dd>
+        {p.externalRef && (
+          <>
+            <dt>{t("field.external_ref")}</dt>
+            <dd>{p.externalRef}</dd>
+          </>
+        )}
+        <dt>{t("registered.at")}</dt>
+        <dd>{formatTime(p.createdAt, tz)}</dd>
+        {cancelled && (
+          <>
+            <dt>{t("cancel.reason")}</dt>
+            <dd>{p.cancelReason}</dd>
+          </>
+        )}
+      </dl>
+
+
+      {action === "edit" && (
+        <Dialog title={t("edit.title")} onClose={() => setAction(null)} wide>
+          <ParticipantForm
+            ctx={ctx}
+            existing={p}
+            onDone={() => {
+              setAction(null);
+              load();
+              props.onChanged();
+              ctx.refreshDelegations();
+            }}
+            onOpenExisting={(id) => {
+              setAction(null);
+              props.onOpen(id);
+            }}
+            onCancel={() => setAction(null)}
+          />
+        </Dialog>
+      )}
+      {action === "cancel" && (
+        <ReasonDialog
+          title={t("cancel.title", { name: `${p.givenName} ${p.familyName}` })}
+          label={t("cancel.reason")}
+          confirm={t("cancel.participant")}
+          onClose={() => setAction(null)}
+          onConfirm={(reason) =>
+            api.registration.cancelParticipant({ id: p.id, reason }).then(() => {
+              setAction(null);
+              setNotice(t("cancelled"));
+              load();
+              props.onChanged();
+              ctx.refreshDelegations();
+            })
+          }
+        />
+      )}
+      {action === "revoke" && badge && (
+        <ReasonDialog
+          title={t("badge.revoke")}
+          label={t("revoke.note")}
+          confirm={t("badge.revoke")}
+          onClose={() => setAction(null)}
+          onConfirm={(note) =>
+            api.badges.revokeBadge({ badgeId: badge.id, note }).then(() => {
+              setAction(null);
+              setNotice(t("badge.revoked.done"));
+              load();
+              props.onChanged();
+            })
+          }
+        />
+      )}
+      {action === "block" && badge && (
+        <ReasonDialog
+          title={t("badge.block")}
+          label={t("block.reason")}
+          confirm={t("badge.block")}
+          onClose={() => setAction(null)}
+          onConfirm={(reason) =>
+            api.badges.blockBadge({ badgeId: badge.id, reason }).then(() => {
+              setAction(null);
+              setNotice(t("badge.blocked.done"));
+              load();
+              props.onChanged();
+            })
+          }
+        />
+      )}
+    </article>
+  );
+}
+
+export type { Failure };
