@@ -311,7 +311,12 @@ export function ParticipantForm(props: {
           <button
             class="primary"
             onClick={() => {
-              // Keep what the operator typed, on top of the current version.
+              // The operator's own changes (from what they read), on top of
+              // the current version: the other change stays.
+              const read = valuesOf(base, ctx);
+              const merged = valuesOf(conflict.current, ctx);
+              for (const f of FIELDS) if (values[f] !== read[f]) merged[f] = values[f];
+              setValues(merged);
               setBase(conflict.current);
               setConflict(null);
             }}

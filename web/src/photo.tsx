@@ -84,7 +84,10 @@ export function PhotoPanel(props: { participant: Participant; onChanged(): void;
           onChange={async (e) => {
             const f = (e.target as HTMLInputElement).files?.[0];
             (e.target as HTMLInputElement).value = "";
-            if (f) await send(new Uint8Array(await f.arrayBuffer()));
+            if (!f) return;
+            // The server refuses it too; this saves sending 10 MB for nothing.
+            if (f.size > 10 * 1024 * 1024) return setError(t("reason.PHOTO_TOO_LARGE"));
+            await send(new Uint8Array(await f.arrayBuffer()));
           }}
         />
         {p.hasPhoto && (

@@ -62,9 +62,20 @@ async fn sign_in(b: &Browser, app: &TestApp, token: &str, event: &str) {
         .send_keys(&Key::Enter.to_string())
         .await
         .unwrap();
-    b.until_text("Choose the event").await;
-    b.press_containing(event).await;
+    b.until(
+        "the desk or its event picker",
+        "document.querySelector('#search') || document.querySelector('button.event')",
+    )
+    .await;
+    // A token for one event goes straight to it.
+    let picker = b
+        .eval("return !!document.querySelector('button.event');")
+        .await;
+    if picker.as_bool() == Some(true) {
+        b.press_containing(event).await;
+    }
     b.find("#search").await;
+    assert!(b.text(".event-name").await.contains(event));
 }
 
 /// The names in the result list.
@@ -450,5 +461,131 @@ async fn keystrokes() {
     // The reference event as a desk sees it.
     search(&b, "Kar", "Kar").await;
     b.screenshot("desk-reference-event").await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_desk_imports_a_roster_edits_through_a_conflict_and_cancels() {
+    let app = TestApp::start().await;
+    let (fixture, _) = desk_event(&app, "DESK3").await;
+    let b = Browser::start(1280, 800).await;
+    sign_in(&b, &app, &app.desk_token, "Test fair DESK3").await;
+
+    // A roster with a header row in Russian, one bad row and one duplicate.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("roster.csv");
+    std::fs::write(
+        &csv,
+        "Имя,Фамилия,native_name,Страна,Категория,email,company\n\
+         Gulnora,Saidova,Гулнора Саидова,UZ,VISITOR,gulnora@example.uz,Navoi Mining\n\
+         Timur,Rashidov,,UZ,VISITOR,not-an-email,Navoi Mining\n\
+         Aziz,Karimov,,UZ,VISITOR,aziz@example.uz,\n\
+         Li,Na,李娜,CN,PRESS,li.na@example.cn,Xinhua\n",
+    )
+    .unwrap();
+    b.press("Import").await;
+    b.find("#roster-file")
+        .await
+        .send_keys(csv.to_str().unwrap())
+        .await
+        .unwrap();
+    b.until_text("4 rows in roster.csv").await;
+    b.until_text("Гулнора Саидова").await;
+    b.press("Import 4 rows").await;
+    b.until_text("2 rows stored").await;
+    let errors = b.text("table[aria-label='Refused rows']").await;
+    assert!(
+        errors.contains("line 3") && errors.contains("INVALID_FIELD"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("line 4") && errors.contains("DUPLICATE_PARTICIPANT"),
+        "{errors}"
+    );
+    b.screenshot("desk-import").await;
+    assert_eq!(
+        app.found(&fixture.event_id, "Saidova").await,
+        vec!["Gulnora"]
+    );
+    assert_eq!(app.found(&fixture.event_id, "李").await, vec!["Li"]);
+
+    // Someone else edits Gulnora while the desk has her form open.
+    b.press("Participants").await;
+    search(&b, "Saidova", "Gulnora Saidova").await;
+    b.find("#search")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    b.until(
+        "Gulnora opened",
+        "document.querySelector('#detail-name')?.innerText === 'Gulnora Saidova'",
+    )
+    .await;
+    b.press("Edit").await;
+    let id = app
+        .desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: "Saidova".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participants
+        .remove(0);
+    app.desk()
+        .update_participant(pb::UpdateParticipantRequest {
+            id: id.id.clone(),
+            expected_version: id.version,
+            job_title: Some("Chief engineer".to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    b.type_into("#f-phone", "+998 90 123 45 67").await;
+    b.press("Save").await;
+    b.until_text("Someone changed this participant").await;
+    let table = b.text("[role=alert] table").await;
+    assert!(table.contains("Chief engineer"), "{table}");
+    b.screenshot("desk-conflict").await;
+    b.press("Keep my changes").await;
+    b.press("Save").await;
+    b.until("the dialog closed", "!document.querySelector('dialog')")
+        .await;
+    let now = b.text(".detail").await;
+    assert!(
+        now.contains("Chief engineer") && now.contains("+998 90 123 45 67"),
+        "{now}"
+    );
+
+    // Block, unblock and cancel with a reason.
+    b.press("Print badge").await;
+    b.find("#badge-pdf").await;
+    b.press("Block badge").await;
+    b.type_into("#reason", "reported lost").await;
+    b.click("dialog button.danger").await;
+    b.until_text("gates refuse it until it is unblocked").await;
+    assert!(b.text(".detail-head").await.contains("Blocked"));
+    b.press("Unblock badge").await;
+    b.until_text("The badge is unblocked").await;
+    b.press("Cancel registration").await;
+    b.click("dialog button.danger").await;
+    b.until_text("Give a reason").await;
+    b.type_into("#reason", "did not come").await;
+    b.click("dialog button.danger").await;
+    b.until_text("The registration is cancelled").await;
+    let cancelled = app
+        .desk()
+        .get_participant(pb::GetParticipantRequest { id: id.id.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap();
+    assert_eq!(cancelled.status(), pb::ParticipantStatus::Cancelled);
+    assert_eq!(cancelled.cancel_reason, "did not come");
+    assert_eq!(cancelled.badge_state(), pb::BadgeState::Revoked);
     b.stop().await;
 }
