@@ -258,7 +258,7 @@ export function ImportView(props: { ctx: EventContext }) {
           <p class="notice">{t("import.done", { imported: String(result.imported), failed: String(result.failed), updated: String(updated) })}</p>
           {failed.length > 0 && (
             <>
-              <table class="grid" aria-label={t("import.errors")}>
+              <table class="grid rows" aria-label={t("import.errors")}>
                 <thead>
                   <tr>
                     <th scope="col">{t("import.row")}</th>
