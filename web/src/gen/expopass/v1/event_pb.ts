@@ -749,7 +749,9 @@ export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE_
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
- * categories of participants and the gates. Needs the `admin` role.
+ * categories of participants and the gates. Needs the `admin` role; a
+ * `desk` token may also read its events, categories and zones (GetEvent,
+ * ListEvents, ListCategories, ListZones).
  *
  * @generated from service expopass.v1.EventService
  */

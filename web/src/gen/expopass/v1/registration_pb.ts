@@ -1483,8 +1483,9 @@ export const RemoveParticipantPhotoResponseSchema: GenMessage<RemoveParticipantP
  */
 export enum BadgeState {
   /**
-   * Not computed by this answer (registrations, updates and imports leave
-   * it unset; searches, reads and delegation members set it).
+   * Not computed by this answer: searches, GetParticipant, GetDelegation's
+   * members and the photo calls set it; registrations, updates, cancels and
+   * imports may leave it unset.
    *
    * @generated from enum value: BADGE_STATE_UNSPECIFIED = 0;
    */
