@@ -1,7 +1,8 @@
-//! The desk page, served by the binary on the gRPC port: `GET /desk/` and
-//! its two assets, built from `web/` and embedded at compile time. The page
-//! is a gRPC-Web client of `expopass.v1` like any other; nothing here
-//! answers anything but these files.
+//! The browser pages, served by the binary on the gRPC port: the desk
+//! (`GET /desk/`) and the gate (`GET /gate/`) with their assets, built from
+//! `web/` and embedded at compile time. Each page is a gRPC-Web client of
+//! `expopass.v1` like any other; nothing here answers anything but these
+//! files.
 
 use std::{
     future::Future,
@@ -16,8 +17,10 @@ use http_body_util::Full;
 use sha2::Digest as _;
 use tower::{Layer, Service};
 
-/// Where the page lives.
+/// Where the desk page lives.
 pub const PATH: &str = "/desk/";
+/// Where the gate page lives.
+pub const GATE_PATH: &str = "/gate/";
 
 /// The page's Content-Security-Policy: its own scripts and styles only,
 /// calls to its own origin, images, PDFs and the camera from blobs (the
@@ -72,6 +75,24 @@ static STYLE: LazyLock<Asset> = LazyLock::new(|| {
         "text/css; charset=utf-8",
     )
 });
+static GATE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/gate.html"),
+        "text/html; charset=utf-8",
+    )
+});
+static GATE_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/gate.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static GATE_STYLE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/gate.css"),
+        "text/css; charset=utf-8",
+    )
+});
 
 /// What a GET of `path` gets, when the page answers it.
 enum Answer {
@@ -86,7 +107,11 @@ fn route(path: &str) -> Option<Answer> {
         "/desk/" | "/desk/index.html" => Some(Answer::File(&INDEX)),
         "/desk/app.js" => Some(Answer::File(&SCRIPT)),
         "/desk/app.css" => Some(Answer::File(&STYLE)),
-        p if p.starts_with("/desk/") => Some(Answer::Missing),
+        "/gate" => Some(Answer::Redirect(GATE_PATH)),
+        "/gate/" | "/gate/index.html" => Some(Answer::File(&GATE)),
+        "/gate/gate.js" => Some(Answer::File(&GATE_SCRIPT)),
+        "/gate/gate.css" => Some(Answer::File(&GATE_STYLE)),
+        p if p.starts_with("/desk/") || p.starts_with("/gate/") => Some(Answer::Missing),
         _ => None,
     }
 }

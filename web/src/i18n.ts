@@ -479,6 +479,11 @@ const uz: Dict = {
 };
 
 const DICTS: Record<Lang, Dict> = { en, ru, uz };
+
+/** Adds a page's own texts (the gate's, say) to the dictionaries. */
+export function extend(more: Record<Lang, Dict>) {
+  for (const l of LANGS) Object.assign(DICTS[l], more[l]);
+}
 const LANG_KEY = "expopass.lang";
 
 function initial(): Lang {

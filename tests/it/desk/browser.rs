@@ -28,6 +28,41 @@ fn chromium() -> &'static str {
         .expect("the desk tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
 }
 
+/// `picture` as a Y4M clip (4:2:0, full range), the format Chromium's
+/// fake camera plays in a loop.
+pub fn y4m(picture: &image::RgbImage, path: &Path) {
+    let (w, h) = (picture.width() as usize, picture.height() as usize);
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    let px = |x: usize, y: usize| {
+        let p = picture.get_pixel(x as u32, y as u32).0;
+        (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]))
+    };
+    let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    let mut frame = Vec::with_capacity(w * h * 3 / 2);
+    for y in 0..h {
+        for x in 0..w {
+            let (r, g, b) = px(x, y);
+            frame.push(clamp(0.299 * r + 0.587 * g + 0.114 * b));
+        }
+    }
+    for (ru, gu, bu, base) in [
+        (-0.168_736, -0.331_264, 0.5, 128.0),
+        (0.5, -0.418_688, -0.081_312, 128.0),
+    ] {
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let (r, g, b) = px(x, y);
+                frame.push(clamp(base + ru * r + gu * g + bu * b));
+            }
+        }
+    }
+    for _ in 0..5 {
+        out.extend_from_slice(b"FRAME\n");
+        out.extend_from_slice(&frame);
+    }
+    std::fs::write(path, out).expect("write the fake camera clip");
+}
+
 /// A Y4M clip of a few frames: a face-sized dark oval on a light
 /// background with colour bars, so a captured photo has something to crop.
 fn fake_camera(path: &Path) {
@@ -61,9 +96,20 @@ fn fake_camera(path: &Path) {
 impl Browser {
     /// A fresh headless browser at `width` x `height`.
     pub async fn start(width: u32, height: u32) -> Self {
+        Self::start_filming(width, height, None).await
+    }
+
+    /// A browser whose camera films `clip` (a Y4M file), or a test card.
+    pub async fn start_filming(width: u32, height: u32, clip: Option<&Path>) -> Self {
         let profile = tempfile::tempdir().expect("profile dir");
-        let clip = profile.path().join("camera.y4m");
-        fake_camera(&clip);
+        let clip = match clip {
+            Some(clip) => clip.to_owned(),
+            None => {
+                let clip = profile.path().join("camera.y4m");
+                fake_camera(&clip);
+                clip
+            }
+        };
         let port = free_port();
         // In a process group of its own, so that Chromium goes with it.
         let driver = Command::new("chromedriver")

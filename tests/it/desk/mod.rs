@@ -2,6 +2,7 @@
 //! server (gRPC-Web on its port) and PostgreSQL.
 
 mod browser;
+mod gate;
 mod photos;
 
 use std::time::Duration;

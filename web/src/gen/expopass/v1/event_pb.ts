@@ -749,9 +749,10 @@ export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE_
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
- * categories of participants and the gates. Needs the `admin` role; a
- * `desk` token may also read its events, categories and zones (GetEvent,
- * ListEvents, ListCategories, ListZones).
+ * categories of participants and the gates. Needs the `admin` role; `desk`
+ * and `gate` tokens may also read their events, categories, zones and gates
+ * (GetEvent, ListEvents, ListCategories, ListZones, ListGates; a gate token
+ * that names gates lists only those).
  *
  * @generated from service expopass.v1.EventService
  */
