@@ -22,6 +22,20 @@ await build({
   legalComments: "eof",
   logLevel: "warning",
 });
+// The offline decider alone, for Node: CI runs it over the Rust decider's
+// vectors (tests/it/desk/vectors.rs).
+await build({
+  entryPoints: { "check-vectors": "src/check_vectors.ts" },
+  bundle: true,
+  minify: false,
+  format: "esm",
+  platform: "node",
+  target: ["node20"],
+  outExtension: { ".js": ".mjs" },
+  outdir: "dist",
+  legalComments: "eof",
+  logLevel: "warning",
+});
 copyFileSync("src/index.html", "dist/index.html");
 copyFileSync("src/gate.html", "dist/gate.html");
 

@@ -4,6 +4,7 @@
 mod browser;
 mod gate;
 mod photos;
+mod vectors;
 
 use std::time::Duration;
 
