@@ -27,8 +27,8 @@ pub const GATE_PATH: &str = "/gate/";
 /// page's own: a badge PDF is a blob it made).
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     connect-src 'self' blob:; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; \
-    frame-src 'self' blob:; object-src 'self' blob:; base-uri 'none'; form-action 'self'; \
-    frame-ancestors 'none'";
+    frame-src 'self' blob:; object-src 'self' blob:; worker-src 'self'; manifest-src 'self'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 struct Asset {
     body: Bytes,
@@ -93,6 +93,20 @@ static GATE_STYLE: LazyLock<Asset> = LazyLock::new(|| {
         "text/css; charset=utf-8",
     )
 });
+static GATE_WORKER: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/gate-sw.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static GATE_MANIFEST: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/manifest.webmanifest"),
+        "application/manifest+json",
+    )
+});
+static GATE_ICON: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new(include_bytes!("../web/dist/icon.svg"), "image/svg+xml"));
 
 /// What a GET of `path` gets, when the page answers it.
 enum Answer {
@@ -111,6 +125,9 @@ fn route(path: &str) -> Option<Answer> {
         "/gate/" | "/gate/index.html" => Some(Answer::File(&GATE)),
         "/gate/gate.js" => Some(Answer::File(&GATE_SCRIPT)),
         "/gate/gate.css" => Some(Answer::File(&GATE_STYLE)),
+        "/gate/sw.js" => Some(Answer::File(&GATE_WORKER)),
+        "/gate/manifest.webmanifest" => Some(Answer::File(&GATE_MANIFEST)),
+        "/gate/icon.svg" => Some(Answer::File(&GATE_ICON)),
         p if p.starts_with("/desk/") || p.starts_with("/gate/") => Some(Answer::Missing),
         _ => None,
     }

@@ -38,6 +38,18 @@ await build({
 });
 copyFileSync("src/index.html", "dist/index.html");
 copyFileSync("src/gate.html", "dist/gate.html");
+copyFileSync("src/manifest.webmanifest", "dist/manifest.webmanifest");
+copyFileSync("src/icon.svg", "dist/icon.svg");
+// The gate's service worker, a script of its own.
+await build({
+  entryPoints: { "gate-sw": "src/gate_sw.ts" },
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["chrome110", "firefox115", "safari16"],
+  outdir: "dist",
+  logLevel: "warning",
+});
 
 for (const [page, files] of [
   ["desk", ["app.js", "app.css"]],

@@ -4,12 +4,16 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
-import { get, set, del } from "idb-keyval";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { createStore, del, delMany, entries, get, set } from "idb-keyval";
+import { readAllBytes, universalClientResponseFromFetch, type UniversalClientFn } from "@connectrpc/connect/protocol";
+import { createTransport } from "@connectrpc/connect/protocol-grpc-web";
+import { Code, ConnectError } from "@connectrpc/connect";
 import jsQR from "jsqr";
 import { AuthService } from "./gen/expopass/v1/auth_pb";
 import { EventService, type Gate } from "./gen/expopass/v1/event_pb";
-import { Decision, DenyReason, Direction, GateService, type ScanResponse } from "./gen/expopass/v1/gate_pb";
+import { Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
+import { decide, rulesOf, type Rules } from "./decide";
 import { failure } from "./api";
 import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
 import "./gate_i18n";
@@ -32,12 +36,78 @@ const auth = createClient(AuthService, transport);
 const events = createClient(EventService, transport);
 const gates = createClient(GateService, transport);
 
+// An upload of offline scans is a client stream; a browser sends it whole,
+// in one gRPC-Web request body.
+const buffered: UniversalClientFn = async (req) => {
+  const body = req.body ? await readAllBytes(req.body, Number.MAX_SAFE_INTEGER) : undefined;
+  const res = await fetch(req.url, { method: req.method, headers: req.header, signal: req.signal, body: body as BodyInit | undefined });
+  return universalClientResponseFromFetch(res);
+};
+const uploads = createClient(
+  GateService,
+  createTransport({
+    httpClient: buffered,
+    baseUrl: location.origin,
+    useBinaryFormat: true,
+    interceptors: [bearer],
+    acceptCompression: [],
+    sendCompression: null,
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
+    readMaxBytes: 16 * 1024 * 1024,
+    writeMaxBytes: 16 * 1024 * 1024,
+  }),
+);
+
 /** What this device is, kept in IndexedDB. */
 interface Device {
   token: string;
   gateId: string;
   gateName: string;
+  /** The gate's zone, to find its number in the bundle. */
+  zoneCode: string;
   eventName: string;
+}
+
+/** A scan decided offline, kept in IndexedDB until the server has stored it. */
+interface JournalEntry {
+  nonce: string;
+  gateId: string;
+  qrText: string;
+  direction: Direction;
+  decision: Decision;
+  reason: DenyReason;
+  scannedAtMs: number;
+}
+
+/** The journal of offline scans, a store of its own, keyed by nonce. */
+const journal = createStore("expopass-gate-journal", "scans");
+
+/** Deny reasons an exit is refused for offline, as online (a badge that is not one). */
+const REFUSES_EXIT = new Set(["MALFORMED", "UNKNOWN_KEY", "BAD_SIGNATURE", "WRONG_EVENT"]);
+
+/** The newest bundle this device holds, ready to decide with. */
+let rules: Rules | null = null;
+
+async function useBundle(bytes: Uint8Array, version: bigint) {
+  rules = await rulesOf(bytes);
+  await set("bundle", { bytes, version: version.toString() });
+}
+
+/** Fetches the gate's bundle; false when the server cannot be reached. */
+async function fetchBundle(gateId: string): Promise<boolean> {
+  try {
+    const r = await gates.getOfflineBundle({ gateId }, { timeoutMs: 3000 });
+    if (!rules || rules.bundle.version !== r.version) await useBundle(r.bundle, r.version);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a failed call means the server could not be reached (rather than a refusal). */
+function unreachable(err: unknown): boolean {
+  const e = ConnectError.from(err);
+  return [Code.Unavailable, Code.DeadlineExceeded, Code.Unknown, Code.Canceled, Code.Aborted].includes(e.code);
 }
 
 function randomNonce(): string {
@@ -46,9 +116,17 @@ function randomNonce(): string {
 }
 
 type Verdict =
-  | { kind: "allow"; r: ScanResponse }
-  | { kind: "deny"; r: ScanResponse }
+  | { kind: "allow"; r: ScanResponse; offline: boolean }
+  | { kind: "deny"; r: ScanResponse; offline: boolean }
   | { kind: "noanswer" };
+
+/** What the gate shows of its link to the server. */
+interface Status {
+  online: boolean;
+  bundleVersion: string | null;
+  pending: number;
+  uploaded: { stored: number; duplicates: number; conflicts: ScanConflict[] } | null;
+}
 
 function GateApp() {
   const [lang, changeLang] = useState<Lang>(currentLang());
@@ -107,7 +185,7 @@ function Enrol(props: { langPicker: preact.ComponentChildren; onDone(d: Device):
 
   async function choose(gate: Gate, eventName: string) {
     if (!token) return;
-    const d: Device = { token, gateId: gate.id, gateName: gate.name, eventName };
+    const d: Device = { token, gateId: gate.id, gateName: gate.name, zoneCode: gate.zoneCode, eventName };
     await set("device", d);
     props.onDone(d);
   }
@@ -208,6 +286,130 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
   dir.current = direction;
   const clear = useRef<number | undefined>(undefined);
 
+  const [status, setStatus] = useState<Status>({ online: true, bundleVersion: null, pending: 0, uploaded: null });
+  const online = useRef(true);
+  const uploading = useRef(false);
+
+  async function countPending() {
+    const n = (await entries(journal)).length;
+    setStatus((s) => ({ ...s, pending: n }));
+    return n;
+  }
+
+  function goOnline(up: boolean) {
+    online.current = up;
+    setStatus((s) => ({ ...s, online: up, bundleVersion: rules ? rules.bundle.version.toString() : s.bundleVersion }));
+  }
+
+  /** Sends the journal; an entry leaves it only once the server stored it. */
+  async function upload() {
+    if (uploading.current) return;
+    uploading.current = true;
+    try {
+      const all = await entries<string, JournalEntry>(journal);
+      const mine = all.filter(([, e]) => e.gateId === device.gateId);
+      if (mine.length === 0) return;
+      const r = await uploads.uploadOfflineScans(
+        (async function* () {
+          for (const [, e] of mine) {
+            yield {
+              scan: {
+                gateId: e.gateId,
+                nonce: e.nonce,
+                qrText: e.qrText,
+                direction: e.direction,
+                decision: e.decision,
+                reason: e.reason,
+                scannedAt: timestampFromMs(e.scannedAtMs),
+              },
+            };
+          }
+        })(),
+        { timeoutMs: 30_000 },
+      );
+      // Stored now or before: the server has every one of them.
+      if (r.stored + r.duplicates === mine.length) await delMany(mine.map(([k]) => k), journal);
+      setStatus((s) => ({ ...s, uploaded: { stored: r.stored, duplicates: r.duplicates, conflicts: r.conflicts } }));
+    } catch (err) {
+      if (unreachable(err)) goOnline(false);
+    } finally {
+      uploading.current = false;
+      await countPending();
+    }
+  }
+
+  // The stored bundle at once (a gate may open offline), then the server's.
+  useEffect(() => {
+    let stop = false;
+    (async () => {
+      const stored = await get<{ bytes: Uint8Array; version: string }>("bundle");
+      if (stored && !rules) rules = await rulesOf(stored.bytes);
+      await countPending();
+      goOnline(await fetchBundle(device.gateId));
+      if (online.current) upload();
+    })();
+    // While offline, the server is asked every 2 s; online, every 10 s.
+    const probe = async () => {
+      if (stop) return;
+      const up = await fetchBundle(device.gateId);
+      goOnline(up);
+      if (up) upload();
+      window.setTimeout(probe, up ? 10_000 : 2_000);
+    };
+    const first = window.setTimeout(probe, 2_000);
+    // Revocations, blocks and rule changes, pushed: the bundle is fetched
+    // again at once.
+    const watch = new AbortController();
+    (async () => {
+      while (!stop) {
+        try {
+          for await (const _ of gates.watchGate({ gateId: device.gateId }, { signal: watch.signal })) {
+            if (await fetchBundle(device.gateId)) goOnline(true);
+          }
+        } catch {
+          // Gone or cut: try again shortly.
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    return () => {
+      stop = true;
+      window.clearTimeout(first);
+      watch.abort();
+    };
+  }, [device.gateId]);
+
+  /** The bundle's decision, journalled before it is shown. */
+  async function decideOffline(text: string, direction: Direction): Promise<Verdict> {
+    if (!rules) return { kind: "noanswer" };
+    const zone = rules.bundle.zones.find((z) => z.code === device.zoneCode)?.number ?? null;
+    const v = await decide(rules, text, zone, new Date());
+    let deny = v.deny;
+    if (direction === Direction.OUT && deny && !REFUSES_EXIT.has(deny)) deny = null;
+    const entry: JournalEntry = {
+      nonce: randomNonce(),
+      gateId: device.gateId,
+      qrText: text,
+      direction,
+      decision: deny ? Decision.DENY : Decision.ALLOW,
+      reason: deny ? DenyReason[deny] : DenyReason.UNSPECIFIED,
+      scannedAtMs: Date.now(),
+    };
+    await set(entry.nonce, entry, journal);
+    countPending();
+    const category = v.claims ? rules.bundle.categories.find((c) => c.number === v.claims?.category) : undefined;
+    const serial = v.claims ? `${String(v.claims.serial).padStart(7, "0")}-${v.claims.version}` : "";
+    const r = {
+      decision: entry.decision,
+      reason: entry.reason,
+      categoryCode: category?.code ?? "",
+      categoryColor: category?.color ?? "",
+      badgeNumber: serial,
+      holderName: "",
+    } as ScanResponse;
+    return { kind: deny ? "deny" : "allow", r, offline: true };
+  }
+
   async function scan(text: string, started: number) {
     const now = performance.now();
     // The same code the same way within REPEAT_MS is one scan (a badge
@@ -215,15 +417,26 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
     const key = `${dir.current}:${text}`;
     if (last.current && last.current.text === key && now - last.current.at < REPEAT_MS) return;
     last.current = { text: key, at: now };
+    const direction = dir.current;
     let v: Verdict;
-    try {
-      const r = await gates.scan(
-        { gateId: device.gateId, qrText: text, direction: dir.current, nonce: randomNonce(), scannedAt: timestampNow() },
-        { timeoutMs: DEADLINE_MS },
-      );
-      v = r.decision === Decision.ALLOW ? { kind: "allow", r } : { kind: "deny", r };
-    } catch {
-      v = { kind: "noanswer" };
+    if (!online.current) {
+      // Offline: no waiting for the network.
+      v = await decideOffline(text, direction);
+    } else {
+      try {
+        const r = await gates.scan(
+          { gateId: device.gateId, qrText: text, direction, nonce: randomNonce(), scannedAt: timestampFromMs(Date.now()) },
+          { timeoutMs: DEADLINE_MS },
+        );
+        v = r.decision === Decision.ALLOW ? { kind: "allow", r, offline: false } : { kind: "deny", r, offline: false };
+      } catch (err) {
+        if (unreachable(err)) {
+          goOnline(false);
+          v = await decideOffline(text, direction);
+        } else {
+          v = { kind: "noanswer" };
+        }
+      }
     }
     setVerdict(v);
     beep(v.kind === "allow");
@@ -271,6 +484,21 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
         <span class="gate-name">{device.gateName}</span>
         {props.langPicker}
       </header>
+      {!status.online && (
+        <div class="offline-banner" role="status">
+          <strong>{t("gate.offline")}</strong> {t("gate.offline.help")}
+        </div>
+      )}
+      {status.uploaded && status.uploaded.conflicts.length > 0 && (
+        <div class="conflicts" role="status">
+          <strong>{t("gate.conflicts")}</strong>
+          <ul>
+            {status.uploaded.conflicts.map((c, i) => (
+              <li key={i}>{c.description}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div class="direction" role="group" aria-label={t("gate.direction")}>
         <button aria-pressed={direction === Direction.IN} onClick={() => setDirection(Direction.IN)}>
           {t("gate.in")}
@@ -298,6 +526,11 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
         <p class="ready">{t("gate.ready")}</p>
       )}
       <footer>
+        <span class="state" data-online={String(status.online)} data-pending={status.pending} data-bundle={status.bundleVersion ?? ""}>
+          {status.bundleVersion ? t("gate.bundle", { version: status.bundleVersion }) : t("gate.bundle.none")} ·{" "}
+          {t("gate.pending", { n: String(status.pending) })}
+          {status.uploaded && <> · {t("gate.uploaded", { n: String(status.uploaded.stored) })}</>}
+        </span>
         <button class="link" onClick={() => confirm(t("gate.forget.confirm")) && props.onForget()}>
           {t("gate.forget")}
         </button>
@@ -319,9 +552,10 @@ function VerdictView(props: { v: Verdict; onDismiss(): void }) {
   const r = v.r;
   const reason = DenyReason[r.reason] ?? "";
   return (
-    <section class={`verdict ${v.kind}`} role="alert" aria-live="assertive" onClick={props.onDismiss} data-decision={v.kind === "allow" ? "ALLOW" : "DENY"} data-reason={v.kind === "deny" ? reason : ""}>
+    <section class={`verdict ${v.kind}`} role="alert" aria-live="assertive" onClick={props.onDismiss} data-offline={String(v.offline)} data-decision={v.kind === "allow" ? "ALLOW" : "DENY"} data-reason={v.kind === "deny" ? reason : ""}>
       <h1>{v.kind === "allow" ? t("gate.allow") : t("gate.deny")}</h1>
       {v.kind === "deny" && <p class="reason">{t(`deny.${reason}`)}</p>}
+      {v.offline && <p class="offline-note">{t("gate.offline.verdict")}</p>}
       {r.categoryCode && (
         <p class="category" style={{ background: r.categoryColor || "#555" }}>
           {r.categoryCode}
@@ -379,3 +613,8 @@ function Camera(props: { onCode(text: string, started: number): void }) {
 
 const root = document.getElementById("gate");
 if (root) render(<GateApp />, root);
+
+// The page opens with no network after its first visit.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => undefined);
+}

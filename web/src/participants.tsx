@@ -19,6 +19,9 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
   const [registering, setRegistering] = useState(false);
   const [searched, setSearched] = useState(false);
   const seq = useRef(0);
+  /** What the shown results answer, and whether Enter asked for the first of the next. */
+  const resultsFor = useRef<string | null>(null);
+  const openFirst = useRef(false);
   const input = useRef<HTMLInputElement>(null);
 
   // "/" focuses the search from anywhere but a text field.
@@ -48,6 +51,11 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
       // A slower answer to an older keystroke never replaces a newer one.
       if (mine !== seq.current) return;
       setResults(r.participants);
+      resultsFor.current = text;
+      if (openFirst.current) {
+        openFirst.current = false;
+        if (r.participants.length > 0) props.onOpen(r.participants[0].id);
+      }
       setMore(r.nextPageToken !== "");
       setSearchError(null);
       setSearched(true);
@@ -96,7 +104,13 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
               search(v);
             }}
             onKeyDown={(e) => {
-              if (e.key === "Enter" && results.length > 0) props.onOpen(results[0].id);
+              if (e.key !== "Enter") return;
+              // The first result of what is typed, once it is there.
+              if (resultsFor.current === query) {
+                if (results.length > 0) props.onOpen(results[0].id);
+              } else {
+                openFirst.current = true;
+              }
             }}
           />
           <button class="primary" onClick={() => setRegistering(true)}>

@@ -6,7 +6,11 @@ use std::{process::Command, time::Duration};
 use expopass::proto::pb;
 
 use super::browser::{Browser, y4m};
-use crate::support::{TestApp, builders::person};
+use crate::support::{
+    TestApp,
+    builders::person,
+    serve::{ServeProcess, free_port},
+};
 
 /// An event running today (Tashkent time) with one gate into HALL-A, and a
 /// visitor's printed badge; returns (event id, gate id, the badge's PDF and
@@ -203,5 +207,199 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
         .eval("return performance.getEntriesByName('expopass:verdict').map(e => e.duration);")
         .await;
     println!("QR to verdict, online (ms): {timings}");
+    b.stop().await;
+}
+
+async fn gate_code(app: &TestApp, event: &str) -> String {
+    app.services
+        .create_enrolment(
+            None,
+            expopass::domain::enrolment::NewEnrolment {
+                token: expopass::domain::NewToken {
+                    name: "Hall A lane 2".to_owned(),
+                    role: expopass::domain::Role::Gate,
+                    event_code: Some(event.to_owned()),
+                    gate_codes: vec!["HALL-A-N".to_owned()],
+                    expires_at: None,
+                },
+                ttl: Duration::from_secs(600),
+            },
+        )
+        .await
+        .unwrap()
+        .0
+}
+
+/// A hand scanner's read of `text`, the previous verdict dismissed first.
+async fn wedge(b: &Browser, text: &str) {
+    let shown = b.eval("return !!document.querySelector('.verdict');").await;
+    if shown.as_bool() == Some(true) {
+        b.click(".verdict").await;
+        b.until(
+            "the verdict dismissed",
+            "!document.querySelector('.verdict')",
+        )
+        .await;
+    }
+    b.find("body")
+        .await
+        .send_keys(&format!("{text}{}", fantoccini::key::Key::Enter))
+        .await
+        .unwrap();
+}
+
+async fn offline_verdict(b: &Browser, decision: &str, reason: &str, offline: bool) {
+    verdict(b, decision, reason).await;
+    let got = b
+        .eval("return document.querySelector('.verdict').dataset.offline;")
+        .await;
+    assert_eq!(
+        got.as_str(),
+        Some(if offline { "true" } else { "false" }),
+        "{decision} {reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
+    let app = TestApp::start().await;
+    let (event_id, gate_id, _, qr) = running_event(&app, "GATEOFF").await;
+    let fixture = crate::support::builders::Fixture {
+        event_id: event_id.clone(),
+    };
+    let other = app.register(&fixture, person("Kamola", "Nazarova")).await;
+    let revoked = app
+        .badges()
+        .issue_badge(pb::IssueBadgeRequest {
+            participant_id: other.id,
+            layout: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .badge
+        .unwrap();
+    let code = gate_code(&app, "GATEOFF").await;
+    let port = free_port();
+    let mut server = ServeProcess::start_on(&app.db.url, port, &[], &[("RUST_LOG", "info")]);
+    let b = Browser::start(1280, 800).await;
+    b.goto(&format!("http://127.0.0.1:{port}/gate/")).await;
+    b.type_into("#gate-code", &code).await;
+    b.press("Enrol").await;
+    b.until(
+        "the bundle held",
+        "document.querySelector('.state')?.dataset.bundle",
+    )
+    .await;
+    b.until(
+        "the page works offline",
+        "navigator.serviceWorker.controller",
+    )
+    .await;
+    let first_bundle = b
+        .eval("return document.querySelector('.state').dataset.bundle;")
+        .await;
+
+    // A revocation made through the API reaches the open page (WatchGate),
+    // and the next scan of that badge is REVOKED.
+    let revoked_at = std::time::Instant::now();
+    app.badges()
+        .revoke_badge(pb::RevokeBadgeRequest {
+            badge_id: revoked.id.clone(),
+            note: "lost".to_owned(),
+        })
+        .await
+        .unwrap();
+    b.until(
+        "the revocation pushed",
+        &format!("document.querySelector('.state').dataset.bundle !== {first_bundle}"),
+    )
+    .await;
+    println!(
+        "revocation to the gate's bundle: {:?}",
+        revoked_at.elapsed()
+    );
+    wedge(&b, &revoked.qr_text).await;
+    offline_verdict(&b, "DENY", "REVOKED", false).await;
+
+    // The server goes away: scans go on from the bundle, journalled.
+    server.kill();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    wedge(&b, &qr).await;
+    offline_verdict(&b, "ALLOW", "", true).await;
+    b.until_text("Offline.").await;
+    b.screenshot("gate-offline").await;
+    wedge(&b, &revoked.qr_text).await;
+    offline_verdict(&b, "DENY", "REVOKED", true).await;
+    let mut bytes = base45::decode(&qr[4..]).unwrap();
+    bytes[40] ^= 0x10;
+    wedge(&b, &format!("EP1:{}", base45::encode(&bytes))).await;
+    offline_verdict(&b, "DENY", "BAD_SIGNATURE", true).await;
+    b.until(
+        "three scans journalled",
+        "document.querySelector('.state').dataset.pending === '3'",
+    )
+    .await;
+    b.click(".verdict").await;
+    b.until(
+        "the verdict dismissed",
+        "!document.querySelector('.verdict')",
+    )
+    .await;
+    b.screenshot("gate-offline-banner").await;
+
+    // (Hand-scanner reads, from the Enter to the verdict: the first online,
+    // the others offline.)
+    let timings = b
+        .eval("return performance.getEntriesByName('expopass:verdict').map(e => e.duration);")
+        .await;
+    println!("QR to verdict, online then offline (ms): {timings}");
+
+    // The tab closes and opens again, still without a server.
+    b.goto("about:blank").await;
+    b.goto(&format!("http://127.0.0.1:{port}/gate/")).await;
+    b.until_text("Offline.").await;
+    b.until(
+        "the journal kept",
+        "document.querySelector('.state')?.dataset.pending === '3'",
+    )
+    .await;
+
+    // The server is back: the journal goes up once, and empties.
+    let _server = ServeProcess::start_on(&app.db.url, port, &[], &[("RUST_LOG", "info")]);
+    b.until(
+        "the journal uploaded",
+        "document.querySelector('.state').dataset.pending === '0'",
+    )
+    .await;
+    b.until(
+        "online again",
+        "document.querySelector('.state').dataset.online === 'true'",
+    )
+    .await;
+    // A reload after the upload sends nothing twice.
+    b.goto(&format!("http://127.0.0.1:{port}/gate/")).await;
+    b.until(
+        "online",
+        "document.querySelector('.state')?.dataset.online === 'true'",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel_async::RunQueryDsl as _;
+    let mut conn = app.db.connect().await;
+    let stored = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM scans WHERE gate_id = '{gate_id}' AND offline"
+    ))
+    .get_result::<Count>(&mut conn)
+    .await
+    .unwrap()
+    .n;
+    assert_eq!(stored, 3, "each offline scan stored once");
     b.stop().await;
 }

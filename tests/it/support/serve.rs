@@ -42,8 +42,12 @@ impl ServeProcess {
 
     /// Starts with more arguments of `serve` and more environment.
     pub fn start_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_on(url, free_port(), args, env)
+    }
+
+    /// Starts on `port` (a restart where clients expect the server).
+    pub fn start_on(url: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
         use base64::Engine as _;
-        let port = free_port();
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_expopass"))
             .args([
