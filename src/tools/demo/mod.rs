@@ -101,6 +101,7 @@ async fn run_on(
     let (_, desk) = services.create_token("demo desk", Role::Desk).await?;
     let (_, gate) = services.create_token("demo gates", Role::Gate).await?;
 
+    let enrolments = services.clone();
     // The real server on a free loopback port, or where --serve says.
     let server = if args.serve {
         anyhow::ensure!(
@@ -133,10 +134,13 @@ async fn run_on(
     .play()
     .await;
 
-    if outcome.is_ok() && args.serve {
+    if let (Ok(event_id), true) = (&outcome, args.serve) {
         println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
         println!("\nThe desk: http://{addr}/desk/");
         println!("Sign in with the desk token {desk_token}");
+        let code = gate_enrolment(&server, &admin, &enrolments, event_id).await?;
+        println!("\nA gate: http://{addr}/gate/");
+        println!("{code}");
         println!("Serving gRPC and gRPC-Web on {addr} until Ctrl-C.");
         expopass::server::shutdown_signal().await;
         server.stop().await?;
@@ -146,6 +150,57 @@ async fn run_on(
     outcome?;
     println!("\nDone in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// A one-time enrolment code for the event's first gate, and what it is for.
+async fn gate_enrolment(
+    server: &LocalServer,
+    admin: &str,
+    services: &Services,
+    event_id: &str,
+) -> anyhow::Result<String> {
+    let mut events = EventServiceClient::new(server.client(admin)?);
+    let event = events
+        .get_event(expopass::proto::pb::GetEventRequest {
+            key: Some(expopass::proto::pb::get_event_request::Key::Id(
+                event_id.to_owned(),
+            )),
+        })
+        .await?
+        .into_inner()
+        .event
+        .context("the demo's event")?;
+    let gate = events
+        .list_gates(expopass::proto::pb::ListGatesRequest {
+            event_id: event_id.to_owned(),
+        })
+        .await?
+        .into_inner()
+        .gates
+        .into_iter()
+        .next()
+        .context("the demo's gates")?;
+    let (code, _) = services
+        .create_enrolment(
+            None,
+            expopass::domain::enrolment::NewEnrolment {
+                token: expopass::domain::NewToken {
+                    name: format!("demo gate {}", gate.code),
+                    role: Role::Gate,
+                    event_code: Some(event.code.clone()),
+                    gate_codes: vec![gate.code.clone()],
+                    expires_at: None,
+                },
+                ttl: Duration::from_secs(3600),
+            },
+        )
+        .await?;
+    Ok(format!(
+        "Enrol it as gate {} ({}) with the code {code} (valid for an hour, once). \
+         The badges are for the event's days ({} to {}): on other days the gate says \
+         \"not valid today\".",
+        gate.code, gate.name, event.first_day, event.last_day
+    ))
 }
 
 struct Demo {
@@ -180,7 +235,8 @@ struct DelegationPlan {
 }
 
 impl Demo {
-    async fn play(mut self) -> anyhow::Result<()> {
+    /// Plays the whole demo; returns the event's id.
+    async fn play(mut self) -> anyhow::Result<String> {
         let event_id = self.set_up_event().await?;
         let (companies, media, government) = self.organisations(&event_id).await?;
         let delegations = self.delegations(&event_id).await?;
@@ -207,7 +263,7 @@ impl Demo {
             took,
         });
         self.print_timings();
-        Ok(())
+        Ok(event_id)
     }
 
     fn timed(&mut self, name: &'static str, count: usize, unit: &'static str, since: Instant) {
