@@ -107,20 +107,22 @@ const buffered: UniversalClientFn = async (req) => {
   return universalClientResponseFromFetch(res);
 };
 
-const bulk = createClient(
-  RegistrationService,
-  createTransport({
+/** A gRPC-Web transport whose client streams go in one request body. */
+export function bufferedTransport(interceptor: Interceptor) {
+  return createTransport({
     httpClient: buffered,
     baseUrl: location.origin,
     useBinaryFormat: true,
-    interceptors: [bearer],
+    interceptors: [interceptor],
     acceptCompression: [],
     sendCompression: null,
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     readMaxBytes: 64 * 1024 * 1024,
     writeMaxBytes: 64 * 1024 * 1024,
-  }),
-);
+  });
+}
+
+const bulk = createClient(RegistrationService, bufferedTransport(bearer));
 
 /** ImportParticipants with every row of a roster. */
 export function importParticipants(rows: MessageInitShape<typeof ImportParticipantsRequestSchema>[]) {

@@ -6,15 +6,13 @@ import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createStore, del, delMany, entries, get, set } from "idb-keyval";
-import { readAllBytes, universalClientResponseFromFetch, type UniversalClientFn } from "@connectrpc/connect/protocol";
-import { createTransport } from "@connectrpc/connect/protocol-grpc-web";
 import { Code, ConnectError } from "@connectrpc/connect";
 import jsQR from "jsqr";
 import { AuthService } from "./gen/expopass/v1/auth_pb";
 import { EventService, type Gate } from "./gen/expopass/v1/event_pb";
 import { Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
 import { decide, rulesOf, type Rules } from "./decide";
-import { failure } from "./api";
+import { bufferedTransport, failure } from "./api";
 import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
 import "./gate_i18n";
 import "./gate.css";
@@ -38,25 +36,7 @@ const gates = createClient(GateService, transport);
 
 // An upload of offline scans is a client stream; a browser sends it whole,
 // in one gRPC-Web request body.
-const buffered: UniversalClientFn = async (req) => {
-  const body = req.body ? await readAllBytes(req.body, Number.MAX_SAFE_INTEGER) : undefined;
-  const res = await fetch(req.url, { method: req.method, headers: req.header, signal: req.signal, body: body as BodyInit | undefined });
-  return universalClientResponseFromFetch(res);
-};
-const uploads = createClient(
-  GateService,
-  createTransport({
-    httpClient: buffered,
-    baseUrl: location.origin,
-    useBinaryFormat: true,
-    interceptors: [bearer],
-    acceptCompression: [],
-    sendCompression: null,
-    compressMinBytes: Number.MAX_SAFE_INTEGER,
-    readMaxBytes: 16 * 1024 * 1024,
-    writeMaxBytes: 16 * 1024 * 1024,
-  }),
-);
+const uploads = createClient(GateService, bufferedTransport(bearer));
 
 /** What this device is, kept in IndexedDB. */
 interface Device {
@@ -348,13 +328,14 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       goOnline(await fetchBundle(device.gateId));
       if (online.current) upload();
     })();
-    // While offline, the server is asked every 2 s; online, every 10 s.
+    // While offline, the server is asked every 2 s; online, every 30 s
+    // (changes are pushed by WatchGate meanwhile).
     const probe = async () => {
       if (stop) return;
       const up = await fetchBundle(device.gateId);
       goOnline(up);
       if (up) upload();
-      window.setTimeout(probe, up ? 10_000 : 2_000);
+      window.setTimeout(probe, up ? 30_000 : 2_000);
     };
     const first = window.setTimeout(probe, 2_000);
     // Revocations, blocks and rule changes, pushed: the bundle is fetched
