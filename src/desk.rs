@@ -1,5 +1,6 @@
 //! The browser pages, served by the binary on the gRPC port: the desk
-//! (`GET /desk/`) and the gate (`GET /gate/`) with their assets, built from
+//! (`GET /desk/`), the gate (`GET /gate/`) and the operations board
+//! (`GET /ops/`) with their assets, built from
 //! `web/` and embedded at compile time. Each page is a gRPC-Web client of
 //! `expopass.v1` like any other; nothing here answers anything but these
 //! files.
@@ -21,6 +22,8 @@ use tower::{Layer, Service};
 pub const PATH: &str = "/desk/";
 /// Where the gate page lives.
 pub const GATE_PATH: &str = "/gate/";
+/// Where the operations board lives.
+pub const OPS_PATH: &str = "/ops/";
 
 /// The page's Content-Security-Policy: its own scripts and styles only,
 /// calls to its own origin, images, PDFs and the camera from blobs (the
@@ -107,6 +110,24 @@ static GATE_MANIFEST: LazyLock<Asset> = LazyLock::new(|| {
 });
 static GATE_ICON: LazyLock<Asset> =
     LazyLock::new(|| Asset::new(include_bytes!("../web/dist/icon.svg"), "image/svg+xml"));
+static OPS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/ops.html"),
+        "text/html; charset=utf-8",
+    )
+});
+static OPS_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/ops.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static OPS_STYLE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/ops.css"),
+        "text/css; charset=utf-8",
+    )
+});
 
 /// What a GET of `path` gets, when the page answers it.
 enum Answer {
@@ -128,7 +149,13 @@ fn route(path: &str) -> Option<Answer> {
         "/gate/sw.js" => Some(Answer::File(&GATE_WORKER)),
         "/gate/manifest.webmanifest" => Some(Answer::File(&GATE_MANIFEST)),
         "/gate/icon.svg" => Some(Answer::File(&GATE_ICON)),
-        p if p.starts_with("/desk/") || p.starts_with("/gate/") => Some(Answer::Missing),
+        "/ops" => Some(Answer::Redirect(OPS_PATH)),
+        "/ops/" | "/ops/index.html" => Some(Answer::File(&OPS)),
+        "/ops/ops.js" => Some(Answer::File(&OPS_SCRIPT)),
+        "/ops/ops.css" => Some(Answer::File(&OPS_STYLE)),
+        p if p.starts_with("/desk/") || p.starts_with("/gate/") || p.starts_with("/ops/") => {
+            Some(Answer::Missing)
+        }
         _ => None,
     }
 }

@@ -11,7 +11,7 @@ const BUDGET = 300 * 1024; // compressed JS and CSS, bytes
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist");
 await build({
-  entryPoints: { app: "src/main.tsx", gate: "src/gate.tsx" },
+  entryPoints: { app: "src/main.tsx", gate: "src/gate.tsx", ops: "src/ops.tsx" },
   bundle: true,
   minify: true,
   format: "iife",
@@ -38,6 +38,7 @@ await build({
 });
 copyFileSync("src/index.html", "dist/index.html");
 copyFileSync("src/gate.html", "dist/gate.html");
+copyFileSync("src/ops.html", "dist/ops.html");
 copyFileSync("src/manifest.webmanifest", "dist/manifest.webmanifest");
 copyFileSync("src/icon.svg", "dist/icon.svg");
 // The gate's service worker, a script of its own.
@@ -54,6 +55,7 @@ await build({
 for (const [page, files] of [
   ["desk", ["app.js", "app.css"]],
   ["gate", ["gate.js", "gate.css"]],
+  ["ops", ["ops.js", "ops.css"]],
 ]) {
   let total = 0;
   for (const file of files) {

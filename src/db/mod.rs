@@ -14,6 +14,7 @@ pub(crate) mod imports;
 pub(crate) mod keys;
 pub(crate) mod models;
 pub(crate) mod name_index;
+pub(crate) mod operations;
 pub(crate) mod participants;
 pub(crate) mod photos;
 pub(crate) mod registry;

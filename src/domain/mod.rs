@@ -12,6 +12,7 @@ pub(crate) mod keys;
 pub(crate) mod name_index;
 pub(crate) mod occupancy;
 pub mod offline;
+pub mod operations;
 pub mod photo;
 pub mod qr;
 pub(crate) mod records;

@@ -304,6 +304,76 @@ impl GateService for GateApi {
     }
 
     #[tracing::instrument(skip_all, fields(token_id))]
+    async fn report_gate_status(
+        &self,
+        request: Request<pb::ReportGateStatusRequest>,
+    ) -> Result<Response<pb::ReportGateStatusResponse>, Status> {
+        let actor = self.state.authorize(&request, GATE).await?;
+        let r = request.into_inner();
+        let gate = id_field("gate_id", &r.gate_id, GateId)?;
+        self.state
+            .services
+            .report_gate_status(&actor, gate, r.bundle_version, r.pending_offline)
+            .await?;
+        Ok(Response::new(pb::ReportGateStatusResponse {}))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_operations(
+        &self,
+        request: Request<pb::GetOperationsRequest>,
+    ) -> Result<Response<pb::GetOperationsResponse>, Status> {
+        let actor = self.state.authorize(&request, &[Role::Admin]).await?;
+        let r = request.into_inner();
+        let event = id_field("event_id", &r.event_id, EventId)?;
+        actor.require_event(event)?;
+        let ops = self.state.services.operations(event).await?;
+        Ok(Response::new(pb::GetOperationsResponse {
+            zones: zones_pb(&ops.zones),
+            per_minute: ops
+                .per_minute
+                .into_iter()
+                .map(|m| pb::ScansPerMinute {
+                    minute: Some(timestamp(m.minute)),
+                    allowed: m.allowed,
+                    denied: m.denied,
+                })
+                .collect(),
+            incidents: ops
+                .incidents
+                .into_iter()
+                .map(|i| pb::Incident {
+                    at: Some(timestamp(i.at)),
+                    gate_code: i.gate_code,
+                    reason: i
+                        .reason
+                        .map_or(pb::DenyReason::Unspecified, reason_pb)
+                        .into(),
+                    badge_number: i.badge_number,
+                    offline: i.offline,
+                })
+                .collect(),
+            gates: ops
+                .gates
+                .into_iter()
+                .map(|g| pb::GateState {
+                    gate_id: g.gate_id.to_string(),
+                    gate_code: g.gate_code,
+                    gate_name: g.gate_name,
+                    zone_code: g.zone_code,
+                    last_scan_at: g.last_scan_at.map(timestamp),
+                    last_report_at: g.last_report_at.map(timestamp),
+                    bundle_version: g.bundle_version,
+                    pending_offline: g.pending_offline,
+                    online: g.online,
+                    offline_scans: g.offline_scans,
+                })
+                .collect(),
+            as_of: Some(timestamp(ops.as_of)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn watch_occupancy(
         &self,
         request: Request<pb::WatchOccupancyRequest>,

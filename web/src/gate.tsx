@@ -276,6 +276,14 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
     return n;
   }
 
+  /** Tells the server how this device stands (the operations board shows it). */
+  async function report() {
+    const pending = (await entries(journal)).length;
+    await gates
+      .reportGateStatus({ gateId: device.gateId, bundleVersion: rules?.bundle.version ?? 0n, pendingOffline: pending }, { timeoutMs: 3000 })
+      .catch(() => undefined);
+  }
+
   function goOnline(up: boolean) {
     online.current = up;
     setStatus((s) => ({ ...s, online: up, bundleVersion: rules ? rules.bundle.version.toString() : s.bundleVersion }));
@@ -315,6 +323,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
     } finally {
       uploading.current = false;
       await countPending();
+      if (online.current) report();
     }
   }
 
@@ -326,7 +335,8 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       if (stored && !rules) rules = await rulesOf(stored.bytes);
       await countPending();
       goOnline(await fetchBundle(device.gateId));
-      if (online.current) upload();
+      // An upload (even of nothing) ends with a report of the device's state.
+      if (online.current) await upload();
     })();
     // While offline, the server is asked every 2 s; online, every 30 s
     // (changes are pushed by WatchGate meanwhile).
@@ -334,7 +344,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       if (stop) return;
       const up = await fetchBundle(device.gateId);
       goOnline(up);
-      if (up) upload();
+      if (up) await upload();
       window.setTimeout(probe, up ? 30_000 : 2_000);
     };
     const first = window.setTimeout(probe, 2_000);

@@ -141,6 +141,7 @@ async fn run_on(
         let code = gate_enrolment(&server, &admin, &enrolments, event_id).await?;
         println!("\nA gate: http://{addr}/gate/");
         println!("{code}");
+        println!("\nThe operations board: http://{addr}/ops/ (admin token {admin})");
         println!("Serving gRPC and gRPC-Web on {addr} until Ctrl-C.");
         expopass::server::shutdown_signal().await;
         server.stop().await?;

@@ -403,3 +403,74 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
     assert_eq!(stored, 3, "each offline scan stored once");
     b.stop().await;
 }
+
+#[tokio::test]
+async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_second() {
+    let app = TestApp::start().await;
+    let (event_id, gate_id, _, qr) = running_event(&app, "OPS").await;
+    let b = Browser::start(1280, 800).await;
+    b.goto(&format!("http://{}/ops/", app.addr)).await;
+    b.type_into("#ops-token", &app.admin_token).await;
+    b.press("Sign in").await;
+    b.until_text("Fair OPS").await;
+    b.until(
+        "the zone listed",
+        "document.querySelector('[data-zone=\"HALL-A\"]')?.dataset.inside === '0'",
+    )
+    .await;
+
+    // A gate device reports, then lets someone in and refuses an altered
+    // badge.
+    app.gates()
+        .report_gate_status(pb::ReportGateStatusRequest {
+            gate_id: gate_id.clone(),
+            bundle_version: 41,
+            pending_offline: 2,
+        })
+        .await
+        .unwrap();
+    let scan = |qr: String, nonce: &str| pb::ScanRequest {
+        gate_id: gate_id.clone(),
+        qr_text: qr,
+        direction: pb::Direction::In.into(),
+        nonce: nonce.to_owned(),
+        scanned_at: None,
+    };
+    let entered = std::time::Instant::now();
+    let allowed = app
+        .gates()
+        .scan(scan(qr.clone(), "ops-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(allowed.decision(), pb::Decision::Allow);
+    b.until(
+        "the entry on the board",
+        "document.querySelector('[data-zone=\"HALL-A\"]').dataset.inside === '1'",
+    )
+    .await;
+    println!("entry to the board: {:?}", entered.elapsed());
+    let mut bytes = base45::decode(&qr[4..]).unwrap();
+    bytes[50] ^= 0x04;
+    app.gates()
+        .scan(scan(format!("EP1:{}", base45::encode(&bytes)), "ops-2"))
+        .await
+        .unwrap();
+    b.until_text("Forged or altered badge").await;
+    let gate_row = b.text("[data-gate='HALL-A-N']").await;
+    assert!(
+        gate_row.contains("online") && gate_row.contains("v41"),
+        "{gate_row}"
+    );
+    b.until_text("2 scans in the last hour").await;
+    b.screenshot("ops-board").await;
+
+    // Gates and desks do not see the board.
+    let err = app
+        .gates_as(Some(expopass::domain::Role::Gate))
+        .get_operations(pb::GetOperationsRequest { event_id })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    b.stop().await;
+}

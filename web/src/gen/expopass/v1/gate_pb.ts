@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/gate.proto.
  */
 export const file_expopass_v1_gate: GenFile = /*@__PURE__*/
-  fileDesc("ChZleHBvcGFzcy92MS9nYXRlLnByb3RvEgtleHBvcGFzcy52MSKZAQoLU2NhblJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCRIPCgdxcl90ZXh0GAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhINCgVub25jZRgEIAEoCRIuCgpzY2FubmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK6AQoMU2NhblJlc3BvbnNlEicKCGRlY2lzaW9uGAEgASgOMhUuZXhwb3Bhc3MudjEuRGVjaXNpb24SJwoGcmVhc29uGAIgASgOMhcuZXhwb3Bhc3MudjEuRGVueVJlYXNvbhIVCg1jYXRlZ29yeV9jb2RlGAMgASgJEhYKDmNhdGVnb3J5X2NvbG9yGAQgASgJEhQKDGJhZGdlX251bWJlchgFIAEoCRITCgtob2xkZXJfbmFtZRgGIAEoCSLrAQoLT2ZmbGluZVNjYW4SDwoHZ2F0ZV9pZBgBIAEoCRINCgVub25jZRgCIAEoCRIuCgpzY2FubmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdxcl90ZXh0GAQgASgJEikKCWRpcmVjdGlvbhgFIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhInCghkZWNpc2lvbhgGIAEoDjIVLmV4cG9wYXNzLnYxLkRlY2lzaW9uEicKBnJlYXNvbhgHIAEoDjIXLmV4cG9wYXNzLnYxLkRlbnlSZWFzb24iQwoZVXBsb2FkT2ZmbGluZVNjYW5zUmVxdWVzdBImCgRzY2FuGAEgASgLMhguZXhwb3Bhc3MudjEuT2ZmbGluZVNjYW4iRQoMU2NhbkNvbmZsaWN0EhAKCGJhZGdlX2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg4KBm5vbmNlcxgDIAMoCSJuChpVcGxvYWRPZmZsaW5lU2NhbnNSZXNwb25zZRIOCgZzdG9yZWQYASABKA0SEgoKZHVwbGljYXRlcxgCIAEoDRIsCgljb25mbGljdHMYAyADKAsyGS5leHBvcGFzcy52MS5TY2FuQ29uZmxpY3QiKgoXR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCSI7ChhHZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USDgoGYnVuZGxlGAEgASgMEg8KB3ZlcnNpb24YAiABKAQiIwoQV2F0Y2hHYXRlUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJIrcBChFXYXRjaEdhdGVSZXNwb25zZRIoCgdyZXZva2VkGAEgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIoCgdibG9ja2VkGAIgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIqCgl1bmJsb2NrZWQYAyABKAsyFS5leHBvcGFzcy52MS5CYWRnZVJlZkgAEhgKDmJ1bmRsZV92ZXJzaW9uGAQgASgESABCCAoGY2hhbmdlIj0KCEJhZGdlUmVmEhAKCGJhZGdlX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKA0SDgoGc2VyaWFsGAMgASgNIicKE0dldE9jY3VwYW5jeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiRAoNWm9uZU9jY3VwYW5jeRIRCgl6b25lX2NvZGUYASABKAkSDgoGaW5zaWRlGAIgASgNEhAKCGNhcGFjaXR5GAMgASgNImwKFEdldE9jY3VwYW5jeVJlc3BvbnNlEikKBXpvbmVzGAEgAygLMhouZXhwb3Bhc3MudjEuWm9uZU9jY3VwYW5jeRIpCgVhc19vZhgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKQoVV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIm4KFldhdGNoT2NjdXBhbmN5UmVzcG9uc2USKQoFem9uZXMYASADKAsyGi5leHBvcGFzcy52MS5ab25lT2NjdXBhbmN5EikKBWFzX29mGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpLCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMRElSRUNUSU9OX0lOEAESEQoNRElSRUNUSU9OX09VVBACKksKCERlY2lzaW9uEhgKFERFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASEgoOREVDSVNJT05fQUxMT1cQARIRCg1ERUNJU0lPTl9ERU5ZEAIqzQIKCkRlbnlSZWFzb24SGwoXREVOWV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVERU5ZX1JFQVNPTl9NQUxGT1JNRUQQARIbChdERU5ZX1JFQVNPTl9VTktOT1dOX0tFWRACEh0KGURFTllfUkVBU09OX0JBRF9TSUdOQVRVUkUQAxIbChdERU5ZX1JFQVNPTl9XUk9OR19FVkVOVBAEEhcKE0RFTllfUkVBU09OX1JFVk9LRUQQBRIXChNERU5ZX1JFQVNPTl9CTE9DS0VEEAYSHwobREVOWV9SRUFTT05fTk9UX1ZBTElEX1RPREFZEAcSIAocREVOWV9SRUFTT05fWk9ORV9OT1RfQUxMT1dFRBAIEhkKFURFTllfUkVBU09OX1pPTkVfRlVMTBAJEh4KGkRFTllfUkVBU09OX0FMUkVBRFlfSU5TSURFEAoylAQKC0dhdGVTZXJ2aWNlEjsKBFNjYW4SGC5leHBvcGFzcy52MS5TY2FuUmVxdWVzdBoZLmV4cG9wYXNzLnYxLlNjYW5SZXNwb25zZRJnChJVcGxvYWRPZmZsaW5lU2NhbnMSJi5leHBvcGFzcy52MS5VcGxvYWRPZmZsaW5lU2NhbnNSZXF1ZXN0GicuZXhwb3Bhc3MudjEuVXBsb2FkT2ZmbGluZVNjYW5zUmVzcG9uc2UoARJfChBHZXRPZmZsaW5lQnVuZGxlEiQuZXhwb3Bhc3MudjEuR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QaJS5leHBvcGFzcy52MS5HZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USTAoJV2F0Y2hHYXRlEh0uZXhwb3Bhc3MudjEuV2F0Y2hHYXRlUmVxdWVzdBoeLmV4cG9wYXNzLnYxLldhdGNoR2F0ZVJlc3BvbnNlMAESUwoMR2V0T2NjdXBhbmN5EiAuZXhwb3Bhc3MudjEuR2V0T2NjdXBhbmN5UmVxdWVzdBohLmV4cG9wYXNzLnYxLkdldE9jY3VwYW5jeVJlc3BvbnNlElsKDldhdGNoT2NjdXBhbmN5EiIuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChZleHBvcGFzcy92MS9nYXRlLnByb3RvEgtleHBvcGFzcy52MSKZAQoLU2NhblJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCRIPCgdxcl90ZXh0GAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhINCgVub25jZRgEIAEoCRIuCgpzY2FubmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK6AQoMU2NhblJlc3BvbnNlEicKCGRlY2lzaW9uGAEgASgOMhUuZXhwb3Bhc3MudjEuRGVjaXNpb24SJwoGcmVhc29uGAIgASgOMhcuZXhwb3Bhc3MudjEuRGVueVJlYXNvbhIVCg1jYXRlZ29yeV9jb2RlGAMgASgJEhYKDmNhdGVnb3J5X2NvbG9yGAQgASgJEhQKDGJhZGdlX251bWJlchgFIAEoCRITCgtob2xkZXJfbmFtZRgGIAEoCSLrAQoLT2ZmbGluZVNjYW4SDwoHZ2F0ZV9pZBgBIAEoCRINCgVub25jZRgCIAEoCRIuCgpzY2FubmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdxcl90ZXh0GAQgASgJEikKCWRpcmVjdGlvbhgFIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhInCghkZWNpc2lvbhgGIAEoDjIVLmV4cG9wYXNzLnYxLkRlY2lzaW9uEicKBnJlYXNvbhgHIAEoDjIXLmV4cG9wYXNzLnYxLkRlbnlSZWFzb24iQwoZVXBsb2FkT2ZmbGluZVNjYW5zUmVxdWVzdBImCgRzY2FuGAEgASgLMhguZXhwb3Bhc3MudjEuT2ZmbGluZVNjYW4iRQoMU2NhbkNvbmZsaWN0EhAKCGJhZGdlX2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg4KBm5vbmNlcxgDIAMoCSJuChpVcGxvYWRPZmZsaW5lU2NhbnNSZXNwb25zZRIOCgZzdG9yZWQYASABKA0SEgoKZHVwbGljYXRlcxgCIAEoDRIsCgljb25mbGljdHMYAyADKAsyGS5leHBvcGFzcy52MS5TY2FuQ29uZmxpY3QiKgoXR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCSI7ChhHZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USDgoGYnVuZGxlGAEgASgMEg8KB3ZlcnNpb24YAiABKAQiIwoQV2F0Y2hHYXRlUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJIrcBChFXYXRjaEdhdGVSZXNwb25zZRIoCgdyZXZva2VkGAEgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIoCgdibG9ja2VkGAIgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIqCgl1bmJsb2NrZWQYAyABKAsyFS5leHBvcGFzcy52MS5CYWRnZVJlZkgAEhgKDmJ1bmRsZV92ZXJzaW9uGAQgASgESABCCAoGY2hhbmdlIj0KCEJhZGdlUmVmEhAKCGJhZGdlX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKA0SDgoGc2VyaWFsGAMgASgNIicKE0dldE9jY3VwYW5jeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiRAoNWm9uZU9jY3VwYW5jeRIRCgl6b25lX2NvZGUYASABKAkSDgoGaW5zaWRlGAIgASgNEhAKCGNhcGFjaXR5GAMgASgNImwKFEdldE9jY3VwYW5jeVJlc3BvbnNlEikKBXpvbmVzGAEgAygLMhouZXhwb3Bhc3MudjEuWm9uZU9jY3VwYW5jeRIpCgVhc19vZhgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKQoVV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIm4KFldhdGNoT2NjdXBhbmN5UmVzcG9uc2USKQoFem9uZXMYASADKAsyGi5leHBvcGFzcy52MS5ab25lT2NjdXBhbmN5EikKBWFzX29mGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJbChdSZXBvcnRHYXRlU3RhdHVzUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJEhYKDmJ1bmRsZV92ZXJzaW9uGAIgASgEEhcKD3BlbmRpbmdfb2ZmbGluZRgDIAEoDSIaChhSZXBvcnRHYXRlU3RhdHVzUmVzcG9uc2UiKAoUR2V0T3BlcmF0aW9uc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiXQoOU2NhbnNQZXJNaW51dGUSKgoGbWludXRlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhbGxvd2VkGAIgASgNEg4KBmRlbmllZBgDIAEoDSKVAQoISW5jaWRlbnQSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWdhdGVfY29kZRgCIAEoCRInCgZyZWFzb24YAyABKA4yFy5leHBvcGFzcy52MS5EZW55UmVhc29uEhQKDGJhZGdlX251bWJlchgEIAEoCRIPCgdvZmZsaW5lGAUgASgIIpMCCglHYXRlU3RhdGUSDwoHZ2F0ZV9pZBgBIAEoCRIRCglnYXRlX2NvZGUYAiABKAkSEQoJZ2F0ZV9uYW1lGAMgASgJEhEKCXpvbmVfY29kZRgEIAEoCRIwCgxsYXN0X3NjYW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfcmVwb3J0X2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5idW5kbGVfdmVyc2lvbhgHIAEoBBIXCg9wZW5kaW5nX29mZmxpbmUYCCABKA0SDgoGb25saW5lGAkgASgIEhUKDW9mZmxpbmVfc2NhbnMYCiABKA0i7wEKFUdldE9wZXJhdGlvbnNSZXNwb25zZRIpCgV6b25lcxgBIAMoCzIaLmV4cG9wYXNzLnYxLlpvbmVPY2N1cGFuY3kSLwoKcGVyX21pbnV0ZRgCIAMoCzIbLmV4cG9wYXNzLnYxLlNjYW5zUGVyTWludXRlEigKCWluY2lkZW50cxgDIAMoCzIVLmV4cG9wYXNzLnYxLkluY2lkZW50EiUKBWdhdGVzGAQgAygLMhYuZXhwb3Bhc3MudjEuR2F0ZVN0YXRlEikKBWFzX29mGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpLCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMRElSRUNUSU9OX0lOEAESEQoNRElSRUNUSU9OX09VVBACKksKCERlY2lzaW9uEhgKFERFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASEgoOREVDSVNJT05fQUxMT1cQARIRCg1ERUNJU0lPTl9ERU5ZEAIqzQIKCkRlbnlSZWFzb24SGwoXREVOWV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVERU5ZX1JFQVNPTl9NQUxGT1JNRUQQARIbChdERU5ZX1JFQVNPTl9VTktOT1dOX0tFWRACEh0KGURFTllfUkVBU09OX0JBRF9TSUdOQVRVUkUQAxIbChdERU5ZX1JFQVNPTl9XUk9OR19FVkVOVBAEEhcKE0RFTllfUkVBU09OX1JFVk9LRUQQBRIXChNERU5ZX1JFQVNPTl9CTE9DS0VEEAYSHwobREVOWV9SRUFTT05fTk9UX1ZBTElEX1RPREFZEAcSIAocREVOWV9SRUFTT05fWk9ORV9OT1RfQUxMT1dFRBAIEhkKFURFTllfUkVBU09OX1pPTkVfRlVMTBAJEh4KGkRFTllfUkVBU09OX0FMUkVBRFlfSU5TSURFEAoyzQUKC0dhdGVTZXJ2aWNlEjsKBFNjYW4SGC5leHBvcGFzcy52MS5TY2FuUmVxdWVzdBoZLmV4cG9wYXNzLnYxLlNjYW5SZXNwb25zZRJnChJVcGxvYWRPZmZsaW5lU2NhbnMSJi5leHBvcGFzcy52MS5VcGxvYWRPZmZsaW5lU2NhbnNSZXF1ZXN0GicuZXhwb3Bhc3MudjEuVXBsb2FkT2ZmbGluZVNjYW5zUmVzcG9uc2UoARJfChBHZXRPZmZsaW5lQnVuZGxlEiQuZXhwb3Bhc3MudjEuR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QaJS5leHBvcGFzcy52MS5HZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USTAoJV2F0Y2hHYXRlEh0uZXhwb3Bhc3MudjEuV2F0Y2hHYXRlUmVxdWVzdBoeLmV4cG9wYXNzLnYxLldhdGNoR2F0ZVJlc3BvbnNlMAESUwoMR2V0T2NjdXBhbmN5EiAuZXhwb3Bhc3MudjEuR2V0T2NjdXBhbmN5UmVxdWVzdBohLmV4cG9wYXNzLnYxLkdldE9jY3VwYW5jeVJlc3BvbnNlElsKDldhdGNoT2NjdXBhbmN5EiIuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXNwb25zZTABEl8KEFJlcG9ydEdhdGVTdGF0dXMSJC5leHBvcGFzcy52MS5SZXBvcnRHYXRlU3RhdHVzUmVxdWVzdBolLmV4cG9wYXNzLnYxLlJlcG9ydEdhdGVTdGF0dXNSZXNwb25zZRJWCg1HZXRPcGVyYXRpb25zEiEuZXhwb3Bhc3MudjEuR2V0T3BlcmF0aW9uc1JlcXVlc3QaIi5leHBvcGFzcy52MS5HZXRPcGVyYXRpb25zUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message expopass.v1.ScanRequest
@@ -539,6 +539,287 @@ export const WatchOccupancyResponseSchema: GenMessage<WatchOccupancyResponse> = 
   messageDesc(file_expopass_v1_gate, 15);
 
 /**
+ * @generated from message expopass.v1.ReportGateStatusRequest
+ */
+export type ReportGateStatusRequest = Message<"expopass.v1.ReportGateStatusRequest"> & {
+  /**
+   * Gate id.
+   *
+   * @generated from field: string gate_id = 1;
+   */
+  gateId: string;
+
+  /**
+   * Version of the bundle the device decides with offline; 0 for none.
+   *
+   * @generated from field: uint64 bundle_version = 2;
+   */
+  bundleVersion: bigint;
+
+  /**
+   * Offline scans the device holds that the server has not stored yet.
+   *
+   * @generated from field: uint32 pending_offline = 3;
+   */
+  pendingOffline: number;
+};
+
+/**
+ * Describes the message expopass.v1.ReportGateStatusRequest.
+ * Use `create(ReportGateStatusRequestSchema)` to create a new message.
+ */
+export const ReportGateStatusRequestSchema: GenMessage<ReportGateStatusRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 16);
+
+/**
+ * @generated from message expopass.v1.ReportGateStatusResponse
+ */
+export type ReportGateStatusResponse = Message<"expopass.v1.ReportGateStatusResponse"> & {
+};
+
+/**
+ * Describes the message expopass.v1.ReportGateStatusResponse.
+ * Use `create(ReportGateStatusResponseSchema)` to create a new message.
+ */
+export const ReportGateStatusResponseSchema: GenMessage<ReportGateStatusResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 17);
+
+/**
+ * @generated from message expopass.v1.GetOperationsRequest
+ */
+export type GetOperationsRequest = Message<"expopass.v1.GetOperationsRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message expopass.v1.GetOperationsRequest.
+ * Use `create(GetOperationsRequestSchema)` to create a new message.
+ */
+export const GetOperationsRequestSchema: GenMessage<GetOperationsRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 18);
+
+/**
+ * Scans of one minute.
+ *
+ * @generated from message expopass.v1.ScansPerMinute
+ */
+export type ScansPerMinute = Message<"expopass.v1.ScansPerMinute"> & {
+  /**
+   * The minute's start.
+   *
+   * @generated from field: google.protobuf.Timestamp minute = 1;
+   */
+  minute?: Timestamp | undefined;
+
+  /**
+   * Scans allowed.
+   *
+   * @generated from field: uint32 allowed = 2;
+   */
+  allowed: number;
+
+  /**
+   * Scans denied.
+   *
+   * @generated from field: uint32 denied = 3;
+   */
+  denied: number;
+};
+
+/**
+ * Describes the message expopass.v1.ScansPerMinute.
+ * Use `create(ScansPerMinuteSchema)` to create a new message.
+ */
+export const ScansPerMinuteSchema: GenMessage<ScansPerMinute> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 19);
+
+/**
+ * A denied scan.
+ *
+ * @generated from message expopass.v1.Incident
+ */
+export type Incident = Message<"expopass.v1.Incident"> & {
+  /**
+   * When the server stored it.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * Gate code.
+   *
+   * @generated from field: string gate_code = 2;
+   */
+  gateCode: string;
+
+  /**
+   * Why it was denied.
+   *
+   * @generated from field: expopass.v1.DenyReason reason = 3;
+   */
+  reason: DenyReason;
+
+  /**
+   * Badge number, when the QR could be read.
+   *
+   * @generated from field: string badge_number = 4;
+   */
+  badgeNumber: string;
+
+  /**
+   * Decided offline by the gate and uploaded later.
+   *
+   * @generated from field: bool offline = 5;
+   */
+  offline: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.Incident.
+ * Use `create(IncidentSchema)` to create a new message.
+ */
+export const IncidentSchema: GenMessage<Incident> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 20);
+
+/**
+ * How one gate stands.
+ *
+ * @generated from message expopass.v1.GateState
+ */
+export type GateState = Message<"expopass.v1.GateState"> & {
+  /**
+   * Gate id.
+   *
+   * @generated from field: string gate_id = 1;
+   */
+  gateId: string;
+
+  /**
+   * Gate code.
+   *
+   * @generated from field: string gate_code = 2;
+   */
+  gateCode: string;
+
+  /**
+   * Gate name.
+   *
+   * @generated from field: string gate_name = 3;
+   */
+  gateName: string;
+
+  /**
+   * The zone it leads into.
+   *
+   * @generated from field: string zone_code = 4;
+   */
+  zoneCode: string;
+
+  /**
+   * Its last scan stored, online or uploaded; unset when none.
+   *
+   * @generated from field: google.protobuf.Timestamp last_scan_at = 5;
+   */
+  lastScanAt?: Timestamp | undefined;
+
+  /**
+   * Its device's last report (ReportGateStatus); unset when none.
+   *
+   * @generated from field: google.protobuf.Timestamp last_report_at = 6;
+   */
+  lastReportAt?: Timestamp | undefined;
+
+  /**
+   * The bundle version its device reported.
+   *
+   * @generated from field: uint64 bundle_version = 7;
+   */
+  bundleVersion: bigint;
+
+  /**
+   * Offline scans its device reported it still holds.
+   *
+   * @generated from field: uint32 pending_offline = 8;
+   */
+  pendingOffline: number;
+
+  /**
+   * Whether its device reported within the last 45 seconds.
+   *
+   * @generated from field: bool online = 9;
+   */
+  online: boolean;
+
+  /**
+   * Offline scans uploaded from it in the last hour.
+   *
+   * @generated from field: uint32 offline_scans = 10;
+   */
+  offlineScans: number;
+};
+
+/**
+ * Describes the message expopass.v1.GateState.
+ * Use `create(GateStateSchema)` to create a new message.
+ */
+export const GateStateSchema: GenMessage<GateState> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 21);
+
+/**
+ * @generated from message expopass.v1.GetOperationsResponse
+ */
+export type GetOperationsResponse = Message<"expopass.v1.GetOperationsResponse"> & {
+  /**
+   * Occupancy per zone.
+   *
+   * @generated from field: repeated expopass.v1.ZoneOccupancy zones = 1;
+   */
+  zones: ZoneOccupancy[];
+
+  /**
+   * Scans per minute over the last hour, oldest first; minutes without
+   * scans are left out.
+   *
+   * @generated from field: repeated expopass.v1.ScansPerMinute per_minute = 2;
+   */
+  perMinute: ScansPerMinute[];
+
+  /**
+   * The 20 latest denials, newest first.
+   *
+   * @generated from field: repeated expopass.v1.Incident incidents = 3;
+   */
+  incidents: Incident[];
+
+  /**
+   * Every gate of the event, by code.
+   *
+   * @generated from field: repeated expopass.v1.GateState gates = 4;
+   */
+  gates: GateState[];
+
+  /**
+   * When this was read.
+   *
+   * @generated from field: google.protobuf.Timestamp as_of = 5;
+   */
+  asOf?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.GetOperationsResponse.
+ * Use `create(GetOperationsResponseSchema)` to create a new message.
+ */
+export const GetOperationsResponseSchema: GenMessage<GetOperationsResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 22);
+
+/**
  * Direction of a passage.
  *
  * @generated from enum expopass.v1.Direction
@@ -761,6 +1042,30 @@ export const GateService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchOccupancyRequestSchema;
     output: typeof WatchOccupancyResponseSchema;
+  },
+  /**
+   * A gate device says how it stands: the bundle version it decides with
+   * and its offline scans not yet uploaded. Gate pages report every 30 s
+   * and after each upload; the operations board shows the newest report.
+   *
+   * @generated from rpc expopass.v1.GateService.ReportGateStatus
+   */
+  reportGateStatus: {
+    methodKind: "unary";
+    input: typeof ReportGateStatusRequestSchema;
+    output: typeof ReportGateStatusResponseSchema;
+  },
+  /**
+   * The operations board of an event (`admin` only): occupancy per zone,
+   * scans per minute over the last hour, the latest denials, and each
+   * gate's state. Cheap enough to ask every half second.
+   *
+   * @generated from rpc expopass.v1.GateService.GetOperations
+   */
+  getOperations: {
+    methodKind: "unary";
+    input: typeof GetOperationsRequestSchema;
+    output: typeof GetOperationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_gate, 0);

@@ -1,0 +1,150 @@
+//! The operations board: what an event's doors are doing now, and the
+//! state gate devices report.
+//!
+//! A device's report is telemetry, not a record: only the newest one per
+//! gate is kept, and it is not audited (a gate reports every 30 s).
+
+use chrono::{DateTime, Utc};
+
+use super::{Principal, Services, badges::badge_number, offline::DenyReason};
+use crate::{
+    db,
+    error::AppResult,
+    ids::{EventId, GateId},
+};
+
+/// Denials listed at most.
+const INCIDENTS: i64 = 20;
+/// A device that has not reported for this long is shown offline.
+const REPORT_FRESH_SECONDS: i64 = 45;
+
+/// Scans of one minute.
+#[derive(Debug, Clone)]
+pub struct MinuteCount {
+    pub minute: DateTime<Utc>,
+    pub allowed: u32,
+    pub denied: u32,
+}
+
+/// A denied scan.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub at: DateTime<Utc>,
+    pub gate_code: String,
+    pub reason: Option<DenyReason>,
+    pub badge_number: String,
+    pub offline: bool,
+}
+
+/// How one gate stands.
+#[derive(Debug, Clone)]
+pub struct GateState {
+    pub gate_id: GateId,
+    pub gate_code: String,
+    pub gate_name: String,
+    pub zone_code: String,
+    pub last_scan_at: Option<DateTime<Utc>>,
+    pub last_report_at: Option<DateTime<Utc>>,
+    pub bundle_version: u64,
+    pub pending_offline: u32,
+    pub online: bool,
+    pub offline_scans: u32,
+}
+
+/// The board of one event.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    /// (zone code, inside, capacity).
+    pub zones: Vec<(String, u32, u32)>,
+    pub per_minute: Vec<MinuteCount>,
+    pub incidents: Vec<Incident>,
+    pub gates: Vec<GateState>,
+    pub as_of: DateTime<Utc>,
+}
+
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Services {
+    /// The operations board of an event.
+    pub async fn operations(&self, event_id: EventId) -> AppResult<Operations> {
+        let zones = self.occupancy(event_id).await?;
+        let mut conn = self.db.get().await?;
+        let now = super::now();
+        let per_minute = db::operations::per_minute(&mut conn, event_id)
+            .await?
+            .into_iter()
+            .map(|r| MinuteCount {
+                minute: r.minute,
+                allowed: count(r.allowed),
+                denied: count(r.denied),
+            })
+            .collect();
+        let incidents = db::operations::incidents(&mut conn, event_id, INCIDENTS)
+            .await?
+            .into_iter()
+            .map(|r| Incident {
+                at: r.at,
+                gate_code: r.gate_code,
+                reason: r.reason.as_deref().and_then(DenyReason::from_code),
+                badge_number: match (r.serial, r.version) {
+                    (Some(serial), Some(version)) => badge_number(serial, version),
+                    _ => String::new(),
+                },
+                offline: r.offline,
+            })
+            .collect();
+        let gates = db::operations::gate_states(&mut conn, event_id)
+            .await?
+            .into_iter()
+            .map(|r| GateState {
+                online: r
+                    .reported_at
+                    .is_some_and(|at| (now - at).num_seconds() <= REPORT_FRESH_SECONDS),
+                gate_id: r.gate_id,
+                gate_code: r.gate_code,
+                gate_name: r.gate_name,
+                zone_code: r.zone_code,
+                last_scan_at: r.last_scan_at,
+                last_report_at: r.reported_at,
+                bundle_version: r
+                    .bundle_version
+                    .and_then(|v| u64::try_from(v).ok())
+                    .unwrap_or(0),
+                pending_offline: r
+                    .pending_offline
+                    .and_then(|v| u32::try_from(v).ok())
+                    .unwrap_or(0),
+                offline_scans: count(r.offline_scans),
+            })
+            .collect();
+        Ok(Operations {
+            zones,
+            per_minute,
+            incidents,
+            gates,
+            as_of: now,
+        })
+    }
+
+    /// Keeps what a gate device reports of itself.
+    pub async fn report_gate_status(
+        &self,
+        actor: &Principal,
+        gate_id: GateId,
+        bundle_version: u64,
+        pending_offline: u32,
+    ) -> AppResult<()> {
+        let event_id = self.gate_event(gate_id).await?;
+        actor.require_gate(gate_id, event_id)?;
+        let mut conn = self.db.get().await?;
+        let version = i64::try_from(bundle_version).unwrap_or(i64::MAX);
+        let pending = i32::try_from(pending_offline).unwrap_or(i32::MAX);
+        db::transaction::<_, crate::error::AppError, _>(&mut conn, async move |conn| {
+            db::operations::report(conn, gate_id, event_id, version, pending).await?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,215 @@
+// The operations board: occupancy per zone, scans per minute over the last
+// hour, the latest denials and each gate's state, read every half second
+// with GetOperations (an admin token).
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { EventService, type Event } from "./gen/expopass/v1/event_pb";
+import { DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
+import { failure } from "./api";
+import { explain, t } from "./i18n";
+import "./gate_i18n";
+import "./ops.css";
+
+const TOKEN_KEY = "expopass.ops.token";
+const bearer: Interceptor = (next) => async (req) => {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) req.header.set("authorization", `Bearer ${token}`);
+  return next(req);
+};
+const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptors: [bearer] });
+const events = createClient(EventService, transport);
+const gates = createClient(GateService, transport);
+
+function Board() {
+  const [signedIn, setSignedIn] = useState(sessionStorage.getItem(TOKEN_KEY) !== null);
+  const [token, setToken] = useState("");
+  const [event, setEvent] = useState<Event | null>(null);
+  const [ops, setOps] = useState<GetOperationsResponse | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!signedIn) return;
+    events
+      .listEvents({})
+      .then((r) => setEvent(r.events[0] ?? null))
+      .catch((e) => {
+        setError(explain(failure(e)));
+        sessionStorage.removeItem(TOKEN_KEY);
+        setSignedIn(false);
+      });
+  }, [signedIn]);
+
+  useEffect(() => {
+    if (!event) return;
+    let stop = false;
+    const tick = async () => {
+      if (stop) return;
+      try {
+        setOps(await gates.getOperations({ eventId: event.id }, { timeoutMs: 2000 }));
+        setError(null);
+      } catch (e) {
+        setError(explain(failure(e)));
+      }
+      window.setTimeout(tick, 500);
+    };
+    tick();
+    return () => {
+      stop = true;
+    };
+  }, [event?.id]);
+
+  if (!signedIn) {
+    return (
+      <main class="signin">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!token.trim()) return;
+            sessionStorage.setItem(TOKEN_KEY, token.trim());
+            setSignedIn(true);
+          }}
+        >
+          <h1>{t("ops.title")}</h1>
+          <label for="ops-token">{t("ops.token")}</label>
+          <input id="ops-token" type="password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} autoFocus />
+          {error && <p class="error">{error}</p>}
+          <button type="submit">{t("signin.submit")}</button>
+        </form>
+      </main>
+    );
+  }
+  const time = (ts?: Timestamp) => (ts ? new Intl.DateTimeFormat(undefined, { timeStyle: "medium", timeZone: event?.timeZone || undefined }).format(timestampDate(ts)) : "—");
+  return (
+    <main class="board">
+      <header>
+        <h1>{event?.name ?? t("loading")}</h1>
+        <span class="as-of">{ops ? `${t("ops.as_of")} ${time(ops.asOf)}` : ""}</span>
+        {error && <span class="error">{error}</span>}
+      </header>
+      <section aria-labelledby="zones-title">
+        <h2 id="zones-title">{t("ops.zones")}</h2>
+        <ul class="zones">
+          {ops?.zones.map((z) => {
+            const share = z.capacity ? Math.min(1, z.inside / z.capacity) : 0;
+            return (
+              <li key={z.zoneCode} data-zone={z.zoneCode} data-inside={z.inside}>
+                <span class="zone">{z.zoneCode}</span>
+                <span class={share >= 0.9 ? "bar hot" : "bar"} role="meter" aria-label={z.zoneCode} aria-valuemin={0} aria-valuemax={z.capacity || undefined} aria-valuenow={z.inside}>
+                  <span style={{ width: `${Math.round(share * 100)}%` }} />
+                </span>
+                <span class="count">
+                  {z.inside}
+                  {z.capacity ? ` / ${z.capacity}` : ""}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+      <section aria-labelledby="minutes-title">
+        <h2 id="minutes-title">{t("ops.minutes")}</h2>
+        {ops && <Chart ops={ops} />}
+      </section>
+      <div class="columns">
+        <section aria-labelledby="incidents-title">
+          <h2 id="incidents-title">{t("ops.incidents")}</h2>
+          <table class="incidents">
+            <thead>
+              <tr>
+                <th scope="col">{t("ops.time")}</th>
+                <th scope="col">{t("ops.gate")}</th>
+                <th scope="col">{t("ops.reason")}</th>
+                <th scope="col">{t("badge")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ops?.incidents.map((i, n) => (
+                <tr key={n} class={DenyReason[i.reason] === "BLOCKED" ? "blocked" : ""}>
+                  <td>{time(i.at)}</td>
+                  <td>{i.gateCode}</td>
+                  <td>
+                    {t(`deny.${DenyReason[i.reason]}`)}
+                    {i.offline && <span class="tag">{t("ops.offline")}</span>}
+                  </td>
+                  <td>{i.badgeNumber}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section aria-labelledby="gates-title">
+          <h2 id="gates-title">{t("ops.gates")}</h2>
+          <table class="gates">
+            <thead>
+              <tr>
+                <th scope="col">{t("ops.gate")}</th>
+                <th scope="col">{t("ops.state")}</th>
+                <th scope="col">{t("ops.last_scan")}</th>
+                <th scope="col">{t("ops.bundle")}</th>
+                <th scope="col">{t("ops.pending")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ops?.gates.map((g) => (
+                <tr key={g.gateId} data-gate={g.gateCode}>
+                  <td>
+                    <strong>{g.gateCode}</strong> {g.gateName} <span class="sub">→ {g.zoneCode}</span>
+                  </td>
+                  <td>
+                    <span class={g.online ? "dot on" : g.lastReportAt ? "dot off" : "dot"} />
+                    {g.online ? t("ops.online") : g.lastReportAt ? t("ops.silent") : t("ops.unknown")}
+                  </td>
+                  <td>{time(g.lastScanAt)}</td>
+                  <td>{g.bundleVersion ? `v${g.bundleVersion}` : "—"}</td>
+                  <td>{g.pendingOffline}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </main>
+  );
+}
+
+/** Scans per minute of the last hour: allowed (green) and denied (red), stacked. */
+function Chart(props: { ops: GetOperationsResponse }) {
+  const now = props.ops.asOf ? timestampDate(props.ops.asOf).getTime() : Date.now();
+  const start = Math.floor(now / 60_000) * 60_000 - 59 * 60_000;
+  const bins = Array.from({ length: 60 }, () => ({ allowed: 0, denied: 0 }));
+  for (const m of props.ops.perMinute) {
+    if (!m.minute) continue;
+    const i = Math.round((timestampDate(m.minute).getTime() - start) / 60_000);
+    if (i >= 0 && i < 60) bins[i] = { allowed: m.allowed, denied: m.denied };
+  }
+  const max = Math.max(1, ...bins.map((b) => b.allowed + b.denied));
+  const w = 600;
+  const h = 120;
+  const bw = w / 60;
+  const total = bins.reduce((n, b) => n + b.allowed + b.denied, 0);
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" role="img" aria-label={t("ops.chart", { n: String(total) })}>
+        {bins.map((b, i) => {
+          const ha = (b.allowed / max) * (h - 4);
+          const hd = (b.denied / max) * (h - 4);
+          return (
+            <g key={i}>
+              <rect x={i * bw + 1} y={h - ha} width={bw - 2} height={ha} fill="#0f7a3a" />
+              <rect x={i * bw + 1} y={h - ha - hd} width={bw - 2} height={hd} fill="#b3121b" />
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        {t("ops.chart", { n: String(total) })} · <span class="ok">■</span> {t("ops.allowed")} <span class="bad">■</span> {t("ops.denied")} · max {max}/min
+      </figcaption>
+    </figure>
+  );
+}
+
+const root = document.getElementById("ops");
+if (root) render(<Board />, root);
