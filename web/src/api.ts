@@ -33,16 +33,22 @@ export const session = {
   },
 };
 
-const bearer: Interceptor = (next) => async (req) => {
-  const token = session.token();
-  if (token) req.header.set("authorization", `Bearer ${token}`);
-  return next(req);
-};
+/** Sends `authorization: Bearer <token>` with every call, when there is a token. */
+export function bearerOf(token: () => string | null): Interceptor {
+  return (next) => async (req) => {
+    const t = token();
+    if (t) req.header.set("authorization", `Bearer ${t}`);
+    return next(req);
+  };
+}
 
-const transport = createGrpcWebTransport({
-  baseUrl: location.origin,
-  interceptors: [bearer],
-});
+/** gRPC-Web to the server that served the page. */
+export function webTransport(interceptor: Interceptor) {
+  return createGrpcWebTransport({ baseUrl: location.origin, interceptors: [interceptor] });
+}
+
+const bearer = bearerOf(() => session.token());
+const transport = webTransport(bearer);
 
 export const api: {
   auth: Client<typeof AuthService>;

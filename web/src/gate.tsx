@@ -2,8 +2,7 @@
 // hand scanner typing the code) and show the verdict full screen.
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { createClient } from "@connectrpc/connect";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createStore, del, delMany, entries, get, set } from "idb-keyval";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -12,7 +11,7 @@ import { AuthService } from "./gen/expopass/v1/auth_pb";
 import { EventService, type Gate } from "./gen/expopass/v1/event_pb";
 import { Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
 import { decide, rulesOf, type Rules } from "./decide";
-import { bufferedTransport, failure } from "./api";
+import { bearerOf, bufferedTransport, failure, webTransport } from "./api";
 import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
 import "./gate_i18n";
 import "./gate.css";
@@ -25,11 +24,8 @@ const REPEAT_MS = 2000;
 const WEDGE_KEY_MS = 60;
 
 let token: string | null = null;
-const bearer: Interceptor = (next) => async (req) => {
-  if (token) req.header.set("authorization", `Bearer ${token}`);
-  return next(req);
-};
-const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptors: [bearer] });
+const bearer = bearerOf(() => token);
+const transport = webTransport(bearer);
 const auth = createClient(AuthService, transport);
 const events = createClient(EventService, transport);
 const gates = createClient(GateService, transport);

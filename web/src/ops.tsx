@@ -3,23 +3,17 @@
 // with GetOperations (an admin token).
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { createClient } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EventService, type Event } from "./gen/expopass/v1/event_pb";
 import { DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
-import { failure } from "./api";
+import { failure, webTransport, bearerOf } from "./api";
 import { explain, t } from "./i18n";
 import "./gate_i18n";
 import "./ops.css";
 
 const TOKEN_KEY = "expopass.ops.token";
-const bearer: Interceptor = (next) => async (req) => {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) req.header.set("authorization", `Bearer ${token}`);
-  return next(req);
-};
-const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptors: [bearer] });
+const transport = webTransport(bearerOf(() => sessionStorage.getItem(TOKEN_KEY)));
 const events = createClient(EventService, transport);
 const gates = createClient(GateService, transport);
 

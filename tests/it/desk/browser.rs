@@ -193,6 +193,20 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Whether `condition` (a JavaScript expression) becomes true within
+    /// `ms` milliseconds.
+    pub async fn within(&self, ms: u64, condition: &str) -> bool {
+        let script = format!("return !!({condition});");
+        for _ in 0..ms.div_ceil(50) {
+            let v = self.client.execute(&script, vec![]).await.expect("script");
+            if v.as_bool() == Some(true) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
     /// Waits until `condition` (a JavaScript expression) is true.
     pub async fn until(&self, what: &str, condition: &str) {
         let script = format!("return !!({condition});");
@@ -226,15 +240,16 @@ impl Browser {
     pub async fn type_into(&self, css: &str, text: &str) {
         let field = self.find(css).await;
         field.clear().await.expect("clear");
-        if text.is_empty() {
-            self.client
-                .execute(
-                    "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
-                    vec![serde_json::to_value(&field).expect("element")],
-                )
-                .await
-                .expect("input event");
-        } else {
+        // WebDriver's clear fires no input event: without one, the page
+        // still holds the old text and may write it back before typing.
+        self.client
+            .execute(
+                "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![serde_json::to_value(&field).expect("element")],
+            )
+            .await
+            .expect("input event");
+        if !text.is_empty() {
             field.send_keys(text).await.expect("type");
         }
     }
