@@ -56,6 +56,7 @@ reasons! {
     EnrolmentCodeUnknown => "ENROLMENT_CODE_UNKNOWN",
     EnrolmentCodeUsed => "ENROLMENT_CODE_USED",
     EnrolmentLocked => "ENROLMENT_LOCKED",
+    EnrolmentRoleMismatch => "ENROLMENT_ROLE_MISMATCH",
     EventNotAllowed => "EVENT_NOT_ALLOWED",
     GateNotAllowed => "GATE_NOT_ALLOWED",
     InvalidField => "INVALID_FIELD",

@@ -27,6 +27,24 @@ pub(crate) async fn insert_event(conn: &mut Conn, event: &Event) -> QueryResult<
         .optional()
 }
 
+/// Sets what gates show of holders; `None` when there is no such event.
+pub(crate) async fn set_gate_display(
+    conn: &mut Conn,
+    id: EventId,
+    names: bool,
+    photos: bool,
+) -> QueryResult<Option<Event>> {
+    diesel::update(events::table.find(id))
+        .set((
+            events::names_at_gates.eq(names),
+            events::photos_at_gates.eq(photos),
+        ))
+        .returning(Event::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
 pub(crate) async fn find_event(conn: &mut Conn, id: EventId) -> QueryResult<Option<Event>> {
     events::table
         .find(id)

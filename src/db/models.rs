@@ -51,6 +51,7 @@ pub struct Event {
     pub last_day: NaiveDate,
     pub names_at_gates: bool,
     pub created_at: DateTime<Utc>,
+    pub photos_at_gates: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

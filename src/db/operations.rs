@@ -2,7 +2,9 @@
 //! each gate's state; and the reports gate devices send.
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::RunQueryDsl as _;
 
 use crate::ids::{EventId, GateId};
@@ -58,6 +60,24 @@ pub(crate) struct GateStateRow {
     pub pending_offline: Option<i32>,
     #[diesel(sql_type = BigInt)]
     pub offline_scans: i64,
+}
+
+/// A conflict found in uploaded scans.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub(crate) struct ConflictRow {
+    #[diesel(sql_type = Timestamptz)]
+    pub found_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub scanned_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub serial: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub version: Option<i32>,
+    /// Codes of the gates involved, in the order of the scans.
+    #[diesel(sql_type = Array<Text>)]
+    pub gate_codes: Vec<String>,
 }
 
 /// Scans per minute of the last hour, oldest first.
@@ -145,4 +165,57 @@ pub(crate) async fn report(
     .execute(conn)
     .await
     .map(drop)
+}
+
+/// Keeps conflicts found in an upload; one found before is left as it is.
+pub(crate) async fn record_conflicts(
+    conn: &mut Conn,
+    conflicts: &[crate::domain::gates::Conflict],
+) -> diesel::QueryResult<()> {
+    for c in conflicts {
+        let mut keys: Vec<String> = c
+            .scans
+            .iter()
+            .map(|(gate, nonce)| format!("{gate}/{nonce}"))
+            .collect();
+        keys.sort();
+        let gate_ids: Vec<uuid::Uuid> = c.scans.iter().map(|(g, _)| g.0).collect();
+        diesel::sql_query(
+            "INSERT INTO scan_conflicts (event_id, kind, serial, version, scans, gate_ids, nonces, scanned_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (event_id, kind, scans) DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(c.event_id)
+        .bind::<Text, _>(c.kind.code())
+        .bind::<BigInt, _>(c.serial)
+        .bind::<Nullable<Integer>, _>(c.version)
+        .bind::<Text, _>(keys.join(" "))
+        .bind::<Array<SqlUuid>, _>(gate_ids)
+        .bind::<Array<Text>, _>(c.nonces())
+        .bind::<Timestamptz, _>(c.scanned_at)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The latest conflicts found in an event's uploads (the last day), newest
+/// first.
+pub(crate) async fn conflicts(
+    conn: &mut Conn,
+    event_id: EventId,
+    limit: i64,
+) -> diesel::QueryResult<Vec<ConflictRow>> {
+    diesel::sql_query(
+        "SELECT c.found_at, c.scanned_at, c.kind, c.serial, c.version,
+                ARRAY(SELECT coalesce(g.code, '') FROM unnest(c.gate_ids) WITH ORDINALITY AS u(id, n)
+                      LEFT JOIN gates g ON g.id = u.id ORDER BY u.n) AS gate_codes
+         FROM scan_conflicts c
+         WHERE c.event_id = $1 AND c.found_at > now() - interval '1 day'
+         ORDER BY c.found_at DESC, c.id DESC LIMIT $2",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
 }

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, Bool, Nullable, Timestamptz, Uuid as SqlUuid};
-use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, QueryResult};
+use diesel::{
+    ExpressionMethods as _, JoinOnDsl as _, OptionalExtension as _, QueryDsl as _, QueryResult,
+};
 use diesel_async::RunQueryDsl as _;
 
 use crate::ids::{EventId, ParticipantId};
@@ -74,6 +76,22 @@ pub(crate) async fn get(
         .await
         .optional()?;
     Ok(row.and_then(|(jpeg, at)| jpeg.map(|j| (j, at))))
+}
+
+/// The photo of the holder of a badge (by its serial, which every version
+/// keeps), if one is on file.
+pub(crate) async fn of_badge(conn: &mut Conn, serial: i64) -> QueryResult<Option<Vec<u8>>> {
+    let row: Option<Option<Vec<u8>>> = participant_photos::table
+        .inner_join(
+            super::schema::badges::table
+                .on(super::schema::badges::participant_id.eq(participant_photos::participant_id)),
+        )
+        .filter(super::schema::badges::serial.eq(serial))
+        .select(participant_photos::jpeg)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.flatten())
 }
 
 /// What the desk lists of a participant besides their record.

@@ -119,6 +119,7 @@ diesel::table! {
         last_day -> Date,
         names_at_gates -> Bool,
         created_at -> Timestamptz,
+        photos_at_gates -> Bool,
     }
 }
 
@@ -216,6 +217,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    scan_conflicts (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        kind -> Text,
+        serial -> Nullable<Int8>,
+        version -> Nullable<Int4>,
+        scans -> Text,
+        gate_ids -> Array<Nullable<Uuid>>,
+        nonces -> Array<Nullable<Text>>,
+        scanned_at -> Timestamptz,
+        found_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     scans (gate_id, nonce) {
         gate_id -> Uuid,
         nonce -> Text,
@@ -282,6 +298,7 @@ diesel::joinable!(participant_photos -> events (event_id));
 diesel::joinable!(participant_photos -> participants (participant_id));
 diesel::joinable!(presence -> events (event_id));
 diesel::joinable!(presence -> zones (zone_id));
+diesel::joinable!(scan_conflicts -> events (event_id));
 diesel::joinable!(scans -> events (event_id));
 diesel::joinable!(scans -> gates (gate_id));
 diesel::joinable!(scans -> zones (zone_id));
@@ -307,6 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     participant_photos,
     participants,
     presence,
+    scan_conflicts,
     scans,
     signing_keys,
     zone_occupancy,

@@ -157,12 +157,15 @@ impl Services {
 
     /// Exchanges a code for a token of its scope, named after the code and
     /// the device; returns the token's id and text. `source` is the
-    /// caller's address, for the lock after failed attempts. Audited.
+    /// caller's address, for the lock after failed attempts; `expected` the
+    /// roles the device takes (any when empty: a code of another role is
+    /// refused and not spent). Audited.
     pub async fn enroll(
         &self,
         source: Option<IpAddr>,
         code: &str,
         device_name: &str,
+        expected: Vec<Role>,
     ) -> AppResult<(TokenId, String, Role)> {
         if self.enrolment.locked(source) {
             return Err(AppError::new(
@@ -206,6 +209,13 @@ impl Services {
                 .role
                 .parse()
                 .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?;
+            // A gate's code typed at a desk is not spent there.
+            if !expected.is_empty() && !expected.contains(&role) {
+                return Err(AppError::precondition(
+                    Reason::EnrolmentRoleMismatch,
+                    format!("this code is for a {} device", role.as_str()),
+                ));
+            }
             let name = if device.is_empty() {
                 found.name.clone()
             } else {

@@ -47,6 +47,7 @@ pub struct EventInput {
     pub first_day: String,
     pub last_day: String,
     pub names_at_gates: bool,
+    pub photos_at_gates: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +149,7 @@ impl Services {
             first_day,
             last_day,
             names_at_gates: input.names_at_gates,
+            photos_at_gates: input.photos_at_gates,
             created_at: crate::domain::now(),
         };
         let mut conn = self.db.get().await?;
@@ -163,6 +165,31 @@ impl Services {
         })
         .await?;
         Ok(created)
+    }
+
+    /// Sets what gates show of holders. Gates of every instance rebuild
+    /// their rules (the row's change is notified); this one at once.
+    pub async fn set_gate_display(
+        &self,
+        actor: &Principal,
+        event_id: EventId,
+        display: super::offline::GateDisplay,
+    ) -> AppResult<Event> {
+        actor.require_event(event_id)?;
+        let mut conn = self.db.get().await?;
+        let event = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let Some(event) =
+                db::events::set_gate_display(conn, event_id, display.names, display.photos).await?
+            else {
+                return Err(AppError::not_found(Reason::EventNotFound, "no such event"));
+            };
+            db::audit::record(conn, &audit(actor, "event.gate_display", "event", event.id)).await?;
+            Ok(event)
+        })
+        .await?;
+        super::remember(&self.cache.events, event.id, event.clone());
+        self.applied_here(super::gates::GateEvent::Rules { event_id });
+        Ok(event)
     }
 
     pub async fn get_event(&self, key: EventKey) -> AppResult<Event> {
@@ -181,11 +208,21 @@ impl Services {
         Ok(db::events::list_events(&mut conn).await?)
     }
 
-    /// The event with this id (cached: events are never deleted).
+    /// The event with this id (cached: events are never deleted; what may
+    /// change, the gate display, is read from the gate rules).
     pub async fn event(&self, conn: &mut db::Conn, id: EventId) -> AppResult<Event> {
         if let Some(event) = super::cached(&self.cache.events, &id) {
             return Ok(event);
         }
+        let event = db::events::find_event(conn, id)
+            .await?
+            .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;
+        super::remember(&self.cache.events, id, event.clone());
+        Ok(event)
+    }
+
+    /// The event with this id read from the database, and cached anew.
+    pub(crate) async fn fresh_event(&self, conn: &mut db::Conn, id: EventId) -> AppResult<Event> {
         let event = db::events::find_event(conn, id)
             .await?
             .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;

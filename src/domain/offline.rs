@@ -109,6 +109,14 @@ pub struct ZoneRule {
     pub capacity: u32,
 }
 
+/// What an online gate shows of a holder on ALLOW, as the event allows.
+/// Bundles carry none of it: read from a bundle, it shows nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GateDisplay {
+    pub names: bool,
+    pub photos: bool,
+}
+
 /// What deciding a scan of one event takes.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -125,6 +133,7 @@ pub struct Rules {
     pub categories: HashMap<u8, CategoryRule>,
     pub zones: Vec<ZoneRule>,
     pub version: u64,
+    pub display: GateDisplay,
 }
 
 /// The outcome of the checks: the claims when the token could be read, and
@@ -280,6 +289,7 @@ impl Rules {
             categories,
             zones,
             version: b.version,
+            display: GateDisplay::default(),
         })
     }
 
@@ -394,6 +404,10 @@ impl Snapshot {
                 })
                 .collect(),
             version: self.version,
+            display: GateDisplay {
+                names: self.event.names_at_gates,
+                photos: self.event.photos_at_gates,
+            },
         })
     }
 
@@ -483,7 +497,9 @@ impl Services {
     /// error, never left out.
     async fn snapshot(&self, event_id: EventId) -> AppResult<Snapshot> {
         let mut conn = self.db.get().await?;
-        let event = self.event(&mut conn, event_id).await?;
+        // Read afresh: its gate display may have changed (rules are rebuilt
+        // when the event's row changes).
+        let event = self.fresh_event(&mut conn, event_id).await?;
         let mut keys = Vec::new();
         for row in db::keys::list(&mut conn, event.id).await? {
             if !status_verifies(&row.status) {

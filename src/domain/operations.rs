@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Principal, Services, badges::badge_number, offline::DenyReason};
+use super::{Principal, Services, badges::badge_number, gates::ConflictKind, offline::DenyReason};
 use crate::{
     db,
     error::AppResult,
@@ -15,6 +15,8 @@ use crate::{
 
 /// Denials listed at most.
 const INCIDENTS: i64 = 20;
+/// Conflicts listed at most.
+const CONFLICTS: i64 = 20;
 /// A device that has not reported for this long is shown offline.
 const REPORT_FRESH_SECONDS: i64 = 45;
 
@@ -34,6 +36,17 @@ pub struct Incident {
     pub reason: Option<DenyReason>,
     pub badge_number: String,
     pub offline: bool,
+}
+
+/// A conflict found in uploaded scans.
+#[derive(Debug, Clone)]
+pub struct RecordedConflict {
+    pub found_at: DateTime<Utc>,
+    pub scanned_at: DateTime<Utc>,
+    /// `None` for a kind this build does not know (stored by a newer one).
+    pub kind: Option<ConflictKind>,
+    pub badge_number: String,
+    pub gate_codes: Vec<String>,
 }
 
 /// How one gate stands.
@@ -59,6 +72,7 @@ pub struct Operations {
     pub per_minute: Vec<MinuteCount>,
     pub incidents: Vec<Incident>,
     pub gates: Vec<GateState>,
+    pub conflicts: Vec<RecordedConflict>,
     pub as_of: DateTime<Utc>,
 }
 
@@ -119,11 +133,26 @@ impl Services {
                 offline_scans: count(r.offline_scans),
             })
             .collect();
+        let conflicts = db::operations::conflicts(&mut conn, event_id, CONFLICTS)
+            .await?
+            .into_iter()
+            .map(|r| RecordedConflict {
+                found_at: r.found_at,
+                scanned_at: r.scanned_at,
+                kind: ConflictKind::from_code(&r.kind),
+                badge_number: match (r.serial, r.version) {
+                    (Some(serial), Some(version)) => badge_number(serial, version),
+                    _ => String::new(),
+                },
+                gate_codes: r.gate_codes,
+            })
+            .collect();
         Ok(Operations {
             zones,
             per_minute,
             incidents,
             gates,
+            conflicts,
             as_of: now,
         })
     }

@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::ApiState;
 use crate::proto::pb::{self, auth_service_server::AuthService};
+use crate::{domain::Role, error::AppError};
 
 /// Implements `AuthService`; needs no token.
 #[derive(Clone)]
@@ -26,10 +27,19 @@ impl AuthService for AuthApi {
     ) -> Result<Response<pb::EnrollResponse>, Status> {
         let source = request.remote_addr().map(|a| a.ip());
         let r = request.into_inner();
+        let expected = r
+            .roles
+            .iter()
+            .map(|role| {
+                role.trim().parse::<Role>().map_err(|_| {
+                    AppError::invalid_field("roles", "each must be admin, desk or gate")
+                })
+            })
+            .collect::<Result<Vec<Role>, _>>()?;
         let (id, token, role) = self
             .state
             .services
-            .enroll(source, &r.code, &r.device_name)
+            .enroll(source, &r.code, &r.device_name, expected)
             .await?;
         tracing::info!(token_id = %id, "a device enrolled");
         Ok(Response::new(pb::EnrollResponse {

@@ -11,6 +11,7 @@ use crate::{
             CategoryInput, CategoryView, EventInput, EventKey, GateInput, GateView, ZoneInput,
             ZoneView,
         },
+        offline::GateDisplay,
     },
     ids::EventId,
     proto::pb::{self, event_service_server::EventService},
@@ -45,6 +46,7 @@ fn event_pb(e: Event) -> pb::Event {
         last_day: e.last_day.to_string(),
         names_at_gates: e.names_at_gates,
         created_at: Some(timestamp(e.created_at)),
+        photos_at_gates: e.photos_at_gates,
     }
 }
 
@@ -99,9 +101,32 @@ impl EventService for EventApi {
             first_day: r.first_day,
             last_day: r.last_day,
             names_at_gates: r.names_at_gates,
+            photos_at_gates: r.photos_at_gates,
         };
         let event = self.state.services.create_event(&actor, input).await?;
         Ok(Response::new(pb::CreateEventResponse {
+            event: Some(event_pb(event)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn set_gate_display(
+        &self,
+        request: Request<pb::SetGateDisplayRequest>,
+    ) -> Result<Response<pb::SetGateDisplayResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let event_id = id_field("event_id", &r.event_id, EventId)?;
+        let display = GateDisplay {
+            names: r.names_at_gates,
+            photos: r.photos_at_gates,
+        };
+        let event = self
+            .state
+            .services
+            .set_gate_display(&actor, event_id, display)
+            .await?;
+        Ok(Response::new(pb::SetGateDisplayResponse {
             event: Some(event_pb(event)),
         }))
     }

@@ -12,7 +12,7 @@ use super::{ApiState, id_field, timestamp};
 use crate::{
     domain::{
         Role,
-        gates::{GateEvent, OfflineScanInput, ScanRequest},
+        gates::{ConflictKind, GateEvent, OfflineScanInput, ScanRequest},
         offline::{Decision, DenyReason, Direction},
         validate::Validator,
     },
@@ -50,6 +50,15 @@ fn reason_pb(reason: DenyReason) -> pb::DenyReason {
         DenyReason::ZoneNotAllowed => pb::DenyReason::ZoneNotAllowed,
         DenyReason::ZoneFull => pb::DenyReason::ZoneFull,
         DenyReason::AlreadyInside => pb::DenyReason::AlreadyInside,
+    }
+}
+
+/// The one mapping of conflict kinds to the wire.
+fn conflict_pb(kind: ConflictKind) -> pb::ConflictKind {
+    match kind {
+        ConflictKind::EnteredTwice => pb::ConflictKind::EnteredTwice,
+        ConflictKind::AdmittedRevoked => pb::ConflictKind::AdmittedRevoked,
+        ConflictKind::AdmittedBlocked => pb::ConflictKind::AdmittedBlocked,
     }
 }
 
@@ -157,6 +166,7 @@ impl GateService for GateApi {
             category_color: result.category_color,
             badge_number: result.badge_number,
             holder_name: result.holder_name,
+            holder_photo: result.holder_photo.unwrap_or_default(),
         }))
     }
 
@@ -200,8 +210,10 @@ impl GateService for GateApi {
                 .into_iter()
                 .map(|c| pb::ScanConflict {
                     badge_id: c.badge_id.map(|id| id.to_string()).unwrap_or_default(),
-                    description: c.description,
-                    nonces: c.nonces,
+                    description: c.kind.description().to_owned(),
+                    nonces: c.nonces(),
+                    kind: conflict_pb(c.kind).into(),
+                    badge_number: c.badge_number(),
                 })
                 .collect(),
         }))
@@ -370,6 +382,20 @@ impl GateService for GateApi {
                 })
                 .collect(),
             as_of: Some(timestamp(ops.as_of)),
+            conflicts: ops
+                .conflicts
+                .into_iter()
+                .map(|c| pb::RecordedConflict {
+                    found_at: Some(timestamp(c.found_at)),
+                    scanned_at: Some(timestamp(c.scanned_at)),
+                    kind: c
+                        .kind
+                        .map_or(pb::ConflictKind::Unspecified, conflict_pb)
+                        .into(),
+                    badge_number: c.badge_number,
+                    gate_codes: c.gate_codes,
+                })
+                .collect(),
         }))
     }
 

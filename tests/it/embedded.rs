@@ -119,6 +119,7 @@ async fn serve_runs_on_a_private_cluster_when_no_database_url_is_set() {
             first_day: "2024-04-22".to_owned(),
             last_day: "2024-04-22".to_owned(),
             names_at_gates: false,
+            photos_at_gates: false,
         })
         .await
         .expect("the token made earlier works against the server");

@@ -12,6 +12,7 @@ fn event(code: &str) -> pb::CreateEventRequest {
         first_day: "2024-04-22".to_owned(),
         last_day: "2024-04-24".to_owned(),
         names_at_gates: true,
+        photos_at_gates: false,
     }
 }
 

@@ -35,6 +35,7 @@ async fn racing_calls_meet_each_unique_constraint_with_its_reason() {
                     first_day: "2024-04-22".to_owned(),
                     last_day: "2024-04-22".to_owned(),
                     names_at_gates: false,
+                    photos_at_gates: false,
                 })
                 .await
         }

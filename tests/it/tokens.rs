@@ -376,6 +376,7 @@ async fn an_event_admin_sees_and_manages_only_its_event() {
                 first_day: "2024-05-01".to_owned(),
                 last_day: "2024-05-02".to_owned(),
                 names_at_gates: false,
+                photos_at_gates: false,
             })
             .await,
         "EVENT_NOT_ALLOWED",
@@ -627,12 +628,34 @@ async fn a_device_enrols_once_with_a_code_and_gets_the_codes_scope() {
     let code = enrolment_code(&app, "ENROL", &["HALL-1"], Duration::from_secs(600)).await;
     assert_eq!(code.len(), 19, "{code}");
 
+    // Typed at a desk, the gate's code is refused and not spent; a role
+    // that does not exist is a bad field.
+    for (role, status, why) in [
+        ("desk", Code::FailedPrecondition, "ENROLMENT_ROLE_MISMATCH"),
+        ("janitor", Code::InvalidArgument, "INVALID_FIELD"),
+    ] {
+        let refused = auth(&app)
+            .enroll(pb::EnrollRequest {
+                code: code.clone(),
+                device_name: "desk 2".to_owned(),
+                roles: vec![role.to_owned()],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (refused.code(), reason(&refused).as_str()),
+            (status, why),
+            "{refused:?}"
+        );
+    }
+
     // Typed by hand: lower case, spaces instead of dashes.
     let typed = code.to_lowercase().replace('-', " ");
     let enrolled = auth(&app)
         .enroll(pb::EnrollRequest {
             code: typed,
             device_name: "tablet 7".to_owned(),
+            roles: vec!["gate".to_owned()],
         })
         .await
         .unwrap()
@@ -666,6 +689,7 @@ async fn a_device_enrols_once_with_a_code_and_gets_the_codes_scope() {
         .enroll(pb::EnrollRequest {
             code: code.clone(),
             device_name: "tablet 8".to_owned(),
+            roles: vec![],
         })
         .await
         .unwrap_err();
@@ -679,6 +703,7 @@ async fn a_device_enrols_once_with_a_code_and_gets_the_codes_scope() {
         .enroll(pb::EnrollRequest {
             code: short,
             device_name: String::new(),
+            roles: vec![],
         })
         .await
         .unwrap_err();
@@ -724,6 +749,7 @@ async fn guessing_enrolment_codes_locks_the_source_out() {
             .enroll(pb::EnrollRequest {
                 code: format!("AAAA-BBBB-CCCC-{i:04}"),
                 device_name: String::new(),
+                roles: vec![],
             })
             .await
             .unwrap_err();
@@ -736,6 +762,7 @@ async fn guessing_enrolment_codes_locks_the_source_out() {
         .enroll(pb::EnrollRequest {
             code: code.clone(),
             device_name: String::new(),
+            roles: vec![],
         })
         .await
         .unwrap_err();

@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import jsQR from "jsqr";
 import { AuthService } from "./gen/expopass/v1/auth_pb";
 import { EventService, type Gate } from "./gen/expopass/v1/event_pb";
-import { Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
+import { ConflictKind, Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
 import { decide, rulesOf, type Rules } from "./decide";
 import { bearerOf, bufferedTransport, failure, webTransport } from "./api";
 import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
@@ -102,6 +102,8 @@ interface Status {
   bundleVersion: string | null;
   pending: number;
   uploaded: { stored: number; duplicates: number; conflicts: ScanConflict[] } | null;
+  /** Why the server refused the last upload (the scans stay in the journal). */
+  refused: string | null;
 }
 
 function GateApp() {
@@ -171,7 +173,7 @@ function Enrol(props: { langPicker: preact.ComponentChildren; onDone(d: Device):
     setError(null);
     setBusy(true);
     try {
-      const r = await auth.enroll({ code, deviceName: name.trim() || t("gate.enrol.device.default") });
+      const r = await auth.enroll({ code, deviceName: name.trim() || t("gate.enrol.device.default"), roles: ["gate"] });
       if (r.role !== "gate") {
         setError(t("gate.enrol.desk"));
         return;
@@ -262,7 +264,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
   dir.current = direction;
   const clear = useRef<number | undefined>(undefined);
 
-  const [status, setStatus] = useState<Status>({ online: true, bundleVersion: null, pending: 0, uploaded: null });
+  const [status, setStatus] = useState<Status>({ online: true, bundleVersion: null, pending: 0, uploaded: null, refused: null });
   const online = useRef(true);
   const uploading = useRef(false);
 
@@ -313,9 +315,12 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       );
       // Stored now or before: the server has every one of them.
       if (r.stored + r.duplicates === mine.length) await delMany(mine.map(([k]) => k), journal);
-      setStatus((s) => ({ ...s, uploaded: { stored: r.stored, duplicates: r.duplicates, conflicts: r.conflicts } }));
+      setStatus((s) => ({ ...s, refused: null, uploaded: { stored: r.stored, duplicates: r.duplicates, conflicts: r.conflicts } }));
     } catch (err) {
       if (unreachable(err)) goOnline(false);
+      // Refused (a revoked token, a gate removed): nothing leaves the
+      // journal, and the steward is told.
+      else setStatus((s) => ({ ...s, refused: explain(failure(err)) }));
     } finally {
       uploading.current = false;
       await countPending();
@@ -393,6 +398,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       categoryColor: category?.color ?? "",
       badgeNumber: serial,
       holderName: "",
+      holderPhoto: new Uint8Array(),
     } as ScanResponse;
     return { kind: deny ? "deny" : "allow", r, offline: true };
   }
@@ -481,9 +487,17 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
           <strong>{t("gate.conflicts")}</strong>
           <ul>
             {status.uploaded.conflicts.map((c, i) => (
-              <li key={i}>{c.description}</li>
+              <li key={i} data-kind={ConflictKind[c.kind]}>
+                {c.badgeNumber && <strong>{c.badgeNumber}: </strong>}
+                {t(`conflict.${ConflictKind[c.kind] ?? "UNSPECIFIED"}`)}
+              </li>
             ))}
           </ul>
+        </div>
+      )}
+      {status.refused && (
+        <div class="conflicts refused" role="alert">
+          {t("gate.upload.refused", { why: status.refused })}
         </div>
       )}
       <div class="direction" role="group" aria-label={t("gate.direction")}>
@@ -548,10 +562,22 @@ function VerdictView(props: { v: Verdict; onDismiss(): void }) {
           {r.categoryCode}
         </p>
       )}
+      {r.holderPhoto.length > 0 && <Photo jpeg={r.holderPhoto} />}
       {r.holderName && <p class="holder">{r.holderName}</p>}
       {r.badgeNumber && <p class="number">{r.badgeNumber}</p>}
     </section>
   );
+}
+
+/** The holder's photo, as the server sent it with an entry allowed. */
+function Photo(props: { jpeg: Uint8Array }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    const u = URL.createObjectURL(new Blob([props.jpeg as BlobPart], { type: "image/jpeg" }));
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [props.jpeg]);
+  return url ? <img class="photo" src={url} alt={t("gate.photo")} /> : null;
 }
 
 /** The camera, read frame by frame by a QR decoder. */

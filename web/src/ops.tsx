@@ -1,12 +1,13 @@
 // The operations board: occupancy per zone, scans per minute over the last
-// hour, the latest denials and each gate's state, read every half second
+// hour, the latest denials, the conflicts found in offline uploads and each
+// gate's state, read every half second
 // with GetOperations (an admin token).
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { createClient } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EventService, type Event } from "./gen/expopass/v1/event_pb";
-import { DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
+import { ConflictKind, DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
 import { failure, webTransport, bearerOf } from "./api";
 import { explain, t } from "./i18n";
 import "./gate_i18n";
@@ -133,6 +134,31 @@ function Board() {
               ))}
             </tbody>
           </table>
+          <h2 id="conflicts-title">{t("ops.conflicts")}</h2>
+          {ops && ops.conflicts.length === 0 ? (
+            <p class="none">{t("ops.conflicts.none")}</p>
+          ) : (
+            <table class="conflicts" aria-labelledby="conflicts-title">
+              <thead>
+                <tr>
+                  <th scope="col">{t("ops.time")}</th>
+                  <th scope="col">{t("ops.gate")}</th>
+                  <th scope="col">{t("ops.kind")}</th>
+                  <th scope="col">{t("badge")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {ops?.conflicts.map((c, n) => (
+                  <tr key={n} data-kind={ConflictKind[c.kind]}>
+                    <td>{time(c.scannedAt)}</td>
+                    <td>{c.gateCodes.join(" + ")}</td>
+                    <td>{t(`conflict.${ConflictKind[c.kind] ?? "UNSPECIFIED"}`)}</td>
+                    <td>{c.badgeNumber}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
         <section aria-labelledby="gates-title">
           <h2 id="gates-title">{t("ops.gates")}</h2>

@@ -24,7 +24,7 @@ export function SignIn(props: { error: string | null; onSignedIn(): void }) {
     if (!code.trim()) return setError(t("signin.code.empty"));
     setBusy(true);
     try {
-      const r = await api.auth.enroll({ code, deviceName: device.trim() || t("signin.device.default") });
+      const r = await api.auth.enroll({ code, deviceName: device.trim() || t("signin.device.default"), roles: ["desk", "admin"] });
       if (r.role === "gate") {
         setError(t("signin.gate"));
         return;

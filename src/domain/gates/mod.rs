@@ -33,7 +33,7 @@ mod scan;
 mod upload;
 
 pub(crate) use scan::ScanRequest;
-pub(crate) use upload::OfflineScanInput;
+pub(crate) use upload::{Conflict, ConflictKind, OfflineScanInput};
 
 /// How often each instance sends the notification heartbeat.
 pub(crate) const HEARTBEAT: Duration = Duration::from_secs(10);

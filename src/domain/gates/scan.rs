@@ -1,6 +1,7 @@
 //! An online scan, one way: parse, decide without the database, then one
 //! call of `gate_scan`, which records the scan, adds the checks that need
-//! shared state, and returns the holder's name where the event shows it.
+//! shared state, and returns the holder's name where the event shows it;
+//! an entry allowed brings the holder's photo where the event shows those.
 
 use super::*;
 
@@ -27,6 +28,9 @@ pub struct ScanResult {
     pub badge_number: String,
     /// Only where the event allows names at gates.
     pub holder_name: String,
+    /// The holder's photo (JPEG), on an entry allowed, only where the event
+    /// allows photos at gates and one is on file.
+    pub holder_photo: Option<Vec<u8>>,
 }
 
 /// The checks that need no database, for one direction: exits are refused
@@ -62,7 +66,7 @@ impl Services {
         actor.require_gate(gate_id, gate.event_id)?;
         let rules = self.gate_rules(gate.event_id).await?;
         let mut conn = self.db.get().await?;
-        let names = self.event(&mut conn, gate.event_id).await?.names_at_gates;
+        let names = rules.display.names;
         let at = input.scanned_at.unwrap_or_else(crate::domain::now);
         let verdict = check(&rules, &input, u8::try_from(gate.zone_number).ok(), at);
         // The badge is known only when its signature holds for this event.
@@ -104,7 +108,15 @@ impl Services {
             category_color: String::new(),
             badge_number: String::new(),
             holder_name: outcome.holder.unwrap_or_default(),
+            holder_photo: None,
         };
+        if outcome.deny.is_none()
+            && input.direction == Direction::In
+            && rules.display.photos
+            && let Some(claims) = badge
+        {
+            result.holder_photo = db::photos::of_badge(&mut conn, i64::from(claims.serial)).await?;
+        }
         if let Some(claims) = badge {
             result.badge_number = badge_number(i64::from(claims.serial), i32::from(claims.version));
             if let Some(category) = rules.categories.get(&claims.category) {

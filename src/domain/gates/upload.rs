@@ -24,12 +24,76 @@ pub struct OfflineScanInput {
 /// A badge's id and when it was revoked, if it was.
 type BadgeRevocation = (BadgeId, Option<DateTime<Utc>>);
 
+/// What kind of conflict uploaded scans show; `code()` is stable (stored,
+/// and the API's `ConflictKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictKind {
+    /// Entered one zone at two gates without leaving it, at least once
+    /// offline (a badge passed back, or copied).
+    EnteredTwice,
+    /// Let in offline after the badge was revoked.
+    AdmittedRevoked,
+    /// Let in offline while the badge was blocked.
+    AdmittedBlocked,
+}
+
+impl ConflictKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::EnteredTwice => "ENTERED_TWICE",
+            Self::AdmittedRevoked => "ADMITTED_REVOKED",
+            Self::AdmittedBlocked => "ADMITTED_BLOCKED",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::EnteredTwice,
+            Self::AdmittedRevoked,
+            Self::AdmittedBlocked,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+
+    /// The conflict in words, for the gate's log and API clients that do
+    /// not know the kind.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::EnteredTwice => {
+                "entered the same zone at two gates without leaving it, at least once offline"
+            }
+            Self::AdmittedRevoked => "admitted offline after it was revoked",
+            Self::AdmittedBlocked => "admitted offline while blocked",
+        }
+    }
+}
+
 /// A conflict found among scans.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
+    pub kind: ConflictKind,
+    pub event_id: EventId,
     pub badge_id: Option<BadgeId>,
-    pub description: String,
-    pub nonces: Vec<String>,
+    pub serial: i64,
+    pub version: Option<i32>,
+    /// The scans involved, (gate, nonce), oldest first.
+    pub scans: Vec<(GateId, String)>,
+    /// When the latest scan involved was read.
+    pub scanned_at: DateTime<Utc>,
+}
+
+impl Conflict {
+    pub fn nonces(&self) -> Vec<String> {
+        self.scans.iter().map(|(_, n)| n.clone()).collect()
+    }
+
+    /// The badge's number, as printed ("" when its version is unknown).
+    pub fn badge_number(&self) -> String {
+        self.version
+            .map(|v| crate::domain::badges::badge_number(self.serial, v))
+            .unwrap_or_default()
+    }
 }
 
 /// The outcome of an upload.
@@ -115,7 +179,22 @@ impl Services {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        result.conflicts = self.conflicts(&mut conn, &serials, &nonces).await?;
+        let events: HashMap<GateId, EventId> =
+            gates.iter().map(|(id, g)| (*id, g.event_id)).collect();
+        result.conflicts = self
+            .conflicts(&mut conn, &serials, &nonces, &events)
+            .await?;
+        // Kept for the operations board; a conflict found again (a repeated
+        // upload) is the row already there. Stored after the scans: an
+        // upload cut in between is sent again, and finds them again.
+        if !result.conflicts.is_empty() {
+            let found = &result.conflicts;
+            crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+                db::operations::record_conflicts(conn, found).await?;
+                Ok(())
+            })
+            .await?;
+        }
         if let Some(event) = &event_code {
             crate::meter::offline_upload(
                 event,
@@ -136,6 +215,7 @@ impl Services {
         conn: &mut db::Conn,
         serials: &[i64],
         ours: &HashSet<(GateId, &str)>,
+        events: &HashMap<GateId, EventId>,
     ) -> AppResult<Vec<Conflict>> {
         if serials.is_empty() {
             return Ok(Vec::new());
@@ -170,36 +250,42 @@ impl Services {
                     entered.remove(&scan.zone_id);
                     continue;
                 }
+                let previous_ours = entered
+                    .get(&scan.zone_id)
+                    .is_some_and(|p| ours.contains(&(p.gate_id, p.nonce.as_str())));
+                let conflict = |kind, involved: &[&db::gates::BadgeScan]| {
+                    // The event of the uploading gate (one of the scans is ours).
+                    let event_id = involved.iter().find_map(|s| events.get(&s.gate_id))?;
+                    Some(Conflict {
+                        kind,
+                        event_id: *event_id,
+                        badge_id: badge.map(|b| b.0),
+                        serial,
+                        version: scan.version,
+                        scans: involved
+                            .iter()
+                            .map(|s| (s.gate_id, s.nonce.clone()))
+                            .collect(),
+                        scanned_at: scan.scanned_at,
+                    })
+                };
                 if let Some(previous) = entered.get(&scan.zone_id)
                     && previous.gate_id != scan.gate_id
                     && (previous.offline || scan.offline)
-                    && (ours_here || ours.contains(&(previous.gate_id, previous.nonce.as_str())))
+                    && (ours_here || previous_ours)
                 {
-                    conflicts.push(Conflict {
-                        badge_id: badge.map(|b| b.0),
-                        description: "entered the same zone at two gates without leaving it, at least once offline"
-                            .to_owned(),
-                        nonces: vec![previous.nonce.clone(), scan.nonce.clone()],
-                    });
+                    conflicts.extend(conflict(ConflictKind::EnteredTwice, &[previous, scan]));
                 }
                 if scan.offline && ours_here {
-                    if let Some((id, Some(revoked_at))) = badge
+                    if let Some((_, Some(revoked_at))) = badge
                         && scan.scanned_at >= *revoked_at
                     {
-                        conflicts.push(Conflict {
-                            badge_id: Some(*id),
-                            description: "admitted offline after it was revoked".to_owned(),
-                            nonces: vec![scan.nonce.clone()],
-                        });
+                        conflicts.extend(conflict(ConflictKind::AdmittedRevoked, &[scan]));
                     }
                     if let Some(blocked_at) = blocks.get(&serial)
                         && scan.scanned_at >= *blocked_at
                     {
-                        conflicts.push(Conflict {
-                            badge_id: badge.map(|b| b.0),
-                            description: "admitted offline while blocked".to_owned(),
-                            nonces: vec![scan.nonce.clone()],
-                        });
+                        conflicts.extend(conflict(ConflictKind::AdmittedBlocked, &[scan]));
                     }
                 }
                 entered.insert(scan.zone_id, scan);

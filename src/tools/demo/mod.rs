@@ -304,6 +304,7 @@ impl Demo {
                 first_day: "2024-04-22".to_owned(),
                 last_day: "2024-04-24".to_owned(),
                 names_at_gates: false,
+                photos_at_gates: false,
             })
             .await?
             .into_inner()

@@ -3,7 +3,7 @@
 
 use std::{process::Command, time::Duration};
 
-use expopass::proto::pb;
+use expopass::{domain::Role, proto::pb};
 
 use super::browser::{Browser, y4m};
 use crate::support::{
@@ -12,10 +12,43 @@ use crate::support::{
     serve::{ServeProcess, free_port},
 };
 
-/// An event running today (Tashkent time) with one gate into HALL-A, and a
-/// visitor's printed badge; returns (event id, gate id, the badge's PDF and
-/// QR text).
-async fn running_event(app: &TestApp, code: &str) -> (String, String, Vec<u8>, String) {
+/// An event running today, and a visitor's badge.
+struct Running {
+    event_id: String,
+    /// HALL-A-N, the gate enrolment codes name.
+    gate_id: String,
+    /// HALL-A-S, another gate into the same hall.
+    other_gate_id: String,
+    /// The visitor's printed badge, with their photo.
+    pdf: Vec<u8>,
+    qr: String,
+}
+
+/// A face-like picture, 3:4: a head and shoulders on a pale ground.
+fn portrait() -> Vec<u8> {
+    use image::ImageEncoder as _;
+    let img = image::RgbImage::from_fn(300, 400, |x, y| {
+        let (x, y) = (f64::from(x), f64::from(y));
+        let head = ((x - 150.0) / 70.0).powi(2) + ((y - 150.0) / 90.0).powi(2) <= 1.0;
+        let body = ((x - 150.0) / 140.0).powi(2) + ((y - 400.0) / 130.0).powi(2) <= 1.0;
+        if head {
+            image::Rgb([214, 170, 140])
+        } else if body {
+            image::Rgb([40, 70, 120])
+        } else {
+            image::Rgb([220, 228, 236])
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), 300, 400, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// An event running today (Tashkent time) showing names and photos at its
+/// two gates into HALL-A, and a visitor's printed badge.
+async fn running_event(app: &TestApp, code: &str) -> Running {
     let today = chrono::Utc::now().date_naive();
     let event = app
         .events()
@@ -27,6 +60,7 @@ async fn running_event(app: &TestApp, code: &str) -> (String, String, Vec<u8>, S
             first_day: (today - chrono::Days::new(1)).to_string(),
             last_day: (today + chrono::Days::new(1)).to_string(),
             names_at_gates: true,
+            photos_at_gates: true,
         })
         .await
         .unwrap()
@@ -67,10 +101,30 @@ async fn running_event(app: &TestApp, code: &str) -> (String, String, Vec<u8>, S
         .into_inner()
         .gate
         .unwrap();
+    let other = app
+        .events()
+        .upsert_gate(pb::UpsertGateRequest {
+            event_id: event.id.clone(),
+            code: "HALL-A-S".to_owned(),
+            name: "Hall A south".to_owned(),
+            zone_code: "HALL-A".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .gate
+        .unwrap();
     let fixture = crate::support::builders::Fixture {
         event_id: event.id.clone(),
     };
     let p = app.register(&fixture, person("Jasur", "Tursunov")).await;
+    app.desk()
+        .set_participant_photo(pb::SetParticipantPhotoRequest {
+            participant_id: p.id.clone(),
+            image: portrait(),
+        })
+        .await
+        .unwrap();
     let issued = app
         .badges()
         .issue_badge(pb::IssueBadgeRequest {
@@ -80,8 +134,13 @@ async fn running_event(app: &TestApp, code: &str) -> (String, String, Vec<u8>, S
         .await
         .unwrap()
         .into_inner();
-    let qr = issued.badge.unwrap().qr_text;
-    (event.id, gate.id, issued.pdf, qr)
+    Running {
+        event_id: event.id,
+        gate_id: gate.id,
+        other_gate_id: other.id,
+        pdf: issued.pdf,
+        qr: issued.badge.unwrap().qr_text,
+    }
 }
 
 /// The printed badge as a camera would film it: rasterised by pdftoppm,
@@ -117,7 +176,9 @@ async fn verdict(b: &Browser, decision: &str, reason: &str) {
 #[tokio::test]
 async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     let app = TestApp::start().await;
-    let (_, gate_id, pdf, qr) = running_event(&app, "GATEP").await;
+    let Running {
+        gate_id, pdf, qr, ..
+    } = running_event(&app, "GATEP").await;
     let code = app
         .services
         .create_enrolment(
@@ -166,9 +227,19 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
         shown.contains("VISITOR") && shown.contains("Jasur Tursunov"),
         "{shown}"
     );
+    // The event shows photos at gates: the holder's, decoded.
+    b.until(
+        "the holder's photo",
+        "document.querySelector('.verdict img.photo')?.naturalWidth > 0",
+    )
+    .await;
     b.screenshot("gate-allow").await;
     verdict(&b, "DENY", "ALREADY_INSIDE").await;
     assert!(b.text(".verdict").await.contains("Already inside"));
+    let photo = b
+        .eval("return !!document.querySelector('.verdict img.photo');")
+        .await;
+    assert_eq!(photo.as_bool(), Some(false), "no photo on a denial");
     b.screenshot("gate-deny").await;
     // The verdict covers the screen; the camera's switch is under it.
     b.eval("document.querySelector('.controls button').click(); return true;")
@@ -263,7 +334,13 @@ async fn offline_verdict(b: &Browser, decision: &str, reason: &str, offline: boo
 #[tokio::test]
 async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
     let app = TestApp::start().await;
-    let (event_id, gate_id, _, qr) = running_event(&app, "GATEOFF").await;
+    let Running {
+        event_id,
+        gate_id,
+        other_gate_id,
+        qr,
+        ..
+    } = running_event(&app, "GATEOFF").await;
     let fixture = crate::support::builders::Fixture {
         event_id: event_id.clone(),
     };
@@ -325,8 +402,27 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
     // The server goes away: scans go on from the bundle, journalled.
     server.kill();
     tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Meanwhile the same visitor enters the hall at its other gate, which
+    // is still online: the two entries will conflict.
+    let south = app
+        .gates_as(Some(Role::Admin))
+        .scan(pb::ScanRequest {
+            gate_id: other_gate_id,
+            qr_text: qr.clone(),
+            direction: pb::Direction::In.into(),
+            nonce: "south-1".to_owned(),
+            scanned_at: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(south.decision(), pb::Decision::Allow);
     wedge(&b, &qr).await;
     offline_verdict(&b, "ALLOW", "", true).await;
+    let photo = b
+        .eval("return !!document.querySelector('.verdict img.photo');")
+        .await;
+    assert_eq!(photo.as_bool(), Some(false), "no photo offline");
     b.until_text("Offline.").await;
     b.screenshot("gate-offline").await;
     wedge(&b, &revoked.qr_text).await;
@@ -377,6 +473,10 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
         "document.querySelector('.state').dataset.online === 'true'",
     )
     .await;
+    // The server found the double entry; the page says so.
+    b.until_text("Entered the same zone at two gates without leaving it")
+        .await;
+    b.screenshot("gate-conflict").await;
     // A reload after the upload sends nothing twice.
     b.goto(&format!("http://127.0.0.1:{port}/gate/")).await;
     b.until(
@@ -386,28 +486,33 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    use diesel_async::RunQueryDsl as _;
-    let mut conn = app.db.connect().await;
-    let stored = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM scans WHERE gate_id = '{gate_id}' AND offline"
-    ))
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .n;
-    assert_eq!(stored, 3, "each offline scan stored once");
+    // Checked through the API: the operations board counts the gate's
+    // offline scans stored, and lists the conflict once.
+    let board = app
+        .gates_as(Some(Role::Admin))
+        .get_operations(pb::GetOperationsRequest { event_id })
+        .await
+        .unwrap()
+        .into_inner();
+    let north = board.gates.iter().find(|g| g.gate_id == gate_id).unwrap();
+    assert_eq!(north.offline_scans, 3, "each offline scan stored once");
+    assert_eq!(north.pending_offline, 0);
+    let kinds: Vec<_> = board.conflicts.iter().map(|c| c.kind()).collect();
+    assert_eq!(kinds, [pb::ConflictKind::EnteredTwice]);
+    assert_eq!(board.conflicts[0].gate_codes, ["HALL-A-S", "HALL-A-N"]);
     b.stop().await;
 }
 
 #[tokio::test]
 async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_second() {
     let app = TestApp::start().await;
-    let (event_id, gate_id, _, qr) = running_event(&app, "OPS").await;
+    let Running {
+        event_id,
+        gate_id,
+        other_gate_id,
+        qr,
+        ..
+    } = running_event(&app, "OPS").await;
     let b = Browser::start(1280, 800).await;
     b.goto(&format!("http://{}/ops/", app.addr)).await;
     b.type_into("#ops-token", &app.admin_token).await;
@@ -463,11 +568,41 @@ async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_seco
         "{gate_row}"
     );
     b.until_text("2 scans in the last hour").await;
+
+    // The same badge comes in through the other gate, decided offline and
+    // uploaded: the board lists the conflict.
+    let upload = app
+        .gates()
+        .upload_offline_scans(tokio_stream::iter([pb::UploadOfflineScansRequest {
+            scan: Some(pb::OfflineScan {
+                gate_id: other_gate_id,
+                nonce: "south-offline-1".to_owned(),
+                scanned_at: None,
+                qr_text: qr.clone(),
+                direction: pb::Direction::In.into(),
+                decision: pb::Decision::Allow.into(),
+                reason: 0,
+            }),
+        }]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(upload.conflicts.len(), 1);
+    b.until(
+        "the conflict on the board",
+        "!!document.querySelector('table.conflicts tr[data-kind=\"ENTERED_TWICE\"]')",
+    )
+    .await;
+    let row = b.text("table.conflicts tbody tr").await;
+    assert!(
+        row.contains("HALL-A-N + HALL-A-S") && row.contains("two gates"),
+        "{row}"
+    );
     b.screenshot("ops-board").await;
 
     // Gates and desks do not see the board.
     let err = app
-        .gates_as(Some(expopass::domain::Role::Gate))
+        .gates_as(Some(Role::Gate))
         .get_operations(pb::GetOperationsRequest { event_id })
         .await
         .unwrap_err();

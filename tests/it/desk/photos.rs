@@ -283,3 +283,153 @@ async fn what_is_not_a_usable_photo_is_refused_with_its_reason() {
         .unwrap_err();
     assert_eq!(reason(&err), "PARTICIPANT_CANCELLED");
 }
+
+#[tokio::test]
+async fn gates_see_a_photo_only_on_an_entry_allowed_and_only_where_the_event_allows_it() {
+    use crate::gates::{DURING, badge_holder, scan_request, venue};
+    let app = TestApp::start().await;
+    let venue = venue(&app, "PHOTO-GATE").await;
+    let event_id = venue.fixture.event_id.clone();
+    let (id, badge) = badge_holder(&app, &venue, "Dilnoza", "VISITOR").await;
+    set(&app, &id, jpeg(&picture(600, 800))).await.unwrap();
+    let stored = app
+        .desk()
+        .get_participant_photo(pb::GetParticipantPhotoRequest {
+            participant_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .jpeg;
+    let mut at = DURING;
+    let mut scan = async |direction: pb::Direction| {
+        at += 60;
+        app.gates()
+            .scan(scan_request(
+                &venue.hall,
+                &badge.qr_text,
+                &uuid::Uuid::new_v4().to_string(),
+                direction,
+                at,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let display = async |names: bool, photos: bool| {
+        app.events()
+            .set_gate_display(pb::SetGateDisplayRequest {
+                event_id: event_id.clone(),
+                names_at_gates: names,
+                photos_at_gates: photos,
+            })
+            .await
+            .map(|r| r.into_inner().event.unwrap())
+    };
+
+    // By default gates see neither the name nor the photo.
+    let r = scan(pb::Direction::In).await;
+    assert_eq!(r.decision(), pb::Decision::Allow);
+    assert!(
+        r.holder_photo.is_empty() && r.holder_name.is_empty(),
+        "{r:?}"
+    );
+    scan(pb::Direction::Out).await;
+
+    // Photos only.
+    let event = display(false, true).await.unwrap();
+    assert!(event.photos_at_gates && !event.names_at_gates);
+    let r = scan(pb::Direction::In).await;
+    assert_eq!(r.decision(), pb::Decision::Allow);
+    assert_eq!(r.holder_photo, stored);
+    assert!(r.holder_name.is_empty());
+    // A denial (already inside) and an exit carry no photo.
+    let r = scan(pb::Direction::In).await;
+    assert_eq!(r.reason(), pb::DenyReason::AlreadyInside);
+    assert!(r.holder_photo.is_empty());
+    let r = scan(pb::Direction::Out).await;
+    assert_eq!(r.decision(), pb::Decision::Allow);
+    assert!(r.holder_photo.is_empty());
+    // The offline bundle never carries it.
+    let bundle = app
+        .gates()
+        .get_offline_bundle(pb::GetOfflineBundleRequest {
+            gate_id: venue.hall.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .bundle;
+    assert!(!bundle.windows(64).any(|w| w == &stored[200..264]));
+
+    // Names only: the photo is gone at once.
+    let event = display(true, false).await.unwrap();
+    assert!(event.names_at_gates && !event.photos_at_gates);
+    let r = scan(pb::Direction::In).await;
+    assert_eq!(r.holder_name, "Dilnoza Holder");
+    assert!(r.holder_photo.is_empty());
+    scan(pb::Direction::Out).await;
+
+    // Both; a holder without a photo gets just the name.
+    display(true, true).await.unwrap();
+    let (_, plain) = badge_holder(&app, &venue, "Nodir", "VISITOR").await;
+    let r = app
+        .gates()
+        .scan(scan_request(
+            &venue.hall,
+            &plain.qr_text,
+            "plain-1",
+            pb::Direction::In,
+            DURING,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.decision(), pb::Decision::Allow);
+    assert_eq!(r.holder_name, "Nodir Holder");
+    assert!(r.holder_photo.is_empty());
+
+    // Only an organiser sets it, for a real event.
+    for role in [Role::Gate, Role::Desk] {
+        let err = app
+            .events_as(Some(role))
+            .set_gate_display(pb::SetGateDisplayRequest {
+                event_id: event_id.clone(),
+                names_at_gates: false,
+                photos_at_gates: true,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{role:?}");
+    }
+    let err = app
+        .events()
+        .set_gate_display(pb::SetGateDisplayRequest {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), reason(&err).as_str()),
+        (Code::NotFound, "EVENT_NOT_FOUND")
+    );
+    let err = app
+        .events()
+        .set_gate_display(pb::SetGateDisplayRequest {
+            event_id: "not-an-id".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    // The change is audited.
+    let mut conn = app.db.connect().await;
+    let audited: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'event.gate_display'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(audited.n, 3);
+}

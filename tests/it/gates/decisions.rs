@@ -476,6 +476,7 @@ async fn names_show_at_gates_only_where_the_event_allows_them() {
             first_day: "2024-04-22".to_owned(),
             last_day: "2024-04-24".to_owned(),
             names_at_gates: true,
+            photos_at_gates: false,
         })
         .await
         .unwrap()

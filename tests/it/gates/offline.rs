@@ -110,16 +110,83 @@ async fn offline_conflict_across_two_gates() {
     let two_gates = response
         .conflicts
         .iter()
-        .find(|c| c.description.contains("two gates"))
+        .find(|c| c.kind() == pb::ConflictKind::EnteredTwice)
         .expect("two gates conflict");
     assert_eq!(two_gates.badge_id, badge.id);
     assert_eq!(two_gates.nonces, ["gate1-1", "gate2-1"]);
+    assert!(two_gates.description.contains("two gates"));
+    assert_eq!(two_gates.badge_number, badge.number);
     let after_revocation = response
         .conflicts
         .iter()
-        .find(|c| c.description.contains("revoked"))
+        .find(|c| c.kind() == pb::ConflictKind::AdmittedRevoked)
         .expect("revoked conflict");
     assert_eq!(after_revocation.badge_id, revoked.id);
+    assert_eq!(response.conflicts.len(), 2, "{:?}", response.conflicts);
+
+    // The server keeps them for the operations board, each once however
+    // often the same scans come back.
+    let again = upload(
+        &app,
+        vec![
+            offline(&venue.hall, "gate1-1", &badge.qr_text, DURING, true),
+            offline(&venue.hall_b, "gate2-1", &badge.qr_text, DURING + 30, true),
+        ],
+    )
+    .await;
+    assert_eq!((again.stored, again.duplicates), (0, 2));
+    assert_eq!(again.conflicts.len(), 1);
+    let board = app
+        .gates_as(Some(Role::Admin))
+        .get_operations(pb::GetOperationsRequest {
+            event_id: venue.fixture.event_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut listed: Vec<(pb::ConflictKind, Vec<String>)> = board
+        .conflicts
+        .iter()
+        .map(|c| (c.kind(), c.gate_codes.clone()))
+        .collect();
+    listed.sort_by_key(|(kind, _)| *kind as i32);
+    assert_eq!(
+        listed,
+        [
+            (
+                pb::ConflictKind::EnteredTwice,
+                vec!["G-HALL-1".to_owned(), "G-HALL-2".to_owned()]
+            ),
+            (
+                pb::ConflictKind::AdmittedRevoked,
+                vec!["G-HALL-2".to_owned()]
+            ),
+        ]
+    );
+    let twice = &board
+        .conflicts
+        .iter()
+        .find(|c| c.kind() == pb::ConflictKind::EnteredTwice)
+        .unwrap();
+    assert_eq!(twice.badge_number, badge.number);
+    assert_eq!(
+        twice.scanned_at.as_ref().map(|t| t.seconds),
+        Some(DURING + 30)
+    );
+    // Another event's board does not show them.
+    let other = venue_board_conflicts(&app, &app.event("G-CONFLICT-2").await.event_id).await;
+    assert!(other.is_empty(), "{other:?}");
+}
+
+async fn venue_board_conflicts(app: &TestApp, event_id: &str) -> Vec<pb::RecordedConflict> {
+    app.gates_as(Some(Role::Admin))
+        .get_operations(pb::GetOperationsRequest {
+            event_id: event_id.to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .conflicts
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/auth.proto.
  */
 export const file_expopass_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZleHBvcGFzcy92MS9hdXRoLnByb3RvEgtleHBvcGFzcy52MSIyCg1FbnJvbGxSZXF1ZXN0EgwKBGNvZGUYASABKAkSEwoLZGV2aWNlX25hbWUYAiABKAkiPwoORW5yb2xsUmVzcG9uc2USEAoIdG9rZW5faWQYASABKAkSDQoFdG9rZW4YAiABKAkSDAoEcm9sZRgDIAEoCTJQCgtBdXRoU2VydmljZRJBCgZFbnJvbGwSGi5leHBvcGFzcy52MS5FbnJvbGxSZXF1ZXN0GhsuZXhwb3Bhc3MudjEuRW5yb2xsUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChZleHBvcGFzcy92MS9hdXRoLnByb3RvEgtleHBvcGFzcy52MSJBCg1FbnJvbGxSZXF1ZXN0EgwKBGNvZGUYASABKAkSEwoLZGV2aWNlX25hbWUYAiABKAkSDQoFcm9sZXMYAyADKAkiPwoORW5yb2xsUmVzcG9uc2USEAoIdG9rZW5faWQYASABKAkSDQoFdG9rZW4YAiABKAkSDAoEcm9sZRgDIAEoCTJQCgtBdXRoU2VydmljZRJBCgZFbnJvbGwSGi5leHBvcGFzcy52MS5FbnJvbGxSZXF1ZXN0GhsuZXhwb3Bhc3MudjEuRW5yb2xsUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * @generated from message expopass.v1.EnrollRequest
@@ -29,6 +29,15 @@ export type EnrollRequest = Message<"expopass.v1.EnrollRequest"> & {
    * @generated from field: string device_name = 2;
    */
   deviceName: string;
+
+  /**
+   * The roles the device takes ("admin", "desk", "gate"); empty for any.
+   * A code for another role is refused with FAILED_PRECONDITION
+   * (ENROLMENT_ROLE_MISMATCH) and stays usable where it belongs.
+   *
+   * @generated from field: repeated string roles = 3;
+   */
+  roles: string[];
 };
 
 /**

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEivgEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIo8BChJDcmVhdGVFdmVudFJlcXVlc3QSDAoEY29kZRgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgiOAoTQ3JlYXRlRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLmV4cG9wYXNzLnYxLkV2ZW50IjYKD0dldEV2ZW50UmVxdWVzdBIMCgJpZBgBIAEoCUgAEg4KBGNvZGUYAiABKAlIAEIFCgNrZXkiNQoQR2V0RXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLmV4cG9wYXNzLnYxLkV2ZW50IhMKEUxpc3RFdmVudHNSZXF1ZXN0IjgKEkxpc3RFdmVudHNSZXNwb25zZRIiCgZldmVudHMYASADKAsyEi5leHBvcGFzcy52MS5FdmVudCJnCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCSJoChFVcHNlcnRab25lUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIMCgRjb2RlGAIgASgJEgwKBG5hbWUYAyABKAkSEAoIY2FwYWNpdHkYBCABKA0SEwoLcGFyZW50X2NvZGUYBSABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lInsKCENhdGVnb3J5EgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRINCgVjb2xvchgFIAEoCRISCgp6b25lX2NvZGVzGAYgAygJEhIKCnZhbGlkX2RheXMYByADKAkifAoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkiQQoWVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRInCghjYXRlZ29yeRgBIAEoCzIVLmV4cG9wYXNzLnYxLkNhdGVnb3J5IikKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJDChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEikKCmNhdGVnb3JpZXMYASADKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSJTCgRHYXRlEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIRCgl6b25lX2NvZGUYBSABKAkiVAoRVXBzZXJ0R2F0ZVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEhEKCXpvbmVfY29kZRgEIAEoCSI1ChJVcHNlcnRHYXRlUmVzcG9uc2USHwoEZ2F0ZRgBIAEoCzIRLmV4cG9wYXNzLnYxLkdhdGUiJAoQTGlzdEdhdGVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0R2F0ZXNSZXNwb25zZRIgCgVnYXRlcxgBIAMoCzIRLmV4cG9wYXNzLnYxLkdhdGUy5AUKDEV2ZW50U2VydmljZRJQCgtDcmVhdGVFdmVudBIfLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVxdWVzdBogLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVzcG9uc2USRwoIR2V0RXZlbnQSHC5leHBvcGFzcy52MS5HZXRFdmVudFJlcXVlc3QaHS5leHBvcGFzcy52MS5HZXRFdmVudFJlc3BvbnNlEk0KCkxpc3RFdmVudHMSHi5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXNwb25zZRJZCg5VcHNlcnRDYXRlZ29yeRIiLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVzcG9uc2USWQoOTGlzdENhdGVnb3JpZXMSIi5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaIy5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEk0KClVwc2VydFpvbmUSHi5leHBvcGFzcy52MS5VcHNlcnRab25lUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXNwb25zZRJKCglMaXN0Wm9uZXMSHS5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVzcG9uc2USTQoKVXBzZXJ0R2F0ZRIeLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlc3BvbnNlEkoKCUxpc3RHYXRlcxIdLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEi1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50ImcKBFpvbmUSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIMCgRuYW1lGAQgASgJEhAKCGNhcGFjaXR5GAUgASgNEhMKC3BhcmVudF9jb2RlGAYgASgJImgKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCSI1ChJVcHNlcnRab25lUmVzcG9uc2USHwoEem9uZRgBIAEoCzIRLmV4cG9wYXNzLnYxLlpvbmUiJAoQTGlzdFpvbmVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0Wm9uZXNSZXNwb25zZRIgCgV6b25lcxgBIAMoCzIRLmV4cG9wYXNzLnYxLlpvbmUiewoIQ2F0ZWdvcnkSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIMCgRuYW1lGAQgASgJEg0KBWNvbG9yGAUgASgJEhIKCnpvbmVfY29kZXMYBiADKAkSEgoKdmFsaWRfZGF5cxgHIAMoCSJ8ChVVcHNlcnRDYXRlZ29yeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWNvbG9yGAQgASgJEhIKCnpvbmVfY29kZXMYBSADKAkSEgoKdmFsaWRfZGF5cxgGIAMoCSJBChZVcHNlcnRDYXRlZ29yeVJlc3BvbnNlEicKCGNhdGVnb3J5GAEgASgLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiKQoVTGlzdENhdGVnb3JpZXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkMKFkxpc3RDYXRlZ29yaWVzUmVzcG9uc2USKQoKY2F0ZWdvcmllcxgBIAMoCzIVLmV4cG9wYXNzLnYxLkNhdGVnb3J5IlMKBEdhdGUSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIMCgRuYW1lGAQgASgJEhEKCXpvbmVfY29kZRgFIAEoCSJUChFVcHNlcnRHYXRlUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIMCgRjb2RlGAIgASgJEgwKBG5hbWUYAyABKAkSEQoJem9uZV9jb2RlGAQgASgJIjUKElVwc2VydEdhdGVSZXNwb25zZRIfCgRnYXRlGAEgASgLMhEuZXhwb3Bhc3MudjEuR2F0ZSIkChBMaXN0R2F0ZXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjUKEUxpc3RHYXRlc1Jlc3BvbnNlEiAKBWdhdGVzGAEgAygLMhEuZXhwb3Bhc3MudjEuR2F0ZTK/BgoMRXZlbnRTZXJ2aWNlElAKC0NyZWF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXNwb25zZRJHCghHZXRFdmVudBIcLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVxdWVzdBodLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVzcG9uc2USTQoKTGlzdEV2ZW50cxIeLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1Jlc3BvbnNlElkKDlNldEdhdGVEaXNwbGF5EiIuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXNwb25zZRJZCg5VcHNlcnRDYXRlZ29yeRIiLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVzcG9uc2USWQoOTGlzdENhdGVnb3JpZXMSIi5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaIy5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEk0KClVwc2VydFpvbmUSHi5leHBvcGFzcy52MS5VcHNlcnRab25lUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXNwb25zZRJKCglMaXN0Wm9uZXMSHS5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVzcG9uc2USTQoKVXBzZXJ0R2F0ZRIeLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlc3BvbnNlEkoKCUxpc3RHYXRlcxIdLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * An event: one edition of a fair, several days long.
@@ -89,6 +89,13 @@ export type Event = Message<"expopass.v1.Event"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 9;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Whether online gates may show the holder's photo on an entry allowed.
+   *
+   * @generated from field: bool photos_at_gates = 10;
+   */
+  photosAtGates: boolean;
 };
 
 /**
@@ -150,6 +157,13 @@ export type CreateEventRequest = Message<"expopass.v1.CreateEventRequest"> & {
    * @generated from field: bool names_at_gates = 7;
    */
   namesAtGates: boolean;
+
+  /**
+   * Whether online gates may show holders' photos.
+   *
+   * @generated from field: bool photos_at_gates = 8;
+   */
+  photosAtGates: boolean;
 };
 
 /**
@@ -233,6 +247,58 @@ export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*
   messageDesc(file_expopass_v1_event, 4);
 
 /**
+ * @generated from message expopass.v1.SetGateDisplayRequest
+ */
+export type SetGateDisplayRequest = Message<"expopass.v1.SetGateDisplayRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * Whether gates may show holders' names.
+   *
+   * @generated from field: bool names_at_gates = 2;
+   */
+  namesAtGates: boolean;
+
+  /**
+   * Whether online gates may show holders' photos.
+   *
+   * @generated from field: bool photos_at_gates = 3;
+   */
+  photosAtGates: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.SetGateDisplayRequest.
+ * Use `create(SetGateDisplayRequestSchema)` to create a new message.
+ */
+export const SetGateDisplayRequestSchema: GenMessage<SetGateDisplayRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 5);
+
+/**
+ * @generated from message expopass.v1.SetGateDisplayResponse
+ */
+export type SetGateDisplayResponse = Message<"expopass.v1.SetGateDisplayResponse"> & {
+  /**
+   * The event as stored.
+   *
+   * @generated from field: expopass.v1.Event event = 1;
+   */
+  event?: Event | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.SetGateDisplayResponse.
+ * Use `create(SetGateDisplayResponseSchema)` to create a new message.
+ */
+export const SetGateDisplayResponseSchema: GenMessage<SetGateDisplayResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 6);
+
+/**
  * @generated from message expopass.v1.ListEventsRequest
  */
 export type ListEventsRequest = Message<"expopass.v1.ListEventsRequest"> & {
@@ -243,7 +309,7 @@ export type ListEventsRequest = Message<"expopass.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 5);
+  messageDesc(file_expopass_v1_event, 7);
 
 /**
  * @generated from message expopass.v1.ListEventsResponse
@@ -262,7 +328,7 @@ export type ListEventsResponse = Message<"expopass.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 6);
+  messageDesc(file_expopass_v1_event, 8);
 
 /**
  * A zone of the venue: a hall, the plenary hall, the B2B area, a lounge.
@@ -318,7 +384,7 @@ export type Zone = Message<"expopass.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 7);
+  messageDesc(file_expopass_v1_event, 9);
 
 /**
  * @generated from message expopass.v1.UpsertZoneRequest
@@ -366,7 +432,7 @@ export type UpsertZoneRequest = Message<"expopass.v1.UpsertZoneRequest"> & {
  * Use `create(UpsertZoneRequestSchema)` to create a new message.
  */
 export const UpsertZoneRequestSchema: GenMessage<UpsertZoneRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 8);
+  messageDesc(file_expopass_v1_event, 10);
 
 /**
  * @generated from message expopass.v1.UpsertZoneResponse
@@ -385,7 +451,7 @@ export type UpsertZoneResponse = Message<"expopass.v1.UpsertZoneResponse"> & {
  * Use `create(UpsertZoneResponseSchema)` to create a new message.
  */
 export const UpsertZoneResponseSchema: GenMessage<UpsertZoneResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 9);
+  messageDesc(file_expopass_v1_event, 11);
 
 /**
  * @generated from message expopass.v1.ListZonesRequest
@@ -404,7 +470,7 @@ export type ListZonesRequest = Message<"expopass.v1.ListZonesRequest"> & {
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 10);
+  messageDesc(file_expopass_v1_event, 12);
 
 /**
  * @generated from message expopass.v1.ListZonesResponse
@@ -423,7 +489,7 @@ export type ListZonesResponse = Message<"expopass.v1.ListZonesResponse"> & {
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 11);
+  messageDesc(file_expopass_v1_event, 13);
 
 /**
  * A category of participants with its colour, zones and days.
@@ -488,7 +554,7 @@ export type Category = Message<"expopass.v1.Category"> & {
  * Use `create(CategorySchema)` to create a new message.
  */
 export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 12);
+  messageDesc(file_expopass_v1_event, 14);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryRequest
@@ -542,7 +608,7 @@ export type UpsertCategoryRequest = Message<"expopass.v1.UpsertCategoryRequest">
  * Use `create(UpsertCategoryRequestSchema)` to create a new message.
  */
 export const UpsertCategoryRequestSchema: GenMessage<UpsertCategoryRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 13);
+  messageDesc(file_expopass_v1_event, 15);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryResponse
@@ -561,7 +627,7 @@ export type UpsertCategoryResponse = Message<"expopass.v1.UpsertCategoryResponse
  * Use `create(UpsertCategoryResponseSchema)` to create a new message.
  */
 export const UpsertCategoryResponseSchema: GenMessage<UpsertCategoryResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 14);
+  messageDesc(file_expopass_v1_event, 16);
 
 /**
  * @generated from message expopass.v1.ListCategoriesRequest
@@ -580,7 +646,7 @@ export type ListCategoriesRequest = Message<"expopass.v1.ListCategoriesRequest">
  * Use `create(ListCategoriesRequestSchema)` to create a new message.
  */
 export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 15);
+  messageDesc(file_expopass_v1_event, 17);
 
 /**
  * @generated from message expopass.v1.ListCategoriesResponse
@@ -599,7 +665,7 @@ export type ListCategoriesResponse = Message<"expopass.v1.ListCategoriesResponse
  * Use `create(ListCategoriesResponseSchema)` to create a new message.
  */
 export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 16);
+  messageDesc(file_expopass_v1_event, 18);
 
 /**
  * An entry point (turnstile lane, handheld post) into one zone.
@@ -648,7 +714,7 @@ export type Gate = Message<"expopass.v1.Gate"> & {
  * Use `create(GateSchema)` to create a new message.
  */
 export const GateSchema: GenMessage<Gate> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 17);
+  messageDesc(file_expopass_v1_event, 19);
 
 /**
  * @generated from message expopass.v1.UpsertGateRequest
@@ -688,7 +754,7 @@ export type UpsertGateRequest = Message<"expopass.v1.UpsertGateRequest"> & {
  * Use `create(UpsertGateRequestSchema)` to create a new message.
  */
 export const UpsertGateRequestSchema: GenMessage<UpsertGateRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 18);
+  messageDesc(file_expopass_v1_event, 20);
 
 /**
  * @generated from message expopass.v1.UpsertGateResponse
@@ -707,7 +773,7 @@ export type UpsertGateResponse = Message<"expopass.v1.UpsertGateResponse"> & {
  * Use `create(UpsertGateResponseSchema)` to create a new message.
  */
 export const UpsertGateResponseSchema: GenMessage<UpsertGateResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 19);
+  messageDesc(file_expopass_v1_event, 21);
 
 /**
  * @generated from message expopass.v1.ListGatesRequest
@@ -726,7 +792,7 @@ export type ListGatesRequest = Message<"expopass.v1.ListGatesRequest"> & {
  * Use `create(ListGatesRequestSchema)` to create a new message.
  */
 export const ListGatesRequestSchema: GenMessage<ListGatesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 20);
+  messageDesc(file_expopass_v1_event, 22);
 
 /**
  * @generated from message expopass.v1.ListGatesResponse
@@ -745,7 +811,7 @@ export type ListGatesResponse = Message<"expopass.v1.ListGatesResponse"> & {
  * Use `create(ListGatesResponseSchema)` to create a new message.
  */
 export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 21);
+  messageDesc(file_expopass_v1_event, 23);
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
@@ -787,6 +853,18 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof ListEventsRequestSchema;
     output: typeof ListEventsResponseSchema;
+  },
+  /**
+   * Sets what gates show of a holder on an entry allowed: the name, the
+   * photo, both or neither. Gates follow within a second (their rules are
+   * rebuilt); offline bundles never carry either. Admin only.
+   *
+   * @generated from rpc expopass.v1.EventService.SetGateDisplay
+   */
+  setGateDisplay: {
+    methodKind: "unary";
+    input: typeof SetGateDisplayRequestSchema;
+    output: typeof SetGateDisplayResponseSchema;
   },
   /**
    * Creates or replaces a category, keyed by (event, code). Repeating the

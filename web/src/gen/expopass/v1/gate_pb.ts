@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/gate.proto.
  */
 export const file_expopass_v1_gate: GenFile = /*@__PURE__*/
-  fileDesc("ChZleHBvcGFzcy92MS9nYXRlLnByb3RvEgtleHBvcGFzcy52MSKZAQoLU2NhblJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCRIPCgdxcl90ZXh0GAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhINCgVub25jZRgEIAEoCRIuCgpzY2FubmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK6AQoMU2NhblJlc3BvbnNlEicKCGRlY2lzaW9uGAEgASgOMhUuZXhwb3Bhc3MudjEuRGVjaXNpb24SJwoGcmVhc29uGAIgASgOMhcuZXhwb3Bhc3MudjEuRGVueVJlYXNvbhIVCg1jYXRlZ29yeV9jb2RlGAMgASgJEhYKDmNhdGVnb3J5X2NvbG9yGAQgASgJEhQKDGJhZGdlX251bWJlchgFIAEoCRITCgtob2xkZXJfbmFtZRgGIAEoCSLrAQoLT2ZmbGluZVNjYW4SDwoHZ2F0ZV9pZBgBIAEoCRINCgVub25jZRgCIAEoCRIuCgpzY2FubmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdxcl90ZXh0GAQgASgJEikKCWRpcmVjdGlvbhgFIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhInCghkZWNpc2lvbhgGIAEoDjIVLmV4cG9wYXNzLnYxLkRlY2lzaW9uEicKBnJlYXNvbhgHIAEoDjIXLmV4cG9wYXNzLnYxLkRlbnlSZWFzb24iQwoZVXBsb2FkT2ZmbGluZVNjYW5zUmVxdWVzdBImCgRzY2FuGAEgASgLMhguZXhwb3Bhc3MudjEuT2ZmbGluZVNjYW4iRQoMU2NhbkNvbmZsaWN0EhAKCGJhZGdlX2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg4KBm5vbmNlcxgDIAMoCSJuChpVcGxvYWRPZmZsaW5lU2NhbnNSZXNwb25zZRIOCgZzdG9yZWQYASABKA0SEgoKZHVwbGljYXRlcxgCIAEoDRIsCgljb25mbGljdHMYAyADKAsyGS5leHBvcGFzcy52MS5TY2FuQ29uZmxpY3QiKgoXR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCSI7ChhHZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USDgoGYnVuZGxlGAEgASgMEg8KB3ZlcnNpb24YAiABKAQiIwoQV2F0Y2hHYXRlUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJIrcBChFXYXRjaEdhdGVSZXNwb25zZRIoCgdyZXZva2VkGAEgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIoCgdibG9ja2VkGAIgASgLMhUuZXhwb3Bhc3MudjEuQmFkZ2VSZWZIABIqCgl1bmJsb2NrZWQYAyABKAsyFS5leHBvcGFzcy52MS5CYWRnZVJlZkgAEhgKDmJ1bmRsZV92ZXJzaW9uGAQgASgESABCCAoGY2hhbmdlIj0KCEJhZGdlUmVmEhAKCGJhZGdlX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKA0SDgoGc2VyaWFsGAMgASgNIicKE0dldE9jY3VwYW5jeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiRAoNWm9uZU9jY3VwYW5jeRIRCgl6b25lX2NvZGUYASABKAkSDgoGaW5zaWRlGAIgASgNEhAKCGNhcGFjaXR5GAMgASgNImwKFEdldE9jY3VwYW5jeVJlc3BvbnNlEikKBXpvbmVzGAEgAygLMhouZXhwb3Bhc3MudjEuWm9uZU9jY3VwYW5jeRIpCgVhc19vZhgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiKQoVV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIm4KFldhdGNoT2NjdXBhbmN5UmVzcG9uc2USKQoFem9uZXMYASADKAsyGi5leHBvcGFzcy52MS5ab25lT2NjdXBhbmN5EikKBWFzX29mGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJbChdSZXBvcnRHYXRlU3RhdHVzUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJEhYKDmJ1bmRsZV92ZXJzaW9uGAIgASgEEhcKD3BlbmRpbmdfb2ZmbGluZRgDIAEoDSIaChhSZXBvcnRHYXRlU3RhdHVzUmVzcG9uc2UiKAoUR2V0T3BlcmF0aW9uc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiXQoOU2NhbnNQZXJNaW51dGUSKgoGbWludXRlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhbGxvd2VkGAIgASgNEg4KBmRlbmllZBgDIAEoDSKVAQoISW5jaWRlbnQSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWdhdGVfY29kZRgCIAEoCRInCgZyZWFzb24YAyABKA4yFy5leHBvcGFzcy52MS5EZW55UmVhc29uEhQKDGJhZGdlX251bWJlchgEIAEoCRIPCgdvZmZsaW5lGAUgASgIIpMCCglHYXRlU3RhdGUSDwoHZ2F0ZV9pZBgBIAEoCRIRCglnYXRlX2NvZGUYAiABKAkSEQoJZ2F0ZV9uYW1lGAMgASgJEhEKCXpvbmVfY29kZRgEIAEoCRIwCgxsYXN0X3NjYW5fYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfcmVwb3J0X2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5idW5kbGVfdmVyc2lvbhgHIAEoBBIXCg9wZW5kaW5nX29mZmxpbmUYCCABKA0SDgoGb25saW5lGAkgASgIEhUKDW9mZmxpbmVfc2NhbnMYCiABKA0i7wEKFUdldE9wZXJhdGlvbnNSZXNwb25zZRIpCgV6b25lcxgBIAMoCzIaLmV4cG9wYXNzLnYxLlpvbmVPY2N1cGFuY3kSLwoKcGVyX21pbnV0ZRgCIAMoCzIbLmV4cG9wYXNzLnYxLlNjYW5zUGVyTWludXRlEigKCWluY2lkZW50cxgDIAMoCzIVLmV4cG9wYXNzLnYxLkluY2lkZW50EiUKBWdhdGVzGAQgAygLMhYuZXhwb3Bhc3MudjEuR2F0ZVN0YXRlEikKBWFzX29mGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCpLCglEaXJlY3Rpb24SGQoVRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASEAoMRElSRUNUSU9OX0lOEAESEQoNRElSRUNUSU9OX09VVBACKksKCERlY2lzaW9uEhgKFERFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASEgoOREVDSVNJT05fQUxMT1cQARIRCg1ERUNJU0lPTl9ERU5ZEAIqzQIKCkRlbnlSZWFzb24SGwoXREVOWV9SRUFTT05fVU5TUEVDSUZJRUQQABIZChVERU5ZX1JFQVNPTl9NQUxGT1JNRUQQARIbChdERU5ZX1JFQVNPTl9VTktOT1dOX0tFWRACEh0KGURFTllfUkVBU09OX0JBRF9TSUdOQVRVUkUQAxIbChdERU5ZX1JFQVNPTl9XUk9OR19FVkVOVBAEEhcKE0RFTllfUkVBU09OX1JFVk9LRUQQBRIXChNERU5ZX1JFQVNPTl9CTE9DS0VEEAYSHwobREVOWV9SRUFTT05fTk9UX1ZBTElEX1RPREFZEAcSIAocREVOWV9SRUFTT05fWk9ORV9OT1RfQUxMT1dFRBAIEhkKFURFTllfUkVBU09OX1pPTkVfRlVMTBAJEh4KGkRFTllfUkVBU09OX0FMUkVBRFlfSU5TSURFEAoyzQUKC0dhdGVTZXJ2aWNlEjsKBFNjYW4SGC5leHBvcGFzcy52MS5TY2FuUmVxdWVzdBoZLmV4cG9wYXNzLnYxLlNjYW5SZXNwb25zZRJnChJVcGxvYWRPZmZsaW5lU2NhbnMSJi5leHBvcGFzcy52MS5VcGxvYWRPZmZsaW5lU2NhbnNSZXF1ZXN0GicuZXhwb3Bhc3MudjEuVXBsb2FkT2ZmbGluZVNjYW5zUmVzcG9uc2UoARJfChBHZXRPZmZsaW5lQnVuZGxlEiQuZXhwb3Bhc3MudjEuR2V0T2ZmbGluZUJ1bmRsZVJlcXVlc3QaJS5leHBvcGFzcy52MS5HZXRPZmZsaW5lQnVuZGxlUmVzcG9uc2USTAoJV2F0Y2hHYXRlEh0uZXhwb3Bhc3MudjEuV2F0Y2hHYXRlUmVxdWVzdBoeLmV4cG9wYXNzLnYxLldhdGNoR2F0ZVJlc3BvbnNlMAESUwoMR2V0T2NjdXBhbmN5EiAuZXhwb3Bhc3MudjEuR2V0T2NjdXBhbmN5UmVxdWVzdBohLmV4cG9wYXNzLnYxLkdldE9jY3VwYW5jeVJlc3BvbnNlElsKDldhdGNoT2NjdXBhbmN5EiIuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuV2F0Y2hPY2N1cGFuY3lSZXNwb25zZTABEl8KEFJlcG9ydEdhdGVTdGF0dXMSJC5leHBvcGFzcy52MS5SZXBvcnRHYXRlU3RhdHVzUmVxdWVzdBolLmV4cG9wYXNzLnYxLlJlcG9ydEdhdGVTdGF0dXNSZXNwb25zZRJWCg1HZXRPcGVyYXRpb25zEiEuZXhwb3Bhc3MudjEuR2V0T3BlcmF0aW9uc1JlcXVlc3QaIi5leHBvcGFzcy52MS5HZXRPcGVyYXRpb25zUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChZleHBvcGFzcy92MS9nYXRlLnByb3RvEgtleHBvcGFzcy52MSKZAQoLU2NhblJlcXVlc3QSDwoHZ2F0ZV9pZBgBIAEoCRIPCgdxcl90ZXh0GAIgASgJEikKCWRpcmVjdGlvbhgDIAEoDjIWLmV4cG9wYXNzLnYxLkRpcmVjdGlvbhINCgVub25jZRgEIAEoCRIuCgpzY2FubmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLQAQoMU2NhblJlc3BvbnNlEicKCGRlY2lzaW9uGAEgASgOMhUuZXhwb3Bhc3MudjEuRGVjaXNpb24SJwoGcmVhc29uGAIgASgOMhcuZXhwb3Bhc3MudjEuRGVueVJlYXNvbhIVCg1jYXRlZ29yeV9jb2RlGAMgASgJEhYKDmNhdGVnb3J5X2NvbG9yGAQgASgJEhQKDGJhZGdlX251bWJlchgFIAEoCRITCgtob2xkZXJfbmFtZRgGIAEoCRIUCgxob2xkZXJfcGhvdG8YByABKAwi6wEKC09mZmxpbmVTY2FuEg8KB2dhdGVfaWQYASABKAkSDQoFbm9uY2UYAiABKAkSLgoKc2Nhbm5lZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcXJfdGV4dBgEIAEoCRIpCglkaXJlY3Rpb24YBSABKA4yFi5leHBvcGFzcy52MS5EaXJlY3Rpb24SJwoIZGVjaXNpb24YBiABKA4yFS5leHBvcGFzcy52MS5EZWNpc2lvbhInCgZyZWFzb24YByABKA4yFy5leHBvcGFzcy52MS5EZW55UmVhc29uIkMKGVVwbG9hZE9mZmxpbmVTY2Fuc1JlcXVlc3QSJgoEc2NhbhgBIAEoCzIYLmV4cG9wYXNzLnYxLk9mZmxpbmVTY2FuIoQBCgxTY2FuQ29uZmxpY3QSEAoIYmFkZ2VfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGbm9uY2VzGAMgAygJEicKBGtpbmQYBCABKA4yGS5leHBvcGFzcy52MS5Db25mbGljdEtpbmQSFAoMYmFkZ2VfbnVtYmVyGAUgASgJIm4KGlVwbG9hZE9mZmxpbmVTY2Fuc1Jlc3BvbnNlEg4KBnN0b3JlZBgBIAEoDRISCgpkdXBsaWNhdGVzGAIgASgNEiwKCWNvbmZsaWN0cxgDIAMoCzIZLmV4cG9wYXNzLnYxLlNjYW5Db25mbGljdCIqChdHZXRPZmZsaW5lQnVuZGxlUmVxdWVzdBIPCgdnYXRlX2lkGAEgASgJIjsKGEdldE9mZmxpbmVCdW5kbGVSZXNwb25zZRIOCgZidW5kbGUYASABKAwSDwoHdmVyc2lvbhgCIAEoBCIjChBXYXRjaEdhdGVSZXF1ZXN0Eg8KB2dhdGVfaWQYASABKAkitwEKEVdhdGNoR2F0ZVJlc3BvbnNlEigKB3Jldm9rZWQYASABKAsyFS5leHBvcGFzcy52MS5CYWRnZVJlZkgAEigKB2Jsb2NrZWQYAiABKAsyFS5leHBvcGFzcy52MS5CYWRnZVJlZkgAEioKCXVuYmxvY2tlZBgDIAEoCzIVLmV4cG9wYXNzLnYxLkJhZGdlUmVmSAASGAoOYnVuZGxlX3ZlcnNpb24YBCABKARIAEIICgZjaGFuZ2UiPQoIQmFkZ2VSZWYSEAoIYmFkZ2VfaWQYASABKAkSDwoHdmVyc2lvbhgCIAEoDRIOCgZzZXJpYWwYAyABKA0iJwoTR2V0T2NjdXBhbmN5UmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJECg1ab25lT2NjdXBhbmN5EhEKCXpvbmVfY29kZRgBIAEoCRIOCgZpbnNpZGUYAiABKA0SEAoIY2FwYWNpdHkYAyABKA0ibAoUR2V0T2NjdXBhbmN5UmVzcG9uc2USKQoFem9uZXMYASADKAsyGi5leHBvcGFzcy52MS5ab25lT2NjdXBhbmN5EikKBWFzX29mGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIpChVXYXRjaE9jY3VwYW5jeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkibgoWV2F0Y2hPY2N1cGFuY3lSZXNwb25zZRIpCgV6b25lcxgBIAMoCzIaLmV4cG9wYXNzLnYxLlpvbmVPY2N1cGFuY3kSKQoFYXNfb2YYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlsKF1JlcG9ydEdhdGVTdGF0dXNSZXF1ZXN0Eg8KB2dhdGVfaWQYASABKAkSFgoOYnVuZGxlX3ZlcnNpb24YAiABKAQSFwoPcGVuZGluZ19vZmZsaW5lGAMgASgNIhoKGFJlcG9ydEdhdGVTdGF0dXNSZXNwb25zZSIoChRHZXRPcGVyYXRpb25zUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJdCg5TY2Fuc1Blck1pbnV0ZRIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2FsbG93ZWQYAiABKA0SDgoGZGVuaWVkGAMgASgNIpUBCghJbmNpZGVudBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJZ2F0ZV9jb2RlGAIgASgJEicKBnJlYXNvbhgDIAEoDjIXLmV4cG9wYXNzLnYxLkRlbnlSZWFzb24SFAoMYmFkZ2VfbnVtYmVyGAQgASgJEg8KB29mZmxpbmUYBSABKAgikwIKCUdhdGVTdGF0ZRIPCgdnYXRlX2lkGAEgASgJEhEKCWdhdGVfY29kZRgCIAEoCRIRCglnYXRlX25hbWUYAyABKAkSEQoJem9uZV9jb2RlGAQgASgJEjAKDGxhc3Rfc2Nhbl9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9yZXBvcnRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmJ1bmRsZV92ZXJzaW9uGAcgASgEEhcKD3BlbmRpbmdfb2ZmbGluZRgIIAEoDRIOCgZvbmxpbmUYCSABKAgSFQoNb2ZmbGluZV9zY2FucxgKIAEoDSLDAQoQUmVjb3JkZWRDb25mbGljdBIsCghmb3VuZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKc2Nhbm5lZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoEa2luZBgDIAEoDjIZLmV4cG9wYXNzLnYxLkNvbmZsaWN0S2luZBIUCgxiYWRnZV9udW1iZXIYBCABKAkSEgoKZ2F0ZV9jb2RlcxgFIAMoCSKhAgoVR2V0T3BlcmF0aW9uc1Jlc3BvbnNlEikKBXpvbmVzGAEgAygLMhouZXhwb3Bhc3MudjEuWm9uZU9jY3VwYW5jeRIvCgpwZXJfbWludXRlGAIgAygLMhsuZXhwb3Bhc3MudjEuU2NhbnNQZXJNaW51dGUSKAoJaW5jaWRlbnRzGAMgAygLMhUuZXhwb3Bhc3MudjEuSW5jaWRlbnQSJQoFZ2F0ZXMYBCADKAsyFi5leHBvcGFzcy52MS5HYXRlU3RhdGUSKQoFYXNfb2YYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKCWNvbmZsaWN0cxgGIAMoCzIdLmV4cG9wYXNzLnYxLlJlY29yZGVkQ29uZmxpY3QqSwoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhAKDERJUkVDVElPTl9JThABEhEKDURJUkVDVElPTl9PVVQQAipLCghEZWNpc2lvbhIYChRERUNJU0lPTl9VTlNQRUNJRklFRBAAEhIKDkRFQ0lTSU9OX0FMTE9XEAESEQoNREVDSVNJT05fREVOWRACKs0CCgpEZW55UmVhc29uEhsKF0RFTllfUkVBU09OX1VOU1BFQ0lGSUVEEAASGQoVREVOWV9SRUFTT05fTUFMRk9STUVEEAESGwoXREVOWV9SRUFTT05fVU5LTk9XTl9LRVkQAhIdChlERU5ZX1JFQVNPTl9CQURfU0lHTkFUVVJFEAMSGwoXREVOWV9SRUFTT05fV1JPTkdfRVZFTlQQBBIXChNERU5ZX1JFQVNPTl9SRVZPS0VEEAUSFwoTREVOWV9SRUFTT05fQkxPQ0tFRBAGEh8KG0RFTllfUkVBU09OX05PVF9WQUxJRF9UT0RBWRAHEiAKHERFTllfUkVBU09OX1pPTkVfTk9UX0FMTE9XRUQQCBIZChVERU5ZX1JFQVNPTl9aT05FX0ZVTEwQCRIeChpERU5ZX1JFQVNPTl9BTFJFQURZX0lOU0lERRAKKpYBCgxDb25mbGljdEtpbmQSHQoZQ09ORkxJQ1RfS0lORF9VTlNQRUNJRklFRBAAEh8KG0NPTkZMSUNUX0tJTkRfRU5URVJFRF9UV0lDRRABEiIKHkNPTkZMSUNUX0tJTkRfQURNSVRURURfUkVWT0tFRBACEiIKHkNPTkZMSUNUX0tJTkRfQURNSVRURURfQkxPQ0tFRBADMs0FCgtHYXRlU2VydmljZRI7CgRTY2FuEhguZXhwb3Bhc3MudjEuU2NhblJlcXVlc3QaGS5leHBvcGFzcy52MS5TY2FuUmVzcG9uc2USZwoSVXBsb2FkT2ZmbGluZVNjYW5zEiYuZXhwb3Bhc3MudjEuVXBsb2FkT2ZmbGluZVNjYW5zUmVxdWVzdBonLmV4cG9wYXNzLnYxLlVwbG9hZE9mZmxpbmVTY2Fuc1Jlc3BvbnNlKAESXwoQR2V0T2ZmbGluZUJ1bmRsZRIkLmV4cG9wYXNzLnYxLkdldE9mZmxpbmVCdW5kbGVSZXF1ZXN0GiUuZXhwb3Bhc3MudjEuR2V0T2ZmbGluZUJ1bmRsZVJlc3BvbnNlEkwKCVdhdGNoR2F0ZRIdLmV4cG9wYXNzLnYxLldhdGNoR2F0ZVJlcXVlc3QaHi5leHBvcGFzcy52MS5XYXRjaEdhdGVSZXNwb25zZTABElMKDEdldE9jY3VwYW5jeRIgLmV4cG9wYXNzLnYxLkdldE9jY3VwYW5jeVJlcXVlc3QaIS5leHBvcGFzcy52MS5HZXRPY2N1cGFuY3lSZXNwb25zZRJbCg5XYXRjaE9jY3VwYW5jeRIiLmV4cG9wYXNzLnYxLldhdGNoT2NjdXBhbmN5UmVxdWVzdBojLmV4cG9wYXNzLnYxLldhdGNoT2NjdXBhbmN5UmVzcG9uc2UwARJfChBSZXBvcnRHYXRlU3RhdHVzEiQuZXhwb3Bhc3MudjEuUmVwb3J0R2F0ZVN0YXR1c1JlcXVlc3QaJS5leHBvcGFzcy52MS5SZXBvcnRHYXRlU3RhdHVzUmVzcG9uc2USVgoNR2V0T3BlcmF0aW9ucxIhLmV4cG9wYXNzLnYxLkdldE9wZXJhdGlvbnNSZXF1ZXN0GiIuZXhwb3Bhc3MudjEuR2V0T3BlcmF0aW9uc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message expopass.v1.ScanRequest
@@ -106,6 +106,15 @@ export type ScanResponse = Message<"expopass.v1.ScanResponse"> & {
    * @generated from field: string holder_name = 6;
    */
   holderName: string;
+
+  /**
+   * Holder's photo (JPEG, 3:4, at most 600 x 800), on an entry allowed,
+   * only where the event allows photos at gates and one is on file. Never
+   * in a bundle: a gate sees photos online only.
+   *
+   * @generated from field: bytes holder_photo = 7;
+   */
+  holderPhoto: Uint8Array;
 };
 
 /**
@@ -196,7 +205,9 @@ export const UploadOfflineScansRequestSchema: GenMessage<UploadOfflineScansReque
   messageDesc(file_expopass_v1_gate, 3);
 
 /**
- * A conflict found in uploaded scans.
+ * A conflict found in uploaded scans. The server keeps each one found
+ * (once, however often the scans are uploaded); the operations board lists
+ * them.
  *
  * @generated from message expopass.v1.ScanConflict
  */
@@ -209,7 +220,7 @@ export type ScanConflict = Message<"expopass.v1.ScanConflict"> & {
   badgeId: string;
 
   /**
-   * What happened, e.g. "entered at two gates while offline".
+   * What happened, in English, e.g. "admitted offline after it was revoked".
    *
    * @generated from field: string description = 2;
    */
@@ -221,6 +232,20 @@ export type ScanConflict = Message<"expopass.v1.ScanConflict"> & {
    * @generated from field: repeated string nonces = 3;
    */
   nonces: string[];
+
+  /**
+   * What happened, as a stable code.
+   *
+   * @generated from field: expopass.v1.ConflictKind kind = 4;
+   */
+  kind: ConflictKind;
+
+  /**
+   * Badge number, as printed.
+   *
+   * @generated from field: string badge_number = 5;
+   */
+  badgeNumber: string;
 };
 
 /**
@@ -772,6 +797,55 @@ export const GateStateSchema: GenMessage<GateState> = /*@__PURE__*/
   messageDesc(file_expopass_v1_gate, 21);
 
 /**
+ * A conflict found in uploaded scans, as the board lists it.
+ *
+ * @generated from message expopass.v1.RecordedConflict
+ */
+export type RecordedConflict = Message<"expopass.v1.RecordedConflict"> & {
+  /**
+   * When the server found it.
+   *
+   * @generated from field: google.protobuf.Timestamp found_at = 1;
+   */
+  foundAt?: Timestamp | undefined;
+
+  /**
+   * When the latest scan involved was read.
+   *
+   * @generated from field: google.protobuf.Timestamp scanned_at = 2;
+   */
+  scannedAt?: Timestamp | undefined;
+
+  /**
+   * What happened.
+   *
+   * @generated from field: expopass.v1.ConflictKind kind = 3;
+   */
+  kind: ConflictKind;
+
+  /**
+   * Badge number.
+   *
+   * @generated from field: string badge_number = 4;
+   */
+  badgeNumber: string;
+
+  /**
+   * Codes of the gates of the scans involved, oldest scan first.
+   *
+   * @generated from field: repeated string gate_codes = 5;
+   */
+  gateCodes: string[];
+};
+
+/**
+ * Describes the message expopass.v1.RecordedConflict.
+ * Use `create(RecordedConflictSchema)` to create a new message.
+ */
+export const RecordedConflictSchema: GenMessage<RecordedConflict> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_gate, 22);
+
+/**
  * @generated from message expopass.v1.GetOperationsResponse
  */
 export type GetOperationsResponse = Message<"expopass.v1.GetOperationsResponse"> & {
@@ -810,6 +884,14 @@ export type GetOperationsResponse = Message<"expopass.v1.GetOperationsResponse">
    * @generated from field: google.protobuf.Timestamp as_of = 5;
    */
   asOf?: Timestamp | undefined;
+
+  /**
+   * The 20 latest conflicts found in offline uploads (the last day),
+   * newest first.
+   *
+   * @generated from field: repeated expopass.v1.RecordedConflict conflicts = 6;
+   */
+  conflicts: RecordedConflict[];
 };
 
 /**
@@ -817,7 +899,7 @@ export type GetOperationsResponse = Message<"expopass.v1.GetOperationsResponse">
  * Use `create(GetOperationsResponseSchema)` to create a new message.
  */
 export const GetOperationsResponseSchema: GenMessage<GetOperationsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_gate, 22);
+  messageDesc(file_expopass_v1_gate, 23);
 
 /**
  * Direction of a passage.
@@ -970,6 +1052,46 @@ export enum DenyReason {
  */
 export const DenyReasonSchema: GenEnum<DenyReason> = /*@__PURE__*/
   enumDesc(file_expopass_v1_gate, 2);
+
+/**
+ * What kind of conflict uploaded scans show.
+ *
+ * @generated from enum expopass.v1.ConflictKind
+ */
+export enum ConflictKind {
+  /**
+   * @generated from enum value: CONFLICT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Entered one zone at two gates without leaving it, at least once
+   * offline: a badge passed back, or copied.
+   *
+   * @generated from enum value: CONFLICT_KIND_ENTERED_TWICE = 1;
+   */
+  ENTERED_TWICE = 1,
+
+  /**
+   * Let in offline after the badge was revoked.
+   *
+   * @generated from enum value: CONFLICT_KIND_ADMITTED_REVOKED = 2;
+   */
+  ADMITTED_REVOKED = 2,
+
+  /**
+   * Let in offline while the badge was blocked.
+   *
+   * @generated from enum value: CONFLICT_KIND_ADMITTED_BLOCKED = 3;
+   */
+  ADMITTED_BLOCKED = 3,
+}
+
+/**
+ * Describes the enum expopass.v1.ConflictKind.
+ */
+export const ConflictKindSchema: GenEnum<ConflictKind> = /*@__PURE__*/
+  enumDesc(file_expopass_v1_gate, 3);
 
 /**
  * Entry gates: scan decisions online and offline, occupancy, live push.
