@@ -336,9 +336,33 @@ async fn gates_see_a_photo_only_on_an_entry_allowed_and_only_where_the_event_all
     );
     scan(pb::Direction::Out).await;
 
+    // A second instance on the same database, its rules already built.
+    let other = expopass::domain::Services::new(
+        expopass::db::pool(&app.db.url, 2).unwrap(),
+        &expopass::domain::DocumentKey::new(Box::new(crate::support::TEST_DOCUMENT_KEY)),
+    );
+    assert!(
+        other
+            .listen_to_notifications(std::time::Duration::from_secs(30))
+            .await
+    );
+    let event_key = expopass::ids::EventId(event_id.parse().unwrap());
+    let shown = async || other.gate_rules(event_key).await.unwrap().display;
+    assert!(!shown().await.photos);
+
     // Photos only.
     let event = display(false, true).await.unwrap();
     assert!(event.photos_at_gates && !event.names_at_gates);
+    // The other instance follows within a second.
+    let changed = std::time::Instant::now();
+    while !shown().await.photos {
+        assert!(
+            changed.elapsed() < std::time::Duration::from_secs(1),
+            "the other instance still hides photos after 1 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!shown().await.names);
     let r = scan(pb::Direction::In).await;
     assert_eq!(r.decision(), pb::Decision::Allow);
     assert_eq!(r.holder_photo, stored);
