@@ -160,6 +160,8 @@ function Enrol(props: { langPicker: preact.ComponentChildren; onDone(d: Device):
   const [error, setError] = useState<string | null>(null);
   const [choices, setChoices] = useState<{ gates: Gate[]; eventName: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [scanning, setScanning] = useState(false);
+  const read = useRef(false);
 
   async function choose(gate: Gate, eventName: string) {
     if (!token) return;
@@ -170,6 +172,21 @@ function Enrol(props: { langPicker: preact.ComponentChildren; onDone(d: Device):
 
   async function submit(e: Event) {
     e.preventDefault();
+    await enrol(code);
+  }
+
+  /** The code's QR at the camera (`token enrol` prints it): enrol at once. */
+  function scanned(text: string) {
+    if (read.current) return;
+    read.current = true;
+    setScanning(false);
+    setCode(text);
+    enrol(text).finally(() => {
+      read.current = false;
+    });
+  }
+
+  async function enrol(code: string) {
     setError(null);
     setBusy(true);
     try {
@@ -228,6 +245,10 @@ function Enrol(props: { langPicker: preact.ComponentChildren; onDone(d: Device):
           <button class="big primary" type="submit" disabled={busy}>
             {t("gate.enrol.submit")}
           </button>
+          <button class="big" type="button" onClick={() => setScanning(!scanning)}>
+            {scanning ? t("gate.camera.stop") : t("gate.enrol.scan")}
+          </button>
+          {scanning && <Camera onCode={scanned} />}
         </form>
       )}
     </main>

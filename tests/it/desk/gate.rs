@@ -281,6 +281,48 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     b.stop().await;
 }
 
+#[tokio::test]
+async fn a_gate_enrols_from_the_codes_qr_at_its_camera() {
+    let app = TestApp::start().await;
+    running_event(&app, "GATEQR").await;
+    let code = gate_code(&app, "GATEQR").await;
+    // The QR `token enrol` prints (and writes with --png), on a screen
+    // held up to the device's camera.
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("enrol.png");
+    expopass::console::EnrolmentQr::new(&code)
+        .unwrap()
+        .write_png(&png)
+        .unwrap();
+    let qr = image::open(&png).unwrap().to_rgb8();
+    let mut frame = image::RgbImage::from_pixel(640, 480, image::Rgb([255, 255, 255]));
+    let (x, y) = (
+        (640 - i64::from(qr.width())) / 2,
+        (480 - i64::from(qr.height())) / 2,
+    );
+    image::imageops::overlay(&mut frame, &qr, x, y);
+    let clip = dir.path().join("enrol.y4m");
+    y4m(&frame, &clip);
+    let b = Browser::start_filming(1280, 800, Some(&clip)).await;
+    b.goto(&format!("http://{}/gate/", app.addr)).await;
+    b.until_text("Set up this gate").await;
+    b.press("Scan the code's QR with the camera").await;
+    b.until_text("Ready: show a badge").await;
+    assert!(b.text("header").await.contains("Hall A north"));
+    // The code is spent: a second device cannot use it.
+    let again = app.channel();
+    let err = expopass::proto::pb::auth_service_client::AuthServiceClient::new(again)
+        .enroll(pb::EnrollRequest {
+            code,
+            device_name: String::new(),
+            roles: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(crate::support::reason(&err), "ENROLMENT_CODE_USED");
+    b.stop().await;
+}
+
 async fn gate_code(app: &TestApp, event: &str) -> String {
     app.services
         .create_enrolment(
