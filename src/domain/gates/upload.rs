@@ -56,8 +56,8 @@ impl ConflictKind {
         .find(|k| k.code() == code)
     }
 
-    /// The conflict in words, for the gate's log and API clients that do
-    /// not know the kind.
+    /// The conflict in English words, for API clients that do not know
+    /// the kind.
     pub fn description(self) -> &'static str {
         match self {
             Self::EnteredTwice => {
