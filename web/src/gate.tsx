@@ -69,14 +69,18 @@ async function useBundle(bytes: Uint8Array, version: bigint) {
   await set("bundle", { bytes, version: version.toString() });
 }
 
-/** Fetches the gate's bundle; false when the server cannot be reached. */
-async function fetchBundle(gateId: string): Promise<boolean> {
+/**
+ * Fetches the gate's bundle: "ok", "unreachable", or why the server refused
+ * (a revoked token, a gate removed).
+ */
+async function fetchBundle(gateId: string): Promise<"ok" | "unreachable" | { refused: string }> {
   try {
     const r = await gates.getOfflineBundle({ gateId }, { timeoutMs: 3000 });
     if (!rules || rules.bundle.version !== r.version) await useBundle(r.bundle, r.version);
-    return true;
-  } catch {
-    return false;
+    return "ok";
+  } catch (err) {
+    if (unreachable(err) || !refusesDevice(err)) return "unreachable";
+    return { refused: explain(failure(err)) };
   }
 }
 
@@ -84,6 +88,11 @@ async function fetchBundle(gateId: string): Promise<boolean> {
 function unreachable(err: unknown): boolean {
   const e = ConnectError.from(err);
   return [Code.Unavailable, Code.DeadlineExceeded, Code.Unknown, Code.Canceled, Code.Aborted].includes(e.code);
+}
+
+/** Whether a failed call says this device may not act for its gate any more. */
+function refusesDevice(err: unknown): boolean {
+  return [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound].includes(ConnectError.from(err).code);
 }
 
 function randomNonce(): string {
@@ -102,8 +111,11 @@ interface Status {
   bundleVersion: string | null;
   pending: number;
   uploaded: { stored: number; duplicates: number; conflicts: ScanConflict[] } | null;
-  /** Why the server refused the last upload (the scans stay in the journal). */
-  refused: string | null;
+  /**
+   * Why the server refused this device (its scans are then decided from the
+   * bundle) or its last upload (the scans stay in the journal).
+   */
+  refused: { what: "device" | "upload"; why: string } | null;
 }
 
 function GateApp() {
@@ -303,6 +315,20 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       .catch(() => undefined);
   }
 
+  /** What a bundle fetch says of the link: up, gone, or refusing this device. */
+  function reached(r: Awaited<ReturnType<typeof fetchBundle>>): boolean {
+    if (typeof r === "object") {
+      // The server answers, but not this device: scans go on from the
+      // bundle, and the steward is told why.
+      setStatus((s) => ({ ...s, refused: { what: "device", why: r.refused } }));
+      goOnline(true);
+      return false;
+    }
+    if (r === "ok") setStatus((s) => (s.refused?.what === "device" ? { ...s, refused: null } : s));
+    goOnline(r === "ok");
+    return r === "ok";
+  }
+
   function goOnline(up: boolean) {
     online.current = up;
     setStatus((s) => ({ ...s, online: up, bundleVersion: rules ? rules.bundle.version.toString() : s.bundleVersion }));
@@ -341,7 +367,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       if (unreachable(err)) goOnline(false);
       // Refused (a revoked token, a gate removed): nothing leaves the
       // journal, and the steward is told.
-      else setStatus((s) => ({ ...s, refused: explain(failure(err)) }));
+      else setStatus((s) => ({ ...s, refused: { what: "upload", why: explain(failure(err)) } }));
     } finally {
       uploading.current = false;
       await countPending();
@@ -356,18 +382,16 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       const stored = await get<{ bytes: Uint8Array; version: string }>("bundle");
       if (stored && !rules) rules = await rulesOf(stored.bytes);
       await countPending();
-      goOnline(await fetchBundle(device.gateId));
       // An upload (even of nothing) ends with a report of the device's state.
-      if (online.current) await upload();
+      if (reached(await fetchBundle(device.gateId))) await upload();
     })();
     // While offline, the server is asked every 2 s; online, every 30 s
     // (changes are pushed by WatchGate meanwhile).
     const probe = async () => {
       if (stop) return;
-      const up = await fetchBundle(device.gateId);
-      goOnline(up);
+      const up = reached(await fetchBundle(device.gateId));
       if (up) await upload();
-      window.setTimeout(probe, up ? 30_000 : 2_000);
+      window.setTimeout(probe, online.current ? 30_000 : 2_000);
     };
     const first = window.setTimeout(probe, 2_000);
     // Revocations, blocks and rule changes, pushed: the bundle is fetched
@@ -377,7 +401,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       while (!stop) {
         try {
           for await (const _ of gates.watchGate({ gateId: device.gateId }, { signal: watch.signal })) {
-            if (await fetchBundle(device.gateId)) goOnline(true);
+            reached(await fetchBundle(device.gateId));
           }
         } catch {
           // Gone or cut: try again shortly.
@@ -444,12 +468,11 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
         );
         v = r.decision === Decision.ALLOW ? { kind: "allow", r, offline: false } : { kind: "deny", r, offline: false };
       } catch (err) {
-        if (unreachable(err)) {
-          goOnline(false);
-          v = await decideOffline(text, direction);
-        } else {
-          v = { kind: "noanswer" };
-        }
+        // Gone, overloaded, or refusing this device (a revoked token, a
+        // gate removed): the bundle decides, and the scan is journalled.
+        if (unreachable(err)) goOnline(false);
+        else if (refusesDevice(err)) setStatus((s) => ({ ...s, refused: { what: "device", why: explain(failure(err)) } }));
+        v = await decideOffline(text, direction);
       }
     }
     setVerdict(v);
@@ -518,7 +541,7 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       )}
       {status.refused && (
         <div class="conflicts refused" role="alert">
-          {t("gate.upload.refused", { why: status.refused })}
+          {t(status.refused.what === "device" ? "gate.device.refused" : "gate.upload.refused", { why: status.refused.why })}
         </div>
       )}
       <div class="direction" role="group" aria-label={t("gate.direction")}>

@@ -542,6 +542,28 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
     let kinds: Vec<_> = board.conflicts.iter().map(|c| c.kind()).collect();
     assert_eq!(kinds, [pb::ConflictKind::EnteredTwice]);
     assert_eq!(board.conflicts[0].gate_codes, ["HALL-A-S", "HALL-A-N"]);
+
+    // The device's token is revoked: the server answers but refuses it.
+    // The page keeps deciding from its bundle, journals, and says why.
+    let device = app
+        .services
+        .list_tokens(None, Some("GATEOFF"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name.starts_with("Hall A lane 2"))
+        .unwrap();
+    app.services.revoke_token(None, device.id).await.unwrap();
+    // Refused on every instance within a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wedge(&b, &qr).await;
+    offline_verdict(&b, "ALLOW", "", true).await;
+    b.until_text("The server refuses this device").await;
+    b.until(
+        "the scan journalled",
+        "document.querySelector('.state').dataset.pending === '1'",
+    )
+    .await;
     b.stop().await;
 }
 
