@@ -16,8 +16,18 @@ import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "
 import "./gate_i18n";
 import "./gate.css";
 
-/** How long the server has to answer a scan before the gate stops waiting. */
-const DEADLINE_MS = 800;
+/**
+ * How long the server has to answer a scan before the gate decides from its
+ * bundle: 800 ms, or what `?deadline=<ms>` (200 to 5000) once set on this
+ * device (kept, so that the installed app keeps it too).
+ */
+const DEADLINE_MS = (() => {
+  const key = "expopass.gate.deadline";
+  const asked = Number(new URLSearchParams(location.search).get("deadline"));
+  if (Number.isInteger(asked) && asked >= 200 && asked <= 5000) localStorage.setItem(key, String(asked));
+  const kept = Number(localStorage.getItem(key));
+  return Number.isInteger(kept) && kept >= 200 && kept <= 5000 ? kept : 800;
+})();
 /** The same code read again within this is the same scan. */
 const REPEAT_MS = 2000;
 /** A hand scanner types faster than this between keys. */

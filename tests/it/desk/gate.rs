@@ -200,8 +200,14 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     let dir = tempfile::tempdir().unwrap();
     let clip = film_of_badge(&pdf, dir.path());
     let b = Browser::start_filming(1280, 800, Some(&clip)).await;
-    b.goto(&format!("http://{}/gate/", app.addr)).await;
+    // A venue with a slow network gives its gates more time to answer.
+    b.goto(&format!("http://{}/gate/?deadline=1200", app.addr))
+        .await;
     b.until_text("Set up this gate").await;
+    let kept = b
+        .eval("return localStorage.getItem('expopass.gate.deadline');")
+        .await;
+    assert_eq!(kept.as_str(), Some("1200"));
     b.type_into("#gate-code", &code).await;
     b.press("Enrol").await;
     // The code names one gate: the device is that gate at once.
