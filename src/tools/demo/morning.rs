@@ -518,7 +518,7 @@ pub(super) async fn play(
     for conflict in upload.conflicts.iter().take(5) {
         println!(
             "    badge {}: {} ({})",
-            conflict.badge_id,
+            conflict.badge_number,
             conflict.description,
             conflict.nonces.join(", ")
         );
