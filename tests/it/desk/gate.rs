@@ -88,32 +88,24 @@ async fn running_event(app: &TestApp, code: &str) -> Running {
         })
         .await
         .unwrap();
-    let gate = app
-        .events()
-        .upsert_gate(pb::UpsertGateRequest {
-            event_id: event.id.clone(),
-            code: "HALL-A-N".to_owned(),
-            name: "Hall A north".to_owned(),
-            zone_code: "HALL-A".to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .gate
-        .unwrap();
-    let other = app
-        .events()
-        .upsert_gate(pb::UpsertGateRequest {
-            event_id: event.id.clone(),
-            code: "HALL-A-S".to_owned(),
-            name: "Hall A south".to_owned(),
-            zone_code: "HALL-A".to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .gate
-        .unwrap();
+    let mut gates = Vec::new();
+    for (code, name) in [("HALL-A-N", "Hall A north"), ("HALL-A-S", "Hall A south")] {
+        let gate = app
+            .events()
+            .upsert_gate(pb::UpsertGateRequest {
+                event_id: event.id.clone(),
+                code: code.to_owned(),
+                name: name.to_owned(),
+                zone_code: "HALL-A".to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .gate
+            .unwrap();
+        gates.push(gate.id);
+    }
+    let [gate_id, other_gate_id] = <[String; 2]>::try_from(gates).unwrap();
     let fixture = crate::support::builders::Fixture {
         event_id: event.id.clone(),
     };
@@ -136,8 +128,8 @@ async fn running_event(app: &TestApp, code: &str) -> Running {
         .into_inner();
     Running {
         event_id: event.id,
-        gate_id: gate.id,
-        other_gate_id: other.id,
+        gate_id,
+        other_gate_id,
         pdf: issued.pdf,
         qr: issued.badge.unwrap().qr_text,
     }
@@ -279,6 +271,33 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
         .unwrap();
     verdict(&b, "DENY", "BAD_SIGNATURE").await;
     assert!(b.text(".verdict").await.contains("Forged or altered"));
+
+    // The steward's language: Russian, then Uzbek.
+    for (lang, stop, reason) in [
+        ("ru", "Стоп", "Поддельный или изменённый бейдж"),
+        ("uz", "Toʻxtang", "Soxta yoki oʻzgartirilgan beyj"),
+    ] {
+        b.click(".verdict").await;
+        b.find("select.lang")
+            .await
+            .select_by_value(lang)
+            .await
+            .unwrap();
+        bytes[20] ^= 0x02;
+        let altered = format!("EP1:{}", base45::encode(&bytes));
+        b.find("body")
+            .await
+            .send_keys(&format!("{altered}{}", fantoccini::key::Key::Enter))
+            .await
+            .unwrap();
+        verdict(&b, "DENY", "BAD_SIGNATURE").await;
+        let shown = b.text(".verdict").await;
+        assert!(
+            shown.contains(stop) && shown.contains(reason),
+            "{lang}: {shown}"
+        );
+    }
+    b.screenshot("gate-deny-uz").await;
 
     let timings = b
         .eval("return performance.getEntriesByName('expopass:verdict').map(e => e.duration);")
