@@ -1,4 +1,5 @@
-//! Operator commands that are not the server: `keys` and `verify`.
+//! Operator commands that are not the server: `keys`, `event` and
+//! `verify`.
 
 use std::path::PathBuf;
 
@@ -13,9 +14,67 @@ use crate::{
         Services,
         badges::badge_number,
         keys::KeyView,
-        offline::{Rules, decide},
+        offline::{GateDisplay, Rules, decide},
     },
 };
+
+#[derive(Subcommand)]
+pub enum EventCommand {
+    /// Set what gates show of a holder on an entry allowed online: the
+    /// name, the photo, both or neither. Gates follow within a second.
+    GateDisplay {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+        /// What to show: `name`, `photo`, `name,photo` or `none`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        show: Vec<Shown>,
+    },
+}
+
+/// What a gate may show of a holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shown {
+    Name,
+    Photo,
+    None,
+}
+
+/// Runs an `event` command against the configured database.
+pub async fn run_event(config: Config, command: EventCommand) -> anyhow::Result<()> {
+    let key = config.load_document_key()?;
+    let db = Database::open(&config).await?;
+    let result = async {
+        crate::db::migrate(&db.url).await?;
+        let services = Services::new(crate::db::pool(&db.url, 2)?, &key);
+        match command {
+            EventCommand::GateDisplay { event, show } => {
+                if show.contains(&Shown::None) && show.len() > 1 {
+                    anyhow::bail!("--show none cannot go with name or photo");
+                }
+                let display = GateDisplay {
+                    names: show.contains(&Shown::Name),
+                    photos: show.contains(&Shown::Photo),
+                };
+                let found = services
+                    .get_event(crate::domain::events::EventKey::Code(event))
+                    .await?;
+                let event = services.set_gate_display(None, found.id, display).await?;
+                let shown = match (event.names_at_gates, event.photos_at_gates) {
+                    (true, true) => "names and photos",
+                    (true, false) => "names",
+                    (false, true) => "photos",
+                    (false, false) => "neither names nor photos",
+                };
+                println!("{}: gates show {shown}", event.code);
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    db.close().await?;
+    result
+}
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

@@ -71,6 +71,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Event settings.
+    #[command(subcommand)]
+    Event(expopass::console::EventCommand),
     /// Signing keys of an event.
     #[command(subcommand)]
     Keys(expopass::console::KeysCommand),
@@ -354,6 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
         Command::Keys(command) => expopass::console::run_keys(config, command).await,
+        Command::Event(command) => expopass::console::run_event(config, command).await,
         Command::Tls(TlsCommand::Init { hosts, dir, days }) => {
             let dir = dir.unwrap_or_else(|| config.data_dir.join("tls"));
             let made = expopass::tls::init_venue_ca(&dir, &hosts, days)?;

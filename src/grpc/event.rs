@@ -124,7 +124,7 @@ impl EventService for EventApi {
         let event = self
             .state
             .services
-            .set_gate_display(&actor, event_id, display)
+            .set_gate_display(Some(&actor), event_id, display)
             .await?;
         Ok(Response::new(pb::SetGateDisplayResponse {
             event: Some(event_pb(event)),

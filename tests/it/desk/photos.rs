@@ -447,7 +447,44 @@ async fn gates_see_a_photo_only_on_an_entry_allowed_and_only_where_the_event_all
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    // The change is audited.
+
+    // The operator's console sets it too.
+    use base64::Engine as _;
+    let data = tempfile::tempdir().unwrap();
+    let console = |show: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_expopass"))
+            .args([
+                "event",
+                "gate-display",
+                "--event",
+                "photo-gate",
+                "--show",
+                show,
+            ])
+            .env("DATABASE_URL", &app.db.url)
+            .env("EXPOPASS_DATA_DIR", data.path())
+            .env(
+                "EXPOPASS_DOCUMENT_KEY",
+                base64::engine::general_purpose::STANDARD.encode(crate::support::TEST_DOCUMENT_KEY),
+            )
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = console("photo");
+    assert!(ok, "{err}");
+    assert_eq!(out, "PHOTO-GATE: gates show photos\n");
+    let r = scan(pb::Direction::In).await;
+    assert_eq!(r.holder_photo, stored);
+    assert!(r.holder_name.is_empty());
+    let (ok, _, err) = console("none,name");
+    assert!(!ok && err.contains("none"), "{err}");
+
+    // Each change is audited.
     let mut conn = app.db.connect().await;
     let audited: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM audit_log WHERE action = 'event.gate_display'",
@@ -455,5 +492,5 @@ async fn gates_see_a_photo_only_on_an_entry_allowed_and_only_where_the_event_all
     .get_result(&mut conn)
     .await
     .unwrap();
-    assert_eq!(audited.n, 3);
+    assert_eq!(audited.n, 4);
 }
