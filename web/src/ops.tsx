@@ -9,7 +9,7 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EventService, type Event } from "./gen/expopass/v1/event_pb";
 import { ConflictKind, DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
 import { failure, webTransport, bearerOf } from "./api";
-import { explain, t } from "./i18n";
+import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
 import "./gate_i18n";
 import "./ops.css";
 
@@ -24,6 +24,29 @@ function Board() {
   const [event, setEvent] = useState<Event | null>(null);
   const [ops, setOps] = useState<GetOperationsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [lang, changeLang] = useState<Lang>(currentLang());
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = t("ops.title");
+  }, [lang]);
+  const langPicker = (
+    <select
+      class="lang"
+      aria-label={t("language")}
+      value={lang}
+      onChange={(e) => {
+        const l = (e.target as HTMLSelectElement).value as Lang;
+        setLang(l);
+        changeLang(l);
+      }}
+    >
+      {LANGS.map((l) => (
+        <option value={l} key={l}>
+          {LANG_NAMES[l]}
+        </option>
+      ))}
+    </select>
+  );
 
   useEffect(() => {
     if (!signedIn) return;
@@ -68,6 +91,7 @@ function Board() {
           }}
         >
           <h1>{t("ops.title")}</h1>
+          {langPicker}
           <label for="ops-token">{t("ops.token")}</label>
           <input id="ops-token" type="password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} autoFocus />
           {error && <p class="error">{error}</p>}
@@ -76,13 +100,14 @@ function Board() {
       </main>
     );
   }
-  const time = (ts?: Timestamp) => (ts ? new Intl.DateTimeFormat(undefined, { timeStyle: "medium", timeZone: event?.timeZone || undefined }).format(timestampDate(ts)) : "—");
+  const time = (ts?: Timestamp) => (ts ? new Intl.DateTimeFormat(lang, { timeStyle: "medium", timeZone: event?.timeZone || undefined }).format(timestampDate(ts)) : "—");
   return (
     <main class="board">
       <header>
         <h1>{event?.name ?? t("loading")}</h1>
-        <span class="as-of">{ops ? `${t("ops.as_of")} ${time(ops.asOf)}` : ""}</span>
+        <span class="as-of">{ops ? t("ops.as_of", { time: time(ops.asOf) }) : ""}</span>
         {error && <span class="error">{error}</span>}
+        {langPicker}
       </header>
       <section aria-labelledby="zones-title">
         <h2 id="zones-title">{t("ops.zones")}</h2>

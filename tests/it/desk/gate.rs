@@ -688,6 +688,15 @@ async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_seco
         "{row}"
     );
     b.screenshot("ops-board").await;
+    // The organiser's language.
+    b.find("select.lang")
+        .await
+        .select_by_value("ru")
+        .await
+        .unwrap();
+    b.until_text("Конфликты проходов без связи").await;
+    let row = b.text("table.conflicts tbody tr").await;
+    assert!(row.contains("Вошёл в одну зону через два входа"), "{row}");
 
     // Gates and desks do not see the board.
     let err = app
