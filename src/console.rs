@@ -40,13 +40,27 @@ pub enum Shown {
     None,
 }
 
-/// Runs an `event` command against the configured database.
-pub async fn run_event(config: Config, command: EventCommand) -> anyhow::Result<()> {
+/// Runs `work` with the services of the configured database (migrated
+/// first), and closes the database whatever the outcome.
+async fn with_services(
+    config: &Config,
+    work: impl AsyncFnOnce(&Services) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let key = config.load_document_key()?;
-    let db = Database::open(&config).await?;
+    let db = Database::open(config).await?;
     let result = async {
         crate::db::migrate(&db.url).await?;
         let services = Services::new(crate::db::pool(&db.url, 2)?, &key);
+        work(&services).await
+    }
+    .await;
+    db.close().await?;
+    result
+}
+
+/// Runs an `event` command against the configured database.
+pub async fn run_event(config: Config, command: EventCommand) -> anyhow::Result<()> {
+    with_services(&config, async |services| {
         match command {
             EventCommand::GateDisplay { event, show } => {
                 if show.contains(&Shown::None) && show.len() > 1 {
@@ -70,10 +84,8 @@ pub async fn run_event(config: Config, command: EventCommand) -> anyhow::Result<
             }
         }
         anyhow::Ok(())
-    }
-    .await;
-    db.close().await?;
-    result
+    })
+    .await
 }
 
 #[derive(Subcommand)]
@@ -141,11 +153,7 @@ fn print_key(key: &KeyView) {
 }
 
 pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
-    let key = config.load_document_key()?;
-    let db = Database::open(&config).await?;
-    let result = async {
-        crate::db::migrate(&db.url).await?;
-        let services = Services::new(crate::db::pool(&db.url, 2)?, &key);
+    with_services(&config, async |services| {
         match command {
             KeysCommand::Rotate { event } => {
                 let key = services.rotate_key(&event).await?;
@@ -182,10 +190,8 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
             }
         }
         anyhow::Ok(())
-    }
-    .await;
-    db.close().await?;
-    result
+    })
+    .await
 }
 
 /// Decides a scan from a bundle file; prints the decision. `Ok(true)` for

@@ -224,11 +224,7 @@ impl Services {
         if let Some(event) = super::cached(&self.cache.events, &id) {
             return Ok(event);
         }
-        let event = db::events::find_event(conn, id)
-            .await?
-            .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;
-        super::remember(&self.cache.events, id, event.clone());
-        Ok(event)
+        self.fresh_event(conn, id).await
     }
 
     /// The event with this id read from the database, and cached anew.

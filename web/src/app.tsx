@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api, failure, session, Code } from "./api";
 import type { Event, Category } from "./gen/expopass/v1/event_pb";
 import type { Delegation } from "./gen/expopass/v1/registration_pb";
-import { LANGS, type Lang, t, setLang, currentLang, LANG_NAMES } from "./i18n";
+import { type Lang, t, currentLang } from "./i18n";
+import { LangPicker } from "./lang";
 import { SignIn } from "./signin";
 import { ParticipantsView } from "./participants";
 import { DelegationsView } from "./delegations";
@@ -67,21 +68,7 @@ export function App() {
   const langPicker = (
     <label class="lang">
       <span class="sr-only">{t("language")}</span>
-      <select
-        value={lang}
-        aria-label={t("language")}
-        onChange={(e) => {
-          const l = (e.target as HTMLSelectElement).value as Lang;
-          setLang(l);
-          changeLang(l);
-        }}
-      >
-        {LANGS.map((l) => (
-          <option value={l} key={l}>
-            {LANG_NAMES[l]}
-          </option>
-        ))}
-      </select>
+      <LangPicker lang={lang} onChange={changeLang} />
     </label>
   );
 

@@ -12,7 +12,8 @@ import { EventService, type Gate } from "./gen/expopass/v1/event_pb";
 import { ConflictKind, Decision, DenyReason, Direction, GateService, type ScanConflict, type ScanResponse } from "./gen/expopass/v1/gate_pb";
 import { decide, rulesOf, type Rules } from "./decide";
 import { bearerOf, bufferedTransport, failure, webTransport } from "./api";
-import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
+import { currentLang, explain, t, type Lang } from "./i18n";
+import { LangPicker } from "./lang";
 import "./gate_i18n";
 import "./gate.css";
 
@@ -142,24 +143,7 @@ function GateApp() {
     document.title = t("gate.title");
   }, [lang]);
 
-  const langPicker = (
-    <select
-      class="lang"
-      aria-label={t("language")}
-      value={lang}
-      onChange={(e) => {
-        const l = (e.target as HTMLSelectElement).value as Lang;
-        setLang(l);
-        changeLang(l);
-      }}
-    >
-      {LANGS.map((l) => (
-        <option value={l} key={l}>
-          {LANG_NAMES[l]}
-        </option>
-      ))}
-    </select>
-  );
+  const langPicker = <LangPicker class="lang" lang={lang} onChange={changeLang} />;
 
   if (device === undefined) return null;
   if (device === null) return <Enrol langPicker={langPicker} onDone={setDevice} />;

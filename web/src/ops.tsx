@@ -9,7 +9,8 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EventService, type Event } from "./gen/expopass/v1/event_pb";
 import { ConflictKind, DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
 import { failure, webTransport, bearerOf } from "./api";
-import { LANGS, LANG_NAMES, currentLang, explain, setLang, t, type Lang } from "./i18n";
+import { currentLang, explain, t, type Lang } from "./i18n";
+import { LangPicker } from "./lang";
 import "./gate_i18n";
 import "./ops.css";
 
@@ -29,24 +30,7 @@ function Board() {
     document.documentElement.lang = lang;
     document.title = t("ops.title");
   }, [lang]);
-  const langPicker = (
-    <select
-      class="lang"
-      aria-label={t("language")}
-      value={lang}
-      onChange={(e) => {
-        const l = (e.target as HTMLSelectElement).value as Lang;
-        setLang(l);
-        changeLang(l);
-      }}
-    >
-      {LANGS.map((l) => (
-        <option value={l} key={l}>
-          {LANG_NAMES[l]}
-        </option>
-      ))}
-    </select>
-  );
+  const langPicker = <LangPicker class="lang" lang={lang} onChange={changeLang} />;
 
   useEffect(() => {
     if (!signedIn) return;

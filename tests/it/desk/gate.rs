@@ -171,24 +171,7 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     let Running {
         gate_id, pdf, qr, ..
     } = running_event(&app, "GATEP").await;
-    let code = app
-        .services
-        .create_enrolment(
-            None,
-            expopass::domain::enrolment::NewEnrolment {
-                token: expopass::domain::NewToken {
-                    name: "Hall A lane 1".to_owned(),
-                    role: expopass::domain::Role::Gate,
-                    event_code: Some("GATEP".to_owned()),
-                    gate_codes: vec!["HALL-A-N".to_owned()],
-                    expires_at: None,
-                },
-                ttl: Duration::from_secs(600),
-            },
-        )
-        .await
-        .unwrap()
-        .0;
+    let code = gate_code(&app, "GATEP").await;
     let dir = tempfile::tempdir().unwrap();
     let clip = film_of_badge(&pdf, dir.path());
     let b = Browser::start_filming(1280, 800, Some(&clip)).await;
