@@ -1,13 +1,14 @@
-// The operations board: occupancy per zone, scans per minute over the last
-// hour, the latest denials, the conflicts found in offline uploads and each
-// gate's state, read every half second
-// with GetOperations (an admin token).
+// The operations board (an admin token): occupancy per zone, live from
+// WatchOccupancy; scans per minute over the last hour, the latest denials,
+// the conflicts found in offline uploads and each gate's state, read every
+// half second with GetOperations (whose occupancy stands in while the
+// stream is down).
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { createClient } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { EventService, type Event } from "./gen/expopass/v1/event_pb";
-import { ConflictKind, DenyReason, GateService, type GetOperationsResponse } from "./gen/expopass/v1/gate_pb";
+import { ConflictKind, DenyReason, GateService, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
 import { failure, webTransport, bearerOf } from "./api";
 import { currentLang, explain, t, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
@@ -25,6 +26,8 @@ function Board() {
   const [event, setEvent] = useState<Event | null>(null);
   const [ops, setOps] = useState<GetOperationsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Occupancy as WatchOccupancy pushes it; null while the stream is down. */
+  const [live, setLive] = useState<ZoneOccupancy[] | null>(null);
   const [lang, changeLang] = useState<Lang>(currentLang());
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -63,6 +66,28 @@ function Board() {
     };
   }, [event?.id]);
 
+  useEffect(() => {
+    if (!event) return;
+    const watch = new AbortController();
+    (async () => {
+      while (!watch.signal.aborted) {
+        try {
+          // The first message holds every zone, the next ones what changed.
+          const zones = new Map<string, ZoneOccupancy>();
+          for await (const m of gates.watchOccupancy({ eventId: event.id }, { signal: watch.signal })) {
+            for (const z of m.zones) zones.set(z.zoneCode, z);
+            setLive([...zones.values()].sort((a, b) => a.zoneCode.localeCompare(b.zoneCode)));
+          }
+        } catch {
+          // Cut: polled occupancy stands in until the stream is back.
+        }
+        setLive(null);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    return () => watch.abort();
+  }, [event?.id]);
+
   if (!signedIn) {
     return (
       <main class="signin">
@@ -95,8 +120,8 @@ function Board() {
       </header>
       <section aria-labelledby="zones-title">
         <h2 id="zones-title">{t("ops.zones")}</h2>
-        <ul class="zones">
-          {ops?.zones.map((z) => {
+        <ul class="zones" data-live={String(live !== null)}>
+          {(live ?? ops?.zones)?.map((z) => {
             const share = z.capacity ? Math.min(1, z.inside / z.capacity) : 0;
             return (
               <li key={z.zoneCode} data-zone={z.zoneCode} data-inside={z.inside}>

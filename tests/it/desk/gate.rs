@@ -595,6 +595,12 @@ async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_seco
         "document.querySelector('[data-zone=\"HALL-A\"]')?.dataset.inside === '0'",
     )
     .await;
+    // Occupancy comes live from WatchOccupancy.
+    b.until(
+        "the occupancy stream open",
+        "document.querySelector('ul.zones')?.dataset.live === 'true'",
+    )
+    .await;
 
     // A gate device reports, then lets someone in and refuses an altered
     // badge.
