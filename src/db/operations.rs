@@ -62,6 +62,15 @@ pub(crate) struct GateStateRow {
     pub offline_scans: i64,
 }
 
+/// Denials for one reason.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub(crate) struct ReasonCountRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub reason: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
 /// A conflict found in uploaded scans.
 #[derive(Debug, Clone, diesel::QueryableByName)]
 pub(crate) struct ConflictRow {
@@ -92,6 +101,22 @@ pub(crate) async fn per_minute(
          FROM scans
          WHERE event_id = $1 AND recorded_at > now() - interval '1 hour'
          GROUP BY 1 ORDER BY 1",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .load(conn)
+    .await
+}
+
+/// Denials of the last hour by reason, the most frequent first.
+pub(crate) async fn denials_by_reason(
+    conn: &mut Conn,
+    event_id: EventId,
+) -> diesel::QueryResult<Vec<ReasonCountRow>> {
+    diesel::sql_query(
+        "SELECT reason, count(*) AS n
+         FROM scans
+         WHERE event_id = $1 AND decision = 'deny' AND recorded_at > now() - interval '1 hour'
+         GROUP BY reason ORDER BY n DESC, reason",
     )
     .bind::<SqlUuid, _>(event_id)
     .load(conn)

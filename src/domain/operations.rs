@@ -73,6 +73,8 @@ pub struct Operations {
     pub incidents: Vec<Incident>,
     pub gates: Vec<GateState>,
     pub conflicts: Vec<RecordedConflict>,
+    /// Denials of the last hour by reason, the most frequent first.
+    pub denials_by_reason: Vec<(DenyReason, u32)>,
     pub as_of: DateTime<Utc>,
 }
 
@@ -147,7 +149,21 @@ impl Services {
                 gate_codes: r.gate_codes,
             })
             .collect();
+        let denials_by_reason = db::operations::denials_by_reason(&mut conn, event_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.reason
+                        .as_deref()
+                        .and_then(DenyReason::from_code)
+                        .unwrap_or(DenyReason::Malformed),
+                    count(r.n),
+                )
+            })
+            .collect();
         Ok(Operations {
+            denials_by_reason,
             zones,
             per_minute,
             incidents,

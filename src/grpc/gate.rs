@@ -382,6 +382,14 @@ impl GateService for GateApi {
                 })
                 .collect(),
             as_of: Some(timestamp(ops.as_of)),
+            denials_by_reason: ops
+                .denials_by_reason
+                .into_iter()
+                .map(|(reason, count)| pb::DenialCount {
+                    reason: reason_pb(reason).into(),
+                    count,
+                })
+                .collect(),
             conflicts: ops
                 .conflicts
                 .into_iter()

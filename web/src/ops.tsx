@@ -145,6 +145,15 @@ function Board() {
       <div class="columns">
         <section aria-labelledby="incidents-title">
           <h2 id="incidents-title">{t("ops.incidents")}</h2>
+          {ops && ops.denialsByReason.length > 0 && (
+            <ul class="reasons" aria-label={t("ops.by_reason")}>
+              {ops.denialsByReason.map((d) => (
+                <li key={d.reason} data-reason={DenyReason[d.reason]}>
+                  {t(`deny.${DenyReason[d.reason]}`)} <strong>{d.count}</strong>
+                </li>
+              ))}
+            </ul>
+          )}
           <table class="incidents">
             <thead>
               <tr>

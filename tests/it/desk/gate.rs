@@ -640,6 +640,26 @@ async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_seco
         .await
         .unwrap();
     b.until_text("Forged or altered badge").await;
+    // Denials of the last hour, counted by reason.
+    b.until(
+        "the denials by reason",
+        "document.querySelector('ul.reasons li[data-reason=\"BAD_SIGNATURE\"] strong')?.textContent === '1'",
+    )
+    .await;
+    let board = app
+        .gates_as(Some(Role::Admin))
+        .get_operations(pb::GetOperationsRequest {
+            event_id: event_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let by_reason: Vec<_> = board
+        .denials_by_reason
+        .iter()
+        .map(|d| (d.reason(), d.count))
+        .collect();
+    assert_eq!(by_reason, [(pb::DenyReason::BadSignature, 1)]);
     let gate_row = b.text("[data-gate='HALL-A-N']").await;
     assert!(
         gate_row.contains("online") && gate_row.contains("v41"),
