@@ -217,7 +217,7 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<bool> {
     );
     let mut line = match verdict.deny {
         None => "ALLOW".to_owned(),
-        Some(reason) => format!("DENY {}", reason.code()),
+        Some(reason) => format!("DENY {}", reason.as_str()),
     };
     if let Some(claims) = &verdict.claims {
         line.push_str(&format!(

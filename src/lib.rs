@@ -22,3 +22,4 @@ pub mod render;
 pub mod server;
 pub mod telemetry;
 pub mod tls;
+pub mod vocab;

@@ -82,7 +82,7 @@ pub async fn serve(
             let handle = crate::meter::install()?;
             let listener = bind(addr).await.context("the metrics listener")?;
             tracing::info!(addr = %listener.local_addr()?, "serving Prometheus metrics");
-            Some(tokio::spawn(crate::meter::serve(
+            Some(tokio::spawn(crate::meter::endpoint::serve(
                 listener,
                 handle,
                 services.clone(),

@@ -12,8 +12,8 @@ use super::{
     schema::{badge_blocks, badges, gates, scans, zones},
 };
 use crate::{
-    domain::offline::{Decision, DenyReason, Direction},
     ids::{BadgeId, EventId, GateId, ZoneId},
+    vocab::{Decision, DenyReason, Direction},
 };
 
 /// Channel of badge and rule changes.
@@ -37,60 +37,18 @@ pub(crate) async fn gate_zone(conn: &mut Conn, gate_id: GateId) -> QueryResult<O
         .optional()
 }
 
-impl Direction {
-    /// The value of `scans.direction`.
-    pub fn sql(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-        }
-    }
-
-    fn from_sql(text: &str) -> QueryResult<Direction> {
-        match text {
-            "in" => Ok(Direction::In),
-            "out" => Ok(Direction::Out),
-            other => Err(unexpected("direction", other)),
-        }
-    }
-}
-
-impl Decision {
-    /// The value of `scans.decision`.
-    pub fn sql(self) -> &'static str {
-        match self {
-            Decision::Allow => "allow",
-            Decision::Deny => "deny",
-        }
-    }
-
-    fn from_sql(text: &str) -> QueryResult<Decision> {
-        match text {
-            "allow" => Ok(Decision::Allow),
-            "deny" => Ok(Decision::Deny),
-            other => Err(unexpected("decision", other)),
-        }
-    }
-}
-
-/// A stored value outside its column's CHECK.
-fn unexpected(column: &str, value: &str) -> diesel::result::Error {
-    diesel::result::Error::DeserializationError(
-        format!("unexpected {column} {value:?} in scans").into(),
-    )
-}
-
 /// A refusal as `gate_scan` returns it: a decision and a reason code. A
-/// denial whose code this version does not know stays a denial.
-fn refusal(decision: &str, reason: Option<&str>) -> QueryResult<Option<DenyReason>> {
-    Ok(match Decision::from_sql(decision)? {
-        Decision::Allow => None,
-        Decision::Deny => Some(
-            reason
-                .and_then(DenyReason::from_code)
-                .unwrap_or(DenyReason::Malformed),
-        ),
-    })
+/// denial without a reason, or with one this version does not know, is an
+/// error: the stored scan says something this server cannot tell a gate.
+fn refusal(decision: Decision, reason: Option<&str>) -> QueryResult<Option<DenyReason>> {
+    match decision {
+        Decision::Allow => Ok(None),
+        Decision::Deny => reason.and_then(DenyReason::parse).map(Some).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("gate_scan denied with an unknown reason {reason:?}").into(),
+            )
+        }),
+    }
 }
 
 /// What `gate_scan` decided.
@@ -147,7 +105,7 @@ pub(crate) async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<Scan
             Err(err) => return Err(err),
             Ok((decision, reason, holder)) => {
                 return Ok(ScanOutcome {
-                    deny: refusal(&decision, reason.as_deref())?,
+                    deny: refusal(decision, reason.as_deref())?,
                     holder,
                 });
             }
@@ -166,10 +124,10 @@ pub(crate) async fn scan(conn: &mut Conn, s: &ScanInput<'_>) -> QueryResult<Scan
 async fn scan_committed(
     conn: &mut Conn,
     s: &ScanInput<'_>,
-) -> QueryResult<(String, Option<String>, Option<String>)> {
+) -> QueryResult<(Decision, Option<String>, Option<String>)> {
     super::transaction(conn, async |conn| {
-        ScanStatement::new(s)
-            .get_result::<(String, Option<String>, Option<String>)>(conn)
+        ScanStatement { input: s }
+            .get_result::<(Decision, Option<String>, Option<String>)>(conn)
             .await
     })
     .await
@@ -180,18 +138,6 @@ async fn scan_committed(
 /// every call).
 struct ScanStatement<'s, 'a> {
     input: &'s ScanInput<'a>,
-    direction: &'static str,
-    deny: Option<&'static str>,
-}
-
-impl<'s, 'a> ScanStatement<'s, 'a> {
-    fn new(input: &'s ScanInput<'a>) -> Self {
-        Self {
-            input,
-            direction: input.direction.sql(),
-            deny: input.deny.map(DenyReason::code),
-        }
-    }
 }
 
 struct ScanStatementId;
@@ -224,11 +170,11 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Integer>, _>(&s.version)?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.direction)?;
+        out.push_bind_param::<Text, _>(&s.direction)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&s.scanned_at)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&self.deny)?;
+        out.push_bind_param::<Nullable<Text>, _>(&s.deny)?;
         out.push_sql(", ");
         out.push_bind_param::<Bool, _>(&s.names)?;
         out.push_sql(")");
@@ -269,14 +215,13 @@ pub(crate) async fn insert_offline(
                 scans::zone_id.eq(r.zone_id),
                 scans::serial.eq(r.serial),
                 scans::version.eq(r.version),
-                scans::direction.eq(r.direction.sql()),
+                scans::direction.eq(r.direction),
                 scans::decision.eq(if r.deny.is_some() {
                     Decision::Deny
                 } else {
                     Decision::Allow
-                }
-                .sql()),
-                scans::reason.eq(r.deny.map(DenyReason::code)),
+                }),
+                scans::reason.eq(r.deny.map(DenyReason::as_str)),
                 scans::scanned_at.eq(r.scanned_at),
                 scans::offline.eq(true),
             )
@@ -291,7 +236,7 @@ pub(crate) async fn insert_offline(
 }
 
 /// A recorded scan of a badge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, diesel::Queryable)]
 pub(crate) struct BadgeScan {
     pub gate_id: GateId,
     pub nonce: String,
@@ -306,18 +251,7 @@ pub(crate) struct BadgeScan {
 
 /// Every scan of these badges, in time order.
 pub(crate) async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Vec<BadgeScan>> {
-    type Row = (
-        GateId,
-        String,
-        ZoneId,
-        Option<i64>,
-        Option<i32>,
-        String,
-        String,
-        DateTime<Utc>,
-        bool,
-    );
-    let rows: Vec<Row> = scans::table
+    scans::table
         .filter(scans::serial.eq_any(serials))
         .order((
             scans::serial,
@@ -337,34 +271,7 @@ pub(crate) async fn scans_of(conn: &mut Conn, serials: &[i64]) -> QueryResult<Ve
             scans::offline,
         ))
         .load(conn)
-        .await?;
-    rows.into_iter()
-        .map(
-            |(
-                gate_id,
-                nonce,
-                zone_id,
-                serial,
-                version,
-                direction,
-                decision,
-                scanned_at,
-                offline,
-            )| {
-                Ok(BadgeScan {
-                    gate_id,
-                    nonce,
-                    zone_id,
-                    serial,
-                    version,
-                    direction: Direction::from_sql(&direction)?,
-                    decision: Decision::from_sql(&decision)?,
-                    scanned_at,
-                    offline,
-                })
-            },
-        )
-        .collect()
+        .await
 }
 
 /// (serial, version, badge id, revoked at) of these badges.

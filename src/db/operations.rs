@@ -7,7 +7,10 @@ use diesel::sql_types::{
 };
 use diesel_async::RunQueryDsl as _;
 
-use crate::ids::{EventId, GateId};
+use crate::{
+    ids::{EventId, GateId},
+    vocab::ConflictKind,
+};
 
 use super::Conn;
 
@@ -192,10 +195,23 @@ pub(crate) async fn report(
     .map(drop)
 }
 
+/// A conflict found among the scans of one badge, to keep.
+#[derive(Debug, Clone)]
+pub(crate) struct NewConflict<'a> {
+    pub event_id: EventId,
+    pub kind: ConflictKind,
+    pub serial: i64,
+    pub version: Option<i32>,
+    /// The scans involved, (gate, nonce), oldest first.
+    pub scans: &'a [(GateId, String)],
+    /// When the latest scan involved was read.
+    pub scanned_at: DateTime<Utc>,
+}
+
 /// Keeps conflicts found in an upload; one found before is left as it is.
 pub(crate) async fn record_conflicts(
     conn: &mut Conn,
-    conflicts: &[crate::domain::gates::Conflict],
+    conflicts: &[NewConflict<'_>],
 ) -> diesel::QueryResult<()> {
     for c in conflicts {
         let mut keys: Vec<String> = c
@@ -211,12 +227,12 @@ pub(crate) async fn record_conflicts(
              ON CONFLICT (event_id, kind, scans) DO NOTHING",
         )
         .bind::<SqlUuid, _>(c.event_id)
-        .bind::<Text, _>(c.kind.code())
+        .bind::<Text, _>(c.kind)
         .bind::<BigInt, _>(c.serial)
         .bind::<Nullable<Integer>, _>(c.version)
         .bind::<Text, _>(keys.join(" "))
         .bind::<Array<SqlUuid>, _>(gate_ids)
-        .bind::<Array<Text>, _>(c.nonces())
+        .bind::<Array<Text>, _>(c.scans.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>())
         .bind::<Timestamptz, _>(c.scanned_at)
         .execute(conn)
         .await?;

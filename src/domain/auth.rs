@@ -9,6 +9,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 
+use super::records::audit_row;
 use super::{
     Services,
     ids::{EventId, GateId, TokenId},
@@ -16,10 +17,7 @@ use super::{
     validate::Validator,
 };
 use crate::{
-    db::{
-        self,
-        models::{NewApiToken, NewAuditEntry},
-    },
+    db::{self, models::NewApiToken},
     error::{AppError, AppResult, ErrorKind, Reason},
 };
 
@@ -233,20 +231,6 @@ pub struct TokenView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-fn token_audit(
-    actor: Option<TokenId>,
-    action: &'static str,
-    id: TokenId,
-) -> NewAuditEntry<'static> {
-    NewAuditEntry {
-        token_id: actor,
-        action,
-        entity_type: "api_token",
-        entity_id: id.0,
-        request_id: "",
-    }
-}
-
 impl Services {
     /// Creates a token for every event; returns its id and its text.
     pub async fn create_token(&self, name: &str, role: Role) -> AppResult<(TokenId, String)> {
@@ -279,7 +263,7 @@ impl Services {
         let expires_at = token.expires_at;
         let role = token.role;
         let services = self.clone();
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             services
                 .insert_token(
                     conn, created_by, &name, role, event_id, gate_ids, expires_at,
@@ -316,7 +300,11 @@ impl Services {
             created_by,
         };
         db::tokens::insert(conn, &row).await?;
-        db::audit::record(conn, &token_audit(created_by, "token.create", id)).await?;
+        db::audit::record(
+            conn,
+            &audit_row(&created_by, "token.create", "api_token", id, ""),
+        )
+        .await?;
         Ok((id, text))
     }
 
@@ -456,9 +444,9 @@ impl Services {
     /// changes nothing. Audited.
     pub async fn revoke_token(&self, actor: Option<&Principal>, id: TokenId) -> AppResult<()> {
         let mut conn = self.db.get().await?;
-        let audit = token_audit(actor.map(|a| a.token_id), "token.revoke", id);
+        let audit = audit_row(&actor, "token.revoke", "api_token", id, "");
         let scope = actor.and_then(|a| a.event);
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             let token = db::tokens::find(conn, id).await?.ok_or_else(|| {
                 AppError::not_found(Reason::TokenNotFound, format!("no token {id}"))
             })?;

@@ -18,9 +18,10 @@ use std::{
 
 use chrono::{DateTime, Utc};
 
+use super::records::audit_row;
 use super::{NewToken, Principal, Role, Services, ids::TokenId, secrets, validate::Validator};
 use crate::{
-    db::{self, enrolment::EnrolmentCode, models::NewAuditEntry},
+    db::{self, enrolment::EnrolmentCode},
     error::{AppError, AppResult, ErrorKind, Reason},
 };
 
@@ -104,16 +105,6 @@ fn normalized(code: &str) -> String {
         .collect()
 }
 
-fn audit(actor: Option<TokenId>, action: &'static str, id: uuid::Uuid) -> NewAuditEntry<'static> {
-    NewAuditEntry {
-        token_id: actor,
-        action,
-        entity_type: "enrolment_code",
-        entity_id: id,
-        request_id: "",
-    }
-}
-
 impl Services {
     /// Makes a one-time enrolment code; returns its text (shown once) and
     /// when it expires. Audited.
@@ -145,8 +136,14 @@ impl Services {
             used_at: None,
             token_id: None,
         };
-        let entry = audit(row.created_by, "enrolment.create", row.id);
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let entry = audit_row(
+            &row.created_by,
+            "enrolment.create",
+            "enrolment_code",
+            row.id,
+            "",
+        );
+        crate::domain::transaction(&mut conn, async move |conn| {
             db::enrolment::insert(conn, &row).await?;
             db::audit::record(conn, &entry).await?;
             Ok(())
@@ -184,7 +181,7 @@ impl Services {
         let hash = secrets::token_hash(&typed);
         let mut conn = self.db.get().await?;
         let services = self.clone();
-        let result = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let result = crate::domain::transaction(&mut conn, async move |conn| {
             let Some(found) = db::enrolment::lock_by_hash(conn, &hash).await? else {
                 return Err(AppError::new(
                     ErrorKind::Unauthenticated,
@@ -233,7 +230,17 @@ impl Services {
                 )
                 .await?;
             db::enrolment::mark_used(conn, found.id, id, now).await?;
-            db::audit::record(conn, &audit(found.created_by, "enrolment.use", found.id)).await?;
+            db::audit::record(
+                conn,
+                &audit_row(
+                    &found.created_by,
+                    "enrolment.use",
+                    "enrolment_code",
+                    found.id,
+                    "",
+                ),
+            )
+            .await?;
             Ok((id, text, role))
         })
         .await;

@@ -5,6 +5,7 @@ use std::{collections::HashMap, sync::RwLock};
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use super::records::audit_row;
 use super::{
     Principal, Services,
     ids::{CategoryId, EventId, GateId, ZoneId},
@@ -13,7 +14,7 @@ use super::{
 use crate::{
     db::{
         self,
-        models::{Category, Event, Gate, NewAuditEntry, Zone},
+        models::{Category, Event, Gate, Zone},
     },
     error::{AppError, AppResult, Reason},
 };
@@ -99,17 +100,6 @@ pub struct GateView {
     pub zone_code: String,
 }
 
-/// The audit row of a setup change (no request id: setup calls are
-/// upserts, safe to repeat).
-fn audit<'a>(
-    actor: &Principal,
-    action: &'a str,
-    entity_type: &'a str,
-    id: impl Into<Uuid>,
-) -> NewAuditEntry<'a> {
-    super::records::audit_row(actor, action, entity_type, id, "")
-}
-
 impl Services {
     pub async fn create_event(&self, actor: &Principal, input: EventInput) -> AppResult<Event> {
         let mut v = Validator::new();
@@ -153,14 +143,18 @@ impl Services {
             created_at: crate::domain::now(),
         };
         let mut conn = self.db.get().await?;
-        let created = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let created = crate::domain::transaction(&mut conn, async move |conn| {
             let Some(created) = db::events::insert_event(conn, &event).await? else {
                 return Err(AppError::already_exists(
                     Reason::EventCodeTaken,
                     format!("an event with code {} exists", event.code),
                 ));
             };
-            db::audit::record(conn, &audit(actor, "event.create", "event", created.id)).await?;
+            db::audit::record(
+                conn,
+                &audit_row(actor, "event.create", "event", created.id, ""),
+            )
+            .await?;
             Ok(created)
         })
         .await?;
@@ -180,25 +174,19 @@ impl Services {
             actor.require_event(event_id)?;
         }
         let mut conn = self.db.get().await?;
-        let event = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let event = crate::domain::transaction(&mut conn, async move |conn| {
             let Some(event) =
                 db::events::set_gate_display(conn, event_id, display.names, display.photos).await?
             else {
                 return Err(AppError::not_found(Reason::EventNotFound, "no such event"));
             };
-            let entry = NewAuditEntry {
-                token_id: actor.map(|a| a.token_id),
-                action: "event.gate_display",
-                entity_type: "event",
-                entity_id: event.id.0,
-                request_id: "",
-            };
+            let entry = audit_row(&actor, "event.gate_display", "event", event.id, "");
             db::audit::record(conn, &entry).await?;
             Ok(event)
         })
         .await?;
         super::remember(&self.cache.events, event.id, event.clone());
-        self.applied_here(super::gates::GateEvent::Rules { event_id });
+        self.applied_here(super::hub::GateEvent::Rules { event_id });
         Ok(event)
     }
 
@@ -269,7 +257,7 @@ impl Services {
         }
         v.finish()?;
         let capacity = i32::try_from(input.capacity).unwrap_or(i32::MAX);
-        let view = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let view = crate::domain::transaction(&mut conn, async move |conn| {
             {
                 let zones = db::events::list_zones(conn, event.id).await?;
                 let parent = if parent_code.is_empty() {
@@ -308,7 +296,8 @@ impl Services {
                     },
                 )
                 .await?;
-                db::audit::record(conn, &audit(actor, "zone.upsert", "zone", zone.id)).await?;
+                db::audit::record(conn, &audit_row(actor, "zone.upsert", "zone", zone.id, ""))
+                    .await?;
                 let parent_code = (!parent_code.is_empty()).then_some(parent_code);
                 Ok(ZoneView { zone, parent_code })
             }
@@ -382,11 +371,11 @@ impl Services {
             zone_ids,
             valid_days: valid_days.iter().copied().map(Some).collect(),
         };
-        let category = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let category = crate::domain::transaction(&mut conn, async move |conn| {
             let category = db::events::upsert_category(conn, &row).await?;
             db::audit::record(
                 conn,
-                &audit(actor, "category.upsert", "category", category.id),
+                &audit_row(actor, "category.upsert", "category", category.id, ""),
             )
             .await?;
             Ok(category)
@@ -445,9 +434,9 @@ impl Services {
             name,
             zone_id,
         };
-        let gate = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let gate = crate::domain::transaction(&mut conn, async move |conn| {
             let gate = db::events::upsert_gate(conn, &row).await?;
-            db::audit::record(conn, &audit(actor, "gate.upsert", "gate", gate.id)).await?;
+            db::audit::record(conn, &audit_row(actor, "gate.upsert", "gate", gate.id, "")).await?;
             Ok(gate)
         })
         .await?;

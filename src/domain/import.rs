@@ -115,66 +115,68 @@ impl Services {
         let request_id = request_id.as_str();
         let rows = &mut rows;
         let (outcomes, fresh) =
-            crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
-                match db::idempotency::claim(conn, SCOPE, request_id, &[], import_id).await? {
-                    Claim::Seen {
-                        fingerprint,
-                        resource_id,
-                    } => {
-                        let again = self.fingerprint_of(rows).await?;
-                        if again != fingerprint {
-                            return Err(reused_key());
-                        }
-                        let reply =
-                            db::imports::reply(conn, resource_id)
-                                .await?
-                                .ok_or_else(|| {
-                                    AppError::internal(anyhow::anyhow!(
-                                        "import {resource_id} has no reply"
-                                    ))
-                                })?;
-                        Ok((decode_reply(&reply)?, false))
+            crate::domain::transaction(&mut conn, async move |conn| match db::idempotency::claim(
+                conn,
+                SCOPE,
+                request_id,
+                &[],
+                import_id,
+            )
+            .await?
+            {
+                Claim::Seen {
+                    fingerprint,
+                    resource_id,
+                } => {
+                    let again = self.fingerprint_of(rows).await?;
+                    if again != fingerprint {
+                        return Err(reused_key());
                     }
-                    Claim::Fresh => {
-                        let mut outcomes: Vec<RowOutcome> = Vec::new();
-                        let mut refs: HashSet<String> = HashSet::new();
-                        let mut hasher = Sha256::new();
-                        loop {
-                            match rows.recv().await {
-                                Some(ImportMessage::Rows(batch)) => {
-                                    hash_rows(&mut hasher, &batch);
-                                    let decided = self
-                                        .import_batch(
-                                            conn, actor, event.id, request_id, &batch, &mut refs,
-                                        )
-                                        .await?;
-                                    outcomes.extend(batch.into_iter().zip(decided).map(
-                                        |(row, (result, updated))| RowOutcome {
-                                            index: row.index,
-                                            row_ref: row.row_ref,
-                                            result,
-                                            updated,
-                                        },
-                                    ));
-                                }
-                                Some(ImportMessage::End) => break,
-                                None => return Err(cut()),
+                    let reply = db::imports::reply(conn, resource_id)
+                        .await?
+                        .ok_or_else(|| {
+                            AppError::internal(anyhow::anyhow!("import {resource_id} has no reply"))
+                        })?;
+                    Ok((decode_reply(&reply)?, false))
+                }
+                Claim::Fresh => {
+                    let mut outcomes: Vec<RowOutcome> = Vec::new();
+                    let mut refs: HashSet<String> = HashSet::new();
+                    let mut hasher = Sha256::new();
+                    loop {
+                        match rows.recv().await {
+                            Some(ImportMessage::Rows(batch)) => {
+                                hash_rows(&mut hasher, &batch);
+                                let decided = self
+                                    .import_batch(
+                                        conn, actor, event.id, request_id, &batch, &mut refs,
+                                    )
+                                    .await?;
+                                outcomes.extend(batch.into_iter().zip(decided).map(
+                                    |(row, (result, updated))| RowOutcome {
+                                        index: row.index,
+                                        row_ref: row.row_ref,
+                                        result,
+                                        updated,
+                                    },
+                                ));
                             }
+                            Some(ImportMessage::End) => break,
+                            None => return Err(cut()),
                         }
-                        let fingerprint = self.vault.fingerprint(&hasher.finalize());
-                        db::idempotency::set_fingerprint(conn, SCOPE, request_id, &fingerprint)
-                            .await?;
-                        let count = i32::try_from(outcomes.len()).unwrap_or(i32::MAX);
-                        db::imports::insert_reply(
-                            conn,
-                            import_id,
-                            event.id,
-                            count,
-                            &encode_reply(&outcomes)?,
-                        )
-                        .await?;
-                        Ok((outcomes, true))
                     }
+                    let fingerprint = self.vault.fingerprint(&hasher.finalize());
+                    db::idempotency::set_fingerprint(conn, SCOPE, request_id, &fingerprint).await?;
+                    let count = i32::try_from(outcomes.len()).unwrap_or(i32::MAX);
+                    db::imports::insert_reply(
+                        conn,
+                        import_id,
+                        event.id,
+                        count,
+                        &encode_reply(&outcomes)?,
+                    )
+                    .await?;
+                    Ok((outcomes, true))
                 }
             })
             .await?;
@@ -379,7 +381,7 @@ impl Services {
             return Err(duplicate(other));
         }
         let row = &row;
-        crate::db::transaction::<_, AppError, _>(&mut *conn, async move |conn| {
+        crate::domain::transaction(&mut *conn, async move |conn| {
             db::participants::update(conn, row).await?;
             db::audit::record(
                 conn,

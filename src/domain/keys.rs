@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
+use super::records::{Console, audit_row};
 use super::{Services, events::EventKey, ids::EventId, secrets::DocumentVault};
 use crate::{
     db::{
         self, Conn,
         keys::{KEY_ACTIVE, KEY_VERIFYING, SigningKeyRow},
-        models::NewAuditEntry,
     },
     error::{AppError, AppResult, Reason},
 };
@@ -97,16 +97,6 @@ fn new_key(vault: &DocumentVault, event_id: EventId, status: &str) -> AppResult<
     })
 }
 
-fn key_audit(action: &'static str, entity_id: EventId) -> NewAuditEntry<'static> {
-    NewAuditEntry {
-        token_id: None,
-        action,
-        entity_type: "event",
-        entity_id: entity_id.0,
-        request_id: "",
-    }
-}
-
 impl Services {
     /// The active key of an event, created on first use.
     pub(crate) async fn active_signer(
@@ -124,7 +114,11 @@ impl Services {
             }
             let row = new_key(&self.vault, event_id, KEY_ACTIVE)?;
             if db::keys::insert(conn, &row).await? {
-                db::audit::record(conn, &key_audit("key.create", event_id)).await?;
+                db::audit::record(
+                    conn,
+                    &audit_row(&Console, "key.create", "event", event_id, ""),
+                )
+                .await?;
             }
         }
         Err(AppError::internal(anyhow::anyhow!(
@@ -139,12 +133,16 @@ impl Services {
             .await?;
         let mut conn = self.db.get().await?;
         let vault = self.vault.clone();
-        let row = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let row = crate::domain::transaction(&mut conn, async move |conn| {
             db::keys::demote_active(conn, event.id).await?;
             for _ in 0..4 {
                 let row = new_key(&vault, event.id, KEY_ACTIVE)?;
                 if db::keys::insert(conn, &row).await? {
-                    db::audit::record(conn, &key_audit("key.rotate", event.id)).await?;
+                    db::audit::record(
+                        conn,
+                        &audit_row(&Console, "key.rotate", "event", event.id, ""),
+                    )
+                    .await?;
                     return Ok(row);
                 }
             }
@@ -183,10 +181,14 @@ impl Services {
             }
         }
         let at = super::now();
-        let retired = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let retired = crate::domain::transaction(&mut conn, async move |conn| {
             let retired = db::keys::retire(conn, event.id, key_id.map(i64::from), at).await?;
             if !retired.is_empty() {
-                db::audit::record(conn, &key_audit("key.retire", event.id)).await?;
+                db::audit::record(
+                    conn,
+                    &audit_row(&Console, "key.retire", "event", event.id, ""),
+                )
+                .await?;
             }
             Ok(retired)
         })

@@ -6,6 +6,7 @@ pub(crate) mod badges;
 pub mod enrolment;
 pub(crate) mod events;
 pub(crate) mod gates;
+pub(crate) mod hub;
 pub use crate::ids;
 pub(crate) mod import;
 pub(crate) mod keys;
@@ -23,7 +24,10 @@ pub(crate) mod validate;
 
 use std::sync::Arc;
 
-use crate::db::Pool;
+use crate::{
+    db::{self, Pool},
+    error::AppResult,
+};
 
 pub use auth::{NewToken, Principal, Role, TokenView};
 
@@ -41,7 +45,7 @@ pub struct Services {
     pub tokens: Arc<auth::TokenCache>,
     /// Failed enrolment attempts per source.
     pub enrolment: Arc<enrolment::EnrolmentGuard>,
-    pub hub: Arc<gates::GateHub>,
+    pub hub: Arc<hub::GateHub>,
     pub occupancy_hub: Arc<occupancy::OccupancyHub>,
     pub name_indexes: Arc<name_index::NameIndexes>,
 }
@@ -54,11 +58,24 @@ impl Services {
             cache: Arc::new(events::SetupCache::default()),
             tokens: Arc::new(auth::TokenCache::default()),
             enrolment: Arc::new(enrolment::EnrolmentGuard::default()),
-            hub: Arc::new(gates::GateHub::default()),
+            hub: Arc::new(hub::GateHub::default()),
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
             name_indexes: Arc::new(name_index::NameIndexes::default()),
         }
     }
+}
+
+/// A unit of work of a use case: `work` runs in one transaction, committed
+/// when it returns `Ok` and rolled back otherwise (nested, a savepoint).
+/// The domain's one way into a transaction.
+pub(crate) async fn transaction<R, F>(conn: &mut db::Conn, work: F) -> AppResult<R>
+where
+    for<'r> F: AsyncFnOnce(&'r mut db::Conn) -> AppResult<R>
+        + db::Work<&'r mut db::Conn, AppResult<R>, Fut: Send>
+        + Send,
+    R: Send,
+{
+    db::transaction(conn, work).await
 }
 
 /// What a read-through cache holds for `key`, if anything. The caches hold

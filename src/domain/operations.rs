@@ -6,11 +6,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Principal, Services, badges::badge_number, gates::ConflictKind, offline::DenyReason};
 use crate::{
     db,
+    domain::{Principal, Services, badges::badge_number},
     error::AppResult,
     ids::{EventId, GateId},
+    vocab::{ConflictKind, DenyReason},
 };
 
 /// Denials listed at most.
@@ -87,7 +88,7 @@ impl Services {
     pub async fn operations(&self, event_id: EventId) -> AppResult<Operations> {
         let zones = self.occupancy(event_id).await?;
         let mut conn = self.db.get().await?;
-        let now = super::now();
+        let now = crate::domain::now();
         let per_minute = db::operations::per_minute(&mut conn, event_id)
             .await?
             .into_iter()
@@ -103,7 +104,7 @@ impl Services {
             .map(|r| Incident {
                 at: r.at,
                 gate_code: r.gate_code,
-                reason: r.reason.as_deref().and_then(DenyReason::from_code),
+                reason: r.reason.as_deref().and_then(DenyReason::parse),
                 badge_number: match (r.serial, r.version) {
                     (Some(serial), Some(version)) => badge_number(serial, version),
                     _ => String::new(),
@@ -141,7 +142,7 @@ impl Services {
             .map(|r| RecordedConflict {
                 found_at: r.found_at,
                 scanned_at: r.scanned_at,
-                kind: ConflictKind::from_code(&r.kind),
+                kind: ConflictKind::parse(&r.kind),
                 badge_number: match (r.serial, r.version) {
                     (Some(serial), Some(version)) => badge_number(serial, version),
                     _ => String::new(),
@@ -152,15 +153,9 @@ impl Services {
         let denials_by_reason = db::operations::denials_by_reason(&mut conn, event_id)
             .await?
             .into_iter()
-            .map(|r| {
-                (
-                    r.reason
-                        .as_deref()
-                        .and_then(DenyReason::from_code)
-                        .unwrap_or(DenyReason::Malformed),
-                    count(r.n),
-                )
-            })
+            // A reason this build does not know (stored by a newer one) is
+            // left out rather than counted as another.
+            .filter_map(|r| Some((DenyReason::parse(r.reason.as_deref()?)?, count(r.n))))
             .collect();
         Ok(Operations {
             denials_by_reason,
@@ -186,7 +181,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let version = i64::try_from(bundle_version).unwrap_or(i64::MAX);
         let pending = i32::try_from(pending_offline).unwrap_or(i32::MAX);
-        db::transaction::<_, crate::error::AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             db::operations::report(conn, gate_id, event_id, version, pending).await?;
             Ok(())
         })

@@ -7,18 +7,54 @@ use super::Principal;
 use crate::{
     db::{self, Conn, idempotency::Claim, models::NewAuditEntry},
     error::{AppError, AppResult, ErrorKind, Reason},
+    ids::TokenId,
 };
 
-/// The audit row of `action` by `actor` on entity `id` of `kind`.
+/// Who made a change, as its audit row names them: a token, or nobody (the
+/// operator's console, or a command run on the server).
+pub(crate) trait Actor {
+    fn audit_token(&self) -> Option<TokenId>;
+}
+
+/// The operator's console: a command run on the server, with no token.
+pub(crate) struct Console;
+
+impl Actor for Console {
+    fn audit_token(&self) -> Option<TokenId> {
+        None
+    }
+}
+
+impl Actor for Principal {
+    fn audit_token(&self) -> Option<TokenId> {
+        Some(self.token_id)
+    }
+}
+
+impl Actor for Option<&Principal> {
+    fn audit_token(&self) -> Option<TokenId> {
+        self.map(|p| p.token_id)
+    }
+}
+
+impl Actor for Option<TokenId> {
+    fn audit_token(&self) -> Option<TokenId> {
+        *self
+    }
+}
+
+/// The audit row of `action` by `actor` on entity `id` of `kind`, for the
+/// call with `request_id` ("" for calls that carry none). The one way an
+/// audit row is made.
 pub(crate) fn audit_row<'a>(
-    actor: &Principal,
+    actor: &impl Actor,
     action: &'a str,
     kind: &'a str,
     id: impl Into<Uuid>,
     request_id: &'a str,
 ) -> NewAuditEntry<'a> {
     NewAuditEntry {
-        token_id: Some(actor.token_id),
+        token_id: actor.audit_token(),
         action,
         entity_type: kind,
         entity_id: id.into(),

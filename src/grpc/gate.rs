@@ -12,13 +12,14 @@ use super::{ApiState, id_field, timestamp};
 use crate::{
     domain::{
         Role,
-        gates::{ConflictKind, GateEvent, OfflineScanInput, ScanRequest},
-        offline::{Decision, DenyReason, Direction},
+        gates::{OfflineScanInput, ScanRequest},
+        hub::GateEvent,
         validate::Validator,
     },
     error::AppError,
     ids::{EventId, GateId},
     proto::pb::{self, gate_service_server::GateService},
+    vocab::{ConflictKind, Decision, DenyReason, Direction},
 };
 
 /// Implements `GateService`.

@@ -1,7 +1,13 @@
 //! Drawing primitives of a page and how they become PDF operations: text
 //! runs, filled rectangles, the QR as vector modules, cut marks.
 
-use super::*;
+use printpdf::{
+    Color, CurTransMat, DictItem, ExternalStream, ExternalXObject, Line, LinePoint, Mm, Op,
+    PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt, Rgb, WindingOrder, XObjectId,
+    XObjectTransform,
+};
+
+use super::{BadgeCard, QUIET_MODULES, RenderError, text::ShapedLine};
 
 /// Drawing primitives of a page, in millimetres from the page's bottom left.
 pub(super) enum Draw {

@@ -2,7 +2,14 @@
 //! block of a badge (names, organisation, country) at the largest scale that
 //! fits.
 
-use super::*;
+use printpdf::Rgb;
+
+use super::{
+    BadgeCard,
+    draw::{Draw, rgb},
+    fonts::{BOLD, FaceId, FontBook, REGULAR},
+    text::{ShapedLine, shape},
+};
 
 pub(super) const PT_PER_MM: f32 = 72.0 / 25.4;
 

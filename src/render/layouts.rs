@@ -1,7 +1,12 @@
 //! The layouts: an A6 badge, a card, and the A4 sheets of either with
 //! their cut marks.
 
-use super::*;
+use super::{
+    A4, A6, BadgeCard, CARD, MARK, RenderError,
+    draw::{Draw, parse_color, photo, qr, rgb, text_on},
+    fit::{Anchor, BlockSizes, PT_PER_MM, fit, fitted_block, place, place_left},
+    fonts::{BOLD, FontBook, REGULAR},
+};
 
 pub(super) fn draw_a6(
     book: &FontBook,

@@ -9,17 +9,11 @@ mod layouts;
 pub(crate) mod sink;
 pub(crate) mod text;
 
-use printpdf::{
-    Color, CurTransMat, DictItem, ExternalStream, ExternalXObject, Line, LinePoint, Mm, Op,
-    PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing,
-    Pt, Rgb, WindingOrder, XObjectId, XObjectTransform,
-};
+use printpdf::{Mm, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions};
 
-use draw::*;
-use fit::*;
-use fonts::{BOLD, FaceId, FontBook, REGULAR};
-use layouts::*;
-use text::{ShapedLine, shape};
+use draw::{Draw, emit};
+use fonts::FontBook;
+use layouts::{card_sheet_origin, draw_a6, draw_card, sheet_a6_marks, sheet_card_marks};
 
 /// What a badge shows. No contact data, no documents.
 #[derive(Debug, Clone)]
@@ -199,6 +193,7 @@ pub fn render_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::fit::PT_PER_MM;
 
     pub(crate) fn sample(given: &str, family: &str, native: &str) -> BadgeCard {
         BadgeCard {

@@ -99,7 +99,7 @@ async fn an_a6_badge_scans_to_its_token_and_names_come_back_as_text() {
         rules.zone_number("PLENARY"),
         during_event(),
     );
-    assert_eq!(plenary.deny.map(|d| d.code()), Some("ZONE_NOT_ALLOWED"));
+    assert_eq!(plenary.deny.map(|d| d.as_str()), Some("ZONE_NOT_ALLOWED"));
 }
 
 #[tokio::test]
@@ -381,7 +381,7 @@ async fn a_reprint_revokes_the_previous_badge() {
 
     let rules = bundle(&app, &fixture).await;
     let verdict = expopass::domain::offline::decide(&rules, &first.qr_text, None, during_event());
-    assert_eq!(verdict.deny.map(|d| d.code()), Some("REVOKED"));
+    assert_eq!(verdict.deny.map(|d| d.as_str()), Some("REVOKED"));
     assert!(
         expopass::domain::offline::decide(&rules, &second.qr_text, None, during_event()).allowed()
     );
@@ -433,7 +433,7 @@ async fn staff_revoke_a_badge_with_a_note() {
 
     let rules = bundle(&app, &fixture).await;
     let verdict = expopass::domain::offline::decide(&rules, &badge.qr_text, None, during_event());
-    assert_eq!(verdict.deny.map(|d| d.code()), Some("REVOKED"));
+    assert_eq!(verdict.deny.map(|d| d.as_str()), Some("REVOKED"));
 }
 
 #[tokio::test]

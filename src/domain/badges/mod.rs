@@ -3,28 +3,24 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike as _, NaiveDate};
-use futures::StreamExt as _;
-use tokio::sync::mpsc;
 
 use super::{
     Principal, Services,
-    ids::{BadgeId, EventId, ParticipantId},
+    ids::{BadgeId, ParticipantId},
     qr::{BadgeClaims, event_tag},
     records::audit_row,
 };
 use crate::{
     db::{
         self, Conn,
-        badges::{
-            BadgeRow, IssueSource, PrintSelection, REVOKED_CANCELLED, REVOKED_REPRINTED,
-            REVOKED_STAFF,
-        },
+        badges::{BadgeRow, IssueSource, REVOKED_CANCELLED, REVOKED_REPRINTED, REVOKED_STAFF},
         models::{NewAuditEntry, ParticipantStatus},
     },
     error::{AppError, AppResult, Reason},
-    render::{self, BadgeCard, Layout, sink::PdfSink},
+    render::{self, BadgeCard, Layout},
 };
 
+mod blocks;
 mod print;
 
 pub(crate) use print::{PrintItem, PrintTarget};
@@ -214,7 +210,7 @@ impl Services {
         let services = self.clone();
         let actor = actor.clone();
         let ids = ids.to_vec();
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             services.issue_in(conn, &actor, &ids, mode).await
         })
         .await
@@ -397,7 +393,7 @@ impl Services {
         let id = badge_id;
         let mut conn = self.db.get().await?;
         let actor = actor.clone();
-        let badge = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let badge = crate::domain::transaction(&mut conn, async move |conn| {
             let badge = existing_badge(conn, id).await?;
             actor.require_event(badge.event_id)?;
             if db::badges::revoke(conn, id, REVOKED_STAFF, &note, super::now()).await? {
@@ -411,7 +407,7 @@ impl Services {
         if let (Ok(serial), Ok(version)) =
             (u32::try_from(badge.serial), u16::try_from(badge.version))
         {
-            self.applied_here(super::gates::GateEvent::Revoked {
+            self.applied_here(super::hub::GateEvent::Revoked {
                 event_id: badge.event_id,
                 serial,
                 version,

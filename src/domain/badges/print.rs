@@ -1,9 +1,20 @@
 //! Bulk printing: a checked plan, then badges issued and rendered batch by
 //! batch into one PDF streamed in pieces.
 
-use super::*;
-use crate::ids::{DelegationId, OrganizationId, ParticipantId};
-use crate::meter::{self, PrintOutcome};
+use std::collections::HashMap;
+
+use futures::StreamExt as _;
+use tokio::sync::mpsc;
+
+use super::IssueMode;
+use crate::{
+    db::{self, badges::PrintSelection, models::ParticipantStatus},
+    domain::{Principal, Services},
+    error::{AppError, AppResult, Reason},
+    ids::{DelegationId, EventId, OrganizationId, ParticipantId},
+    meter::{self, PrintOutcome},
+    render::{self, BadgeCard, Layout, sink::PdfSink},
+};
 
 /// Participants issued and rendered together in a print job: a multiple of
 /// every sheet's badge count, so only the last sheet can be partly empty.

@@ -3,7 +3,19 @@
 //! shared state, and returns the holder's name where the event shows it;
 //! an entry allowed brings the holder's photo where the event shows those.
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    db::{self, gates::ScanInput},
+    domain::{
+        Principal, Services,
+        badges::badge_number,
+        offline::{Rules, Verdict, decide},
+    },
+    error::AppResult,
+    ids::GateId,
+    vocab::{DenyReason, Direction},
+};
 
 /// Longest QR text looked at; longer input is malformed without parsing.
 const MAX_QR_TEXT: usize = 512;
@@ -96,11 +108,8 @@ impl Services {
         crate::meter::scan(
             &rules.event_code,
             zone,
-            match input.direction {
-                Direction::In => "in",
-                Direction::Out => "out",
-            },
-            outcome.deny.map(DenyReason::code),
+            input.direction.as_str(),
+            outcome.deny.map(DenyReason::as_str),
         );
         let mut result = ScanResult {
             deny: outcome.deny,

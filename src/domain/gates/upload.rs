@@ -1,7 +1,17 @@
 //! Scans decided offline: stored once each, and checked for conflicts
 //! with what other gates recorded.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    db::{self, gates::OfflineScanRow, operations::NewConflict},
+    domain::{Principal, Services, badges::badge_number, qr::ParsedToken},
+    error::AppResult,
+    ids::{BadgeId, EventId, GateId, ZoneId},
+    vocab::{ConflictKind, Decision, DenyReason, Direction},
+};
 
 /// Offline scans stored per statement.
 const UPLOAD_BATCH: usize = 1_000;
@@ -24,51 +34,6 @@ pub struct OfflineScanInput {
 /// A badge's id and when it was revoked, if it was.
 type BadgeRevocation = (BadgeId, Option<DateTime<Utc>>);
 
-/// What kind of conflict uploaded scans show; `code()` is stable (stored,
-/// and the API's `ConflictKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConflictKind {
-    /// Entered one zone at two gates without leaving it, at least once
-    /// offline (a badge passed back, or copied).
-    EnteredTwice,
-    /// Let in offline after the badge was revoked.
-    AdmittedRevoked,
-    /// Let in offline while the badge was blocked.
-    AdmittedBlocked,
-}
-
-impl ConflictKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::EnteredTwice => "ENTERED_TWICE",
-            Self::AdmittedRevoked => "ADMITTED_REVOKED",
-            Self::AdmittedBlocked => "ADMITTED_BLOCKED",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::EnteredTwice,
-            Self::AdmittedRevoked,
-            Self::AdmittedBlocked,
-        ]
-        .into_iter()
-        .find(|k| k.code() == code)
-    }
-
-    /// The conflict in English words, for API clients that do not know
-    /// the kind.
-    pub fn description(self) -> &'static str {
-        match self {
-            Self::EnteredTwice => {
-                "entered the same zone at two gates without leaving it, at least once offline"
-            }
-            Self::AdmittedRevoked => "admitted offline after it was revoked",
-            Self::AdmittedBlocked => "admitted offline while blocked",
-        }
-    }
-}
-
 /// A conflict found among scans.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
@@ -84,6 +49,7 @@ pub struct Conflict {
 }
 
 impl Conflict {
+    /// The nonces of the scans involved, oldest first.
     pub fn nonces(&self) -> Vec<String> {
         self.scans.iter().map(|(_, n)| n.clone()).collect()
     }
@@ -91,8 +57,20 @@ impl Conflict {
     /// The badge's number, as printed ("" when its version is unknown).
     pub fn badge_number(&self) -> String {
         self.version
-            .map(|v| crate::domain::badges::badge_number(self.serial, v))
+            .map(|v| badge_number(self.serial, v))
             .unwrap_or_default()
+    }
+
+    /// The row that keeps it.
+    fn row(&self) -> NewConflict<'_> {
+        NewConflict {
+            event_id: self.event_id,
+            kind: self.kind,
+            serial: self.serial,
+            version: self.version,
+            scans: &self.scans,
+            scanned_at: self.scanned_at,
+        }
     }
 }
 
@@ -160,7 +138,7 @@ impl Services {
         // One transaction, committed before the gate is told its scans are
         // stored (an implicit one would commit after the answer).
         let rows_ref = &rows;
-        let mut result = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let mut result = crate::domain::transaction(&mut conn, async move |conn| {
             let mut result = UploadResult::default();
             for batch in rows_ref.chunks(UPLOAD_BATCH) {
                 let stored = db::gates::insert_offline(conn, batch).await?;
@@ -188,8 +166,9 @@ impl Services {
         // upload) is the row already there. Stored after the scans: an
         // upload cut in between is sent again, and finds them again.
         if !result.conflicts.is_empty() {
-            let found = &result.conflicts;
-            crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+            let found: Vec<NewConflict<'_>> = result.conflicts.iter().map(Conflict::row).collect();
+            let found = &found;
+            crate::domain::transaction(&mut conn, async move |conn| {
                 db::operations::record_conflicts(conn, found).await?;
                 Ok(())
             })

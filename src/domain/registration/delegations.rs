@@ -1,6 +1,17 @@
 //! Delegations: a country's official group, its head and its quotas.
 
-use super::*;
+use std::collections::HashMap;
+
+use super::{ParticipantView, claim_or_replay};
+use crate::{
+    db::{
+        self, Conn,
+        models::{Delegation, DelegationQuota, ParticipantStatus},
+    },
+    domain::{Principal, Services, records::audit_row, validate::Validator},
+    error::{AppError, AppResult, Reason},
+    ids::{CategoryId, DelegationId, EventId, ParticipantId},
+};
 #[derive(Debug, Clone, Default)]
 pub struct QuotaInput {
     pub category_code: String,
@@ -252,7 +263,7 @@ impl Services {
             head_participant_id: None,
             created_at: crate::domain::now(),
         };
-        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let id = crate::domain::transaction(&mut conn, async move |conn| {
             let request_id = &request_id;
             {
                 if let Some(earlier) = claim_or_replay(
@@ -329,7 +340,7 @@ impl Services {
             quotas,
         } = changes;
         let mut conn = self.db.get().await?;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             {
                 let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
                     return Err(AppError::not_found(Reason::DelegationNotFound, format!("no delegation {id}")));

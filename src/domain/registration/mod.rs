@@ -4,29 +4,17 @@
 //! they share: checking a participant's fields, delegation seats, the
 //! errors they answer with, audit rows and page tokens.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::{
-    Principal, Role, Services,
-    ids::{CategoryId, DelegationId, EventId, OrganizationId, ParticipantId},
-    records::{audit_row, claim_or_replay, replay_of, reused_key},
-    search_key,
-    secrets::{DocumentVault, mask_document},
-    validate::{MAX_NAME, Validator},
+    ids::{CategoryId, DelegationId, OrganizationId, ParticipantId},
+    records::claim_or_replay,
+    secrets::DocumentVault,
+    validate::Validator,
 };
 use crate::{
-    db::{
-        self, Conn,
-        models::{
-            Delegation, DelegationQuota, Organization, OrganizationKind, Participant,
-            ParticipantStatus,
-        },
-        participants::{NameFilter, ParticipantRow, RegisterOutcome, SearchFilter},
-    },
-    error::{AppError, AppResult, ErrorKind, Reason},
+    db::{self, Conn, models::Participant},
+    error::{AppError, AppResult, Reason},
 };
 
 mod delegations;

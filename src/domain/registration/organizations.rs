@@ -1,6 +1,20 @@
 //! Organisations: the companies, ministries and media of an event.
 
-use super::*;
+use super::{paged, parse_page_token};
+use crate::{
+    db::{
+        self,
+        models::{Organization, OrganizationKind},
+    },
+    domain::{
+        Principal, Services,
+        records::{audit_row, claim_or_replay},
+        search_key,
+        validate::Validator,
+    },
+    error::{AppError, AppResult, Reason},
+    ids::{EventId, OrganizationId},
+};
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationInput {
     pub event_id: String,
@@ -71,7 +85,7 @@ impl Services {
             kind,
             created_at: crate::domain::now(),
         };
-        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let id = crate::domain::transaction(&mut conn, async move |conn| {
             let request_id = &request_id;
             {
                 if let Some(earlier) = claim_or_replay(

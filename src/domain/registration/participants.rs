@@ -1,6 +1,27 @@
 //! Registering, reading, changing and cancelling one participant.
 
-use super::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    Checked, Prepared, check_input, delegation_seats, duplicate, duplicate_unnamed, quota_exceeded,
+};
+use crate::{
+    db::{
+        self, Conn,
+        models::{Participant, ParticipantStatus},
+        participants::{ParticipantRow, RegisterOutcome},
+    },
+    domain::{
+        Principal, Role, Services,
+        records::{audit_row, replay_of, reused_key},
+        search_key,
+        secrets::mask_document,
+        validate::Validator,
+    },
+    error::{AppError, AppResult, ErrorKind, Reason},
+    ids::{DelegationId, EventId, OrganizationId, ParticipantId},
+};
 /// What the desk enters, as typed. Serialised (with the event id) into the
 /// fingerprint that detects a reused idempotency key.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -352,7 +373,7 @@ impl Services {
             // Into a delegation: serialised on the delegation's row, so the
             // quota count is exact.
             Some(delegation_id) => {
-                crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+                crate::domain::transaction(&mut conn, async move |conn| {
                     let (quota, used) =
                         delegation_seats(conn, delegation_id, ready.row.category_id).await?;
                     if used >= quota {
@@ -381,7 +402,7 @@ impl Services {
             // that never completes (the primary stopped while waiting for
             // its synchronous standby) would be answered OK.
             None => {
-                crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+                crate::domain::transaction(&mut conn, async move |conn| {
                     self.write_registration(conn, actor, request_id, fingerprint, ready)
                         .await
                 })
@@ -415,7 +436,7 @@ impl Services {
     ) -> AppResult<ParticipantView> {
         let id = changes.id;
         let mut conn = self.db.get().await?;
-        let id = crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        let id = crate::domain::transaction(&mut conn, async move |conn| {
             {
                 let current = db::participants::lock(conn, id).await?.ok_or_else(|| {
                     AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
@@ -549,7 +570,7 @@ impl Services {
         reason: String,
     ) -> AppResult<ParticipantView> {
         let mut conn = self.db.get().await?;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             let mut row = db::participants::lock(conn, id).await?.ok_or_else(|| {
                 AppError::not_found(Reason::ParticipantNotFound, format!("no participant {id}"))
             })?;

@@ -6,8 +6,19 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
-use super::*;
+use std::collections::HashMap;
+
+use super::ParticipantView;
 use crate::domain::photo::{self, Photo};
+use crate::{
+    db::{
+        self, Conn,
+        models::{Participant, ParticipantStatus},
+    },
+    domain::{Principal, Services, records::audit_row},
+    error::{AppError, AppResult, Reason},
+    ids::ParticipantId,
+};
 
 /// The state of a participant's latest badge, for the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +108,7 @@ impl Services {
             i32::try_from(height).unwrap_or(0),
         );
         let mut conn = self.db.get().await?;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             let mut row = self.locked_for_photo(conn, actor, id).await?;
             if row.status == ParticipantStatus::Cancelled {
                 return Err(cancelled());
@@ -124,7 +135,7 @@ impl Services {
         id: ParticipantId,
     ) -> AppResult<ParticipantView> {
         let mut conn = self.db.get().await?;
-        crate::db::transaction::<_, AppError, _>(&mut conn, async move |conn| {
+        crate::domain::transaction(&mut conn, async move |conn| {
             let mut row = self.locked_for_photo(conn, actor, id).await?;
             let at = crate::domain::now();
             if db::photos::remove(conn, row.id, at).await? {

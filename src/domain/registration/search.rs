@@ -1,6 +1,19 @@
 //! Finding participants: by typed name (`name_index`) or by filters alone.
 
-use super::*;
+use super::{ParticipantView, paged, parse_page_token};
+use crate::{
+    db::{
+        self,
+        models::ParticipantStatus,
+        participants::{NameFilter, SearchFilter},
+    },
+    domain::{
+        Principal, Services, search_key,
+        validate::{MAX_NAME, Validator},
+    },
+    error::AppResult,
+    ids::EventId,
+};
 /// Search criteria as typed.
 #[derive(Debug, Clone)]
 pub struct SearchInput {

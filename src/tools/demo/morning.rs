@@ -371,7 +371,7 @@ pub(super) async fn play(
             nonce += 1;
             if p.gate == offline_gate {
                 let verdict = decide(&rules, &p.qr, offline_zone, p.at);
-                let key = format!("{} (offline)", verdict.deny.map_or("ALLOW", |r| r.code()));
+                let key = format!("{} (offline)", verdict.deny.map_or("ALLOW", |r| r.as_str()));
                 if !p.label.is_empty() {
                     *incident_outcomes
                         .entry(p.label)
@@ -401,7 +401,7 @@ pub(super) async fn play(
                             pb::Decision::Deny
                         }
                         .into(),
-                        reason: verdict.deny.map_or(0, |r| reason_number(r.code())),
+                        reason: verdict.deny.map_or(0, |r| reason_number(r.as_str())),
                     }),
                 });
                 continue;

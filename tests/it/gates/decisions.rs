@@ -234,7 +234,7 @@ async fn blocked() {
     let at = chrono::DateTime::from_timestamp(DURING, 0).unwrap();
     let offline =
         expopass::domain::offline::decide(&rules, &badge.qr_text, rules.zone_number("HALL-A"), at);
-    assert_eq!(offline.deny.map(|d| d.code()), Some("BLOCKED"));
+    assert_eq!(offline.deny.map(|d| d.as_str()), Some("BLOCKED"));
 
     app.badges()
         .unblock_badge(pb::UnblockBadgeRequest {
