@@ -12,7 +12,11 @@ use prost::Message as _;
 use uuid::Uuid;
 
 use super::qr::{BadgeClaims, ParsedToken};
-use crate::{ids::EventId, proto::pb, vocab::DenyReason};
+use crate::{
+    ids::EventId,
+    proto::pb,
+    vocab::{DenyReason, Direction},
+};
 
 /// A category as a gate shows it.
 #[derive(Debug, Clone)]
@@ -114,6 +118,26 @@ pub fn decide(rules: &Rules, qr_text: &str, zone: Option<u8>, at: DateTime<Utc>)
     Verdict {
         claims: Some(claims),
         deny: None,
+    }
+}
+
+/// The checks for one direction: an exit is refused only for the badge
+/// itself (a token that cannot be read or trusted), never for days, zones,
+/// revocations or blocks. Gates deciding alone and the server both use it.
+pub fn decide_way(
+    rules: &Rules,
+    qr_text: &str,
+    zone: Option<u8>,
+    at: DateTime<Utc>,
+    direction: Direction,
+) -> Verdict {
+    let verdict = decide(rules, qr_text, zone, at);
+    match verdict.deny {
+        Some(reason) if direction == Direction::Out && !reason.refuses_exit() => Verdict {
+            claims: verdict.claims,
+            deny: None,
+        },
+        _ => verdict,
     }
 }
 

@@ -2774,6 +2774,12 @@ async function decide(rules2, text, zone, at) {
   }
   return { deny: null, claims };
 }
+var REFUSES_EXIT = /* @__PURE__ */ new Set(["MALFORMED", "UNKNOWN_KEY", "BAD_SIGNATURE", "WRONG_EVENT"]);
+async function decideWay(rules2, text, zone, at, way) {
+  const v = await decide(rules2, text, zone, at);
+  if (way === "out" && v.deny && !REFUSES_EXIT.has(v.deny)) return { deny: null, claims: v.claims };
+  return v;
+}
 
 // src/check_vectors.ts
 var file = process.argv[2];
@@ -2786,7 +2792,7 @@ var rules = [];
 for (const b of vectors.bundles) rules.push(await rulesOf(Uint8Array.from(Buffer.from(b, "base64"))));
 var differences = 0;
 for (const [i, c] of vectors.cases.entries()) {
-  const v = await decide(rules[c.bundle], c.qr, c.zone, new Date(c.at));
+  const v = await decideWay(rules[c.bundle], c.qr, c.zone, new Date(c.at), c.direction ?? "in");
   const got = v.deny ?? "ALLOW";
   if (got !== c.expect) {
     differences++;

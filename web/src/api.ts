@@ -1,27 +1,18 @@
-// The desk's only way to the server: expopass.v1 over gRPC-Web, with the
-// token of the tab's session.
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { AuthService } from "./gen/expopass/v1/auth_pb";
-import { BadgeService } from "./gen/expopass/v1/badge_pb";
-import { EventService } from "./gen/expopass/v1/event_pb";
-import { RegistrationService } from "./gen/expopass/v1/registration_pb";
+// The desk's way to the server: expopass.v1 over gRPC-Web (`session.ts`),
+// with the token of the tab's session; and what every page makes of a
+// failed call.
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { readAllBytes, universalClientResponseFromFetch, type UniversalClientFn } from "@connectrpc/connect/protocol";
-import { createTransport } from "@connectrpc/connect/protocol-grpc-web";
 import type { ImportParticipantsRequestSchema } from "./gen/expopass/v1/registration_pb";
 import { BadRequestSchema, ErrorInfoSchema } from "./gen/google/rpc/error_details_pb";
+import { connect, tabToken } from "./session";
 
-const TOKEN_KEY = "expopass.token";
+const token = tabToken("expopass.token");
 
-/** The token lives in this tab's session storage: never in a URL, gone with the tab. */
+/** The desk's tab: its token, and what it remembers (event, view, device name). */
 export const session = {
-  token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
-  setToken(token: string) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-  },
+  token: token.get,
+  setToken: token.set,
   clear() {
     sessionStorage.clear();
   },
@@ -33,34 +24,9 @@ export const session = {
   },
 };
 
-/** Sends `authorization: Bearer <token>` with every call, when there is a token. */
-export function bearerOf(token: () => string | null): Interceptor {
-  return (next) => async (req) => {
-    const t = token();
-    if (t) req.header.set("authorization", `Bearer ${t}`);
-    return next(req);
-  };
-}
+const clients = connect(token);
 
-/** gRPC-Web to the server that served the page. */
-export function webTransport(interceptor: Interceptor) {
-  return createGrpcWebTransport({ baseUrl: location.origin, interceptors: [interceptor] });
-}
-
-const bearer = bearerOf(() => session.token());
-const transport = webTransport(bearer);
-
-export const api: {
-  auth: Client<typeof AuthService>;
-  badges: Client<typeof BadgeService>;
-  events: Client<typeof EventService>;
-  registration: Client<typeof RegistrationService>;
-} = {
-  auth: createClient(AuthService, transport),
-  badges: createClient(BadgeService, transport),
-  events: createClient(EventService, transport),
-  registration: createClient(RegistrationService, transport),
-};
+export const api = clients;
 
 /** What the desk shows of a failed call. */
 export interface Failure {
@@ -99,40 +65,9 @@ export function requestId(): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-// Browsers cannot stream a request body over gRPC-Web, so the one
-// client-streaming call of the desk (an import) sends its whole stream in
-// one request body: the same gRPC-Web framing, every message at once.
-const buffered: UniversalClientFn = async (req) => {
-  const body = req.body ? await readAllBytes(req.body, Number.MAX_SAFE_INTEGER) : undefined;
-  const res = await fetch(req.url, {
-    method: req.method,
-    headers: req.header,
-    signal: req.signal,
-    body: body as BodyInit | undefined,
-  });
-  return universalClientResponseFromFetch(res);
-};
-
-/** A gRPC-Web transport whose client streams go in one request body. */
-export function bufferedTransport(interceptor: Interceptor) {
-  return createTransport({
-    httpClient: buffered,
-    baseUrl: location.origin,
-    useBinaryFormat: true,
-    interceptors: [interceptor],
-    acceptCompression: [],
-    sendCompression: null,
-    compressMinBytes: Number.MAX_SAFE_INTEGER,
-    readMaxBytes: 64 * 1024 * 1024,
-    writeMaxBytes: 64 * 1024 * 1024,
-  });
-}
-
-const bulk = createClient(RegistrationService, bufferedTransport(bearer));
-
 /** ImportParticipants with every row of a roster. */
 export function importParticipants(rows: MessageInitShape<typeof ImportParticipantsRequestSchema>[]) {
-  return bulk.importParticipants(
+  return clients.buffered.registration.importParticipants(
     (async function* () {
       yield* rows;
     })(),

@@ -10,15 +10,7 @@ import { SignIn } from "./signin";
 import { ParticipantsView } from "./participants";
 import { DelegationsView } from "./delegations";
 import { ImportView } from "./import";
-
-/** What every view of the desk knows about the event. */
-export interface EventContext {
-  event: Event;
-  categories: Category[];
-  delegations: Delegation[];
-  /** Re-reads the delegations (after a registration changes their use). */
-  refreshDelegations(): void;
-}
+import { EventProvider, type EventContext } from "./event";
 
 type View = "participants" | "delegations" | "import";
 
@@ -191,19 +183,20 @@ function Desk(props: {
         </>
       }
     >
+      <EventProvider value={ctx}>
       {view === "participants" && (
-        <ParticipantsView ctx={ctx} open={openParticipant} onOpen={setOpenParticipant} />
+        <ParticipantsView open={openParticipant} onOpen={setOpenParticipant} />
       )}
       {view === "delegations" && (
         <DelegationsView
-          ctx={ctx}
           onOpenParticipant={(id) => {
             setOpenParticipant(id);
             go("participants");
           }}
         />
       )}
-      {view === "import" && <ImportView ctx={ctx} />}
+      {view === "import" && <ImportView />}
+      </EventProvider>
     </Shell>
   );
 }

@@ -2,15 +2,17 @@
 // the Rust decider wrote, and fails on any difference:
 //   node dist/check-vectors.mjs vectors.json
 // The file: { bundles: [base64 of OfflineBundle], cases: [{ bundle, zone,
-// at, qr, expect }] }, `expect` being ALLOW or a deny reason.
+// at, qr, direction, expect }] }, `expect` being ALLOW or a deny reason.
 import { readFileSync } from "node:fs";
-import { decide, rulesOf, type Rules } from "./decide";
+import { decideWay, rulesOf, type Rules } from "./decide";
 
 interface Case {
   bundle: number;
   zone: number | null;
   at: string;
   qr: string;
+  /** "in" or "out"; an entry when absent. */
+  direction?: "in" | "out";
   expect: string;
 }
 
@@ -24,7 +26,7 @@ const rules: Rules[] = [];
 for (const b of vectors.bundles) rules.push(await rulesOf(Uint8Array.from(Buffer.from(b, "base64"))));
 let differences = 0;
 for (const [i, c] of vectors.cases.entries()) {
-  const v = await decide(rules[c.bundle], c.qr, c.zone, new Date(c.at));
+  const v = await decideWay(rules[c.bundle], c.qr, c.zone, new Date(c.at), c.direction ?? "in");
   const got = v.deny ?? "ALLOW";
   if (got !== c.expect) {
     differences++;

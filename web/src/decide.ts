@@ -153,3 +153,16 @@ export async function decide(rules: Rules, text: string, zone: number | null, at
   }
   return { deny: null, claims };
 }
+
+/** Deny reasons that refuse an exit too: a badge that is not one (§5). */
+export const REFUSES_EXIT: ReadonlySet<Reason> = new Set<Reason>(["MALFORMED", "UNKNOWN_KEY", "BAD_SIGNATURE", "WRONG_EVENT"]);
+
+/**
+ * §5 for one direction: an exit is refused only for the badge itself (it
+ * cannot be read or trusted), never for days, zones, revocations or blocks.
+ */
+export async function decideWay(rules: Rules, text: string, zone: number | null, at: Date, way: "in" | "out"): Promise<OfflineVerdict> {
+  const v = await decide(rules, text, zone, at);
+  if (way === "out" && v.deny && !REFUSES_EXIT.has(v.deny)) return { deny: null, claims: v.claims };
+  return v;
+}

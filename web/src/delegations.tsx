@@ -1,15 +1,14 @@
 // Delegations: members, head, quota use, and printing every badge at once.
 import { useEffect, useState } from "preact/hooks";
 import { api, failure } from "./api";
-import type { EventContext } from "./app";
+import { useEvent } from "./event";
 import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import type { GetDelegationResponse } from "./gen/expopass/v1/registration_pb";
 import { countryName, explain, t } from "./i18n";
-import { BadgeChip } from "./participants";
-import { printPdf } from "./ui";
+import { BadgeChip, printPdf } from "./ui";
 
-export function DelegationsView(props: { ctx: EventContext; onOpenParticipant(id: string): void }) {
-  const { ctx } = props;
+export function DelegationsView(props: { onOpenParticipant(id: string): void }) {
+  const ctx = useEvent();
   const [open, setOpen] = useState<string | null>(null);
   return (
     <div class="split">
@@ -32,14 +31,14 @@ export function DelegationsView(props: { ctx: EventContext; onOpenParticipant(id
         </ul>
       </section>
       <section class="pane detail-pane" aria-label={t("delegation")}>
-        {open ? <DelegationDetail key={open} ctx={ctx} id={open} onOpenParticipant={props.onOpenParticipant} /> : <p class="empty">{t("delegation.none")}</p>}
+        {open ? <DelegationDetail key={open} id={open} onOpenParticipant={props.onOpenParticipant} /> : <p class="empty">{t("delegation.none")}</p>}
       </section>
     </div>
   );
 }
 
-function DelegationDetail(props: { ctx: EventContext; id: string; onOpenParticipant(id: string): void }) {
-  const { ctx } = props;
+function DelegationDetail(props: { id: string; onOpenParticipant(id: string): void }) {
+  const ctx = useEvent();
   const [data, setData] = useState<GetDelegationResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);

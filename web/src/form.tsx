@@ -2,7 +2,7 @@
 // registered. Every field violation the server sends shows by its field.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, failure, requestId, Code, type Failure } from "./api";
-import type { EventContext } from "./app";
+import { useEvent, type EventContext } from "./event";
 import { OrganizationKind, type Organization, type Participant } from "./gen/expopass/v1/registration_pb";
 import { COUNTRY_CODES, countryName, explain, t } from "./i18n";
 
@@ -54,13 +54,13 @@ interface Conflict {
 }
 
 export function ParticipantForm(props: {
-  ctx: EventContext;
   existing?: Participant;
   onDone(p: Participant): void;
   onOpenExisting(id: string): void;
   onCancel(): void;
 }) {
-  const { ctx, existing } = props;
+  const ctx = useEvent();
+  const { existing } = props;
   const [base, setBase] = useState<Participant | undefined>(existing);
   const [values, setValues] = useState<Values>(() => valuesOf(existing, ctx));
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});

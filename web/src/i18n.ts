@@ -3,14 +3,16 @@
 // event's time zone.
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Failure } from "./api";
+import { gateEn, gateRu, gateUz } from "./gate_texts";
 
 export const LANGS = ["en", "ru", "uz"] as const;
 export type Lang = (typeof LANGS)[number];
 export const LANG_NAMES: Record<Lang, string> = { en: "English", ru: "Русский", uz: "Oʻzbekcha" };
 
-type Dict = Record<string, string>;
+/** A text: one string, or its plural forms (`Intl.PluralRules` categories). */
+export type Text = string | { zero?: string; one?: string; two?: string; few?: string; many?: string; other: string };
 
-const en: Dict = {
+const en = {
   title: "Expopass desk",
   language: "Language",
   loading: "Loading…",
@@ -131,7 +133,7 @@ const en: Dict = {
   "delegation.head": "Head",
   "delegation.quotas": "Places by category",
   "delegation.members": "Members",
-  members: "{n} members",
+  members: { one: "{n} member", other: "{n} members" },
   "print.all": "Print all badges",
   "print.progress": "{done} of {total} badges",
   "import.title": "Import a roster",
@@ -142,7 +144,7 @@ const en: Dict = {
   "import.preview": "{n} rows in {file}; the first ones:",
   "import.preview.label": "Rows to import",
   "import.ignored": "Columns ignored: {cols}.",
-  "import.send": "Import {n} rows",
+  "import.send": { one: "Import {n} row", other: "Import {n} rows" },
   "import.line": "line {n}",
   "import.done": "{imported} rows stored ({updated} of them updated), {failed} refused.",
   "import.errors": "Refused rows",
@@ -167,7 +169,7 @@ const en: Dict = {
   "reason.OVERLOADED": "The server is busy. Try again in a moment.",
 };
 
-const ru: Dict = {
+const ru: Record<keyof typeof en, Text> = {
   title: "Expopass — стойка регистрации",
   language: "Язык",
   loading: "Загрузка…",
@@ -288,7 +290,7 @@ const ru: Dict = {
   "delegation.head": "Глава",
   "delegation.quotas": "Места по категориям",
   "delegation.members": "Состав",
-  members: "участников: {n}",
+  members: { one: "{n} участник", few: "{n} участника", many: "{n} участников", other: "{n} участника" },
   "print.all": "Напечатать все бейджи",
   "print.progress": "{done} из {total} бейджей",
   "import.title": "Импорт списка",
@@ -299,7 +301,7 @@ const ru: Dict = {
   "import.preview": "Строк в {file}: {n}; первые из них:",
   "import.preview.label": "Строки для импорта",
   "import.ignored": "Пропущенные столбцы: {cols}.",
-  "import.send": "Импортировать строк: {n}",
+  "import.send": { one: "Импортировать {n} строку", few: "Импортировать {n} строки", many: "Импортировать {n} строк", other: "Импортировать {n} строки" },
   "import.line": "строка {n}",
   "import.done": "Сохранено строк: {imported} (из них обновлено: {updated}), отклонено: {failed}.",
   "import.errors": "Отклонённые строки",
@@ -324,7 +326,7 @@ const ru: Dict = {
   "reason.OVERLOADED": "Сервер перегружен. Повторите через минуту.",
 };
 
-const uz: Dict = {
+const uz: Record<keyof typeof en, Text> = {
   title: "Expopass — roʻyxatga olish",
   language: "Til",
   loading: "Yuklanmoqda…",
@@ -481,15 +483,24 @@ const uz: Dict = {
   "reason.OVERLOADED": "Server band. Birozdan soʻng qayta urining.",
 };
 
-const DICTS: Record<Lang, Dict> = { en, ru, uz };
+/** Every key a page may show: a missing one in any language fails to compile. */
+export type Key = keyof typeof en | keyof typeof gateEn;
 
-/** Adds a page's own texts (the gate's, say) to the dictionaries. */
-export function extend(more: Record<Lang, Dict>) {
-  for (const l of LANGS) Object.assign(DICTS[l], more[l]);
+const DICTS: Record<Lang, Record<Key, Text>> = {
+  en: { ...en, ...gateEn },
+  ru: { ...ru, ...gateRu },
+  uz: { ...uz, ...gateUz },
+};
+
+/** Whether `key` has a text (for keys made at run time from a server's code). */
+export function known(key: string): key is Key {
+  return Object.hasOwn(DICTS.en, key);
 }
 const LANG_KEY = "expopass.lang";
 
 function initial(): Lang {
+  // Outside a browser (the unit tests), English.
+  if (typeof localStorage === "undefined" || typeof navigator === "undefined") return "en";
   const saved = localStorage.getItem(LANG_KEY);
   if (saved && (LANGS as readonly string[]).includes(saved)) return saved as Lang;
   const nav = navigator.language.slice(0, 2);
@@ -508,18 +519,57 @@ export function setLang(l: Lang) {
   regions = null;
 }
 
-/** The text of `key` in the current language, with `{name}` filled in. */
-export function t(key: string, vars?: Record<string, string>): string {
-  let s = DICTS[lang][key] ?? en[key] ?? key;
-  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(v);
+const plurals = new Map<Lang, Intl.PluralRules>();
+
+/** The plural category of `n` in `l`; "other" where the browser has no rules for it. */
+function pluralOf(l: Lang, n: number): Intl.LDMLPluralRule {
+  try {
+    let rules = plurals.get(l);
+    if (!rules) plurals.set(l, (rules = new Intl.PluralRules(l)));
+    return rules.select(n);
+  } catch {
+    return "other";
+  }
+}
+
+/**
+ * The text of `key` in the current language, with `{name}` filled in; a
+ * text with plural forms takes the form of `vars.n`.
+ */
+export function t(key: Key, vars?: Record<string, string | number>): string {
+  return textIn(lang, key, vars);
+}
+
+/** As `t`, in a given language. */
+export function textIn(l: Lang, key: Key, vars?: Record<string, string | number>): string {
+  const text = DICTS[l][key] ?? DICTS.en[key] ?? key;
+  let s = typeof text === "string" ? text : (text[pluralOf(l, Number(vars?.n ?? 0))] ?? text.other);
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
   return s;
+}
+
+/** A deny reason's words ("deny.<CODE>"); the unspecified one for a code this page does not know. */
+export function denyText(code: string | undefined): string {
+  const key = `deny.${code}`;
+  return known(key) ? t(key) : t("deny.UNSPECIFIED");
+}
+
+/** A conflict kind's words ("conflict.<CODE>"). */
+export function conflictText(code: string | undefined): string {
+  const key = `conflict.${code}`;
+  return known(key) ? t(key) : t("conflict.UNSPECIFIED");
+}
+
+/** The texts of every language, for the completeness test. */
+export function dictionaries(): Record<Lang, Record<string, Text>> {
+  return DICTS;
 }
 
 /** What the desk says of a failed call: its reason in words, else the server's message. */
 export function explain(f: Failure): string {
   if (f.code === 14 && !f.reason) return t("reason.UNAVAILABLE");
-  const known = DICTS[lang][`reason.${f.reason}`];
-  return known ?? f.message ?? f.reason;
+  const key = `reason.${f.reason}`;
+  return known(key) ? t(key) : f.message || f.reason;
 }
 
 /** ISO 3166-1 alpha-2 codes. */

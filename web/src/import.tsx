@@ -4,7 +4,7 @@ import Papa from "papaparse";
 import { readSheet } from "read-excel-file/browser";
 import { useState } from "preact/hooks";
 import { failure, importParticipants, requestId, api } from "./api";
-import type { EventContext } from "./app";
+import { useEvent } from "./event";
 import { OrganizationKind, type ImportParticipantsResponse } from "./gen/expopass/v1/registration_pb";
 import { explain, t } from "./i18n";
 import { download } from "./ui";
@@ -100,8 +100,8 @@ async function readRoster(file: File): Promise<Roster> {
   };
 }
 
-export function ImportView(props: { ctx: EventContext }) {
-  const { ctx } = props;
+export function ImportView() {
+  const ctx = useEvent();
   const [roster, setRoster] = useState<Roster | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

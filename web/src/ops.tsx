@@ -5,23 +5,20 @@
 // stream is down).
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { createClient } from "@connectrpc/connect";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { EventService, type Event } from "./gen/expopass/v1/event_pb";
-import { ConflictKind, DenyReason, GateService, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
-import { failure, webTransport, bearerOf } from "./api";
-import { currentLang, explain, t, type Lang } from "./i18n";
+import type { Event } from "./gen/expopass/v1/event_pb";
+import { ConflictKind, DenyReason, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
+import { failure } from "./api";
+import { connect, tabToken } from "./session";
+import { conflictText, currentLang, denyText, explain, t, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
-import "./gate_i18n";
 import "./ops.css";
 
-const TOKEN_KEY = "expopass.ops.token";
-const transport = webTransport(bearerOf(() => sessionStorage.getItem(TOKEN_KEY)));
-const events = createClient(EventService, transport);
-const gates = createClient(GateService, transport);
+const opsToken = tabToken("expopass.ops.token");
+const { events, gates } = connect(opsToken);
 
 function Board() {
-  const [signedIn, setSignedIn] = useState(sessionStorage.getItem(TOKEN_KEY) !== null);
+  const [signedIn, setSignedIn] = useState(opsToken.get() !== null);
   const [token, setToken] = useState("");
   const [event, setEvent] = useState<Event | null>(null);
   const [ops, setOps] = useState<GetOperationsResponse | null>(null);
@@ -42,7 +39,7 @@ function Board() {
       .then((r) => setEvent(r.events[0] ?? null))
       .catch((e) => {
         setError(explain(failure(e)));
-        sessionStorage.removeItem(TOKEN_KEY);
+        opsToken.clear();
         setSignedIn(false);
       });
   }, [signedIn]);
@@ -95,7 +92,7 @@ function Board() {
           onSubmit={(e) => {
             e.preventDefault();
             if (!token.trim()) return;
-            sessionStorage.setItem(TOKEN_KEY, token.trim());
+            opsToken.set(token.trim());
             setSignedIn(true);
           }}
         >
@@ -149,7 +146,7 @@ function Board() {
             <ul class="reasons" aria-label={t("ops.by_reason")}>
               {ops.denialsByReason.map((d) => (
                 <li key={d.reason} data-reason={DenyReason[d.reason]}>
-                  {t(`deny.${DenyReason[d.reason]}`)} <strong>{d.count}</strong>
+                  {denyText(DenyReason[d.reason])} <strong>{d.count}</strong>
                 </li>
               ))}
             </ul>
@@ -169,7 +166,7 @@ function Board() {
                   <td>{time(i.at)}</td>
                   <td>{i.gateCode}</td>
                   <td>
-                    {t(`deny.${DenyReason[i.reason]}`)}
+                    {denyText(DenyReason[i.reason])}
                     {i.offline && <span class="tag">{t("ops.offline")}</span>}
                   </td>
                   <td>{i.badgeNumber}</td>
@@ -195,7 +192,7 @@ function Board() {
                   <tr key={n} data-kind={ConflictKind[c.kind]}>
                     <td>{time(c.scannedAt)}</td>
                     <td>{c.gateCodes.join(" + ")}</td>
-                    <td>{t(`conflict.${ConflictKind[c.kind] ?? "UNSPECIFIED"}`)}</td>
+                    <td>{conflictText(ConflictKind[c.kind])}</td>
                     <td>{c.badgeNumber}</td>
                   </tr>
                 ))}

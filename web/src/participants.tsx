@@ -2,16 +2,16 @@
 // and the walk-in registration.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, failure, type Failure } from "./api";
-import type { EventContext } from "./app";
+import { useEvent } from "./event";
 import { BadgeLayout, type Badge } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
 import { countryName, explain, formatTime, t } from "./i18n";
 import { ParticipantForm } from "./form";
-import { Dialog, ReasonDialog, printPdf } from "./ui";
+import { BadgeChip, Dialog, ReasonDialog, printPdf } from "./ui";
 import { PhotoPanel } from "./photo";
 
-export function ParticipantsView(props: { ctx: EventContext; open: string | null; onOpen(id: string | null): void }) {
-  const { ctx } = props;
+export function ParticipantsView(props: { open: string | null; onOpen(id: string | null): void }) {
+  const ctx = useEvent();
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<Participant[]>([]);
   const [more, setMore] = useState(false);
@@ -170,7 +170,7 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
       </section>
       <section class="pane detail-pane" aria-label={t("participant")}>
         {props.open ? (
-          <ParticipantDetail key={props.open} ctx={ctx} id={props.open} onChanged={refresh} onOpen={props.onOpen} />
+          <ParticipantDetail key={props.open} id={props.open} onChanged={refresh} onOpen={props.onOpen} />
         ) : (
           <p class="empty">{t("participant.none")}</p>
         )}
@@ -178,7 +178,7 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
       {registering && (
         <Dialog title={t("register.title")} onClose={() => setRegistering(false)} wide>
           <ParticipantForm
-            ctx={ctx}
+           
             onDone={(p) => {
               setRegistering(false);
               ctx.refreshDelegations();
@@ -197,27 +197,10 @@ export function ParticipantsView(props: { ctx: EventContext; open: string | null
   );
 }
 
-export function BadgeChip(props: { p: Participant }) {
-  const { p } = props;
-  if (p.status === ParticipantStatus.CANCELLED) return <span class="chip bad">{t("status.cancelled")}</span>;
-  switch (p.badgeState) {
-    case BadgeState.VALID:
-      return <span class="chip ok">{t("badge.state.valid")}</span>;
-    case BadgeState.OUTDATED:
-      return <span class="chip warn">{t("badge.state.outdated")}</span>;
-    case BadgeState.REVOKED:
-      return <span class="chip bad">{t("badge.state.revoked")}</span>;
-    case BadgeState.BLOCKED:
-      return <span class="chip bad">{t("badge.state.blocked")}</span>;
-    default:
-      return <span class="chip">{t("badge.state.none")}</span>;
-  }
-}
-
 type Action = "edit" | "cancel" | "revoke" | "block" | null;
 
-function ParticipantDetail(props: { ctx: EventContext; id: string; onChanged(): void; onOpen(id: string): void }) {
-  const { ctx } = props;
+function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: string): void }) {
+  const ctx = useEvent();
   const [p, setP] = useState<Participant | null>(null);
   const [badge, setBadge] = useState<Badge | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -407,7 +390,7 @@ function ParticipantDetail(props: { ctx: EventContext; id: string; onChanged(): 
       {action === "edit" && (
         <Dialog title={t("edit.title")} onClose={() => setAction(null)} wide>
           <ParticipantForm
-            ctx={ctx}
+           
             existing={p}
             onDone={() => {
               setAction(null);

@@ -1,6 +1,7 @@
-// Small shared pieces: modal dialogs and PDF printing.
+// Small shared pieces: modal dialogs, PDF printing, the badge chip.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { failure } from "./api";
+import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
 import { explain, t } from "./i18n";
 
 /** A modal dialog: focus stays inside, Esc closes it. */
@@ -125,4 +126,22 @@ export function download(bytes: BlobPart, name: string, type: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A participant's badge state, as a chip. */
+export function BadgeChip(props: { p: Participant }) {
+  const { p } = props;
+  if (p.status === ParticipantStatus.CANCELLED) return <span class="chip bad">{t("status.cancelled")}</span>;
+  switch (p.badgeState) {
+    case BadgeState.VALID:
+      return <span class="chip ok">{t("badge.state.valid")}</span>;
+    case BadgeState.OUTDATED:
+      return <span class="chip warn">{t("badge.state.outdated")}</span>;
+    case BadgeState.REVOKED:
+      return <span class="chip bad">{t("badge.state.revoked")}</span>;
+    case BadgeState.BLOCKED:
+      return <span class="chip bad">{t("badge.state.blocked")}</span>;
+    default:
+      return <span class="chip">{t("badge.state.none")}</span>;
+  }
 }

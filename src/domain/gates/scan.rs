@@ -10,7 +10,7 @@ use crate::{
     domain::{
         Principal, Services,
         badges::badge_number,
-        offline::{Rules, Verdict, decide},
+        offline::{Rules, Verdict, decide_way},
     },
     error::AppResult,
     ids::GateId,
@@ -45,24 +45,16 @@ pub struct ScanResult {
     pub holder_photo: Option<Vec<u8>>,
 }
 
-/// The checks that need no database, for one direction: exits are refused
-/// only for the badge itself.
+/// The checks that need no database, for one direction (`decide_way`);
+/// an overlong text is malformed without parsing.
 fn check(rules: &Rules, request: &ScanRequest, zone: Option<u8>, at: DateTime<Utc>) -> Verdict {
-    let verdict = if request.qr_text.len() > MAX_QR_TEXT {
-        Verdict {
+    if request.qr_text.len() > MAX_QR_TEXT {
+        return Verdict {
             claims: None,
             deny: Some(DenyReason::Malformed),
-        }
-    } else {
-        decide(rules, &request.qr_text, zone, at)
-    };
-    match verdict.deny {
-        Some(reason) if request.direction == Direction::Out && !reason.refuses_exit() => Verdict {
-            claims: verdict.claims,
-            deny: None,
-        },
-        _ => verdict,
+        };
     }
+    decide_way(rules, &request.qr_text, zone, at, request.direction)
 }
 
 impl Services {

@@ -10,10 +10,11 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
 use ed25519_dalek::SigningKey;
 use expopass::{
     domain::{
-        offline::{Rules, decide},
+        offline::{Rules, decide, decide_way},
         qr::BadgeClaims,
     },
     proto::pb,
+    vocab::Direction,
 };
 use prost::Message as _;
 use serde_json::json;
@@ -177,14 +178,30 @@ fn the_browser_decides_every_vector_as_the_server_does() {
             1 => Some(rng.u8(..)),
             _ => Some(rng.u8(1..7)),
         };
-        let verdict = decide(&rules[b], &qr, zone, at);
+        // One case in four is an exit: refused only for the badge itself.
+        let direction = if rng.u8(0..4) == 0 {
+            Direction::Out
+        } else {
+            Direction::In
+        };
+        let verdict = decide_way(&rules[b], &qr, zone, at, direction);
         let expect = verdict.deny.map_or("ALLOW", |r| r.as_str()).to_owned();
         *seen.entry(expect.clone()).or_default() += 1;
+        if direction == Direction::Out {
+            let entry = decide(&rules[b], &qr, zone, at).deny;
+            let key = match (entry, verdict.deny) {
+                (Some(_), None) => "exit allowed where an entry is refused",
+                (Some(_), Some(_)) => "exit refused",
+                _ => "exit allowed",
+            };
+            *seen.entry(key.to_owned()).or_default() += 1;
+        }
         cases.push(json!({
             "bundle": b,
             "zone": zone,
             "at": at.to_rfc3339(),
             "qr": qr,
+            "direction": direction.as_str(),
             "expect": expect,
         }));
     }
@@ -199,6 +216,9 @@ fn the_browser_decides_every_vector_as_the_server_does() {
         "BLOCKED",
         "NOT_VALID_TODAY",
         "ZONE_NOT_ALLOWED",
+        "exit allowed",
+        "exit refused",
+        "exit allowed where an entry is refused",
     ] {
         assert!(
             seen.get(outcome).copied().unwrap_or(0) >= 10,
