@@ -246,10 +246,14 @@ impl AppError {
 
 /// Whether a failed statement failed because the database went away (its
 /// connection was cut, the server shut down or restarted, or refuses new
-/// connections) rather than because of the statement. PostgreSQL sends
-/// these as class 57P (operator intervention) and 08 (connection
-/// exception); diesel keeps only their message, which the server writes in
-/// English unless `lc_messages` says otherwise.
+/// connections) rather than because of the statement, as far as the error
+/// alone tells: the driver's own kinds, and, for a server speaking English,
+/// PostgreSQL's words for class 57P (operator intervention) and 08
+/// (connection exception), whose SQLSTATE the driver does not hand on.
+/// Whatever its language, a call also learns it from the connection
+/// itself, which comes back to the pool closed (`crate::lost`): that is
+/// what unary calls rely on; these words serve the streams' tasks, which
+/// run outside a call's scope.
 fn is_connection_lost(err: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     const LOST: &[&str] = &[
@@ -346,6 +350,11 @@ impl From<diesel::result::Error> for AppError {
         {
             return Self::new(*kind, *reason, *message);
         }
+        if matches!(err, Error::DatabaseError(DatabaseErrorKind::Unknown, _)) {
+            // The server's words only: it may be a cut connection speaking
+            // another language (`crate::lost`).
+            crate::lost::unexplained();
+        }
         Self::internal(err)
     }
 }
@@ -356,8 +365,26 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     }
 }
 
+impl AppError {
+    /// Whether this is an unexplained failure of a database statement.
+    fn is_database_failure(&self) -> bool {
+        self.kind == ErrorKind::Internal
+            && self
+                .source
+                .as_ref()
+                .is_some_and(|s| s.downcast_ref::<diesel::result::Error>().is_some())
+    }
+}
+
 impl From<AppError> for Status {
     fn from(err: AppError) -> Self {
+        // A statement that failed on a connection the call then found lost
+        // failed because the database went away, in whatever words.
+        let err = if err.is_database_failure() && crate::lost::seen() {
+            AppError::database_unavailable(err)
+        } else {
+            err
+        };
         let code = match err.kind {
             ErrorKind::InvalidArgument => Code::InvalidArgument,
             ErrorKind::NotFound => Code::NotFound,

@@ -14,6 +14,7 @@ pub mod ids;
 mod limits;
 pub mod listener;
 pub mod local;
+mod lost;
 pub mod meter;
 mod observe;
 mod pg_embedded;

@@ -139,7 +139,16 @@ where
         };
         Box::pin(
             async move {
-                let mut response = call.await?;
+                // The call's own scope: a connection it loses tells it
+                // (`crate::lost`), whatever language its error is in.
+                let (response, lost) = crate::lost::scope(call).await;
+                let mut response = response?;
+                if lost && code_of(response.headers()) == Some(Code::Internal) {
+                    response = tonic::Status::from(crate::error::AppError::database_unavailable(
+                        anyhow::anyhow!("a database connection of the call was lost"),
+                    ))
+                    .into_http();
+                }
                 response.headers_mut().insert(REQUEST_ID, id);
                 // A trailers-only answer carries its status in the headers.
                 record.code = code_of(response.headers());

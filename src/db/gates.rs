@@ -428,8 +428,7 @@ pub(crate) type Notification = (String, String);
 pub(crate) async fn listen(
     pool: &super::Pool,
 ) -> anyhow::Result<impl Stream<Item = QueryResult<Notification>> + use<>> {
-    let pooled = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut conn: AsyncPgConnection = deadpool::managed::Object::take(pooled);
+    let mut conn: AsyncPgConnection = pool.take_one().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     diesel::sql_query(format!("LISTEN {GATE_CHANNEL}"))
         .execute(&mut conn)
         .await?;

@@ -29,8 +29,62 @@ use diesel_async::{
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
-/// The connection pool.
-pub type Pool = deadpool::Pool<AsyncPgConnection>;
+/// The connection pool. Its connections tell the call that used them when
+/// they come back lost (`crate::lost`).
+#[derive(Clone)]
+pub struct Pool(deadpool::Pool<AsyncPgConnection>);
+
+impl Pool {
+    /// A connection, waiting at most the pool's wait timeout.
+    pub async fn get(&self) -> Result<PooledConn, deadpool::PoolError> {
+        self.0
+            .get()
+            .await
+            .map(|object| PooledConn(std::mem::ManuallyDrop::new(object)))
+    }
+
+    /// A connection taken out of the pool for good (a listener's own).
+    pub(crate) async fn take_one(&self) -> Result<AsyncPgConnection, deadpool::PoolError> {
+        self.0.get().await.map(deadpool::Object::take)
+    }
+
+    /// How many connections are open, idle and awaited.
+    pub fn status(&self) -> ::deadpool::Status {
+        self.0.status()
+    }
+}
+
+/// A connection checked out of the pool; back in it when dropped, unless it
+/// came back lost or suspect (`crate::lost`).
+pub struct PooledConn(std::mem::ManuallyDrop<deadpool::Object<AsyncPgConnection>>);
+
+impl std::ops::Deref for PooledConn {
+    type Target = AsyncPgConnection;
+    fn deref(&self) -> &AsyncPgConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        &mut self.0
+    }
+}
+
+impl Drop for PooledConn {
+    fn drop(&mut self) {
+        use diesel_async::pooled_connection::PoolableConnection as _;
+        // SAFETY: the object is taken once, here, and never used again.
+        let mut object = unsafe { std::mem::ManuallyDrop::take(&mut self.0) };
+        if object.is_broken() {
+            crate::lost::saw_one();
+        } else if crate::lost::suspicious() {
+            // Not closed yet, after a statement failed without a known
+            // reason: watched once the call answers, out of the pool.
+            crate::lost::keep(deadpool::Object::take(object));
+        }
+    }
+}
 /// A connection, as model functions take it.
 pub type Conn = AsyncPgConnection;
 
@@ -75,6 +129,7 @@ pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
         .wait_timeout(Some(std::time::Duration::from_secs(10)))
         .runtime(::deadpool::Runtime::Tokio1)
         .build()
+        .map(Pool)
         .context("cannot build the connection pool")
 }
 
@@ -140,6 +195,3 @@ pub async fn ping(pool: &Pool) -> bool {
         .await
         .unwrap_or(false)
 }
-
-/// A connection checked out of the pool.
-pub type PooledConn = deadpool::Object<AsyncPgConnection>;

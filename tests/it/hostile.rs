@@ -368,35 +368,98 @@ async fn cut(db: &TestDb) {
 
 use diesel_async::AsyncConnection as _;
 
-#[tokio::test]
-async fn a_database_cut_mid_call_is_unavailable_not_internal() {
-    let app = TestApp::start().await;
-    let fixture = app.event("CUT").await;
+/// Registrations and reads in flight while every connection of the server
+/// is cut, round after round until calls saw the cut in at least three
+/// rounds (at most 30): each call that failed is UNAVAILABLE with
+/// DATABASE_UNAVAILABLE, never INTERNAL. Returns how many calls saw it.
+async fn calls_through_cuts(app: &TestApp, fixture: &crate::support::builders::Fixture) -> usize {
+    let known = app.register(fixture, person("Before", "Cut")).await;
     let mut seen_unavailable = 0;
-    for round in 0..5 {
-        let calls = (0..40).map(|i| {
+    let mut rounds_that_saw = 0;
+    for round in 0..30 {
+        let writes = (0..40).map(|i| {
             let mut desk = app.desk();
             let mut input = person("Cut", &format!("Round{round}x{i}"));
             input.email = format!("cut{round}.{i}@example.uz");
-            let request = crate::support::builders::register_request(&fixture, input);
-            async move { desk.register_participant(request).await }
+            let request = crate::support::builders::register_request(fixture, input);
+            async move { desk.register_participant(request).await.map(drop) }
         });
-        let (results, ()) = tokio::join!(futures::future::join_all(calls), async {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            cut(&app.db).await;
+        let reads = (0..20).map(|_| {
+            let mut desk = app.desk();
+            let id = known.id.clone();
+            async move {
+                desk.get_participant(pb::GetParticipantRequest { id })
+                    .await
+                    .map(drop)
+            }
         });
-        for result in results {
+        let (writes, reads, ()) = tokio::join!(
+            futures::future::join_all(writes),
+            futures::future::join_all(reads),
+            async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                cut(&app.db).await;
+            }
+        );
+        let before = seen_unavailable;
+        for result in writes.into_iter().chain(reads) {
             if let Err(status) = result {
                 assert_eq!(status.code(), Code::Unavailable, "{status:?}");
                 assert_eq!(reason(&status), "DATABASE_UNAVAILABLE");
                 seen_unavailable += 1;
             }
         }
+        if seen_unavailable > before {
+            rounds_that_saw += 1;
+        }
+        if rounds_that_saw >= 3 {
+            break;
+        }
     }
+    assert!(
+        seen_unavailable > 0,
+        "no call saw any of the cuts: the test proved nothing"
+    );
     // The pool recovers: calls succeed again.
-    let p = app.register(&fixture, person("After", "Cut")).await;
+    let p = app.register(fixture, person("After", "Cut")).await;
     assert!(!p.id.is_empty());
-    eprintln!("{seen_unavailable} calls saw the cut");
+    seen_unavailable
+}
+
+#[tokio::test]
+async fn a_database_cut_mid_call_is_unavailable_not_internal() {
+    let app = TestApp::start().await;
+    let fixture = app.event("CUT").await;
+    let seen = calls_through_cuts(&app, &fixture).await;
+    eprintln!("{seen} calls saw the cut");
+}
+
+/// The server's messages follow `lc_messages`; a cut is known by what the
+/// connection says, not by English words.
+#[tokio::test]
+async fn a_database_cut_is_unavailable_whatever_language_the_server_speaks() {
+    let app = TestApp::start().await;
+    let mut admin = diesel_async::AsyncPgConnection::establish(&format!(
+        "{}/postgres",
+        crate::support::server_url()
+    ))
+    .await
+    .unwrap();
+    diesel::sql_query(format!(
+        "ALTER DATABASE {} SET lc_messages = 'de_DE.UTF-8'",
+        app.db.name
+    ))
+    .execute(&mut admin)
+    .await
+    .expect(
+        "the German locale is needed on the PostgreSQL host: \
+         add 'de_DE.UTF-8 UTF-8' to /etc/locale.gen and run locale-gen (.ci/run does)",
+    );
+    // Every connection from now on speaks German: the pool's ones too.
+    cut(&app.db).await;
+    let fixture = app.event("SCHNITT").await;
+    let seen = calls_through_cuts(&app, &fixture).await;
+    eprintln!("{seen} calls saw the cut, in German");
 }
 
 #[tokio::test]

@@ -576,7 +576,7 @@ async fn a_gate_decides_offline_and_uploads_its_journal_exactly_once() {
 }
 
 #[tokio::test]
-async fn the_operations_board_shows_an_entry_its_zone_and_the_gate_within_a_second() {
+async fn the_operations_board_shows_entries_denials_gate_devices_and_conflicts() {
     let app = TestApp::start().await;
     let Running {
         event_id,
