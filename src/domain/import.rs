@@ -28,8 +28,7 @@ use super::{
     ids::{CategoryId, DelegationId, EventId, ParticipantId},
     records::{audit_row, reused_key},
     registration::{
-        Checked, ParticipantInput, Prepared, check_input, delegation_seats, duplicate,
-        quota_exceeded,
+        Checked, ParticipantInput, Prepared, Seats, check_input, delegation_seats, duplicate,
     },
     validate::Validator,
 };
@@ -362,10 +361,9 @@ impl Services {
         let moved =
             row.delegation_id != current.delegation_id || row.category_id != current.category_id;
         if let (Some(delegation_id), true) = (row.delegation_id, moved) {
-            let (quota, used) = delegation_seats(conn, delegation_id, row.category_id).await?;
-            if used >= quota {
-                return Err(quota_exceeded(category_code, quota));
-            }
+            delegation_seats(conn, delegation_id, row.category_id)
+                .await?
+                .take(category_code)?;
         }
         let emails: Vec<String> = [prepared.email_lower]
             .into_iter()
@@ -471,20 +469,24 @@ async fn insert_batch(
         .collect();
     delegation_ids.sort();
     delegation_ids.dedup();
-    let mut quotas: HashMap<(DelegationId, CategoryId), i64> = HashMap::new();
-    let mut used: HashMap<(DelegationId, CategoryId), i64> = HashMap::new();
+    let mut seats: HashMap<(DelegationId, CategoryId), Seats> = HashMap::new();
     if !delegation_ids.is_empty() {
         db::registry::lock_delegations(conn, &delegation_ids).await?;
-        quotas = db::registry::quotas_of(conn, &delegation_ids)
-            .await?
-            .into_iter()
-            .map(|q| ((q.delegation_id, q.category_id), i64::from(q.quota)))
-            .collect();
-        used = db::registry::usage_of(conn, &delegation_ids)
-            .await?
-            .into_iter()
-            .map(|(d, c, n)| ((d, c), n))
-            .collect();
+        for q in db::registry::quotas_of(conn, &delegation_ids).await? {
+            seats.insert(
+                (q.delegation_id, q.category_id),
+                Seats {
+                    quota: i64::from(q.quota),
+                    taken: 0,
+                },
+            );
+        }
+        for (d, c, n) in db::registry::usage_of(conn, &delegation_ids).await? {
+            seats
+                .entry((d, c))
+                .or_insert(Seats { quota: 0, taken: 0 })
+                .taken = n;
+        }
     }
     let rows: Vec<&Participant> = ready.iter().map(|(_, p, _)| &p.row).collect();
     let inserted: HashSet<ParticipantId> = db::participants::insert_many(conn, &rows)
@@ -502,15 +504,14 @@ async fn insert_batch(
             continue;
         }
         if let Some(d) = p.row.delegation_id {
-            let key = (d, p.row.category_id);
-            let quota = quotas.get(&key).copied().unwrap_or(0);
-            let count = used.entry(key).or_insert(0);
-            if *count >= quota {
+            let held = seats
+                .entry((d, p.row.category_id))
+                .or_insert(Seats { quota: 0, taken: 0 });
+            if let Err(full) = held.take(code) {
                 over_quota.push(p.row.id);
-                decided.push((*i, Err(quota_exceeded(code, quota).into())));
+                decided.push((*i, Err(full.into())));
                 continue;
             }
-            *count += 1;
         }
         stored.push(p);
         decided.push((*i, Ok(p.row.id)));

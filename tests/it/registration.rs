@@ -518,6 +518,30 @@ async fn delegations_have_heads_and_quotas_that_cannot_drop_below_use() {
         quotas,
         [("DELEGATE".to_owned(), 3, 1), ("PRESS".to_owned(), 1, 0)]
     );
+
+    // Another delegation's name is taken: refused, and nothing changes.
+    let other = app.delegation(&fixture, "KG", &[]).await;
+    let err = app
+        .desk()
+        .update_delegation(pb::UpdateDelegationRequest {
+            id: other.id.clone(),
+            name: Some(delegation.name.clone()),
+            head_participant_id: None,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists, "{err:?}");
+    assert_eq!(reason(&err), "DELEGATION_EXISTS");
+    let unchanged = app
+        .desk()
+        .get_delegation(pb::GetDelegationRequest { id: other.id })
+        .await
+        .unwrap()
+        .into_inner()
+        .delegation
+        .unwrap();
+    assert_eq!(unchanged.name, other.name);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{ParticipantView, claim_or_replay};
+use super::{ParticipantView, Seats, claim_or_replay};
 use crate::{
     db::{
         self, Conn,
@@ -341,52 +341,65 @@ impl Services {
         } = changes;
         let mut conn = self.db.get().await?;
         crate::domain::transaction(&mut conn, async move |conn| {
-            {
-                let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
-                    return Err(AppError::not_found(Reason::DelegationNotFound, format!("no delegation {id}")));
-                };
-                actor.require_event(delegation.event_id)?;
-                if let Some(name) = &name {
-                    let taken = db::registry::list_delegations(conn, delegation.event_id)
-                        .await?
-                        .into_iter()
-                        .any(|d| d.id != id && &d.name == name);
-                    if taken {
-                        return Err(AppError::already_exists(Reason::DelegationExists, "the event has a delegation with this name"));
-                    }
-                    db::registry::set_delegation_name(conn, id, name).await?;
-                }
-                if let Some(head) = head {
-                    if let Some(head_id) = head {
-                        let member = db::participants::find(conn, head_id).await?;
-                        let ok = member.is_some_and(|(p, _, _)| p.delegation_id == Some(id) && p.status == ParticipantStatus::Active);
-                        if !ok {
-                            return Err(AppError::precondition(Reason::HeadNotMember, "the head must be an active member of the delegation"));
-                        }
-                    }
-                    db::registry::set_delegation_head(conn, id, head).await?;
-                }
-                if let Some(quotas) = &quotas {
-                    let categories = self.category_codes(conn, delegation.event_id).await?;
-                    let mut v = Validator::new();
-                    let rows = self.check_quotas(&mut v, quotas, &categories, id);
-                    v.finish()?;
-                    let usage = db::registry::usage_of(conn, &[id]).await?;
-                    for (_, category_id, used) in usage {
-                        let quota = rows.iter().find(|q| q.category_id == category_id).map_or(0, |q| i64::from(q.quota));
-                        if used > quota {
-                            let code = categories.iter().find(|(_, c)| **c == category_id).map(|(k, _)| k.as_str()).unwrap_or("?");
-                            return Err(AppError::precondition(
-                                Reason::QuotaBelowUsage,
-                                format!("{used} members of category {code} are registered: the quota cannot be {quota}"),
-                            ));
-                        }
-                    }
-                    db::registry::replace_quotas(conn, id, &rows).await?;
-                }
-                db::audit::record(conn, &audit_row(actor, "delegation.update", "delegation", id, "")).await?;
-                Ok(())
+            let Some(delegation) = db::registry::lock_delegations(conn, &[id]).await?.pop() else {
+                return Err(AppError::not_found(
+                    Reason::DelegationNotFound,
+                    format!("no delegation {id}"),
+                ));
+            };
+            actor.require_event(delegation.event_id)?;
+            if let Some(name) = &name {
+                // A name another delegation of the event has is refused by
+                // the unique constraint (DELEGATION_EXISTS).
+                db::registry::set_delegation_name(conn, id, name).await?;
             }
+            if let Some(head) = head {
+                if let Some(head_id) = head {
+                    let member = db::participants::find(conn, head_id).await?;
+                    let ok = member.is_some_and(|(p, _, _)| {
+                        p.delegation_id == Some(id) && p.status == ParticipantStatus::Active
+                    });
+                    if !ok {
+                        return Err(AppError::precondition(
+                            Reason::HeadNotMember,
+                            "the head must be an active member of the delegation",
+                        ));
+                    }
+                }
+                db::registry::set_delegation_head(conn, id, head).await?;
+            }
+            if let Some(quotas) = &quotas {
+                let categories = self.category_codes(conn, delegation.event_id).await?;
+                let mut v = Validator::new();
+                let rows = self.check_quotas(&mut v, quotas, &categories, id);
+                v.finish()?;
+                for (_, category_id, taken) in db::registry::usage_of(conn, &[id]).await? {
+                    let quota = rows
+                        .iter()
+                        .find(|q| q.category_id == category_id)
+                        .map_or(0, |q| i64::from(q.quota));
+                    if !(Seats { quota, taken }).hold() {
+                        let code = categories
+                            .iter()
+                            .find(|(_, c)| **c == category_id)
+                            .map_or("?", |(k, _)| k.as_str());
+                        return Err(AppError::precondition(
+                            Reason::QuotaBelowUsage,
+                            format!(
+                                "{taken} members of category {code} are registered: \
+                                 the quota cannot be {quota}"
+                            ),
+                        ));
+                    }
+                }
+                db::registry::replace_quotas(conn, id, &rows).await?;
+            }
+            db::audit::record(
+                conn,
+                &audit_row(actor, "delegation.update", "delegation", id, ""),
+            )
+            .await?;
+            Ok(())
         })
         .await?;
         self.one_delegation_view(&mut conn, id).await

@@ -82,22 +82,51 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
     }
 }
 
-/// Locks a delegation's row until the transaction ends and gives its
-/// quota for a category and how many of its active members hold that
-/// category: the seats are exact while the lock is held.
+/// A delegation's seats of one category: its quota, and how many of its
+/// active members hold one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seats {
+    pub(crate) quota: i64,
+    pub(crate) taken: i64,
+}
+
+impl Seats {
+    /// Whether everyone who holds a seat has one: the one comparison of
+    /// quotas, for a registration, a move, an import and a changed quota.
+    pub(crate) fn hold(self) -> bool {
+        self.taken <= self.quota
+    }
+
+    /// Takes one seat more, or refuses with `DELEGATION_QUOTA_EXCEEDED`
+    /// (taking nothing).
+    pub(crate) fn take(&mut self, category_code: &str) -> AppResult<()> {
+        let after = Seats {
+            taken: self.taken + 1,
+            ..*self
+        };
+        if !after.hold() {
+            return Err(quota_exceeded(category_code, self.quota));
+        }
+        *self = after;
+        Ok(())
+    }
+}
+
+/// Locks a delegation's row until the transaction ends and gives its seats
+/// of a category: exact while the lock is held.
 pub(super) async fn delegation_seats(
     conn: &mut Conn,
     delegation_id: DelegationId,
     category_id: CategoryId,
-) -> AppResult<(i64, i64)> {
+) -> AppResult<Seats> {
     db::registry::lock_delegations(conn, &[delegation_id]).await?;
     let quota = db::registry::quotas_of(conn, &[delegation_id])
         .await?
         .into_iter()
         .find(|q| q.category_id == category_id)
         .map_or(0, |q| i64::from(q.quota));
-    let used = db::participants::count_active_in(conn, delegation_id, category_id).await?;
-    Ok((quota, used))
+    let taken = db::participants::count_active_in(conn, delegation_id, category_id).await?;
+    Ok(Seats { quota, taken })
 }
 
 pub(super) fn duplicate(existing: ParticipantId) -> AppError {
@@ -117,7 +146,7 @@ pub(super) fn duplicate_unnamed() -> AppError {
     )
 }
 
-pub(super) fn quota_exceeded(category: &str, quota: i64) -> AppError {
+fn quota_exceeded(category: &str, quota: i64) -> AppError {
     AppError::precondition(
         Reason::DelegationQuotaExceeded,
         format!("the delegation's quota for {category} ({quota}) is used up"),
@@ -175,4 +204,67 @@ fn parse_page_token<T: serde::de::DeserializeOwned>(v: &mut Validator, token: &s
         v.violation("page_token", "is not a token this server issued");
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Seats, encode_page_token, page_size, paged, parse_page_token};
+    use crate::{domain::validate::Validator, error::Reason};
+
+    #[test]
+    fn a_page_is_the_rows_asked_for_and_says_whether_more_follow() {
+        let (page, next) = paged(vec![1, 2, 3], 3, |r| *r);
+        assert_eq!((page, next), (vec![1, 2, 3], String::new()));
+        // Fetched with one row more than the page: a next page exists,
+        // and its token is the keyset of the page's last row.
+        let (page, next) = paged(vec![1, 2, 3, 4], 3, |r| *r);
+        assert_eq!(page, [1, 2, 3]);
+        let mut v = Validator::new();
+        assert_eq!(parse_page_token::<i32>(&mut v, &next), Some(3));
+        assert!(v.into_violations().is_empty());
+        assert_eq!(paged(Vec::<i32>::new(), 10, |r| *r).0, Vec::<i32>::new());
+    }
+
+    #[test]
+    fn page_sizes_default_and_refuse_beyond_the_most() {
+        let mut v = Validator::new();
+        assert_eq!(page_size(&mut v, 0, 50, 200), 50);
+        assert_eq!(page_size(&mut v, 7, 50, 200), 7);
+        assert_eq!(page_size(&mut v, 200, 50, 200), 200);
+        assert!(v.into_violations().is_empty());
+        let mut v = Validator::new();
+        assert_eq!(page_size(&mut v, 201, 50, 200), 200);
+        let fields: Vec<_> = v.into_violations().into_iter().map(|x| x.field).collect();
+        assert_eq!(fields, ["page_size"]);
+    }
+
+    #[test]
+    fn a_page_token_not_issued_here_is_a_violation() {
+        for token in ["not base64!", "bm90IGpzb24", &encode_page_token(&"text")] {
+            let mut v = Validator::new();
+            assert_eq!(parse_page_token::<(i64, String)>(&mut v, token), None);
+            let fields: Vec<_> = v.into_violations().into_iter().map(|x| x.field).collect();
+            assert_eq!(fields, ["page_token"], "{token}");
+        }
+        let mut v = Validator::new();
+        assert_eq!(parse_page_token::<i32>(&mut v, ""), None);
+        assert!(v.into_violations().is_empty(), "no token is the first page");
+    }
+
+    #[test]
+    fn seats_are_taken_up_to_the_quota_and_no_further() {
+        let mut seats = Seats { quota: 2, taken: 0 };
+        assert!(seats.take("PRESS").is_ok());
+        assert!(seats.take("PRESS").is_ok());
+        let full = seats.take("PRESS").unwrap_err();
+        assert_eq!(full.reason, Reason::DelegationQuotaExceeded);
+        assert_eq!(
+            seats,
+            Seats { quota: 2, taken: 2 },
+            "a refusal takes nothing"
+        );
+        assert!(Seats { quota: 0, taken: 0 }.hold());
+        assert!(!Seats { quota: 1, taken: 2 }.hold());
+        assert!(Seats { quota: 0, taken: 0 }.take("VIP").is_err());
+    }
 }

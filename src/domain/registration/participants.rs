@@ -3,9 +3,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    Checked, Prepared, check_input, delegation_seats, duplicate, duplicate_unnamed, quota_exceeded,
-};
+use super::{Checked, Prepared, check_input, delegation_seats, duplicate, duplicate_unnamed};
 use crate::{
     db::{
         self, Conn,
@@ -374,9 +372,9 @@ impl Services {
             // quota count is exact.
             Some(delegation_id) => {
                 crate::domain::transaction(&mut conn, async move |conn| {
-                    let (quota, used) =
+                    let mut seats =
                         delegation_seats(conn, delegation_id, ready.row.category_id).await?;
-                    if used >= quota {
+                    if let Err(full) = seats.take(code) {
                         // A retry of a registration that did get in still
                         // returns it.
                         return match replay_of(
@@ -388,7 +386,7 @@ impl Services {
                         .await?
                         {
                             Some(first) => Ok(Registered::Replay(first)),
-                            None => Err(quota_exceeded(code, quota)),
+                            None => Err(full),
                         };
                     }
                     self.write_registration(conn, actor, request_id, fingerprint, ready)
@@ -529,11 +527,9 @@ impl Services {
                 if let (Some(delegation_id), true) =
                     (row.delegation_id, row.category_id != current.category_id)
                 {
-                    let (quota, used) =
-                        delegation_seats(conn, delegation_id, row.category_id).await?;
-                    if used >= quota {
-                        return Err(quota_exceeded(&merged.category_code, quota));
-                    }
+                    delegation_seats(conn, delegation_id, row.category_id)
+                        .await?
+                        .take(&merged.category_code)?;
                 }
                 let email_lower = row.email.to_lowercase();
                 let emails: Vec<String> = [email_lower]
