@@ -75,6 +75,28 @@ impl ServeConfig {
 }
 
 impl Config {
+    /// The settings of the database and the key, read from the environment
+    /// where flags left them out: `database_url` and `data_dir` as the
+    /// command line gave them (flags or their environment variables), the
+    /// document key from `EXPOPASS_DOCUMENT_KEY` only, never from a flag
+    /// (a flag would show in the process list).
+    pub fn from_env(database_url: Option<&str>, data_dir: PathBuf, pool_size: usize) -> Self {
+        let document_key = std::env::var("EXPOPASS_DOCUMENT_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(SecretString::from);
+        let database = match database_url.filter(|u| !u.is_empty()) {
+            Some(url) => DatabaseTarget::Url(url.to_owned()),
+            None => DatabaseTarget::Embedded,
+        };
+        Config {
+            database,
+            data_dir,
+            pool_size: pool_size.max(1),
+            document_key,
+        }
+    }
+
     /// The 32-byte key that encrypts travel documents.
     pub fn load_document_key(&self) -> anyhow::Result<DocumentKey> {
         if let Some(text) = &self.document_key {

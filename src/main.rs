@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 mod tools;
 use expopass::{
     app::Database,
-    config::{Config, DatabaseTarget, ServeConfig},
+    config::{Config, ServeConfig},
     domain::{NewToken, Role, Services},
     telemetry::LogFormat,
 };
@@ -246,26 +246,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn config(common: &Common) -> anyhow::Result<Config> {
-    // Also accept the key from the environment only, never as a flag.
-    let document_key = std::env::var("EXPOPASS_DOCUMENT_KEY")
-        .ok()
-        .filter(|k| !k.is_empty())
-        .map(secrecy::SecretString::from);
-    let database = match common.database_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => DatabaseTarget::Url(url.to_owned()),
-        None => DatabaseTarget::Embedded,
-    };
-    Ok(Config {
-        database,
-        data_dir: common.data_dir.clone(),
-        pool_size: common.pool_size.max(1),
-        document_key,
-    })
+fn config(common: &Common) -> Config {
+    Config::from_env(
+        common.database_url.as_deref(),
+        common.data_dir.clone(),
+        common.pool_size,
+    )
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = config(&cli.common)?;
+    let config = config(&cli.common);
     match cli.command {
         Command::Serve(args) => {
             let serve = ServeConfig {

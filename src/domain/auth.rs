@@ -319,7 +319,7 @@ impl Services {
         actor: Option<&Principal>,
         token: &NewToken,
     ) -> AppResult<(String, Option<EventId>, Vec<Option<GateId>>)> {
-        let name = v.text("name", &token.name, 200, false);
+        let name = v.required_text("name", &token.name, 200);
         if token.expires_at.is_some_and(|at| at <= super::now()) {
             v.violation("expires", "must be in the future");
         }

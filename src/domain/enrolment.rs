@@ -172,7 +172,7 @@ impl Services {
             ));
         }
         let mut v = Validator::new();
-        let device = v.text("device_name", device_name, 200, true);
+        let device = v.optional_text("device_name", device_name, 200);
         let typed = normalized(code);
         if typed.is_empty() {
             v.violation("code", "is required");

@@ -104,8 +104,8 @@ impl Services {
     pub async fn create_event(&self, actor: &Principal, input: EventInput) -> AppResult<Event> {
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
-        let name = v.text("name", &input.name, 200, false);
-        let venue = v.text("venue", &input.venue, 200, true);
+        let name = v.required_text("name", &input.name, 200);
+        let venue = v.optional_text("venue", &input.venue, 200);
         let time_zone = if input.time_zone.trim().is_empty() {
             "UTC".to_owned()
         } else {
@@ -247,7 +247,7 @@ impl Services {
         let event = self.event(&mut conn, input.event_id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
-        let name = v.text("name", &input.name, 200, false);
+        let name = v.required_text("name", &input.name, 200);
         let parent_code = input.parent_code.trim().to_uppercase();
         if parent_code == code && !code.is_empty() {
             v.violation("parent_code", "a zone cannot be its own parent");
@@ -330,7 +330,7 @@ impl Services {
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
-        let name = v.text("name", &input.name, 200, false);
+        let name = v.required_text("name", &input.name, 200);
         let color = v.color("color", &input.color);
         let mut zone_ids = Vec::new();
         let mut zone_codes = Vec::new();
@@ -415,7 +415,7 @@ impl Services {
         let zones = db::events::list_zones(&mut conn, event.id).await?;
         let mut v = Validator::new();
         let code = v.code("code", &input.code);
-        let name = v.text("name", &input.name, 200, false);
+        let name = v.required_text("name", &input.name, 200);
         let zone_code = input.zone_code.trim().to_uppercase();
         let zone = zones.iter().find(|z| z.code == zone_code);
         if zone.is_none() {

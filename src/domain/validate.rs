@@ -68,16 +68,20 @@ impl Validator {
         self.violations
     }
 
-    /// Free text: trimmed, NFC, no control characters, at most `max`
-    /// characters; required unless `optional`.
-    pub(crate) fn text(&mut self, field: &str, value: &str, max: usize, optional: bool) -> String {
-        let value = nfc(value.trim());
+    /// Free text that must be given: trimmed, NFC, no control characters,
+    /// at most `max` characters.
+    pub(crate) fn required_text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let value = self.optional_text(field, value, max);
         if value.is_empty() {
-            if !optional {
-                self.violation(field, "is required");
-            }
-            return value;
+            self.violation(field, "is required");
         }
+        value
+    }
+
+    /// Free text that may be empty: trimmed, NFC, no control characters,
+    /// at most `max` characters.
+    pub(crate) fn optional_text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let value = nfc(value.trim());
         if value.chars().count() > max {
             self.violation(field, format!("must be at most {max} characters"));
         }
@@ -87,13 +91,25 @@ impl Validator {
         value
     }
 
-    /// A person's name, in any script.
-    pub(crate) fn name(&mut self, field: &str, value: &str, optional: bool) -> String {
-        let value = self.text(field, value, MAX_NAME, optional);
+    /// A person's name that must be given, in any script.
+    pub(crate) fn required_name(&mut self, field: &str, value: &str) -> String {
+        let value = self.required_text(field, value, MAX_NAME);
+        self.letters(field, &value);
+        value
+    }
+
+    /// A person's name that may be empty, in any script.
+    pub(crate) fn optional_name(&mut self, field: &str, value: &str) -> String {
+        let value = self.optional_text(field, value, MAX_NAME);
+        self.letters(field, &value);
+        value
+    }
+
+    /// A name, when given, has letters.
+    fn letters(&mut self, field: &str, value: &str) {
         if !value.is_empty() && !value.chars().any(char::is_alphabetic) {
             self.violation(field, "must contain letters");
         }
-        value
     }
 
     /// A code: 1 to 32 of A-Z, 0-9, '-', '_' (upper-cased).
@@ -243,7 +259,7 @@ mod tests {
     #[test]
     fn collects_every_violation() {
         let mut v = Validator::with_prefix("participant.");
-        v.name("given_name", "", false);
+        v.required_name("given_name", "");
         v.country("country", "XX");
         v.email("email", "not-an-email");
         v.phone("phone", "+998 71 123 45 67");
@@ -263,9 +279,9 @@ mod tests {
         let mut v = Validator::new();
         for name in ["Oʻktam", "Ғайратжон", "王伟", "محمد", "Nguyễn", "ვახტანგ"]
         {
-            v.name("n", name, false);
+            v.required_name("n", name);
         }
-        v.name("n", &"a".repeat(201), false);
+        v.required_name("n", &"a".repeat(201));
         assert_eq!(v.into_violations().len(), 1);
     }
 }

@@ -45,7 +45,7 @@ pub(crate) fn id_and_text<T>(
 ) -> Result<(T, String), AppError> {
     let mut v = Validator::new();
     let id = v.id(field, raw).map(typed);
-    let text = v.text(text_field, text, 500, false);
+    let text = v.required_text(text_field, text, 500);
     Ok((v.finish_with(id)?, text))
 }
 

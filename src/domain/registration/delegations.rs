@@ -44,7 +44,7 @@ impl NewDelegation {
         let request_id = v.request_id("request_id", request_id);
         let event_id = v.id("event_id", &input.event_id).map(EventId);
         let country = v.country("country", &input.country);
-        let name = v.text("name", &input.name, 200, false);
+        let name = v.required_text("name", &input.name, 200);
         let event_id = v.finish_with(event_id)?;
         Ok(Self {
             request_id,
@@ -83,7 +83,7 @@ impl DelegationUpdate {
         let name = changes
             .name
             .as_deref()
-            .map(|n| v.text("name", n, 200, false));
+            .map(|n| v.required_text("name", n, 200));
         let head = changes
             .head_participant_id
             .as_deref()

@@ -61,12 +61,12 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
     let document = DocumentVault::normalize(&input.travel_document);
     v.travel_document("travel_document", &document);
     Checked {
-        given_name: v.name("given_name", &input.given_name, false),
-        family_name: v.name("family_name", &input.family_name, false),
-        native_name: v.name("native_name", &input.native_name, true),
+        given_name: v.required_name("given_name", &input.given_name),
+        family_name: v.required_name("family_name", &input.family_name),
+        native_name: v.optional_name("native_name", &input.native_name),
         organization_id: v.optional_id("organization_id", &input.organization_id),
         country: v.country("country", &input.country),
-        job_title: v.text("job_title", &input.job_title, 200, true),
+        job_title: v.optional_text("job_title", &input.job_title, 200),
         category_code: {
             let code = input.category_code.trim().to_uppercase();
             if code.is_empty() {
@@ -78,7 +78,7 @@ pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checke
         email: v.email("email", &input.email),
         phone: v.phone("phone", &input.phone),
         document,
-        external_ref: v.text("external_ref", &input.external_ref, MAX_EXTERNAL_REF, true),
+        external_ref: v.optional_text("external_ref", &input.external_ref, MAX_EXTERNAL_REF),
     }
 }
 

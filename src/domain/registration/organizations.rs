@@ -40,7 +40,7 @@ impl NewOrganization {
         let mut v = Validator::new();
         let request_id = v.request_id("request_id", request_id);
         let event_id = v.id("event_id", &input.event_id).map(EventId);
-        let name = v.text("name", &input.name, 200, false);
+        let name = v.required_text("name", &input.name, 200);
         let country = v.country("country", &input.country);
         if input.kind.is_none() {
             v.violation("kind", "must be company, government, media or other");

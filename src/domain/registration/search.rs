@@ -50,7 +50,7 @@ impl Services {
     /// What a name search asks for: nothing, nobody (typed text with no
     /// words), or every typed word as the prefix of a key.
     fn typed_name(&self, v: &mut Validator, typed: &str) -> NameFilter {
-        let typed = v.text("name_prefix", typed, MAX_NAME, true);
+        let typed = v.optional_text("name_prefix", typed, MAX_NAME);
         match search_key::typed_words(&typed) {
             None => NameFilter::Any,
             Some(words) if words.is_empty() => NameFilter::Nobody,
