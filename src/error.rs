@@ -191,6 +191,21 @@ impl AppError {
         }
     }
 
+    /// The same error with its violations' fields under `prefix` (a
+    /// request's path to what the domain checked, e.g. `participant.`).
+    #[must_use]
+    pub fn within(mut self, prefix: &str) -> Self {
+        if self.violations.is_empty() {
+            return self;
+        }
+        for v in &mut self.violations {
+            v.field.insert_str(0, prefix);
+        }
+        let fields: Vec<&str> = self.violations.iter().map(|v| v.field.as_str()).collect();
+        self.message = format!("invalid fields: {}", fields.join(", "));
+        self
+    }
+
     #[must_use]
     pub fn with_metadata(mut self, key: &str, value: impl Into<String>) -> Self {
         self.metadata.push((key.to_owned(), value.into()));

@@ -389,7 +389,7 @@ async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Re
                 Some(d) => Some(chrono::Utc::now() + chrono::Duration::from_std(d)?),
             };
             let (_, token) = services
-                .create_scoped_token(None, scope.token(expires_at))
+                .create_scoped_token(None, scope.token(expires_at).check()?)
                 .await?;
             println!("{token}");
         }
@@ -431,7 +431,8 @@ async fn token_command(services: &Services, command: TokenCommand) -> anyhow::Re
                     expopass::domain::enrolment::NewEnrolment {
                         token: scope.token(None),
                         ttl,
-                    },
+                    }
+                    .check()?,
                 )
                 .await?;
             println!("{code}");

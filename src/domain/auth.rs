@@ -216,6 +216,64 @@ pub struct NewToken {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+impl NewToken {
+    /// The token checked as far as it can be without the database: a name,
+    /// an expiry to come, gates only for a gate token and with its event.
+    /// Every violation at once.
+    pub fn check(self) -> AppResult<TokenSpec> {
+        let mut v = Validator::new();
+        let spec = self.check_into(&mut v);
+        v.finish()?;
+        Ok(spec)
+    }
+
+    /// As [`check`](Self::check), adding its violations to `v`'s.
+    pub(crate) fn check_into(self, v: &mut Validator) -> TokenSpec {
+        let name = v.required_text("name", &self.name, 200);
+        if self.expires_at.is_some_and(|at| at <= super::now()) {
+            v.violation("expires", "must be in the future");
+        }
+        let event_code = self
+            .event_code
+            .map(|c| c.trim().to_uppercase())
+            .filter(|c| !c.is_empty());
+        if self.role != Role::Gate && !self.gate_codes.is_empty() {
+            v.violation("gates", "only a gate token names gates");
+        }
+        if event_code.is_none() && !self.gate_codes.is_empty() {
+            v.violation("gates", "gates need the token's event");
+        }
+        TokenSpec {
+            name,
+            role: self.role,
+            event_code,
+            gate_codes: self
+                .gate_codes
+                .iter()
+                .map(|g| g.trim().to_uppercase())
+                .collect(),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A token to make, checked (`NewToken::check`): what the use cases take.
+/// Its event and gates are resolved when it is made.
+#[derive(Debug, Clone)]
+pub struct TokenSpec {
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) event_code: Option<String>,
+    pub(crate) gate_codes: Vec<String>,
+    pub(crate) expires_at: Option<DateTime<Utc>>,
+}
+
+impl TokenSpec {
+    pub fn role(&self) -> Role {
+        self.role
+    }
+}
+
 /// A token as listed: never its secret.
 #[derive(Debug, Clone)]
 pub struct TokenView {
@@ -234,17 +292,14 @@ pub struct TokenView {
 impl Services {
     /// Creates a token for every event; returns its id and its text.
     pub async fn create_token(&self, name: &str, role: Role) -> AppResult<(TokenId, String)> {
-        self.create_scoped_token(
-            None,
-            NewToken {
-                name: name.to_owned(),
-                role,
-                event_code: None,
-                gate_codes: Vec::new(),
-                expires_at: None,
-            },
-        )
-        .await
+        let token = NewToken {
+            name: name.to_owned(),
+            role,
+            event_code: None,
+            gate_codes: Vec::new(),
+            expires_at: None,
+        };
+        self.create_scoped_token(None, token.check()?).await
     }
 
     /// Creates a token; returns its id and its text (shown once, stored
@@ -253,12 +308,11 @@ impl Services {
     pub async fn create_scoped_token(
         &self,
         actor: Option<&Principal>,
-        token: NewToken,
+        token: TokenSpec,
     ) -> AppResult<(TokenId, String)> {
         let mut conn = self.db.get().await?;
-        let (name, event_id, gate_ids) = self
-            .token_scope(&mut conn, Validator::new(), actor, &token)
-            .await?;
+        let (event_id, gate_ids) = self.token_scope(&mut conn, actor, &token).await?;
+        let name = token.name.clone();
         let created_by = actor.map(|a| a.token_id);
         let expires_at = token.expires_at;
         let role = token.role;
@@ -308,34 +362,19 @@ impl Services {
         Ok((id, text))
     }
 
-    /// The name, event and gates of a token (or an enrolment code),
-    /// checked: a name, an expiry to come, an event that exists and that
-    /// `actor` may act for, gates of that event and only for a gate token.
-    /// Every violation, `v`'s included, comes back at once.
+    /// The event and gates of a token (or an enrolment code) resolved: an
+    /// event that exists and that `actor` may act for, gates of that event.
     pub(crate) async fn token_scope(
         &self,
         conn: &mut db::Conn,
-        mut v: Validator,
         actor: Option<&Principal>,
-        token: &NewToken,
-    ) -> AppResult<(String, Option<EventId>, Vec<Option<GateId>>)> {
-        let name = v.required_text("name", &token.name, 200);
-        if token.expires_at.is_some_and(|at| at <= super::now()) {
-            v.violation("expires", "must be in the future");
-        }
-        let (role, event_code, gate_codes) =
-            (token.role, token.event_code.as_deref(), &token.gate_codes);
-        if role != Role::Gate && !gate_codes.is_empty() {
-            v.violation("gates", "only a gate token names gates");
-        }
-        if event_code.is_none() && !gate_codes.is_empty() {
-            v.violation("gates", "gates need the token's event");
-        }
-        v.finish()?;
+        token: &TokenSpec,
+    ) -> AppResult<(Option<EventId>, Vec<Option<GateId>>)> {
+        let (event_code, gate_codes) = (token.event_code.as_deref(), &token.gate_codes);
         let event = match event_code {
             None => None,
             Some(code) => Some(
-                db::events::find_event_by_code(conn, &code.trim().to_uppercase())
+                db::events::find_event_by_code(conn, code)
                     .await?
                     .ok_or_else(|| {
                         AppError::not_found(Reason::EventNotFound, format!("no event {code}"))
@@ -355,8 +394,7 @@ impl Services {
             let gates = db::events::list_gates(conn, event).await?;
             let mut v = Validator::new();
             for (i, code) in gate_codes.iter().enumerate() {
-                let code = code.trim().to_uppercase();
-                match gates.iter().find(|g| g.code == code) {
+                match gates.iter().find(|g| &g.code == code) {
                     Some(g) => gate_ids.push(Some(g.id)),
                     None => v.violation(
                         &format!("gates[{i}]"),
@@ -366,7 +404,7 @@ impl Services {
             }
             v.finish()?;
         }
-        Ok((name, event, gate_ids))
+        Ok((event, gate_ids))
     }
 
     /// Tokens, newest first: those for `event_code` and those for every

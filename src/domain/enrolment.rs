@@ -19,7 +19,9 @@ use std::{
 use chrono::{DateTime, Utc};
 
 use super::records::audit_row;
-use super::{NewToken, Principal, Role, Services, ids::TokenId, secrets, validate::Validator};
+use super::{
+    NewToken, Principal, Role, Services, TokenSpec, ids::TokenId, secrets, validate::Validator,
+};
 use crate::{
     db::{self, enrolment::EnrolmentCode},
     error::{AppError, AppResult, ErrorKind, Reason},
@@ -42,6 +44,31 @@ const MAX_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct NewEnrolment {
     pub token: NewToken,
     pub ttl: Duration,
+}
+
+impl NewEnrolment {
+    /// The code checked as far as it can be without the database (the
+    /// token's checks, and a life of 1 second to 7 days): every violation
+    /// at once.
+    pub fn check(self) -> AppResult<EnrolmentSpec> {
+        let mut v = Validator::new();
+        let token = self.token.check_into(&mut v);
+        if self.ttl.is_zero() || self.ttl > MAX_TTL {
+            v.violation("ttl", "must be between 1 second and 7 days");
+        }
+        v.finish()?;
+        Ok(EnrolmentSpec {
+            token,
+            ttl: self.ttl,
+        })
+    }
+}
+
+/// A code to make, checked (`NewEnrolment::check`).
+#[derive(Debug, Clone)]
+pub struct EnrolmentSpec {
+    token: TokenSpec,
+    ttl: Duration,
 }
 
 /// Failed attempts per source.
@@ -111,15 +138,12 @@ impl Services {
     pub async fn create_enrolment(
         &self,
         actor: Option<&Principal>,
-        enrolment: NewEnrolment,
+        enrolment: EnrolmentSpec,
     ) -> AppResult<(String, DateTime<Utc>)> {
-        let NewEnrolment { token, ttl } = enrolment;
-        let mut v = Validator::new();
-        if ttl.is_zero() || ttl > MAX_TTL {
-            v.violation("ttl", "must be between 1 second and 7 days");
-        }
+        let EnrolmentSpec { token, ttl } = enrolment;
         let mut conn = self.db.get().await?;
-        let (name, event_id, gate_ids) = self.token_scope(&mut conn, v, actor, &token).await?;
+        let (event_id, gate_ids) = self.token_scope(&mut conn, actor, &token).await?;
+        let name = token.name.clone();
         let text = new_code()?;
         let now = super::now();
         let expires_at = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;

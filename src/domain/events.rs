@@ -16,11 +16,11 @@ use crate::{
         self,
         models::{Category, Event, Gate, Zone},
     },
-    error::{AppError, AppResult, Reason},
+    error::{AppError, AppResult, FieldViolation, Reason},
 };
 
 /// Longest event, in days.
-const MAX_EVENT_DAYS: i64 = 31;
+pub(crate) const MAX_EVENT_DAYS: i64 = 31;
 
 /// Set-up facts that never change once written (ids of events and of
 /// category codes: upserts keep ids), cached to spare the hot paths a query.
@@ -39,42 +39,52 @@ pub enum EventKey {
     Code(String),
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct EventInput {
+/// A new event, parsed: every field checked.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
     pub code: String,
     pub name: String,
     pub venue: String,
+    /// An IANA time zone.
     pub time_zone: String,
-    pub first_day: String,
-    pub last_day: String,
+    pub first_day: NaiveDate,
+    /// Not before `first_day`, at most `MAX_EVENT_DAYS` after.
+    pub last_day: NaiveDate,
     pub names_at_gates: bool,
     pub photos_at_gates: bool,
 }
 
+/// A zone to create or change, parsed.
 #[derive(Debug, Clone)]
 pub struct ZoneInput {
     pub event_id: EventId,
     pub code: String,
     pub name: String,
-    pub capacity: u32,
-    pub parent_code: String,
+    pub capacity: i32,
+    /// Upper case; never the zone's own code.
+    pub parent_code: Option<String>,
 }
 
+/// A category to create or change, parsed; its zones and days are checked
+/// against the event when it is applied.
 #[derive(Debug, Clone)]
 pub struct CategoryInput {
     pub event_id: EventId,
     pub code: String,
     pub name: String,
     pub color: String,
+    /// Upper case.
     pub zone_codes: Vec<String>,
-    pub valid_days: Vec<String>,
+    pub valid_days: Vec<NaiveDate>,
 }
 
+/// A gate to create or change, parsed.
 #[derive(Debug, Clone)]
 pub struct GateInput {
     pub event_id: EventId,
     pub code: String,
     pub name: String,
+    /// Upper case.
     pub zone_code: String,
 }
 
@@ -101,35 +111,17 @@ pub struct GateView {
 }
 
 impl Services {
-    pub async fn create_event(&self, actor: &Principal, input: EventInput) -> AppResult<Event> {
-        let mut v = Validator::new();
-        let code = v.code("code", &input.code);
-        let name = v.required_text("name", &input.name, 200);
-        let venue = v.optional_text("venue", &input.venue, 200);
-        let time_zone = if input.time_zone.trim().is_empty() {
-            "UTC".to_owned()
-        } else {
-            input.time_zone.trim().to_owned()
-        };
-        if time_zone.parse::<chrono_tz::Tz>().is_err() {
-            v.violation(
-                "time_zone",
-                "must be an IANA time zone such as Asia/Tashkent",
-            );
-        }
-        let first = v.date("first_day", &input.first_day);
-        let last = v.date("last_day", &input.last_day);
-        if let (Some(first), Some(last)) = (first, last) {
-            if last < first {
-                v.violation("last_day", "must not be before first_day");
-            } else if (last - first).num_days() >= MAX_EVENT_DAYS {
-                v.violation(
-                    "last_day",
-                    format!("an event lasts at most {MAX_EVENT_DAYS} days"),
-                );
-            }
-        }
-        let (first_day, last_day) = v.finish_with(first.zip(last))?;
+    pub async fn create_event(&self, actor: &Principal, input: NewEvent) -> AppResult<Event> {
+        let NewEvent {
+            code,
+            name,
+            venue,
+            time_zone,
+            first_day,
+            last_day,
+            names_at_gates,
+            photos_at_gates,
+        } = input;
         let event = Event {
             id: EventId::generate(),
             code,
@@ -138,8 +130,8 @@ impl Services {
             time_zone,
             first_day,
             last_day,
-            names_at_gates: input.names_at_gates,
-            photos_at_gates: input.photos_at_gates,
+            names_at_gates,
+            photos_at_gates,
             created_at: crate::domain::now(),
         };
         let mut conn = self.db.get().await?;
@@ -245,43 +237,40 @@ impl Services {
     pub async fn upsert_zone(&self, actor: &Principal, input: ZoneInput) -> AppResult<ZoneView> {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, input.event_id).await?;
-        let mut v = Validator::new();
-        let code = v.code("code", &input.code);
-        let name = v.required_text("name", &input.name, 200);
-        let parent_code = input.parent_code.trim().to_uppercase();
-        if parent_code == code && !code.is_empty() {
-            v.violation("parent_code", "a zone cannot be its own parent");
-        }
-        if i32::try_from(input.capacity).is_err() {
-            v.violation("capacity", "is too large");
-        }
-        v.finish()?;
-        let capacity = i32::try_from(input.capacity).unwrap_or(i32::MAX);
+        let ZoneInput {
+            code,
+            name,
+            capacity,
+            parent_code,
+            ..
+        } = input;
         let view = crate::domain::transaction(&mut conn, async move |conn| {
             {
                 let zones = db::events::list_zones(conn, event.id).await?;
-                let parent = if parent_code.is_empty() {
-                    None
-                } else {
-                    let Some(parent) = zones.iter().find(|z| z.code == parent_code) else {
-                        return Err(AppError::invalid_field(
-                            "parent_code",
-                            "no zone with this code in the event",
-                        ));
-                    };
-                    // Walk up from the parent: meeting this zone is a cycle.
-                    let by_id: HashMap<ZoneId, &Zone> = zones.iter().map(|z| (z.id, z)).collect();
-                    let mut cursor = Some(parent);
-                    while let Some(z) = cursor {
-                        if z.code == code {
-                            return Err(AppError::precondition(
-                                Reason::ZoneCycle,
-                                "the parent is inside this zone",
+                let parent = match &parent_code {
+                    None => None,
+                    Some(parent_code) => {
+                        let Some(parent) = zones.iter().find(|z| &z.code == parent_code) else {
+                            return Err(AppError::invalid_field(
+                                "parent_code",
+                                "no zone with this code in the event",
                             ));
+                        };
+                        // Walk up from the parent: meeting this zone is a cycle.
+                        let by_id: HashMap<ZoneId, &Zone> =
+                            zones.iter().map(|z| (z.id, z)).collect();
+                        let mut cursor = Some(parent);
+                        while let Some(z) = cursor {
+                            if z.code == code {
+                                return Err(AppError::precondition(
+                                    Reason::ZoneCycle,
+                                    "the parent is inside this zone",
+                                ));
+                            }
+                            cursor = z.parent_zone_id.and_then(|id| by_id.get(&id).copied());
                         }
-                        cursor = z.parent_zone_id.and_then(|id| by_id.get(&id).copied());
+                        Some(parent.id)
                     }
-                    Some(parent.id)
                 };
                 let existing = zones.iter().find(|z| z.code == code).map(|z| z.id);
                 let zone = db::events::upsert_zone(
@@ -298,7 +287,6 @@ impl Services {
                 .await?;
                 db::audit::record(conn, &audit_row(actor, "zone.upsert", "zone", zone.id, ""))
                     .await?;
-                let parent_code = (!parent_code.is_empty()).then_some(parent_code);
                 Ok(ZoneView { zone, parent_code })
             }
         })
@@ -320,6 +308,23 @@ impl Services {
             .collect())
     }
 
+    /// What is wrong with a category's zones and days in its event (for an
+    /// answer that names every violation of a request, the edge's too):
+    /// `days` in request order, `None` for those that did not parse.
+    pub async fn category_violations(
+        &self,
+        event_id: EventId,
+        zone_codes: &[String],
+        days: &[Option<NaiveDate>],
+    ) -> AppResult<Vec<FieldViolation>> {
+        let mut conn = self.db.get().await?;
+        let event = self.event(&mut conn, event_id).await?;
+        let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let mut v = Validator::new();
+        category_refs(&mut v, &event, &zones, zone_codes, days);
+        Ok(v.into_violations())
+    }
+
     pub async fn upsert_category(
         &self,
         actor: &Principal,
@@ -328,39 +333,14 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, input.event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let days: Vec<Option<NaiveDate>> = input.valid_days.iter().copied().map(Some).collect();
         let mut v = Validator::new();
-        let code = v.code("code", &input.code);
-        let name = v.required_text("name", &input.name, 200);
-        let color = v.color("color", &input.color);
-        let mut zone_ids = Vec::new();
-        let mut zone_codes = Vec::new();
-        for (i, raw) in input.zone_codes.iter().enumerate() {
-            let zc = raw.trim().to_uppercase();
-            match zones.iter().find(|z| z.code == zc) {
-                Some(z) if !zone_ids.contains(&Some(z.id)) => {
-                    zone_ids.push(Some(z.id));
-                    zone_codes.push(zc);
-                }
-                Some(_) => {}
-                None => v.violation(
-                    &format!("zone_codes[{i}]"),
-                    "no zone with this code in the event",
-                ),
-            }
-        }
-        let mut valid_days = Vec::new();
-        for (i, raw) in input.valid_days.iter().enumerate() {
-            let field = format!("valid_days[{i}]");
-            if let Some(day) = v.date(&field, raw) {
-                if day < event.first_day || day > event.last_day {
-                    v.violation(&field, "must be a day of the event");
-                } else if !valid_days.contains(&day) {
-                    valid_days.push(day);
-                }
-            }
-        }
-        valid_days.sort();
+        let (zone_ids, zone_codes, valid_days) =
+            category_refs(&mut v, &event, &zones, &input.zone_codes, &days);
         v.finish()?;
+        let CategoryInput {
+            code, name, color, ..
+        } = input;
         let existing = db::events::find_category_by_code(&mut conn, event.id, &code).await?;
         let row = Category {
             id: existing.map_or_else(CategoryId::generate, |c| c.id),
@@ -413,10 +393,13 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, input.event_id).await?;
         let zones = db::events::list_zones(&mut conn, event.id).await?;
+        let GateInput {
+            code,
+            name,
+            zone_code,
+            ..
+        } = input;
         let mut v = Validator::new();
-        let code = v.code("code", &input.code);
-        let name = v.required_text("name", &input.name, 200);
-        let zone_code = input.zone_code.trim().to_uppercase();
         let zone = zones.iter().find(|z| z.code == zone_code);
         if zone.is_none() {
             v.violation("zone_code", "no zone with this code in the event");
@@ -457,4 +440,42 @@ impl Services {
             })
             .collect())
     }
+}
+
+/// A category's zone codes and days resolved against its event: zone ids
+/// and codes (each once), and the days sorted (each once); what is not the
+/// event's is a violation in `v`.
+fn category_refs(
+    v: &mut Validator,
+    event: &Event,
+    zones: &[Zone],
+    codes: &[String],
+    days: &[Option<NaiveDate>],
+) -> (Vec<Option<ZoneId>>, Vec<String>, Vec<NaiveDate>) {
+    let mut zone_ids = Vec::new();
+    let mut zone_codes = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        match zones.iter().find(|z| &z.code == code) {
+            Some(z) if !zone_ids.contains(&Some(z.id)) => {
+                zone_ids.push(Some(z.id));
+                zone_codes.push(code.clone());
+            }
+            Some(_) => {}
+            None => v.violation(
+                &format!("zone_codes[{i}]"),
+                "no zone with this code in the event",
+            ),
+        }
+    }
+    let mut valid_days = Vec::new();
+    for (i, day) in days.iter().enumerate() {
+        let Some(day) = *day else { continue };
+        if day < event.first_day || day > event.last_day {
+            v.violation(&format!("valid_days[{i}]"), "must be a day of the event");
+        } else if !valid_days.contains(&day) {
+            valid_days.push(day);
+        }
+    }
+    valid_days.sort();
+    (zone_ids, zone_codes, valid_days)
 }

@@ -28,7 +28,7 @@ use super::{
     ids::{CategoryId, DelegationId, EventId, ParticipantId},
     records::{audit_row, reused_key},
     registration::{
-        Checked, ParticipantInput, Prepared, Seats, check_input, delegation_seats, duplicate,
+        ParticipantFields, ParticipantInput, Prepared, Seats, delegation_seats, duplicate,
     },
     validate::Validator,
 };
@@ -49,10 +49,12 @@ const SCOPE: &str = "participant.import";
 pub struct ImportRow {
     pub index: u32,
     pub row_ref: String,
+    /// As sent: the import's fingerprint is taken of it.
     pub input: ParticipantInput,
-    /// Refused before it reached the domain (its message was malformed or
-    /// named another event).
-    pub refused: Option<RowError>,
+    /// The row's fields as the edge parsed them, or why it refused the row
+    /// (a field broke its rules, the message was malformed or named another
+    /// event).
+    pub fields: Result<ParticipantFields, RowError>,
 }
 
 /// What the handler feeds an import.
@@ -69,6 +71,12 @@ pub struct RowError {
     pub reason: String,
     pub message: String,
     pub violations: Vec<FieldViolation>,
+    /// The violations name fields of the row's participant (the domain's
+    /// findings), rather than of the request message (the edge's): the
+    /// edge puts them under the participant's path. Replies stored before
+    /// it existed hold full paths.
+    #[serde(default)]
+    pub of_participant: bool,
 }
 
 impl From<AppError> for RowError {
@@ -79,6 +87,7 @@ impl From<AppError> for RowError {
         Self {
             reason: e.reason.as_str().to_owned(),
             message: e.message,
+            of_participant: !e.violations.is_empty(),
             violations: e.violations,
         }
     }
@@ -219,18 +228,15 @@ impl Services {
     ) -> AppResult<Vec<(Result<ParticipantId, RowError>, bool)>> {
         let mut outcomes: Vec<Option<(Result<ParticipantId, RowError>, bool)>> =
             vec![None; rows.len()];
-        let mut checked_rows: Vec<(usize, Checked)> = Vec::with_capacity(rows.len());
+        let mut checked_rows: Vec<(usize, ParticipantFields)> = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
-            if let Some(refused) = &row.refused {
-                outcomes[i] = Some((Err(refused.clone()), false));
-                continue;
-            }
-            let mut v = Validator::with_prefix("participant.");
-            let checked = check_input(&mut v, &row.input);
-            if let Err(e) = v.finish() {
-                outcomes[i] = Some((Err(e.into()), false));
-                continue;
-            }
+            let checked = match &row.fields {
+                Ok(fields) => fields.clone(),
+                Err(refused) => {
+                    outcomes[i] = Some((Err(refused.clone()), false));
+                    continue;
+                }
+            };
             if !checked.external_ref.is_empty() && !refs.insert(checked.external_ref.clone()) {
                 let e = AppError::new(
                     ErrorKind::InvalidArgument,
@@ -259,9 +265,9 @@ impl Services {
         };
         let mut ready: Vec<(usize, Prepared, String)> = Vec::with_capacity(checked_rows.len());
         for (i, checked) in checked_rows {
-            let code = rows[i].input.category_code.trim().to_uppercase();
+            let code = checked.category_code.clone();
             let current = registered.get(&checked.external_ref);
-            match self.prepare(conn, event_id, checked, "participant.").await {
+            match self.prepare(conn, event_id, checked).await {
                 Ok((p, _)) => match current {
                     Some(current) => {
                         let result = self
@@ -315,6 +321,7 @@ impl Services {
                             reason: "INTERNAL".to_owned(),
                             message: "row not processed".to_owned(),
                             violations: Vec::new(),
+                            of_participant: false,
                         }),
                         false,
                     )
@@ -427,7 +434,11 @@ fn cut() -> AppError {
 /// Adds rows to an import's fingerprint: everything a row says, in order.
 fn hash_rows(hasher: &mut Sha256, rows: &[ImportRow]) {
     for row in rows {
-        let refused = row.refused.as_ref().map(|r| (&r.reason, &r.violations));
+        let refused = row
+            .fields
+            .as_ref()
+            .err()
+            .map(|r| (&r.reason, &r.violations));
         if let Ok(bytes) = serde_json::to_vec(&(row.index, &row.row_ref, &row.input, refused)) {
             hasher.update(&bytes);
             hasher.update(b"\n");

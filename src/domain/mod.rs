@@ -29,7 +29,7 @@ use crate::{
     error::AppResult,
 };
 
-pub use auth::{NewToken, Principal, Role, TokenView};
+pub use auth::{NewToken, Principal, Role, TokenSpec, TokenView};
 
 /// The 32-byte key that encrypts travel documents and seals signing keys:
 /// kept out of `Debug` output and wiped when dropped.

@@ -2,15 +2,12 @@
 
 use tonic::{Request, Response, Status};
 
-use super::{ApiState, id_field, timestamp};
+use super::{ApiState, convert, id_field, timestamp};
 use crate::{
     db::models::Event,
     domain::{
         Role,
-        events::{
-            CategoryInput, CategoryView, EventInput, EventKey, GateInput, GateView, ZoneInput,
-            ZoneView,
-        },
+        events::{CategoryView, EventKey, GateView, ZoneView},
         offline::GateDisplay,
     },
     ids::EventId,
@@ -92,17 +89,7 @@ impl EventService for EventApi {
     ) -> Result<Response<pb::CreateEventResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
         actor.require_every_event()?;
-        let r = request.into_inner();
-        let input = EventInput {
-            code: r.code,
-            name: r.name,
-            venue: r.venue,
-            time_zone: r.time_zone,
-            first_day: r.first_day,
-            last_day: r.last_day,
-            names_at_gates: r.names_at_gates,
-            photos_at_gates: r.photos_at_gates,
-        };
+        let input = convert::new_event(request.into_inner())?;
         let event = self.state.services.create_event(&actor, input).await?;
         Ok(Response::new(pb::CreateEventResponse {
             event: Some(event_pb(event)),
@@ -175,17 +162,21 @@ impl EventService for EventApi {
         request: Request<pb::UpsertCategoryRequest>,
     ) -> Result<Response<pb::UpsertCategoryResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
-        let r = request.into_inner();
-        let input = CategoryInput {
-            event_id: id_field("event_id", &r.event_id, EventId)?,
-            code: r.code,
-            name: r.name,
-            color: r.color,
-            zone_codes: r.zone_codes,
-            valid_days: r.valid_days,
+        let parsed = convert::category_input(request.into_inner())?;
+        actor.require_event(parsed.event_id)?;
+        let services = &self.state.services;
+        let Some(input) = parsed.category else {
+            // Every violation at once: the request's, and what of its
+            // zones and days is not the event's.
+            let mut violations = parsed.violations;
+            violations.extend(
+                services
+                    .category_violations(parsed.event_id, &parsed.zone_codes, &parsed.days)
+                    .await?,
+            );
+            return Err(crate::error::AppError::invalid_fields(violations).into());
         };
-        actor.require_event(input.event_id)?;
-        let category = self.state.services.upsert_category(&actor, input).await?;
+        let category = services.upsert_category(&actor, input).await?;
         Ok(Response::new(pb::UpsertCategoryResponse {
             category: Some(category_pb(category)),
         }))
@@ -211,14 +202,7 @@ impl EventService for EventApi {
         request: Request<pb::UpsertZoneRequest>,
     ) -> Result<Response<pb::UpsertZoneResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
-        let r = request.into_inner();
-        let input = ZoneInput {
-            event_id: id_field("event_id", &r.event_id, EventId)?,
-            code: r.code,
-            name: r.name,
-            capacity: r.capacity,
-            parent_code: r.parent_code,
-        };
+        let input = convert::zone_input(request.into_inner())?;
         actor.require_event(input.event_id)?;
         let zone = self.state.services.upsert_zone(&actor, input).await?;
         Ok(Response::new(pb::UpsertZoneResponse {
@@ -246,13 +230,7 @@ impl EventService for EventApi {
         request: Request<pb::UpsertGateRequest>,
     ) -> Result<Response<pb::UpsertGateResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
-        let r = request.into_inner();
-        let input = GateInput {
-            event_id: id_field("event_id", &r.event_id, EventId)?,
-            code: r.code,
-            name: r.name,
-            zone_code: r.zone_code,
-        };
+        let input = convert::gate_input(request.into_inner())?;
         actor.require_event(input.event_id)?;
         let gate = self.state.services.upsert_gate(&actor, input).await?;
         Ok(Response::new(pb::UpsertGateResponse {

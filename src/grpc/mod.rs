@@ -3,6 +3,7 @@
 
 mod auth;
 mod badge;
+mod convert;
 mod event;
 mod gate;
 mod registration;

@@ -2,17 +2,14 @@
 
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{ApiState, id_and_text, id_field, id_or_empty, timestamp};
+use super::{ApiState, convert, id_and_text, id_field, id_or_empty, timestamp};
 use crate::{
     db::models::{Organization, OrganizationKind, ParticipantStatus},
     domain::{
         Role,
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
-        registration::{
-            BadgeState, DelegationChanges, DelegationInput, DelegationUpdate, DelegationView,
-            NewDelegation, NewOrganization, OrganizationInput, ParticipantChanges,
-            ParticipantInput, ParticipantView, QuotaInput, Registration, SearchInput,
-        },
+        registration::{BadgeState, DelegationView, ParticipantView, SearchInput},
+        validate::Validator,
     },
     error::{AppError, Reason, excerpt},
     ids::{DelegationId, EventId, ParticipantId},
@@ -39,24 +36,6 @@ const DESK: &[Role] = &[Role::Desk, Role::Admin];
 const IMPORT_BATCH: usize = 1_000;
 /// Most rows one import call may carry.
 const IMPORT_MAX_ROWS: usize = 100_000;
-
-fn input_from(p: Option<pb::ParticipantInput>) -> ParticipantInput {
-    let p = p.unwrap_or_default();
-    ParticipantInput {
-        given_name: p.given_name,
-        family_name: p.family_name,
-        native_name: p.native_name,
-        organization_id: p.organization_id,
-        country: p.country,
-        job_title: p.job_title,
-        category_code: p.category_code,
-        delegation_id: p.delegation_id,
-        email: p.email,
-        phone: p.phone,
-        travel_document: p.travel_document,
-        external_ref: p.external_ref,
-    }
-}
 
 fn participant_pb(v: ParticipantView) -> pb::Participant {
     let p = v.row;
@@ -123,29 +102,6 @@ fn delegation_pb(v: DelegationView) -> pb::Delegation {
     }
 }
 
-fn quotas_from(quotas: Vec<pb::DelegationQuota>) -> Vec<QuotaInput> {
-    quotas
-        .into_iter()
-        .map(|q| QuotaInput {
-            category_code: q.category_code,
-            quota: q.quota,
-        })
-        .collect()
-}
-
-/// An organisation kind from the wire: unspecified is a company; a value
-/// this version does not know is none (a field violation).
-fn kind_from(raw: i32) -> Option<OrganizationKind> {
-    match pb::OrganizationKind::try_from(raw).ok()? {
-        pb::OrganizationKind::Company | pb::OrganizationKind::Unspecified => {
-            Some(OrganizationKind::Company)
-        }
-        pb::OrganizationKind::Government => Some(OrganizationKind::Government),
-        pb::OrganizationKind::Media => Some(OrganizationKind::Media),
-        pb::OrganizationKind::Other => Some(OrganizationKind::Other),
-    }
-}
-
 fn organization_pb(o: Organization) -> pb::Organization {
     let kind = match o.kind {
         OrganizationKind::Company => pb::OrganizationKind::Company,
@@ -175,11 +131,13 @@ fn row_result_pb(o: RowOutcome) -> pb::ImportRowResult {
         Err(e) => {
             r.error_reason = e.reason;
             r.error_message = e.message;
+            // The domain names the fields of the row's participant.
+            let prefix = if e.of_participant { "participant." } else { "" };
             r.field_errors = e
                 .violations
                 .into_iter()
                 .map(|v| pb::FieldError {
-                    field: v.field,
+                    field: format!("{prefix}{}", v.field),
                     description: v.description,
                 })
                 .collect();
@@ -200,11 +158,9 @@ impl RegistrationService for RegistrationApi {
         let view = self
             .state
             .services
-            .register_participant(
-                &actor,
-                Registration::parse(&r.request_id, &r.event_id, input_from(r.participant))?,
-            )
-            .await?;
+            .register_participant(&actor, convert::registration(r)?)
+            .await
+            .map_err(|e| e.within("participant."))?;
         Ok(Response::new(pb::RegisterParticipantResponse {
             participant: Some(participant_pb(view)),
         }))
@@ -281,20 +237,7 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::UpdateParticipantResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
-        let changes = ParticipantChanges {
-            id: id_field("id", &r.id, ParticipantId)?,
-            expected_version: r.expected_version,
-            given_name: r.given_name,
-            family_name: r.family_name,
-            native_name: r.native_name,
-            organization_id: r.organization_id,
-            country: r.country,
-            job_title: r.job_title,
-            category_code: r.category_code,
-            email: r.email,
-            phone: r.phone,
-            travel_document: r.travel_document,
-        };
+        let changes = convert::participant_changes(r)?;
         let view = self
             .state
             .services
@@ -463,16 +406,10 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::CreateDelegationResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
-        let input = DelegationInput {
-            event_id: r.event_id,
-            country: r.country,
-            name: r.name,
-            quotas: quotas_from(r.quotas),
-        };
         let view = self
             .state
             .services
-            .create_delegation(&actor, NewDelegation::parse(&r.request_id, input)?)
+            .create_delegation(&actor, convert::new_delegation(r)?)
             .await?;
         Ok(Response::new(pb::CreateDelegationResponse {
             delegation: Some(delegation_pb(view)),
@@ -520,16 +457,10 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::UpdateDelegationResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
-        let changes = DelegationChanges {
-            id: r.id,
-            name: r.name,
-            head_participant_id: r.head_participant_id,
-            quotas: r.replace_quotas.then(|| quotas_from(r.quotas)),
-        };
         let view = self
             .state
             .services
-            .update_delegation(&actor, DelegationUpdate::parse(changes)?)
+            .update_delegation(&actor, convert::delegation_update(r)?)
             .await?;
         Ok(Response::new(pb::UpdateDelegationResponse {
             delegation: Some(delegation_pb(view)),
@@ -543,16 +474,10 @@ impl RegistrationService for RegistrationApi {
     ) -> Result<Response<pb::CreateOrganizationResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
-        let input = OrganizationInput {
-            event_id: r.event_id,
-            name: r.name,
-            country: r.country,
-            kind: kind_from(r.kind),
-        };
         let org = self
             .state
             .services
-            .create_organization(&actor, NewOrganization::parse(&r.request_id, input)?)
+            .create_organization(&actor, convert::new_organization(r)?)
             .await?;
         Ok(Response::new(pb::CreateOrganizationResponse {
             organization: Some(organization_pb(org)),
@@ -591,9 +516,10 @@ fn import_row(
     request_id: &str,
 ) -> ImportRow {
     let refuse = |message: &str, violations: Vec<crate::error::FieldViolation>| RowError {
-        reason: "INVALID_FIELD".to_owned(),
+        reason: Reason::InvalidField.as_str().to_owned(),
         message: message.to_owned(),
         violations,
+        of_participant: false,
     };
     let violations = message.violations();
     let refused = if !violations.is_empty() {
@@ -619,10 +545,25 @@ fn import_row(
     } else {
         None
     };
+    let input = convert::participant_input(message.participant);
+    let fields = match refused {
+        Some(refused) => Err(refused),
+        None => {
+            let mut v = Validator::with_prefix("participant.");
+            let fields = convert::participant_fields(&mut v, &input);
+            let violations = v.into_violations();
+            if violations.is_empty() {
+                Ok(fields)
+            } else {
+                let e = AppError::invalid_fields(violations);
+                Err(refuse(&e.message, e.violations))
+            }
+        }
+    };
     ImportRow {
         index,
         row_ref: excerpt(&message.row_ref),
-        input: input_from(message.participant),
-        refused,
+        input,
+        fields,
     }
 }

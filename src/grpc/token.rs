@@ -71,7 +71,8 @@ impl TokenService for TokenApi {
                     event_code: event_code.clone(),
                     gate_codes: r.gate_codes,
                     expires_at,
-                },
+                }
+                .check()?,
             )
             .await?;
         let token = services

@@ -614,7 +614,9 @@ async fn enrolment_code(app: &TestApp, event: &str, gates: &[&str], ttl: Duratio
                     expires_at: None,
                 },
                 ttl,
-            },
+            }
+            .check()
+            .unwrap(),
         )
         .await
         .unwrap()

@@ -18,84 +18,26 @@ pub struct QuotaInput {
     pub quota: u32,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct DelegationInput {
-    pub event_id: String,
-    pub country: String,
-    pub name: String,
-    pub quotas: Vec<QuotaInput>,
-}
-
 /// A new delegation, parsed: what `create_delegation` takes. Its quotas
 /// are checked against the event's categories when it is created.
 #[derive(Debug, Clone)]
 pub struct NewDelegation {
-    request_id: String,
-    event_id: EventId,
-    country: String,
-    name: String,
-    input: DelegationInput,
-}
-
-impl NewDelegation {
-    /// Parses a request to create a delegation: every violation at once.
-    pub fn parse(request_id: &str, input: DelegationInput) -> AppResult<Self> {
-        let mut v = Validator::new();
-        let request_id = v.request_id("request_id", request_id);
-        let event_id = v.id("event_id", &input.event_id).map(EventId);
-        let country = v.country("country", &input.country);
-        let name = v.required_text("name", &input.name, 200);
-        let event_id = v.finish_with(event_id)?;
-        Ok(Self {
-            request_id,
-            event_id,
-            country,
-            name,
-            input,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct DelegationChanges {
-    pub id: String,
-    pub name: Option<String>,
-    pub head_participant_id: Option<String>,
-    pub quotas: Option<Vec<QuotaInput>>,
+    pub request_id: String,
+    pub event_id: EventId,
+    pub country: String,
+    pub name: String,
+    pub quotas: Vec<QuotaInput>,
 }
 
 /// A change of a delegation, parsed: what `update_delegation` takes. Its
 /// quotas are checked against the event's categories when it is applied.
 #[derive(Debug, Clone)]
 pub struct DelegationUpdate {
-    id: DelegationId,
-    name: Option<String>,
+    pub id: DelegationId,
+    pub name: Option<String>,
     /// `Some(None)` removes the head.
-    head: Option<Option<ParticipantId>>,
-    quotas: Option<Vec<QuotaInput>>,
-}
-
-impl DelegationUpdate {
-    /// Parses a change of a delegation: every violation at once.
-    pub fn parse(changes: DelegationChanges) -> AppResult<Self> {
-        let mut v = Validator::new();
-        let id = v.id("id", &changes.id).map(DelegationId);
-        let name = changes
-            .name
-            .as_deref()
-            .map(|n| v.required_text("name", n, 200));
-        let head = changes
-            .head_participant_id
-            .as_deref()
-            .map(|h| v.optional_id("head_participant_id", h));
-        let id = v.finish_with(id)?;
-        Ok(Self {
-            id,
-            name,
-            head,
-            quotas: changes.quotas,
-        })
-    }
+    pub head: Option<Option<ParticipantId>>,
+    pub quotas: Option<Vec<QuotaInput>>,
 }
 
 #[derive(Debug, Clone)]
@@ -236,7 +178,7 @@ impl Services {
             event_id,
             country,
             name,
-            input,
+            quotas: quota_input,
         } = command;
         actor.require_event(event_id)?;
         let mut conn = self.db.get().await?;
@@ -244,10 +186,9 @@ impl Services {
         let categories = self.category_codes(&mut conn, event.id).await?;
         let id = DelegationId::generate();
         let mut v = Validator::new();
-        let quotas = self.check_quotas(&mut v, &input.quotas, &categories, id);
+        let quotas = self.check_quotas(&mut v, &quota_input, &categories, id);
         v.finish()?;
-        let quota_key: Vec<(String, u32)> = input
-            .quotas
+        let quota_key: Vec<(String, u32)> = quota_input
             .iter()
             .map(|q| (q.category_code.trim().to_uppercase(), q.quota))
             .collect();

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::{
     ids::{CategoryId, DelegationId, OrganizationId, ParticipantId},
     records::claim_or_replay,
-    secrets::DocumentVault,
     validate::Validator,
 };
 use crate::{
@@ -23,11 +22,8 @@ mod participants;
 mod photos;
 mod search;
 
-pub use delegations::{
-    DelegationChanges, DelegationInput, DelegationUpdate, DelegationView, NewDelegation,
-    QuotaInput, QuotaView,
-};
-pub use organizations::{NewOrganization, OrganizationInput};
+pub use delegations::{DelegationUpdate, DelegationView, NewDelegation, QuotaInput, QuotaView};
+pub use organizations::NewOrganization;
 pub use participants::{ParticipantChanges, ParticipantInput, ParticipantView, Registration};
 pub use photos::{BadgeState, DeskFacts};
 pub use search::SearchInput;
@@ -38,48 +34,25 @@ pub(super) struct Prepared {
     pub(super) email_lower: String,
 }
 
-/// The fields of an input once checked, before references are resolved.
-pub(super) struct Checked {
-    given_name: String,
-    family_name: String,
-    native_name: String,
-    organization_id: Option<OrganizationId>,
-    country: String,
-    job_title: String,
-    category_code: String,
-    delegation_id: Option<DelegationId>,
-    email: String,
-    phone: String,
-    document: String,
-    pub(super) external_ref: String,
-}
-
-/// Longest roster reference, in characters.
-const MAX_EXTERNAL_REF: usize = 64;
-
-pub(super) fn check_input(v: &mut Validator, input: &ParticipantInput) -> Checked {
-    let document = DocumentVault::normalize(&input.travel_document);
-    v.travel_document("travel_document", &document);
-    Checked {
-        given_name: v.required_name("given_name", &input.given_name),
-        family_name: v.required_name("family_name", &input.family_name),
-        native_name: v.optional_name("native_name", &input.native_name),
-        organization_id: v.optional_id("organization_id", &input.organization_id),
-        country: v.country("country", &input.country),
-        job_title: v.optional_text("job_title", &input.job_title, 200),
-        category_code: {
-            let code = input.category_code.trim().to_uppercase();
-            if code.is_empty() {
-                v.violation("category_code", "is required");
-            }
-            code
-        },
-        delegation_id: v.optional_id("delegation_id", &input.delegation_id),
-        email: v.email("email", &input.email),
-        phone: v.phone("phone", &input.phone),
-        document,
-        external_ref: v.optional_text("external_ref", &input.external_ref, MAX_EXTERNAL_REF),
-    }
+/// A participant's fields as the edge parsed them (every field checked),
+/// before the references to the event's categories, organisations and
+/// delegations are resolved.
+#[derive(Debug, Clone)]
+pub struct ParticipantFields {
+    pub given_name: String,
+    pub family_name: String,
+    pub native_name: String,
+    pub organization_id: Option<OrganizationId>,
+    pub country: String,
+    pub job_title: String,
+    /// Upper case, not empty.
+    pub category_code: String,
+    pub delegation_id: Option<DelegationId>,
+    pub email: String,
+    pub phone: String,
+    /// Normalised (`DocumentVault::normalize`); empty when none.
+    pub document: String,
+    pub external_ref: String,
 }
 
 /// A delegation's seats of one category: its quota, and how many of its

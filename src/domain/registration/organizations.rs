@@ -15,45 +15,14 @@ use crate::{
     error::{AppError, AppResult, Reason},
     ids::{EventId, OrganizationId},
 };
-#[derive(Debug, Clone, Default)]
-pub struct OrganizationInput {
-    pub event_id: String,
-    pub name: String,
-    pub country: String,
-    /// `None`: a kind this version does not know.
-    pub kind: Option<OrganizationKind>,
-}
-
 /// A new organisation, parsed: what `create_organization` takes.
 #[derive(Debug, Clone)]
 pub struct NewOrganization {
-    request_id: String,
-    event_id: EventId,
-    name: String,
-    country: String,
-    kind: OrganizationKind,
-}
-
-impl NewOrganization {
-    /// Parses a request to create an organisation: every violation at once.
-    pub fn parse(request_id: &str, input: OrganizationInput) -> AppResult<Self> {
-        let mut v = Validator::new();
-        let request_id = v.request_id("request_id", request_id);
-        let event_id = v.id("event_id", &input.event_id).map(EventId);
-        let name = v.required_text("name", &input.name, 200);
-        let country = v.country("country", &input.country);
-        if input.kind.is_none() {
-            v.violation("kind", "must be company, government, media or other");
-        }
-        let (event_id, kind) = v.finish_with(event_id.zip(input.kind))?;
-        Ok(Self {
-            request_id,
-            event_id,
-            name,
-            country,
-            kind,
-        })
-    }
+    pub request_id: String,
+    pub event_id: EventId,
+    pub name: String,
+    pub country: String,
+    pub kind: OrganizationKind,
 }
 
 impl Services {

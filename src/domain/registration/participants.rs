@@ -3,7 +3,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Checked, Prepared, check_input, delegation_seats, duplicate, duplicate_unnamed};
+use super::{ParticipantFields, Prepared, delegation_seats, duplicate, duplicate_unnamed};
 use crate::{
     db::{
         self, Conn,
@@ -53,7 +53,8 @@ pub struct ParticipantView {
     pub desk: Option<super::DeskFacts>,
 }
 
-/// Partial change of a participant: `None` leaves a field as it is.
+/// Partial change of a participant, parsed: `None` leaves a field as it
+/// is; every value given is checked.
 #[derive(Debug, Clone)]
 pub struct ParticipantChanges {
     pub id: ParticipantId,
@@ -61,12 +62,14 @@ pub struct ParticipantChanges {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub native_name: Option<String>,
-    pub organization_id: Option<String>,
+    /// `Some(None)` takes the organisation off.
+    pub organization_id: Option<Option<OrganizationId>>,
     pub country: Option<String>,
     pub job_title: Option<String>,
     pub category_code: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Normalised; `Some("")` takes the document off.
     pub travel_document: Option<String>,
 }
 
@@ -80,37 +83,11 @@ struct Owner {
 
 /// A registration, parsed: what `register_participant` takes.
 pub struct Registration {
-    request_id: String,
-    event_id: EventId,
+    pub request_id: String,
+    pub event_id: EventId,
     /// As sent: the request's fingerprint is taken of it.
-    input: ParticipantInput,
-    checked: Checked,
-}
-
-impl Registration {
-    /// Parses a registration request: every violation at once, the
-    /// participant's fields named `participant.…`.
-    pub fn parse(request_id: &str, event_id: &str, input: ParticipantInput) -> AppResult<Self> {
-        let mut v = Validator::new();
-        let request_id = v.request_id("request_id", request_id);
-        let event_id = v.id("event_id", event_id).map(EventId);
-        let mut pv = Validator::with_prefix("participant.");
-        let checked = check_input(&mut pv, &input);
-        let mut violations = v.into_violations();
-        violations.extend(pv.into_violations());
-        if !violations.is_empty() {
-            return Err(AppError::invalid_fields(violations));
-        }
-        let event_id = event_id.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("event_id refused without a violation"))
-        })?;
-        Ok(Self {
-            request_id,
-            event_id,
-            input,
-            checked,
-        })
-    }
+    pub input: ParticipantInput,
+    pub fields: ParticipantFields,
 }
 
 impl Services {
@@ -153,15 +130,14 @@ impl Services {
         Owner { event_id, name }
     }
 
-    /// Resolves the references of a checked input and builds the row.
+    /// Resolves the references of parsed fields and builds the row.
     pub(in crate::domain) async fn prepare(
         &self,
         conn: &mut Conn,
         event_id: EventId,
-        checked: Checked,
-        field_prefix: &str,
+        checked: ParticipantFields,
     ) -> AppResult<(Prepared, Option<String>)> {
-        let mut v = Validator::with_prefix(field_prefix);
+        let mut v = Validator::new();
         let category_id = self
             .category_id(conn, event_id, &checked.category_code)
             .await?;
@@ -353,7 +329,7 @@ impl Services {
             request_id,
             event_id,
             input,
-            checked,
+            fields,
         } = registration;
         actor.require_event(event_id)?;
         let fingerprint = self
@@ -361,10 +337,8 @@ impl Services {
             .fingerprint(&serde_json::to_vec(&(event_id, &input)).map_err(AppError::internal)?);
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
-        let (prepared, organization_name) = self
-            .prepare(&mut conn, event.id, checked, "participant.")
-            .await?;
-        let category_code = input.category_code.trim().to_uppercase();
+        let category_code = fields.category_code.clone();
+        let (prepared, organization_name) = self.prepare(&mut conn, event.id, fields).await?;
         let (request_id, fingerprint, code, ready) =
             (&request_id, &fingerprint, &category_code, &prepared);
         let outcome = match prepared.row.delegation_id {
@@ -457,65 +431,33 @@ impl Services {
                         "a cancelled participant cannot be changed",
                     ));
                 }
-                // Re-check the merged record as a whole.
+                // The stored record, with the changes given (each checked
+                // at the edge); references are resolved again.
                 let document_changed = changes.travel_document.is_some();
-                let old_document = match (&current.document_cipher, document_changed) {
-                    (Some(cipher), false) => self.vault.decrypt(cipher)?,
-                    _ => String::new(),
-                };
                 let old_category = db::events::list_categories(conn, current.event_id)
                     .await?
                     .into_iter()
                     .find(|c| c.id == current.category_id)
                     .map(|c| c.code)
                     .unwrap_or_default();
-                let merged = ParticipantInput {
-                    given_name: changes
-                        .given_name
-                        .clone()
-                        .unwrap_or_else(|| current.given_name.clone()),
-                    family_name: changes
-                        .family_name
-                        .clone()
-                        .unwrap_or_else(|| current.family_name.clone()),
-                    native_name: changes
-                        .native_name
-                        .clone()
-                        .unwrap_or_else(|| current.native_name.clone()),
-                    organization_id: changes.organization_id.clone().unwrap_or_else(|| {
-                        current
-                            .organization_id
-                            .map(|u| u.to_string())
-                            .unwrap_or_default()
-                    }),
-                    country: changes
-                        .country
-                        .clone()
-                        .unwrap_or_else(|| current.country.clone()),
-                    job_title: changes
-                        .job_title
-                        .clone()
-                        .unwrap_or_else(|| current.job_title.clone()),
-                    category_code: changes.category_code.clone().unwrap_or(old_category),
-                    delegation_id: current
-                        .delegation_id
-                        .map(|u| u.to_string())
-                        .unwrap_or_default(),
-                    email: changes
-                        .email
-                        .clone()
-                        .unwrap_or_else(|| current.email.clone()),
-                    phone: changes
-                        .phone
-                        .clone()
-                        .unwrap_or_else(|| current.phone.clone()),
-                    travel_document: changes.travel_document.clone().unwrap_or(old_document),
+                let c = changes.clone();
+                let merged = ParticipantFields {
+                    given_name: c.given_name.unwrap_or_else(|| current.given_name.clone()),
+                    family_name: c.family_name.unwrap_or_else(|| current.family_name.clone()),
+                    native_name: c.native_name.unwrap_or_else(|| current.native_name.clone()),
+                    organization_id: c.organization_id.unwrap_or(current.organization_id),
+                    country: c.country.unwrap_or_else(|| current.country.clone()),
+                    job_title: c.job_title.unwrap_or_else(|| current.job_title.clone()),
+                    category_code: c.category_code.unwrap_or(old_category),
+                    delegation_id: current.delegation_id,
+                    email: c.email.unwrap_or_else(|| current.email.clone()),
+                    phone: c.phone.unwrap_or_else(|| current.phone.clone()),
+                    // Kept as stored when not given (below).
+                    document: c.travel_document.unwrap_or_default(),
                     external_ref: current.external_ref.clone(),
                 };
-                let mut v = Validator::new();
-                let checked = check_input(&mut v, &merged);
-                v.finish()?;
-                let (prepared, _) = self.prepare(conn, current.event_id, checked, "").await?;
+                let category_code = merged.category_code.clone();
+                let (prepared, _) = self.prepare(conn, current.event_id, merged).await?;
                 let mut row = prepared.row;
                 row.id = current.id;
                 row.created_at = current.created_at;
@@ -529,7 +471,7 @@ impl Services {
                 {
                     delegation_seats(conn, delegation_id, row.category_id)
                         .await?
-                        .take(&merged.category_code)?;
+                        .take(&category_code)?;
                 }
                 let email_lower = row.email.to_lowercase();
                 let emails: Vec<String> = [email_lower]

@@ -193,7 +193,8 @@ async fn gate_enrolment(
                     expires_at: None,
                 },
                 ttl: Duration::from_secs(3600),
-            },
+            }
+            .check()?,
         )
         .await?;
     Ok(format!(

@@ -344,7 +344,9 @@ async fn gate_code(app: &TestApp, event: &str) -> String {
                     expires_at: None,
                 },
                 ttl: Duration::from_secs(600),
-            },
+            }
+            .check()
+            .unwrap(),
         )
         .await
         .unwrap()

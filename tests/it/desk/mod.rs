@@ -320,7 +320,9 @@ async fn a_desk_enrols_prints_a_delegation_and_speaks_russian_and_uzbek() {
                     expires_at: None,
                 },
                 ttl: Duration::from_secs(600),
-            },
+            }
+            .check()
+            .unwrap(),
         )
         .await
         .unwrap()
