@@ -131,3 +131,140 @@ pub async fn measure(
     outcome?;
     Ok(done as f64 / took)
 }
+
+/// Calls per second of `one` with `in_flight` calls at once over `pool`,
+/// for `duration`; `one` gets the call's number.
+async fn closed_loop<F, Fut>(
+    pool: &Pool,
+    in_flight: usize,
+    duration: Duration,
+    one: F,
+) -> anyhow::Result<f64>
+where
+    F: Fn(super::PooledConn, i64) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let next = std::sync::atomic::AtomicI64::new(0);
+    let started = Instant::now();
+    let workers = (0..in_flight.max(1)).map(|_| async {
+        while started.elapsed() < duration {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            one(conn, n).await?;
+        }
+        anyhow::Ok(())
+    });
+    try_join_all(workers).await?;
+    let done = std::sync::atomic::AtomicI64::load(&next, std::sync::atomic::Ordering::Relaxed);
+    Ok(done as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The server's own registration statement sent straight to PostgreSQL
+/// (`participants::register_one` in its explicit transaction: participant,
+/// audit row and idempotency key), each call a new visitor of the event in
+/// `category_id`, one in four with a travel document as `bench register`
+/// sends them: registrations per second.
+pub async fn own_registrations(
+    pool: &Pool,
+    event_id: crate::ids::EventId,
+    category_id: crate::ids::CategoryId,
+    in_flight: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    use crate::{db::models::ParticipantStatus, ids::ParticipantId};
+    let run = Uuid::now_v7().simple().to_string();
+    closed_loop(pool, in_flight, duration, |mut conn, n| {
+        let run = run.clone();
+        async move {
+            let now = chrono::Utc::now();
+            let document = (n % 4 == 0).then(|| Uuid::now_v7().as_bytes().repeat(3));
+            let row = super::models::Participant {
+                id: ParticipantId::generate(),
+                event_id,
+                given_name: format!("Given{n}"),
+                family_name: format!("Family{n}"),
+                native_name: String::new(),
+                given_key: format!("given{n}"),
+                family_key: format!("family{n}"),
+                organization_id: None,
+                country: "UZ".to_owned(),
+                job_title: "Engineer".to_owned(),
+                category_id,
+                delegation_id: None,
+                email: format!("own{run}.{n}@bench.example"),
+                phone: "+998 71 200 00 00".to_owned(),
+                document_hash: document.as_ref().map(|d| d[..32].to_vec()),
+                document_cipher: document,
+                status: ParticipantStatus::Active,
+                cancel_reason: String::new(),
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                external_ref: String::new(),
+            };
+            let request_id = format!("own-{run}-{n}");
+            let fingerprint = [7u8; 32];
+            super::transaction(&mut conn, async |conn| {
+                super::participants::register_one(conn, &request_id, &fingerprint, &row, None).await
+            })
+            .await?;
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// The server's own scan statement sent straight to PostgreSQL
+/// (`gates::scan`: `gate_scan` in its explicit transaction), over `gates`
+/// and the badges `(serial, version)`, each badge in and out in turn as
+/// `bench scan` sends them, at `at`: scans per second.
+pub async fn own_scans(
+    pool: &Pool,
+    gates: &[crate::ids::GateId],
+    badges: &[(i64, i32)],
+    at: chrono::DateTime<chrono::Utc>,
+    in_flight: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    anyhow::ensure!(
+        !gates.is_empty() && !badges.is_empty(),
+        "no gates or badges"
+    );
+    let mut zones = Vec::with_capacity(gates.len());
+    {
+        let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        for gate in gates {
+            let zone = super::gates::gate_zone(&mut conn, *gate)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no gate {gate}"))?;
+            zones.push(zone);
+        }
+    }
+    let run = Uuid::now_v7().simple().to_string();
+    let (zones, run) = (&zones, &run);
+    closed_loop(pool, in_flight, duration, |mut conn, n| async move {
+        let n = usize::try_from(n).unwrap_or(0);
+        let (serial, version) = badges[n % badges.len()];
+        let gate = n % gates.len();
+        let nonce = format!("own-{run}-{n}");
+        let input = super::gates::ScanInput {
+            gate_id: gates[gate],
+            nonce: &nonce,
+            event_id: zones[gate].event_id,
+            zone_id: zones[gate].zone_id,
+            serial: Some(serial),
+            version: Some(version),
+            direction: if (n / badges.len()).is_multiple_of(2) {
+                crate::vocab::Direction::In
+            } else {
+                crate::vocab::Direction::Out
+            },
+            scanned_at: at,
+            deny: None,
+            names: false,
+        };
+        super::gates::scan(&mut conn, &input).await?;
+        Ok(())
+    })
+    .await
+}

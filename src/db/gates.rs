@@ -182,9 +182,11 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ScanStatement<'_, 
     }
 }
 
-/// An offline scan as uploaded.
+/// A scan decided without the database: uploaded by a gate that decided
+/// offline, or refused online for the badge itself (a code that cannot be
+/// read or trusted needs no shared state).
 #[derive(Debug, Clone)]
-pub(crate) struct OfflineScanRow {
+pub(crate) struct DecidedScan {
     pub gate_id: GateId,
     pub nonce: String,
     pub event_id: EventId,
@@ -197,10 +199,13 @@ pub(crate) struct OfflineScanRow {
     pub scanned_at: DateTime<Utc>,
 }
 
-/// Stores uploaded scans once; returns the (gate, nonce) newly stored.
-pub(crate) async fn insert_offline(
+/// Stores scans decided without the database, once per (gate, nonce);
+/// `offline` says whether a gate decided them alone. Returns the (gate,
+/// nonce) newly stored.
+pub(crate) async fn insert_decided(
     conn: &mut Conn,
-    rows: &[OfflineScanRow],
+    rows: &[DecidedScan],
+    offline: bool,
 ) -> QueryResult<Vec<(GateId, String)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -223,7 +228,7 @@ pub(crate) async fn insert_offline(
                 }),
                 scans::reason.eq(r.deny.map(DenyReason::as_str)),
                 scans::scanned_at.eq(r.scanned_at),
-                scans::offline.eq(true),
+                scans::offline.eq(offline),
             )
         })
         .collect();

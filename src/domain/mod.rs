@@ -48,6 +48,8 @@ pub struct Services {
     pub hub: Arc<hub::GateHub>,
     pub occupancy_hub: Arc<occupancy::OccupancyHub>,
     pub name_indexes: Arc<name_index::NameIndexes>,
+    /// Scans refused for the badge itself, written in the background.
+    pub(crate) denials: gates::SharedDenialLog,
 }
 
 impl Services {
@@ -61,6 +63,7 @@ impl Services {
             hub: Arc::new(hub::GateHub::default()),
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
             name_indexes: Arc::new(name_index::NameIndexes::default()),
+            denials: Arc::default(),
         }
     }
 }

@@ -13,10 +13,12 @@ use crate::{
     ids::{EventId, GateId},
 };
 
+mod denials;
 mod rules;
 mod scan;
 mod upload;
 
+pub(crate) use denials::SharedDenialLog;
 pub(crate) use scan::ScanRequest;
 pub(crate) use upload::OfflineScanInput;
 
@@ -46,6 +48,15 @@ impl Services {
     pub fn gate_events(&self) -> broadcast::Receiver<GateEvent> {
         self.start_hub();
         self.hub.subscribe()
+    }
+
+    /// A gate with its zone: cached, else read with a connection of its own.
+    async fn cached_gate_zone(&self, gate_id: GateId) -> AppResult<GateZone> {
+        if let Some(gate) = cached(&self.hub.gates, &gate_id) {
+            return Ok(gate);
+        }
+        let mut conn = self.db.get().await?;
+        self.gate_zone(&mut conn, gate_id).await
     }
 
     async fn gate_zone(&self, conn: &mut db::Conn, gate_id: GateId) -> AppResult<GateZone> {

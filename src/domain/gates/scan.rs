@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    db::{self, gates::ScanInput},
+    db::{
+        self,
+        gates::{DecidedScan, ScanInput},
+    },
     domain::{
         Principal, Services,
         badges::badge_number,
@@ -63,16 +66,49 @@ impl Services {
         let gate_id = input.gate_id;
         // Gate and rules first (cached; filling them takes connections of
         // their own), then one connection for the scan.
-        let gate = {
-            let mut conn = self.db.get().await?;
-            self.gate_zone(&mut conn, gate_id).await?
-        };
+        let gate = self.cached_gate_zone(gate_id).await?;
         actor.require_gate(gate_id, gate.event_id)?;
         let rules = self.gate_rules(gate.event_id).await?;
-        let mut conn = self.db.get().await?;
         let names = rules.display.names;
         let at = input.scanned_at.unwrap_or_else(crate::domain::now);
         let verdict = check(&rules, &input, u8::try_from(gate.zone_number).ok(), at);
+        let zone = rules
+            .zones
+            .iter()
+            .find(|z| i16::from(z.number) == gate.zone_number)
+            .map_or("", |z| z.code.as_str());
+        // Refused for the badge itself: nothing shared decides it, so it is
+        // answered now and recorded in the background.
+        if let Some(reason) = verdict.deny.filter(|r| r.refuses_exit()) {
+            let refusal = DecidedScan {
+                gate_id,
+                nonce: input.nonce.clone(),
+                event_id: gate.event_id,
+                zone_id: gate.zone_id,
+                serial: None,
+                version: None,
+                direction: input.direction,
+                deny: Some(reason),
+                scanned_at: at,
+            };
+            if self.record_refusal(refusal).is_ok() {
+                crate::meter::scan(
+                    &rules.event_code,
+                    zone,
+                    input.direction.as_str(),
+                    Some(reason.as_str()),
+                );
+                return Ok(ScanResult {
+                    deny: Some(reason),
+                    category_code: String::new(),
+                    category_color: String::new(),
+                    badge_number: String::new(),
+                    holder_name: String::new(),
+                    holder_photo: None,
+                });
+            }
+        }
+        let mut conn = self.db.get().await?;
         // The badge is known only when its signature holds for this event.
         let badge = verdict
             .claims
@@ -92,11 +128,6 @@ impl Services {
         };
         // Committed before it is answered (`db::gates::scan`).
         let outcome = db::gates::scan(&mut conn, &scan).await?;
-        let zone = rules
-            .zones
-            .iter()
-            .find(|z| i16::from(z.number) == gate.zone_number)
-            .map_or("", |z| z.code.as_str());
         crate::meter::scan(
             &rules.event_code,
             zone,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    db::{self, gates::OfflineScanRow, operations::NewConflict},
+    db::{self, gates::DecidedScan, operations::NewConflict},
     domain::{Principal, Services, badges::badge_number, qr::ParsedToken},
     error::AppResult,
     ids::{BadgeId, EventId, GateId, ZoneId},
@@ -119,7 +119,7 @@ impl Services {
                         && t.claims.event_tag == rules.event_tag
                 })
                 .map(|t| t.claims);
-            rows.push(OfflineScanRow {
+            rows.push(DecidedScan {
                 gate_id,
                 nonce: scan.nonce.clone(),
                 event_id: gate.event_id,
@@ -141,7 +141,7 @@ impl Services {
         let mut result = crate::domain::transaction(&mut conn, async move |conn| {
             let mut result = UploadResult::default();
             for batch in rows_ref.chunks(UPLOAD_BATCH) {
-                let stored = db::gates::insert_offline(conn, batch).await?;
+                let stored = db::gates::insert_decided(conn, batch, true).await?;
                 let stored = u32::try_from(stored.len()).unwrap_or(u32::MAX);
                 result.stored += stored;
                 result.duplicates += u32::try_from(batch.len()).unwrap_or(u32::MAX) - stored;
