@@ -200,6 +200,8 @@ pub(crate) async fn run(config: Config, command: BenchCommand) -> anyhow::Result
 /// A server to measure: either given, or started here.
 struct Target {
     channel: Channel,
+    /// Where a connection of its own goes (plaintext only).
+    uri: Option<String>,
     token: String,
     local: Option<(Services, LocalServer, Database)>,
     /// The CA the server started here is trusted by (`--tls`).
@@ -212,12 +214,13 @@ async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
             .token
             .clone()
             .context("--addr needs --token (an admin token)")?;
-        let channel = Channel::from_shared(addr)?
+        let channel = Channel::from_shared(addr.clone())?
             .connect()
             .await
             .context("cannot reach the server")?;
         return Ok(Target {
             channel,
+            uri: Some(addr),
             token,
             local: None,
             tls_ca: None,
@@ -245,6 +248,7 @@ async fn target(config: &Config, args: &TargetArgs) -> anyhow::Result<Target> {
     }
     let server = LocalServer::start_with(services.clone(), tls).await?;
     Ok(Target {
+        uri: tls_ca.is_none().then(|| format!("http://{}", server.addr)),
         channel: server.channel.clone(),
         token,
         local: Some((services, server, db)),
@@ -256,6 +260,19 @@ impl Target {
     fn client(&self) -> anyhow::Result<Authed> {
         Ok(tonic::service::interceptor::InterceptedService::new(
             self.channel.clone(),
+            Bearer::new(&self.token)?,
+        ))
+    }
+
+    /// A client on a connection of its own, as another device would hold
+    /// (the shared one over TLS).
+    async fn own_client(&self) -> anyhow::Result<Authed> {
+        let channel = match &self.uri {
+            Some(uri) => Channel::from_shared(uri.clone())?.connect().await?,
+            None => self.channel.clone(),
+        };
+        Ok(tonic::service::interceptor::InterceptedService::new(
+            channel,
             Bearer::new(&self.token)?,
         ))
     }
@@ -918,7 +935,11 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
         connection_setup(server.addr, target.tls_ca.as_deref()).await?;
     }
 
-    // Online, open loop.
+    // Online, open loop; each gate a device with a connection of its own.
+    let mut gate_clients = Vec::with_capacity(gate_ids.len());
+    for _ in &gate_ids {
+        gate_clients.push(GateServiceClient::new(target.own_client().await?));
+    }
     println!(
         "  {:>7} {:>9} {:>9} {:>9} {:>9} {:>7}",
         "offered", "achieved", "p50 ms", "p99 ms", "max ms", "errors"
@@ -950,7 +971,7 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
                 nonce: format!("bench-{rate}-{i}"),
                 scanned_at: Some(at),
             };
-            let mut client = gates_client.clone();
+            let mut client = gate_clients[n % gate_clients.len()].clone();
             tasks.push(tokio::spawn(async move {
                 let result = client.scan(request).await;
                 (due.elapsed(), result.is_ok())

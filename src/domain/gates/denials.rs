@@ -23,6 +23,9 @@ use crate::{
 const QUEUE: usize = 50_000;
 /// Refusals written per statement, at most.
 const BATCH: usize = 2_000;
+/// How long a batch gathers after its first refusal: one commit (one WAL
+/// flush) for all that come in meanwhile, rather than one each.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// The queue of refusals to write, with its writer, started on first use.
 #[derive(Default)]
@@ -49,6 +52,13 @@ impl DenialLog {
 async fn write(pool: Pool, mut rx: mpsc::Receiver<DecidedScan>) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
+        tokio::time::sleep(GATHER).await;
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(scan) => batch.push(scan),
+                Err(_) => break,
+            }
+        }
         loop {
             match store(&pool, &batch).await {
                 Ok(()) => break,
