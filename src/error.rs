@@ -10,6 +10,8 @@ use std::fmt;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
 
+use crate::words::{Lang, Violation};
+
 /// The error domain sent in `ErrorInfo`.
 pub const ERROR_DOMAIN: &str = "expopass";
 
@@ -24,6 +26,8 @@ macro_rules! reasons {
         }
 
         impl Reason {
+            pub const ALL: &[Reason] = &[$(Reason::$variant,)*];
+
             /// The code as clients see it.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -112,7 +116,53 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldViolation {
     pub field: String,
+    /// In English.
     pub description: String,
+    /// The violation's stable code (`words::Violation::code`), sent as the
+    /// violation's `reason`; empty in replies stored before codes existed.
+    #[serde(default)]
+    pub code: String,
+    /// The description in the other interface languages, (tag, text).
+    #[serde(default)]
+    pub localized: Vec<(String, String)>,
+}
+
+impl FieldViolation {
+    /// `field` breaks the rule `violation` names: its code and its words
+    /// in every interface language.
+    pub fn new(field: impl Into<String>, violation: &Violation) -> Self {
+        Self {
+            field: field.into(),
+            description: violation.text(Lang::En),
+            code: violation.code().to_owned(),
+            localized: [Lang::Ru, Lang::Uz]
+                .into_iter()
+                .map(|l| (l.tag().to_owned(), violation.text(l)))
+                .collect(),
+        }
+    }
+
+    /// A violation whose words are the error's own (its reason names it
+    /// for clients: a photo that is not usable).
+    pub fn with_reason(field: impl Into<String>, description: String, reason: Reason) -> Self {
+        Self {
+            field: field.into(),
+            description,
+            code: reason.as_str().to_owned(),
+            localized: Vec::new(),
+        }
+    }
+
+    /// The words in `lang`, when there are some.
+    pub fn in_lang(&self, lang: Lang) -> Option<&str> {
+        if lang == Lang::En {
+            return Some(&self.description);
+        }
+        self.localized
+            .iter()
+            .find(|(tag, _)| tag == lang.tag())
+            .map(|(_, text)| text.as_str())
+    }
 }
 
 /// A failure of a use case.
@@ -165,11 +215,8 @@ impl AppError {
     }
 
     /// `INVALID_ARGUMENT` for one field.
-    pub fn invalid_field(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self::invalid_fields(vec![FieldViolation {
-            field: field.into(),
-            description: description.into(),
-        }])
+    pub fn invalid_field(field: impl Into<String>, violation: Violation) -> Self {
+        Self::invalid_fields(vec![FieldViolation::new(field, &violation)])
     }
 
     pub fn not_found(reason: Reason, message: impl Into<String>) -> Self {
@@ -266,7 +313,7 @@ impl AppError {
 /// PostgreSQL's words for class 57P (operator intervention) and 08
 /// (connection exception), whose SQLSTATE the driver does not hand on.
 /// Whatever its language, a call also learns it from the connection
-/// itself, which comes back to the pool closed (`crate::lost`): that is
+/// itself, which comes back to the pool closed (`crate::call`): that is
 /// what unary calls rely on; these words serve the streams' tasks, which
 /// run outside a call's scope.
 fn is_connection_lost(err: &diesel::result::Error) -> bool {
@@ -367,8 +414,8 @@ impl From<diesel::result::Error> for AppError {
         }
         if matches!(err, Error::DatabaseError(DatabaseErrorKind::Unknown, _)) {
             // The server's words only: it may be a cut connection speaking
-            // another language (`crate::lost`).
-            crate::lost::unexplained();
+            // another language (`crate::call`).
+            crate::call::unexplained();
         }
         Self::internal(err)
     }
@@ -395,7 +442,7 @@ impl From<AppError> for Status {
     fn from(err: AppError) -> Self {
         // A statement that failed on a connection the call then found lost
         // failed because the database went away, in whatever words.
-        let err = if err.is_database_failure() && crate::lost::seen() {
+        let err = if err.is_database_failure() && crate::call::seen() {
             AppError::database_unavailable(err)
         } else {
             err
@@ -432,12 +479,52 @@ impl From<AppError> for Status {
         if let Some(delay) = err.retry_after {
             details.set_retry_info(Some(delay));
         }
-        for v in err.violations {
-            details.add_bad_request_violation(
-                bounded(v.field, MAX_SENT_TEXT),
-                bounded(v.description, MAX_SENT_TEXT),
-            );
+        // The violations' words in the language the call asked for, where
+        // it asked for one of the interface languages.
+        let lang = crate::call::lang();
+        if !err.violations.is_empty() {
+            let violations = err
+                .violations
+                .into_iter()
+                .map(|v| {
+                    let localized = lang.and_then(|l| {
+                        v.in_lang(l).map(|text| tonic_types::LocalizedMessage {
+                            locale: l.tag().to_owned(),
+                            message: bounded(text.to_owned(), MAX_SENT_TEXT),
+                        })
+                    });
+                    tonic_types::FieldViolation {
+                        field: bounded(v.field, MAX_SENT_TEXT),
+                        description: bounded(v.description, MAX_SENT_TEXT),
+                        reason: v.code,
+                        localized_message: localized,
+                    }
+                })
+                .collect::<Vec<_>>();
+            details.set_bad_request(violations);
         }
         Status::with_error_details(code, bounded(err.message, MAX_SENT_TEXT), details)
+    }
+}
+
+#[cfg(test)]
+mod reason_words {
+    use super::Reason;
+
+    /// The pages name every reason in the operator's language: English
+    /// defines the keys of `web/src/i18n.ts`, and its compiler makes the
+    /// Russian and Uzbek tables hold each of them.
+    #[test]
+    fn every_reason_has_its_words_in_the_pages_three_languages() {
+        let texts = include_str!("../web/src/i18n.ts");
+        let missing: Vec<&str> = Reason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|code| texts.matches(&format!("\"reason.{code}\":")).count() != 3)
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "reasons without words in en, ru and uz: {missing:?}"
+        );
     }
 }

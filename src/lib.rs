@@ -3,6 +3,7 @@
 //! See `docs/ARCHITECTURE.md` for the map of these modules.
 
 pub mod app;
+mod call;
 pub mod config;
 pub mod console;
 pub mod db;
@@ -14,7 +15,6 @@ pub mod ids;
 mod limits;
 pub mod listener;
 pub mod local;
-mod lost;
 pub mod meter;
 mod observe;
 mod pg_embedded;
@@ -24,3 +24,4 @@ pub mod server;
 pub mod telemetry;
 pub mod tls;
 pub mod vocab;
+pub mod words;

@@ -118,6 +118,11 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (service, method) = labels(request.uri().path());
+        let lang = request
+            .headers()
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::words::Lang::from_accept_language);
         let id = request_id(&request);
         // At error level so that it is on whenever any log line is.
         let span = tracing::error_span!(
@@ -140,8 +145,8 @@ where
         Box::pin(
             async move {
                 // The call's own scope: a connection it loses tells it
-                // (`crate::lost`), whatever language its error is in.
-                let (response, lost) = crate::lost::scope(call).await;
+                // (`crate::call`), whatever language its error is in.
+                let (response, lost) = crate::call::scope(lang, call).await;
                 let mut response = response?;
                 if lost && code_of(response.headers()) == Some(Code::Internal) {
                     response = tonic::Status::from(crate::error::AppError::database_unavailable(

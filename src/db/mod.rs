@@ -30,7 +30,7 @@ use diesel_async::{
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness as _, embed_migrations};
 
 /// The connection pool. Its connections tell the call that used them when
-/// they come back lost (`crate::lost`).
+/// they come back lost (`crate::call`).
 #[derive(Clone)]
 pub struct Pool(deadpool::Pool<AsyncPgConnection>);
 
@@ -55,7 +55,7 @@ impl Pool {
 }
 
 /// A connection checked out of the pool; back in it when dropped, unless it
-/// came back lost or suspect (`crate::lost`).
+/// came back lost or suspect (`crate::call`).
 pub struct PooledConn(std::mem::ManuallyDrop<deadpool::Object<AsyncPgConnection>>);
 
 impl std::ops::Deref for PooledConn {
@@ -77,11 +77,11 @@ impl Drop for PooledConn {
         // SAFETY: the object is taken once, here, and never used again.
         let mut object = unsafe { std::mem::ManuallyDrop::take(&mut self.0) };
         if object.is_broken() {
-            crate::lost::saw_one();
-        } else if crate::lost::suspicious() {
+            crate::call::saw_one();
+        } else if crate::call::suspicious() {
             // Not closed yet, after a statement failed without a known
             // reason: watched once the call answers, out of the pool.
-            crate::lost::keep(deadpool::Object::take(object));
+            crate::call::keep(deadpool::Object::take(object));
         }
     }
 }

@@ -16,6 +16,7 @@ use super::{
     secrets,
     validate::Validator,
 };
+use crate::words::Violation;
 use crate::{
     db::{self, models::NewApiToken},
     error::{AppError, AppResult, ErrorKind, Reason},
@@ -231,17 +232,17 @@ impl NewToken {
     pub(crate) fn check_into(self, v: &mut Validator) -> TokenSpec {
         let name = v.required_text("name", &self.name, 200);
         if self.expires_at.is_some_and(|at| at <= super::now()) {
-            v.violation("expires", "must be in the future");
+            v.violation("expires", Violation::NotInTheFuture);
         }
         let event_code = self
             .event_code
             .map(|c| c.trim().to_uppercase())
             .filter(|c| !c.is_empty());
         if self.role != Role::Gate && !self.gate_codes.is_empty() {
-            v.violation("gates", "only a gate token names gates");
+            v.violation("gates", Violation::GatesOnlyForGateTokens);
         }
         if event_code.is_none() && !self.gate_codes.is_empty() {
-            v.violation("gates", "gates need the token's event");
+            v.violation("gates", Violation::GatesNeedTheEvent);
         }
         TokenSpec {
             name,
@@ -396,10 +397,7 @@ impl Services {
             for (i, code) in gate_codes.iter().enumerate() {
                 match gates.iter().find(|g| &g.code == code) {
                     Some(g) => gate_ids.push(Some(g.id)),
-                    None => v.violation(
-                        &format!("gates[{i}]"),
-                        "no gate with this code in the event",
-                    ),
+                    None => v.violation(&format!("gates[{i}]"), Violation::UnknownGate),
                 }
             }
             v.finish()?;

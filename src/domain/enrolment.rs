@@ -22,6 +22,7 @@ use super::records::audit_row;
 use super::{
     NewToken, Principal, Role, Services, TokenSpec, ids::TokenId, secrets, validate::Validator,
 };
+use crate::words::Violation;
 use crate::{
     db::{self, enrolment::EnrolmentCode},
     error::{AppError, AppResult, ErrorKind, Reason},
@@ -54,7 +55,7 @@ impl NewEnrolment {
         let mut v = Validator::new();
         let token = self.token.check_into(&mut v);
         if self.ttl.is_zero() || self.ttl > MAX_TTL {
-            v.violation("ttl", "must be between 1 second and 7 days");
+            v.violation("ttl", Violation::TtlOutOfRange);
         }
         v.finish()?;
         Ok(EnrolmentSpec {
@@ -199,7 +200,7 @@ impl Services {
         let device = v.optional_text("device_name", device_name, 200);
         let typed = normalized(code);
         if typed.is_empty() {
-            v.violation("code", "is required");
+            v.violation("code", Violation::Required);
         }
         v.finish()?;
         let hash = secrets::token_hash(&typed);

@@ -11,6 +11,7 @@ use super::{
     ids::{CategoryId, EventId, GateId, ZoneId},
     validate::Validator,
 };
+use crate::words::Violation;
 use crate::{
     db::{
         self,
@@ -253,7 +254,7 @@ impl Services {
                         let Some(parent) = zones.iter().find(|z| &z.code == parent_code) else {
                             return Err(AppError::invalid_field(
                                 "parent_code",
-                                "no zone with this code in the event",
+                                Violation::UnknownZone,
                             ));
                         };
                         // Walk up from the parent: meeting this zone is a cycle.
@@ -402,7 +403,7 @@ impl Services {
         let mut v = Validator::new();
         let zone = zones.iter().find(|z| z.code == zone_code);
         if zone.is_none() {
-            v.violation("zone_code", "no zone with this code in the event");
+            v.violation("zone_code", Violation::UnknownZone);
         }
         let zone_id = v.finish_with(zone.map(|z| z.id))?;
         let existing = db::events::list_gates(&mut conn, event.id)
@@ -461,17 +462,14 @@ fn category_refs(
                 zone_codes.push(code.clone());
             }
             Some(_) => {}
-            None => v.violation(
-                &format!("zone_codes[{i}]"),
-                "no zone with this code in the event",
-            ),
+            None => v.violation(&format!("zone_codes[{i}]"), Violation::UnknownZone),
         }
     }
     let mut valid_days = Vec::new();
     for (i, day) in days.iter().enumerate() {
         let Some(day) = *day else { continue };
         if day < event.first_day || day > event.last_day {
-            v.violation(&format!("valid_days[{i}]"), "must be a day of the event");
+            v.violation(&format!("valid_days[{i}]"), Violation::NotAnEventDay);
         } else if !valid_days.contains(&day) {
             valid_days.push(day);
         }

@@ -40,10 +40,10 @@ pub struct Photo {
 fn refuse(reason: Reason, message: impl Into<String>) -> AppError {
     let message = message.into();
     let mut err = AppError::new(ErrorKind::InvalidArgument, reason, message.clone());
-    err.violations.push(crate::error::FieldViolation {
-        field: "image".to_owned(),
-        description: message,
-    });
+    err.violations
+        .push(crate::error::FieldViolation::with_reason(
+            "image", message, reason,
+        ));
     err
 }
 

@@ -5,7 +5,10 @@ use chrono::NaiveDate;
 use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult, FieldViolation};
+use crate::{
+    error::{AppError, AppResult, FieldViolation},
+    words::Violation,
+};
 
 /// Longest name or title, in characters.
 pub(crate) const MAX_NAME: usize = 200;
@@ -29,11 +32,11 @@ impl Validator {
         }
     }
 
-    pub(crate) fn violation(&mut self, field: &str, description: impl Into<String>) {
-        self.violations.push(FieldViolation {
-            field: format!("{}{field}", self.prefix),
-            description: description.into(),
-        });
+    pub(crate) fn violation(&mut self, field: &str, violation: Violation) {
+        self.violations.push(FieldViolation::new(
+            format!("{}{field}", self.prefix),
+            &violation,
+        ));
     }
 
     pub(crate) fn finish(self) -> AppResult<()> {
@@ -48,7 +51,7 @@ impl Validator {
     pub(crate) fn nonce(&mut self, field: &str, value: &str) -> Option<String> {
         let nonce = value.trim();
         if nonce.is_empty() || nonce.chars().count() > 64 {
-            self.violation(field, "1 to 64 characters");
+            self.violation(field, Violation::NotANonce);
             return None;
         }
         Some(nonce.to_owned())
@@ -73,7 +76,7 @@ impl Validator {
     pub(crate) fn required_text(&mut self, field: &str, value: &str, max: usize) -> String {
         let value = self.optional_text(field, value, max);
         if value.is_empty() {
-            self.violation(field, "is required");
+            self.violation(field, Violation::Required);
         }
         value
     }
@@ -83,10 +86,10 @@ impl Validator {
     pub(crate) fn optional_text(&mut self, field: &str, value: &str, max: usize) -> String {
         let value = nfc(value.trim());
         if value.chars().count() > max {
-            self.violation(field, format!("must be at most {max} characters"));
+            self.violation(field, Violation::TooLong { max });
         }
         if value.chars().any(char::is_control) {
-            self.violation(field, "must not contain control characters");
+            self.violation(field, Violation::ControlCharacters);
         }
         value
     }
@@ -108,7 +111,7 @@ impl Validator {
     /// A name, when given, has letters.
     fn letters(&mut self, field: &str, value: &str) {
         if !value.is_empty() && !value.chars().any(char::is_alphabetic) {
-            self.violation(field, "must contain letters");
+            self.violation(field, Violation::NoLetters);
         }
     }
 
@@ -120,10 +123,7 @@ impl Validator {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !ok {
-            self.violation(
-                field,
-                "must be 1 to 32 characters among A-Z, 0-9, '-' and '_'",
-            );
+            self.violation(field, Violation::NotACode);
         }
         value
     }
@@ -132,7 +132,7 @@ impl Validator {
     pub(crate) fn country(&mut self, field: &str, value: &str) -> String {
         let value = value.trim().to_uppercase();
         if isocountry::CountryCode::for_alpha2(&value).is_err() {
-            self.violation(field, "must be an ISO 3166-1 alpha-2 country code, e.g. UZ");
+            self.violation(field, Violation::NotACountry);
         }
         value
     }
@@ -143,7 +143,7 @@ impl Validator {
         if !value.is_empty()
             && (value.len() > 254 || !email_address::EmailAddress::is_valid(&value))
         {
-            self.violation(field, "must be an email address like name@example.com");
+            self.violation(field, Violation::NotAnEmail);
         }
         value
     }
@@ -161,10 +161,7 @@ impl Validator {
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
         if !allowed || !(5..=20).contains(&digits) {
-            self.violation(
-                field,
-                "must be a phone number: 5 to 20 digits, optional leading +",
-            );
+            self.violation(field, Violation::NotAPhone);
         }
         value
     }
@@ -178,7 +175,7 @@ impl Validator {
         let ok = (5..=20).contains(&normalized.chars().count())
             && normalized.chars().all(|c| c.is_ascii_alphanumeric());
         if !ok {
-            self.violation(field, "must be 5 to 20 letters or digits");
+            self.violation(field, Violation::NotADocument);
         }
     }
 
@@ -187,11 +184,11 @@ impl Validator {
         match Uuid::parse_str(value.trim()) {
             Ok(id) => Some(T::from(id)),
             Err(_) if value.trim().is_empty() => {
-                self.violation(field, "is required");
+                self.violation(field, Violation::Required);
                 None
             }
             Err(_) => {
-                self.violation(field, "must be a UUID");
+                self.violation(field, Violation::NotAUuid);
                 None
             }
         }
@@ -211,7 +208,7 @@ impl Validator {
         match NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                self.violation(field, "must be a date YYYY-MM-DD");
+                self.violation(field, Violation::NotADate);
                 None
             }
         }
@@ -224,7 +221,7 @@ impl Validator {
             && value.starts_with('#')
             && value[1..].chars().all(|c| c.is_ascii_hexdigit());
         if !ok {
-            self.violation(field, "must be a colour #RRGGBB");
+            self.violation(field, Violation::NotAColor);
         }
         value
     }
@@ -233,10 +230,7 @@ impl Validator {
     pub(crate) fn request_id(&mut self, field: &str, value: &str) -> String {
         let ok = (1..=128).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
         if !ok {
-            self.violation(
-                field,
-                "must be 1 to 128 printable ASCII characters (e.g. a UUID)",
-            );
+            self.violation(field, Violation::NotARequestId);
         }
         value.to_owned()
     }

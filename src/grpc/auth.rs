@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::ApiState;
 use crate::proto::pb::{self, auth_service_server::AuthService};
+use crate::words::Violation;
 use crate::{domain::Role, error::AppError};
 
 /// Implements `AuthService`; needs no token.
@@ -31,9 +32,9 @@ impl AuthService for AuthApi {
             .roles
             .iter()
             .map(|role| {
-                role.trim().parse::<Role>().map_err(|_| {
-                    AppError::invalid_field("roles", "each must be admin, desk or gate")
-                })
+                role.trim()
+                    .parse::<Role>()
+                    .map_err(|_| AppError::invalid_field("roles", Violation::UnknownRole))
             })
             .collect::<Result<Vec<Role>, _>>()?;
         let (id, token, role) = self

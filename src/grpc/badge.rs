@@ -8,6 +8,7 @@ use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
 use super::{ApiState, id_and_text, id_field, timestamp};
+use crate::words::Violation;
 use crate::{
     domain::{
         Role,
@@ -28,7 +29,12 @@ fn badge_key(key: Option<pb::get_badge_request::Key>) -> Result<BadgeKey, AppErr
         Some(Key::BadgeId(id)) => v.id("badge_id", &id).map(BadgeKey::Badge),
         Some(Key::ParticipantId(id)) => v.id("participant_id", &id).map(BadgeKey::Participant),
         None => {
-            v.violation("key", "a badge id or a participant id");
+            v.violation(
+                "key",
+                Violation::OneOf {
+                    choices: "a badge id or a participant id",
+                },
+            );
             None
         }
     };
@@ -50,13 +56,13 @@ fn print_target(
         }
         Some(Selection::CategoryCode(code)) => {
             if code.trim().is_empty() {
-                v.violation("category_code", "required");
+                v.violation("category_code", Violation::Required);
             }
             Some(PrintTarget::CategoryCode(code))
         }
         Some(Selection::ParticipantIds(list)) => {
             if list.ids.is_empty() {
-                v.violation("participant_ids", "at least one participant id");
+                v.violation("participant_ids", Violation::AtLeastOne);
             }
             let ids: Vec<_> = list
                 .ids
@@ -71,7 +77,9 @@ fn print_target(
         None => {
             v.violation(
                 "selection",
-                "a delegation, category, organisation or list of participants",
+                Violation::OneOf {
+                    choices: "a delegation, category, organisation or list of participants",
+                },
             );
             None
         }
@@ -102,7 +110,7 @@ fn layout_from(raw: i32, default: Layout) -> Result<Layout, Status> {
         Ok(pb::BadgeLayout::Card) => Ok(Layout::Card),
         Ok(pb::BadgeLayout::A4SheetA6) => Ok(Layout::SheetA6),
         Ok(pb::BadgeLayout::A4SheetCard) => Ok(Layout::SheetCard),
-        Err(_) => Err(AppError::invalid_field("layout", format!("unknown layout {raw}")).into()),
+        Err(_) => Err(AppError::invalid_field("layout", Violation::UnknownValue).into()),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use crate::words::Violation;
 use crate::{
     domain::{
         events::{CategoryInput, GateInput, MAX_EVENT_DAYS, NewEvent, ZoneInput},
@@ -49,7 +50,7 @@ pub(super) fn participant_input(p: Option<pb::ParticipantInput>) -> ParticipantI
 fn category_code(v: &mut Validator, field: &str, raw: &str) -> String {
     let code = raw.trim().to_uppercase();
     if code.is_empty() {
-        v.violation(field, "is required");
+        v.violation(field, Violation::Required);
     }
     code
 }
@@ -207,7 +208,7 @@ pub(super) fn new_organization(r: pb::CreateOrganizationRequest) -> AppResult<Ne
         Ok(pb::OrganizationKind::Media) => Some(OrganizationKind::Media),
         Ok(pb::OrganizationKind::Other) => Some(OrganizationKind::Other),
         Err(_) => {
-            v.violation("kind", "must be company, government, media or other");
+            v.violation("kind", Violation::UnknownOrganizationKind);
             None
         }
     };
@@ -233,20 +234,19 @@ pub(super) fn new_event(r: pb::CreateEventRequest) -> AppResult<NewEvent> {
         tz => tz.to_owned(),
     };
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
-        v.violation(
-            "time_zone",
-            "must be an IANA time zone such as Asia/Tashkent",
-        );
+        v.violation("time_zone", Violation::NotATimeZone);
     }
     let first = v.date("first_day", &r.first_day);
     let last = v.date("last_day", &r.last_day);
     if let (Some(first), Some(last)) = (first, last) {
         if last < first {
-            v.violation("last_day", "must not be before first_day");
+            v.violation("last_day", Violation::BeforeFirstDay);
         } else if (last - first).num_days() >= MAX_EVENT_DAYS {
             v.violation(
                 "last_day",
-                format!("an event lasts at most {MAX_EVENT_DAYS} days"),
+                Violation::EventTooLong {
+                    days: MAX_EVENT_DAYS,
+                },
             );
         }
     }
@@ -271,11 +271,11 @@ pub(super) fn zone_input(r: pb::UpsertZoneRequest) -> AppResult<ZoneInput> {
     let name = v.required_text("name", &r.name, MAX_TITLE);
     let parent_code = Some(r.parent_code.trim().to_uppercase()).filter(|p| !p.is_empty());
     if parent_code.as_deref() == Some(code.as_str()) {
-        v.violation("parent_code", "a zone cannot be its own parent");
+        v.violation("parent_code", Violation::OwnParent);
     }
     let capacity = i32::try_from(r.capacity).ok();
     if capacity.is_none() {
-        v.violation("capacity", "is too large");
+        v.violation("capacity", Violation::TooLarge);
     }
     let (event_id, capacity) = v.finish_with(event_id.zip(capacity))?;
     Ok(ZoneInput {

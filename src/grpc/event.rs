@@ -3,6 +3,7 @@
 use tonic::{Request, Response, Status};
 
 use super::{ApiState, convert, id_field, timestamp};
+use crate::words::Violation;
 use crate::{
     db::models::Event,
     domain::{
@@ -128,9 +129,13 @@ impl EventService for EventApi {
             Some(pb::get_event_request::Key::Id(id)) => EventKey::Id(id_field("id", &id, EventId)?),
             Some(pb::get_event_request::Key::Code(code)) => EventKey::Code(code),
             None => {
-                return Err(
-                    crate::error::AppError::invalid_field("key", "give an id or a code").into(),
-                );
+                return Err(crate::error::AppError::invalid_field(
+                    "key",
+                    Violation::OneOf {
+                        choices: "an id or a code",
+                    },
+                )
+                .into());
             }
         };
         let event = self.state.services.get_event(key).await?;

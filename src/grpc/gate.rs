@@ -9,6 +9,7 @@ use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{ApiState, id_field, timestamp};
+use crate::words::Violation;
 use crate::{
     domain::{
         Role,
@@ -81,7 +82,7 @@ fn direction_from(v: &mut Validator, field: &str, raw: i32) -> Option<Direction>
         Ok(pb::Direction::Out) => Some(Direction::Out),
         Ok(pb::Direction::In | pb::Direction::Unspecified) => Some(Direction::In),
         Err(_) => {
-            v.violation(field, format!("unknown direction {raw}"));
+            v.violation(field, Violation::UnknownValue);
             None
         }
     }
@@ -188,7 +189,9 @@ impl GateService for GateApi {
             if seen >= UPLOAD_MAX {
                 return Err(AppError::invalid_field(
                     "scan",
-                    format!("at most {UPLOAD_MAX} scans per upload"),
+                    Violation::AtMost {
+                        max: UPLOAD_MAX as u64,
+                    },
                 )
                 .into());
             }

@@ -18,6 +18,7 @@ use crate::{
         pb::{self, registration_service_server::RegistrationService},
     },
 };
+use crate::{error::FieldViolation, words::Violation};
 
 /// Implements `RegistrationService`; needs the desk or admin role.
 #[derive(Clone)]
@@ -137,8 +138,13 @@ fn row_result_pb(o: RowOutcome) -> pb::ImportRowResult {
                 .violations
                 .into_iter()
                 .map(|v| pb::FieldError {
+                    localized_description: crate::call::lang()
+                        .and_then(|l| v.in_lang(l))
+                        .unwrap_or_default()
+                        .to_owned(),
                     field: format!("{prefix}{}", v.field),
                     description: v.description,
+                    reason: v.code,
                 })
                 .collect();
         }
@@ -277,7 +283,7 @@ impl RegistrationService for RegistrationApi {
             Ok(pb::ParticipantStatus::Active) => Some(true),
             Ok(pb::ParticipantStatus::Cancelled) => Some(false),
             Ok(pb::ParticipantStatus::Unspecified) => None,
-            Err(_) => return Err(AppError::invalid_field("status", "unknown status").into()),
+            Err(_) => return Err(AppError::invalid_field("status", Violation::UnknownValue).into()),
         };
         let input = SearchInput {
             event_id: id_field("event_id", &r.event_id, EventId)?,
@@ -310,11 +316,9 @@ impl RegistrationService for RegistrationApi {
         let mut stream = request.into_inner();
         // The first message names the event and the import's request id.
         let Some(first) = stream.message().await? else {
-            return Err(AppError::invalid_field(
-                "event_id",
-                "the first message must name the event",
-            )
-            .into());
+            return Err(
+                AppError::invalid_field("event_id", Violation::FirstMessageNamesTheEvent).into(),
+            );
         };
         let violations = first.violations();
         if !violations.is_empty() {
@@ -325,11 +329,11 @@ impl RegistrationService for RegistrationApi {
             Err(_) if first.event_id.trim().is_empty() => {
                 return Err(AppError::invalid_field(
                     "event_id",
-                    "the first message must name the event",
+                    Violation::FirstMessageNamesTheEvent,
                 )
                 .into());
             }
-            Err(_) => return Err(AppError::invalid_field("event_id", "must be a UUID").into()),
+            Err(_) => return Err(AppError::invalid_field("event_id", Violation::NotAUuid).into()),
         };
         let request_id = first.request_id.clone();
         let import_id = request_id.clone();
@@ -515,7 +519,7 @@ fn import_row(
     event_id: EventId,
     request_id: &str,
 ) -> ImportRow {
-    let refuse = |message: &str, violations: Vec<crate::error::FieldViolation>| RowError {
+    let refuse = |message: &str, violations: Vec<FieldViolation>| RowError {
         reason: Reason::InvalidField.as_str().to_owned(),
         message: message.to_owned(),
         violations,
@@ -529,18 +533,18 @@ fn import_row(
     {
         Some(refuse(
             "an import covers one event",
-            vec![crate::error::FieldViolation {
-                field: "event_id".to_owned(),
-                description: "differs from the first message's event".to_owned(),
-            }],
+            vec![FieldViolation::new(
+                "event_id",
+                &Violation::DiffersFromFirstMessage,
+            )],
         ))
     } else if !message.request_id.is_empty() && message.request_id != request_id {
         Some(refuse(
             "an import has one request id",
-            vec![crate::error::FieldViolation {
-                field: "request_id".to_owned(),
-                description: "differs from the first message's request_id".to_owned(),
-            }],
+            vec![FieldViolation::new(
+                "request_id",
+                &Violation::DiffersFromFirstMessage,
+            )],
         ))
     } else {
         None

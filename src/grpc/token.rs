@@ -3,6 +3,7 @@
 use tonic::{Request, Response, Status};
 
 use super::{ApiState, id_field, timestamp};
+use crate::words::Violation;
 use crate::{
     domain::{NewToken, Role, TokenView},
     error::AppError,
@@ -52,12 +53,12 @@ impl TokenService for TokenApi {
             .role
             .trim()
             .parse()
-            .map_err(|e: String| AppError::invalid_field("role", e))?;
+            .map_err(|_: String| AppError::invalid_field("role", Violation::UnknownRole))?;
         let expires_at = match r.expires_at {
             None => None,
             Some(ts) => Some(
                 chrono::DateTime::from_timestamp(ts.seconds, 0)
-                    .ok_or_else(|| AppError::invalid_field("expires_at", "out of range"))?,
+                    .ok_or_else(|| AppError::invalid_field("expires_at", Violation::OutOfRange))?,
             ),
         };
         let event_code = Some(r.event_code.trim().to_owned()).filter(|c| !c.is_empty());

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::error::FieldViolation;
+use crate::{error::FieldViolation, words::Violation};
 
 /// Longest string any field may hold, in bytes. Fields have tighter limits
 /// of their own (names 200 characters, codes 32...); this one keeps
@@ -65,15 +65,17 @@ pub fn is_forbidden(c: char) -> bool {
 /// Checks one string field.
 pub fn text(value: &str, path: &FieldPath<'_>, out: &mut Vec<FieldViolation>) {
     if value.len() > MAX_STRING_BYTES {
-        out.push(FieldViolation {
-            field: path.to_string(),
-            description: format!("must be at most {MAX_STRING_BYTES} bytes long"),
-        });
+        out.push(FieldViolation::new(
+            path.to_string(),
+            &Violation::TooManyBytes {
+                max: MAX_STRING_BYTES,
+            },
+        ));
     } else if value.chars().any(is_forbidden) {
-        out.push(FieldViolation {
-            field: path.to_string(),
-            description: "must not contain NUL or other control characters".to_owned(),
-        });
+        out.push(FieldViolation::new(
+            path.to_string(),
+            &Violation::ControlCharacters,
+        ));
     }
 }
 

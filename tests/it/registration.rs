@@ -669,3 +669,79 @@ async fn the_same_request_sent_ten_times_at_once_registers_one_participant() {
         1
     );
 }
+
+/// A violation as read: field, code, description, localized (locale, text).
+type Seen = (String, String, String, Option<(String, String)>);
+
+/// A client that asks for Russian or Uzbek (`accept-language`) reads every
+/// field violation in that language, each with its stable code; without
+/// it, English only.
+#[tokio::test]
+async fn field_violations_come_with_codes_and_in_the_language_asked_for() {
+    use tonic_types::StatusExt as _;
+    let app = TestApp::start().await;
+    let fixture = app.event("WORDS").await;
+    let mut input = person("Aziz", "Karimov");
+    input.email = "not-an-email".to_owned();
+    input.given_name = String::new();
+    let send = |lang: Option<&str>| {
+        let mut request = tonic::Request::new(crate::support::builders::register_request(
+            &fixture,
+            input.clone(),
+        ));
+        if let Some(lang) = lang {
+            request
+                .metadata_mut()
+                .insert("accept-language", lang.parse().unwrap());
+        }
+        let mut desk = app.desk();
+        async move { desk.register_participant(request).await.unwrap_err() }
+    };
+    let read = |status: &tonic::Status| {
+        let mut seen: Vec<Seen> = status
+            .get_details_bad_request()
+            .unwrap()
+            .field_violations
+            .into_iter()
+            .map(|v| {
+                (
+                    v.field,
+                    v.reason,
+                    v.description,
+                    v.localized_message.map(|m| (m.locale, m.message)),
+                )
+            })
+            .collect();
+        seen.sort();
+        seen
+    };
+    let russian = read(&send(Some("ru-RU,ru;q=0.9,en;q=0.5")).await);
+    assert_eq!(
+        russian,
+        [
+            (
+                "participant.email".to_owned(),
+                "NOT_AN_EMAIL".to_owned(),
+                "must be an email address like name@example.com".to_owned(),
+                Some((
+                    "ru".to_owned(),
+                    "Адрес электронной почты вида name@example.com".to_owned()
+                )),
+            ),
+            (
+                "participant.given_name".to_owned(),
+                "REQUIRED".to_owned(),
+                "is required".to_owned(),
+                Some(("ru".to_owned(), "Обязательное поле".to_owned())),
+            ),
+        ]
+    );
+    let uzbek = read(&send(Some("uz")).await);
+    assert_eq!(
+        uzbek[1].3,
+        Some(("uz".to_owned(), "Toʻldirilishi shart".to_owned()))
+    );
+    let plain = read(&send(None).await);
+    assert!(plain.iter().all(|v| v.3.is_none()), "{plain:?}");
+    assert_eq!(plain[0].1, "NOT_AN_EMAIL");
+}

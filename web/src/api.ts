@@ -6,6 +6,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ImportParticipantsRequestSchema } from "./gen/expopass/v1/registration_pb";
 import { BadRequestSchema, ErrorInfoSchema } from "./gen/google/rpc/error_details_pb";
 import { connect, tabToken } from "./session";
+import { currentLang } from "./i18n";
 
 const token = tabToken("expopass.token");
 
@@ -24,7 +25,7 @@ export const session = {
   },
 };
 
-const clients = connect(token);
+const clients = connect(token, currentLang);
 
 export const api = clients;
 
@@ -45,7 +46,9 @@ export function failure(err: unknown): Failure {
   const fields: Record<string, string> = {};
   for (const bad of e.findDetails(BadRequestSchema)) {
     for (const v of bad.fieldViolations) {
-      fields[v.field] = fields[v.field] ? `${fields[v.field]}; ${v.description}` : v.description;
+      // In the operator's language when the server has the words for it.
+      const text = v.localizedMessage?.message || v.description;
+      fields[v.field] = fields[v.field] ? `${fields[v.field]}; ${text}` : text;
     }
   }
   return {

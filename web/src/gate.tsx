@@ -36,7 +36,7 @@ const DEADLINE_MS = (() => {
 
 /** The device's token, kept in IndexedDB with the device and held here. */
 const token = memoryToken();
-const clients = connect(token);
+const clients = connect(token, currentLang);
 
 /** What this device is, kept in IndexedDB. */
 interface Device {

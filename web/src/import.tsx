@@ -190,7 +190,7 @@ export function ImportView() {
   function downloadErrors() {
     const lines = [[t("import.row"), t("import.reason"), t("import.message")]];
     for (const r of failed) {
-      const fields = r.fieldErrors.map((f) => `${f.field}: ${f.description}`).join("; ");
+      const fields = r.fieldErrors.map((f) => `${f.field}: ${f.localizedDescription || f.description}`).join("; ");
       lines.push([r.rowRef, r.errorReason, fields || r.errorMessage]);
     }
     download(Papa.unparse(lines), `import-errors-${ctx.event.code}.csv`, "text/csv;charset=utf-8");
@@ -271,7 +271,7 @@ export function ImportView() {
                     <tr key={r.rowIndex}>
                       <td>{r.rowRef}</td>
                       <td>{r.errorReason}</td>
-                      <td>{r.fieldErrors.length > 0 ? r.fieldErrors.map((f) => `${f.field}: ${f.description}`).join("; ") : r.errorMessage}</td>
+                      <td>{r.fieldErrors.length > 0 ? r.fieldErrors.map((f) => `${f.field}: ${f.localizedDescription || f.description}`).join("; ") : r.errorMessage}</td>
                     </tr>
                   ))}
                 </tbody>

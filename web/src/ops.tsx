@@ -15,7 +15,7 @@ import { LangPicker } from "./lang";
 import "./ops.css";
 
 const opsToken = tabToken("expopass.ops.token");
-const { events, gates } = connect(opsToken);
+const { events, gates } = connect(opsToken, currentLang);
 
 function Board() {
   const [signedIn, setSignedIn] = useState(opsToken.get() !== null);

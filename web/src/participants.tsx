@@ -178,7 +178,6 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
       {registering && (
         <Dialog title={t("register.title")} onClose={() => setRegistering(false)} wide>
           <ParticipantForm
-           
             onDone={(p) => {
               setRegistering(false);
               ctx.refreshDelegations();
@@ -390,7 +389,6 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
       {action === "edit" && (
         <Dialog title={t("edit.title")} onClose={() => setAction(null)} wide>
           <ParticipantForm
-           
             existing={p}
             onDone={() => {
               setAction(null);

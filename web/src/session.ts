@@ -42,11 +42,16 @@ export function memoryToken(): TokenStore {
   };
 }
 
-/** Sends `authorization: Bearer <token>` with every call, when there is a token. */
-function bearerOf(store: TokenStore): Interceptor {
+/**
+ * Sends `authorization: Bearer <token>` with every call, when there is a
+ * token, and `accept-language` with the page's language, so that the
+ * server's field violations come in the operator's words too.
+ */
+function headersOf(store: TokenStore, lang: () => string): Interceptor {
   return (next) => async (req) => {
     const t = store.get();
     if (t) req.header.set("authorization", `Bearer ${t}`);
+    req.header.set("accept-language", lang());
     return next(req);
   };
 }
@@ -79,9 +84,9 @@ export interface Clients {
   };
 }
 
-/** gRPC-Web to the server that served the page, with the token in `store`. */
-export function connect(store: TokenStore): Clients {
-  const bearer = bearerOf(store);
+/** gRPC-Web to the server that served the page, with the token in `store`, in the language `lang` gives. */
+export function connect(store: TokenStore, lang: () => string): Clients {
+  const bearer = headersOf(store, lang);
   const transport = createGrpcWebTransport({ baseUrl: location.origin, interceptors: [bearer] });
   const whole = createTransport({
     httpClient: buffered,

@@ -7,6 +7,7 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use super::IssueMode;
+use crate::words::Violation;
 use crate::{
     db::{self, badges::PrintSelection, models::ParticipantStatus},
     domain::{Principal, Services},
@@ -95,7 +96,7 @@ impl Services {
                         Some((e, _)) if *e != event.id => {
                             return Err(AppError::invalid_field(
                                 "participant_ids",
-                                format!("participant {id} belongs to another event"),
+                                Violation::ParticipantOfAnotherEvent,
                             ));
                         }
                         Some((_, status)) if *status != ParticipantStatus::Active => {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::{ParticipantView, Seats, claim_or_replay};
+use crate::words::Violation;
 use crate::{
     db::{
         self, Conn,
@@ -68,10 +69,10 @@ impl Services {
             match categories.get(&code) {
                 None => v.violation(
                     &format!("quotas[{i}].category_code"),
-                    "no category with this code in the event",
+                    Violation::UnknownCategory,
                 ),
                 Some(id) if out.iter().any(|o| o.category_id == *id) => {
-                    v.violation(&format!("quotas[{i}].category_code"), "appears twice");
+                    v.violation(&format!("quotas[{i}].category_code"), Violation::Twice);
                 }
                 Some(id) => match i32::try_from(q.quota) {
                     Ok(quota) => out.push(DelegationQuota {
@@ -79,7 +80,7 @@ impl Services {
                         category_id: *id,
                         quota,
                     }),
-                    Err(_) => v.violation(&format!("quotas[{i}].quota"), "is too large"),
+                    Err(_) => v.violation(&format!("quotas[{i}].quota"), Violation::TooLarge),
                 },
             }
         }

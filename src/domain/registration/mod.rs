@@ -11,6 +11,7 @@ use super::{
     records::claim_or_replay,
     validate::Validator,
 };
+use crate::words::Violation;
 use crate::{
     db::{self, Conn, models::Participant},
     error::{AppError, AppResult, Reason},
@@ -134,7 +135,12 @@ fn page_size(v: &mut Validator, requested: u32, default: u32, max: u32) -> u32 {
     match requested {
         0 => default,
         n if n > max => {
-            v.violation("page_size", format!("must be at most {max}"));
+            v.violation(
+                "page_size",
+                Violation::AtMost {
+                    max: u64::from(max),
+                },
+            );
             max
         }
         n => n,
@@ -174,7 +180,7 @@ fn parse_page_token<T: serde::de::DeserializeOwned>(v: &mut Validator, token: &s
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     if parsed.is_none() {
-        v.violation("page_token", "is not a token this server issued");
+        v.violation("page_token", Violation::NotAPageToken);
     }
     parsed
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ParticipantFields, Prepared, delegation_seats, duplicate, duplicate_unnamed};
+use crate::words::Violation;
 use crate::{
     db::{
         self, Conn,
@@ -142,7 +143,7 @@ impl Services {
             .category_id(conn, event_id, &checked.category_code)
             .await?;
         if category_id.is_none() {
-            v.violation("category_code", "no category with this code in the event");
+            v.violation("category_code", Violation::UnknownCategory);
         }
         let mut organization_name = None;
         if let Some(id) = checked.organization_id {
@@ -154,10 +155,7 @@ impl Services {
                     ));
                 }
                 Some(o) if o.event_id != event_id => {
-                    v.violation(
-                        "organization_id",
-                        "the organisation belongs to another event",
-                    );
+                    v.violation("organization_id", Violation::OrganizationOfAnotherEvent);
                 }
                 Some(o) => organization_name = Some(o.name),
             }
@@ -171,7 +169,7 @@ impl Services {
                     ));
                 }
                 Some(o) if o.event_id != event_id => {
-                    v.violation("delegation_id", "the delegation belongs to another event");
+                    v.violation("delegation_id", Violation::DelegationOfAnotherEvent);
                 }
                 Some(_) => {}
             }

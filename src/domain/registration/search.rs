@@ -1,6 +1,7 @@
 //! Finding participants: by typed name (`name_index`) or by filters alone.
 
 use super::{ParticipantView, paged, parse_page_token};
+use crate::words::Violation;
 use crate::{
     db::{
         self,
@@ -57,7 +58,9 @@ impl Services {
             Some(words) if words.len() > search_key::MAX_TYPED_WORDS => {
                 v.violation(
                     "name_prefix",
-                    format!("must have at most {} words", search_key::MAX_TYPED_WORDS),
+                    Violation::TooManyWords {
+                        max: search_key::MAX_TYPED_WORDS,
+                    },
                 );
                 NameFilter::Nobody
             }
@@ -135,7 +138,7 @@ impl Services {
             let code = input.category_code.trim().to_uppercase();
             match self.category_id(&mut conn, event.id, &code).await? {
                 Some(id) => filter.category_id = Some(id),
-                None => v.violation("category_code", "no category with this code in the event"),
+                None => v.violation("category_code", Violation::UnknownCategory),
             }
         }
         v.finish()?;

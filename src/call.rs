@@ -1,4 +1,5 @@
-//! Whether the call at hand lost a database connection. A cut connection
+//! What the server knows of the call at hand: the interface language it
+//! asked for, and whether it lost a database connection. A cut connection
 //! shows first as the error of the statement in flight, in the words of
 //! the server's `lc_messages`, which the driver hands on without its
 //! SQLSTATE. The connection itself knows better: one that comes back to
@@ -12,7 +13,7 @@
 //! after an unexplained database error is kept aside, and the scope
 //! watches it for a moment once the call has answered: if it turns out
 //! closed, the call's INTERNAL becomes UNAVAILABLE. A leaf: it imports
-//! nothing of the crate.
+//! nothing of the crate but the interface languages (`words`).
 
 use std::{cell::RefCell, time::Duration};
 
@@ -23,6 +24,8 @@ const WATCH: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Call {
+    /// The interface language the call asked for (`accept-language`).
+    lang: Option<crate::words::Lang>,
     /// A connection of this call came back lost.
     lost: bool,
     /// A statement of this call failed without a known reason.
@@ -35,10 +38,18 @@ tokio::task_local! {
     static CALL: RefCell<Call>;
 }
 
-/// Runs `call` in a scope of its own; answers its output and whether a
-/// database connection it used was lost.
-pub(crate) async fn scope<F: Future>(call: F) -> (F::Output, bool) {
-    CALL.scope(RefCell::new(Call::default()), async move {
+/// Runs `call` in a scope of its own, in the interface language it asked
+/// for; answers its output and whether a database connection it used was
+/// lost.
+pub(crate) async fn scope<F: Future>(
+    lang: Option<crate::words::Lang>,
+    call: F,
+) -> (F::Output, bool) {
+    let state = Call {
+        lang,
+        ..Call::default()
+    };
+    CALL.scope(RefCell::new(state), async move {
         let output = call.await;
         let (lost, mut suspects) = CALL.with(|c| {
             let mut c = c.borrow_mut();
@@ -59,6 +70,11 @@ pub(crate) async fn scope<F: Future>(call: F) -> (F::Output, bool) {
         }
     })
     .await
+}
+
+/// The interface language the call at hand asked for, if any.
+pub(crate) fn lang() -> Option<crate::words::Lang> {
+    CALL.try_with(|c| c.borrow().lang).ok().flatten()
 }
 
 /// Says that a connection this call used came back lost.

@@ -1,0 +1,421 @@
+//! The words a client reads of a refused field, in the interface languages
+//! (English, Russian, Uzbek in Latin script): every violation the server
+//! can name, with its stable code (`BadRequest.FieldViolation.reason`) and
+//! its text in each language, and the language a call asks for
+//! (`accept-language`). The English text is the violation's description;
+//! the others go in its `localized_message` when the call asks for them.
+//! A leaf: it imports nothing of the crate.
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Ru,
+    Uz,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Ru, Lang::Uz];
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+            Lang::Uz => "uz",
+        }
+    }
+
+    /// The first of the interface languages an `accept-language` value
+    /// names, by preference (`q`); `None` when it names none of them.
+    pub fn from_accept_language(value: &str) -> Option<Lang> {
+        let mut best: Option<(f32, usize, Lang)> = None;
+        for (i, part) in value.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split(['-', '_']).next().unwrap_or("");
+            let lang = match primary {
+                "en" => Lang::En,
+                "ru" => Lang::Ru,
+                "uz" => Lang::Uz,
+                _ => continue,
+            };
+            if q <= 0.0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bq, bi, _)) => q > bq || (q == bq && i < bi),
+            };
+            if better {
+                best = Some((q, i, lang));
+            }
+        }
+        best.map(|(_, _, l)| l)
+    }
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    Required,
+    TooLong { max: usize },
+    TooManyBytes { max: usize },
+    ControlCharacters,
+    NoLetters,
+    NotACode,
+    NotACountry,
+    NotAnEmail,
+    NotAPhone,
+    NotADocument,
+    NotAUuid,
+    NotADate,
+    NotAColor,
+    NotARequestId,
+    NotANonce,
+    AtMost { max: u64 },
+    TooManyWords { max: usize },
+    TooLarge,
+    NotAPageToken,
+    NotATimeZone,
+    BeforeFirstDay,
+    EventTooLong { days: i64 },
+    OwnParent,
+    UnknownCategory,
+    UnknownZone,
+    UnknownGate,
+    OrganizationOfAnotherEvent,
+    DelegationOfAnotherEvent,
+    ParticipantOfAnotherEvent,
+    NotAnEventDay,
+    Twice,
+    UnknownOrganizationKind,
+    NotInTheFuture,
+    GatesOnlyForGateTokens,
+    GatesNeedTheEvent,
+    TtlOutOfRange,
+    UnknownRole,
+    UnknownValue,
+    OutOfRange,
+    OneOf { choices: &'static str },
+    FirstMessageNamesTheEvent,
+    DiffersFromFirstMessage,
+    AtLeastOne,
+    NotAnImage,
+}
+
+impl Violation {
+    /// Every kind, with sample values: for the tests that every code has
+    /// its words in every language.
+    pub fn samples() -> Vec<Violation> {
+        use Violation::*;
+        vec![
+            Required,
+            TooLong { max: 200 },
+            TooManyBytes { max: 4096 },
+            ControlCharacters,
+            NoLetters,
+            NotACode,
+            NotACountry,
+            NotAnEmail,
+            NotAPhone,
+            NotADocument,
+            NotAUuid,
+            NotADate,
+            NotAColor,
+            NotARequestId,
+            NotANonce,
+            AtMost { max: 200 },
+            TooManyWords { max: 8 },
+            TooLarge,
+            NotAPageToken,
+            NotATimeZone,
+            BeforeFirstDay,
+            EventTooLong { days: 31 },
+            OwnParent,
+            UnknownCategory,
+            UnknownZone,
+            UnknownGate,
+            OrganizationOfAnotherEvent,
+            DelegationOfAnotherEvent,
+            ParticipantOfAnotherEvent,
+            NotAnEventDay,
+            Twice,
+            UnknownOrganizationKind,
+            NotInTheFuture,
+            GatesOnlyForGateTokens,
+            GatesNeedTheEvent,
+            TtlOutOfRange,
+            UnknownRole,
+            UnknownValue,
+            OutOfRange,
+            OneOf {
+                choices: "a badge id or a participant id",
+            },
+            FirstMessageNamesTheEvent,
+            DiffersFromFirstMessage,
+            AtLeastOne,
+            NotAnImage,
+        ]
+    }
+
+    /// The stable code (`FieldViolation.reason`).
+    pub fn code(&self) -> &'static str {
+        use Violation::*;
+        match self {
+            Required => "REQUIRED",
+            TooLong { .. } => "TOO_LONG",
+            TooManyBytes { .. } => "TOO_MANY_BYTES",
+            ControlCharacters => "CONTROL_CHARACTERS",
+            NoLetters => "NO_LETTERS",
+            NotACode => "NOT_A_CODE",
+            NotACountry => "NOT_A_COUNTRY",
+            NotAnEmail => "NOT_AN_EMAIL",
+            NotAPhone => "NOT_A_PHONE",
+            NotADocument => "NOT_A_DOCUMENT",
+            NotAUuid => "NOT_A_UUID",
+            NotADate => "NOT_A_DATE",
+            NotAColor => "NOT_A_COLOR",
+            NotARequestId => "NOT_A_REQUEST_ID",
+            NotANonce => "NOT_A_NONCE",
+            AtMost { .. } => "AT_MOST",
+            TooManyWords { .. } => "TOO_MANY_WORDS",
+            TooLarge => "TOO_LARGE",
+            NotAPageToken => "NOT_A_PAGE_TOKEN",
+            NotATimeZone => "NOT_A_TIME_ZONE",
+            BeforeFirstDay => "BEFORE_FIRST_DAY",
+            EventTooLong { .. } => "EVENT_TOO_LONG",
+            OwnParent => "OWN_PARENT",
+            UnknownCategory => "UNKNOWN_CATEGORY",
+            UnknownZone => "UNKNOWN_ZONE",
+            UnknownGate => "UNKNOWN_GATE",
+            OrganizationOfAnotherEvent => "ORGANIZATION_OF_ANOTHER_EVENT",
+            DelegationOfAnotherEvent => "DELEGATION_OF_ANOTHER_EVENT",
+            ParticipantOfAnotherEvent => "PARTICIPANT_OF_ANOTHER_EVENT",
+            NotAnEventDay => "NOT_AN_EVENT_DAY",
+            Twice => "TWICE",
+            UnknownOrganizationKind => "UNKNOWN_ORGANIZATION_KIND",
+            NotInTheFuture => "NOT_IN_THE_FUTURE",
+            GatesOnlyForGateTokens => "GATES_ONLY_FOR_GATE_TOKENS",
+            GatesNeedTheEvent => "GATES_NEED_THE_EVENT",
+            TtlOutOfRange => "TTL_OUT_OF_RANGE",
+            UnknownRole => "UNKNOWN_ROLE",
+            UnknownValue => "UNKNOWN_VALUE",
+            OutOfRange => "OUT_OF_RANGE",
+            OneOf { .. } => "ONE_OF",
+            FirstMessageNamesTheEvent => "FIRST_MESSAGE_NAMES_THE_EVENT",
+            DiffersFromFirstMessage => "DIFFERS_FROM_FIRST_MESSAGE",
+            AtLeastOne => "AT_LEAST_ONE",
+            NotAnImage => "NOT_AN_IMAGE",
+        }
+    }
+
+    /// The words in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.en(),
+            Lang::Ru => self.ru(),
+            Lang::Uz => self.uz(),
+        }
+    }
+
+    fn en(&self) -> String {
+        use Violation::*;
+        match self {
+            Required => "is required".into(),
+            TooLong { max } => format!("must be at most {max} characters"),
+            TooManyBytes { max } => format!("must be at most {max} bytes long"),
+            ControlCharacters => "must not contain NUL or other control characters".into(),
+            NoLetters => "must contain letters".into(),
+            NotACode => "must be 1 to 32 characters among A-Z, 0-9, '-' and '_'".into(),
+            NotACountry => "must be an ISO 3166-1 alpha-2 country code, e.g. UZ".into(),
+            NotAnEmail => "must be an email address like name@example.com".into(),
+            NotAPhone => "must be a phone number: 5 to 20 digits, optional leading +".into(),
+            NotADocument => "must be 5 to 20 letters or digits".into(),
+            NotAUuid => "must be a UUID".into(),
+            NotADate => "must be a date YYYY-MM-DD".into(),
+            NotAColor => "must be a colour #RRGGBB".into(),
+            NotARequestId => "must be 1 to 128 printable ASCII characters (e.g. a UUID)".into(),
+            NotANonce => "1 to 64 characters".into(),
+            AtMost { max } => format!("must be at most {max}"),
+            TooManyWords { max } => format!("must have at most {max} words"),
+            TooLarge => "is too large".into(),
+            NotAPageToken => "is not a token this server issued".into(),
+            NotATimeZone => "must be an IANA time zone such as Asia/Tashkent".into(),
+            BeforeFirstDay => "must not be before first_day".into(),
+            EventTooLong { days } => format!("an event lasts at most {days} days"),
+            OwnParent => "a zone cannot be its own parent".into(),
+            UnknownCategory => "no category with this code in the event".into(),
+            UnknownZone => "no zone with this code in the event".into(),
+            UnknownGate => "no gate with this code in the event".into(),
+            OrganizationOfAnotherEvent => "the organisation belongs to another event".into(),
+            DelegationOfAnotherEvent => "the delegation belongs to another event".into(),
+            ParticipantOfAnotherEvent => "the participant belongs to another event".into(),
+            NotAnEventDay => "must be a day of the event".into(),
+            Twice => "appears twice".into(),
+            UnknownOrganizationKind => "must be company, government, media or other".into(),
+            NotInTheFuture => "must be in the future".into(),
+            GatesOnlyForGateTokens => "only a gate token names gates".into(),
+            GatesNeedTheEvent => "gates need the token's event".into(),
+            TtlOutOfRange => "must be between 1 second and 7 days".into(),
+            UnknownRole => "each must be admin, desk or gate".into(),
+            UnknownValue => "is not a value this server knows".into(),
+            OutOfRange => "out of range".into(),
+            OneOf { choices } => format!("give one of: {choices}"),
+            FirstMessageNamesTheEvent => "the first message must name the event".into(),
+            DiffersFromFirstMessage => "differs from the first message's".into(),
+            AtLeastOne => "give at least one".into(),
+            NotAnImage => "is not a usable image".into(),
+        }
+    }
+
+    fn ru(&self) -> String {
+        use Violation::*;
+        match self {
+            Required => "Обязательное поле".into(),
+            TooLong { max } => format!("Не длиннее {max} символов"),
+            TooManyBytes { max } => format!("Не длиннее {max} байт"),
+            ControlCharacters => "Не должно содержать NUL и других управляющих символов".into(),
+            NoLetters => "Должно содержать буквы".into(),
+            NotACode => "От 1 до 32 символов: A–Z, 0–9, «-» и «_»".into(),
+            NotACountry => "Код страны ISO 3166-1 из двух букв, например UZ".into(),
+            NotAnEmail => "Адрес электронной почты вида name@example.com".into(),
+            NotAPhone => "Номер телефона: от 5 до 20 цифр, можно с «+» в начале".into(),
+            NotADocument => "От 5 до 20 букв или цифр".into(),
+            NotAUuid => "Должно быть идентификатором UUID".into(),
+            NotADate => "Дата в виде ГГГГ-ММ-ДД".into(),
+            NotAColor => "Цвет в виде #RRGGBB".into(),
+            NotARequestId => "От 1 до 128 печатных символов ASCII (например, UUID)".into(),
+            NotANonce => "От 1 до 64 символов".into(),
+            AtMost { max } => format!("Не больше {max}"),
+            TooManyWords { max } => format!("Не больше {max} слов"),
+            TooLarge => "Слишком большое значение".into(),
+            NotAPageToken => "Этот сервер не выдавал такой токен страницы".into(),
+            NotATimeZone => "Часовой пояс IANA, например Asia/Tashkent".into(),
+            BeforeFirstDay => "Не может быть раньше первого дня".into(),
+            EventTooLong { days } => format!("Мероприятие длится не больше {days} дней"),
+            OwnParent => "Зона не может входить сама в себя".into(),
+            UnknownCategory => "В мероприятии нет категории с таким кодом".into(),
+            UnknownZone => "В мероприятии нет зоны с таким кодом".into(),
+            UnknownGate => "В мероприятии нет входа с таким кодом".into(),
+            OrganizationOfAnotherEvent => "Организация относится к другому мероприятию".into(),
+            DelegationOfAnotherEvent => "Делегация относится к другому мероприятию".into(),
+            ParticipantOfAnotherEvent => "Участник относится к другому мероприятию".into(),
+            NotAnEventDay => "Должен быть днём мероприятия".into(),
+            Twice => "Указано дважды".into(),
+            UnknownOrganizationKind => "Компания, госорган, СМИ или другое".into(),
+            NotInTheFuture => "Должно быть в будущем".into(),
+            GatesOnlyForGateTokens => "Входы указываются только для токена входа".into(),
+            GatesNeedTheEvent => "Для входов нужно указать мероприятие токена".into(),
+            TtlOutOfRange => "От 1 секунды до 7 дней".into(),
+            UnknownRole => "Каждая роль — admin, desk или gate".into(),
+            UnknownValue => "Сервер не знает такого значения".into(),
+            OutOfRange => "Вне допустимого диапазона".into(),
+            OneOf { choices } => format!("Укажите одно из: {choices}"),
+            FirstMessageNamesTheEvent => "Первое сообщение должно указать мероприятие".into(),
+            DiffersFromFirstMessage => "Отличается от первого сообщения".into(),
+            AtLeastOne => "Укажите хотя бы одно значение".into(),
+            NotAnImage => "Непригодное изображение".into(),
+        }
+    }
+
+    fn uz(&self) -> String {
+        use Violation::*;
+        match self {
+            Required => "Toʻldirilishi shart".into(),
+            TooLong { max } => format!("Koʻpi bilan {max} ta belgi"),
+            TooManyBytes { max } => format!("Koʻpi bilan {max} bayt"),
+            ControlCharacters => "NUL va boshqa boshqaruv belgilari boʻlmasligi kerak".into(),
+            NoLetters => "Harflar boʻlishi kerak".into(),
+            NotACode => "1 dan 32 tagacha belgi: A–Z, 0–9, «-» va «_»".into(),
+            NotACountry => "ISO 3166-1 boʻyicha ikki harfli mamlakat kodi, masalan UZ".into(),
+            NotAnEmail => "name@example.com koʻrinishidagi elektron pochta manzili".into(),
+            NotAPhone => {
+                "Telefon raqami: 5 dan 20 tagacha raqam, boshida «+» boʻlishi mumkin".into()
+            }
+            NotADocument => "5 dan 20 tagacha harf yoki raqam".into(),
+            NotAUuid => "UUID identifikatori boʻlishi kerak".into(),
+            NotADate => "YYYY-MM-DD koʻrinishidagi sana".into(),
+            NotAColor => "#RRGGBB koʻrinishidagi rang".into(),
+            NotARequestId => "1 dan 128 tagacha bosma ASCII belgi (masalan, UUID)".into(),
+            NotANonce => "1 dan 64 tagacha belgi".into(),
+            AtMost { max } => format!("Koʻpi bilan {max}"),
+            TooManyWords { max } => format!("Koʻpi bilan {max} ta soʻz"),
+            TooLarge => "Qiymat juda katta".into(),
+            NotAPageToken => "Bu server bunday sahifa tokenini bermagan".into(),
+            NotATimeZone => "IANA vaqt mintaqasi, masalan Asia/Tashkent".into(),
+            BeforeFirstDay => "Birinchi kundan oldin boʻlishi mumkin emas".into(),
+            EventTooLong { days } => format!("Tadbir koʻpi bilan {days} kun davom etadi"),
+            OwnParent => "Hudud oʻzining ichida boʻla olmaydi".into(),
+            UnknownCategory => "Tadbirda bunday kodli toifa yoʻq".into(),
+            UnknownZone => "Tadbirda bunday kodli hudud yoʻq".into(),
+            UnknownGate => "Tadbirda bunday kodli kirish yoʻq".into(),
+            OrganizationOfAnotherEvent => "Tashkilot boshqa tadbirga tegishli".into(),
+            DelegationOfAnotherEvent => "Delegatsiya boshqa tadbirga tegishli".into(),
+            ParticipantOfAnotherEvent => "Ishtirokchi boshqa tadbirga tegishli".into(),
+            NotAnEventDay => "Tadbir kunlaridan biri boʻlishi kerak".into(),
+            Twice => "Ikki marta koʻrsatilgan".into(),
+            UnknownOrganizationKind => "Kompaniya, davlat idorasi, OAV yoki boshqa".into(),
+            NotInTheFuture => "Kelajakda boʻlishi kerak".into(),
+            GatesOnlyForGateTokens => "Kirishlar faqat kirish tokeni uchun koʻrsatiladi".into(),
+            GatesNeedTheEvent => "Kirishlar uchun token tadbirini koʻrsating".into(),
+            TtlOutOfRange => "1 soniyadan 7 kungacha".into(),
+            UnknownRole => "Har bir rol admin, desk yoki gate boʻlishi kerak".into(),
+            UnknownValue => "Server bunday qiymatni bilmaydi".into(),
+            OutOfRange => "Ruxsat etilgan oraliqdan tashqarida".into(),
+            OneOf { choices } => format!("Quyidagilardan birini koʻrsating: {choices}"),
+            FirstMessageNamesTheEvent => "Birinchi xabarda tadbir koʻrsatilishi kerak".into(),
+            DiffersFromFirstMessage => "Birinchi xabardagidan farq qiladi".into(),
+            AtLeastOne => "Kamida bittasini koʻrsating".into(),
+            NotAnImage => "Yaroqsiz tasvir".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lang, Violation};
+
+    #[test]
+    fn every_violation_has_its_words_in_every_language() {
+        let samples = Violation::samples();
+        let mut codes: Vec<&str> = samples.iter().map(Violation::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(
+            codes.len(),
+            samples.len(),
+            "one sample per kind, codes unique"
+        );
+        for v in &samples {
+            let en = v.text(Lang::En);
+            for lang in Lang::ALL {
+                let text = v.text(lang);
+                assert!(!text.trim().is_empty(), "{} in {lang:?}", v.code());
+                if lang != Lang::En {
+                    assert_ne!(text, en, "{} is not translated into {lang:?}", v.code());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_asked_for_is_the_first_one_known() {
+        assert_eq!(Lang::from_accept_language("ru"), Some(Lang::Ru));
+        assert_eq!(
+            Lang::from_accept_language("uz-Latn-UZ, en;q=0.5"),
+            Some(Lang::Uz)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de, ru;q=0.8, en;q=0.9"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+        assert_eq!(Lang::from_accept_language("ru;q=0, uz"), Some(Lang::Uz));
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
+}
