@@ -166,3 +166,12 @@ export async function decideWay(rules: Rules, text: string, zone: number | null,
   if (way === "out" && v.deny && !REFUSES_EXIT.has(v.deny)) return { deny: null, claims: v.claims };
   return v;
 }
+
+/** The days a badge is valid on, as YYYY-MM-DD, from its claims (§2). */
+export function validDays(claims: Claims): string[] {
+  const out: string[] = [];
+  for (let bit = 0; bit < 32; bit++) {
+    if (((claims.days >>> bit) & 1) === 1) out.push(new Date((claims.firstDay + bit) * 86_400_000).toISOString().slice(0, 10));
+  }
+  return out;
+}

@@ -230,7 +230,12 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
     <main class={verdict ? `scanner ${verdict.kind}` : "scanner"}>
       <header class="bar">
         <strong>{device.eventName}</strong>
-        <span class="gate-name">{device.gateName}</span>
+        <span class="gate-name">
+          {device.gateCode && <span class="gate-code">{device.gateCode}</span>} {device.gateName}
+        </span>
+        <span class={state.online ? "link-state online" : "link-state offline"} role="status">
+          {state.online ? t("gate.online.word") : t("gate.offline.word")}
+        </span>
         {props.langPicker}
       </header>
       {!state.online && (

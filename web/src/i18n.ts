@@ -1,9 +1,13 @@
-// The desk's languages: English, Russian and Uzbek (Latin script). Country
-// names and dates come from the browser's Intl data; dates are shown in the
-// event's time zone.
+// The pages' languages: English, Russian and Uzbek (Latin script). Country
+// names and month names ship with the pages, since a browser may lack
+// Uzbek locale data; dates are shown in the event's time zone.
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Failure } from "./api";
 import { gateEn, gateRu, gateUz } from "./gate_texts";
+import countries from "i18n-iso-countries";
+import enCountries from "i18n-iso-countries/langs/en.json";
+import ruCountries from "i18n-iso-countries/langs/ru.json";
+import uzCountries from "i18n-iso-countries/langs/uz.json";
 
 export const LANGS = ["en", "ru", "uz"] as const;
 export type Lang = (typeof LANGS)[number];
@@ -621,7 +625,6 @@ export function currentLang(): Lang {
 export function setLang(l: Lang) {
   lang = l;
   localStorage.setItem(LANG_KEY, l);
-  regions = null;
 }
 
 const plurals = new Map<Lang, Intl.PluralRules>();
@@ -688,25 +691,66 @@ export const COUNTRY_CODES = (
   "UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
 ).split(" ");
 
-let regions: Intl.DisplayNames | null = null;
+countries.registerLocale(enCountries);
+countries.registerLocale(ruCountries);
+countries.registerLocale(uzCountries);
 
-/** A country's name in the current language. */
+/**
+ * A country's name in the current language, from the names shipped with
+ * the pages (i18n-iso-countries): a browser without Uzbek locale data
+ * would name them in English.
+ */
 export function countryName(code: string): string {
   if (!code) return "";
+  return countries.getName(code.toUpperCase(), lang) ?? countries.getName(code.toUpperCase(), "en") ?? code;
+}
+
+const MONTHS: Record<Lang, string[]> = {
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
+  uz: ["yanvar", "fevral", "mart", "aprel", "may", "iyun", "iyul", "avgust", "sentabr", "oktabr", "noyabr", "dekabr"],
+};
+
+/** Year, month, day, hour and minute of `at` in `timeZone` (UTC when unknown). */
+function partsIn(at: Date, timeZone: string | undefined) {
+  let parts: Intl.DateTimeFormatPart[];
   try {
-    regions ??= new Intl.DisplayNames([lang], { type: "region" });
-    return regions.of(code.toUpperCase()) ?? code;
+    parts = new Intl.DateTimeFormat("en-GB", { timeZone: timeZone || "UTC", year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(at);
   } catch {
-    return code;
+    parts = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  }
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return { year: Number(get("year")), month: Number(get("month")), day: Number(get("day")), hour: get("hour"), minute: get("minute"), second: get("second") };
+}
+
+/** A day ("23 April", "23 апреля", "23-aprel"), in `l`, with the year when asked. */
+export function dayIn(l: Lang, year: number, month: number, day: number, withYear = false): string {
+  const m = MONTHS[l][month - 1] ?? String(month);
+  switch (l) {
+    case "en":
+      return withYear ? `${day} ${m} ${year}` : `${day} ${m}`;
+    case "ru":
+      return withYear ? `${day} ${m} ${year} г.` : `${day} ${m}`;
+    case "uz":
+      return withYear ? `${year}-yil ${day}-${m}` : `${day}-${m}`;
   }
 }
 
-/** A time in the event's time zone, in the current language. */
+/** A day given as YYYY-MM-DD, in the current language. */
+export function formatDay(iso: string, withYear = false): string {
+  const [y, m, d] = iso.split("-").map(Number);
+  return y && m && d ? dayIn(lang, y, m, d, withYear) : iso;
+}
+
+/** A moment's time of day (HH:MM:SS) in `timeZone`. */
+export function formatClock(at: Date, timeZone?: string): string {
+  const p = partsIn(at, timeZone);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** A time in the event's time zone, in the current language, with its own month names (no browser locale data needed). */
 export function formatTime(ts: Timestamp | undefined, timeZone: string): string {
   if (!ts) return "—";
-  try {
-    return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone }).format(timestampDate(ts));
-  } catch {
-    return timestampDate(ts).toISOString();
-  }
+  const p = partsIn(timestampDate(ts), timeZone);
+  return `${dayIn(lang, p.year, p.month, p.day, true)}, ${p.hour}:${p.minute}`;
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { decide, decideWay, parse, rulesOf, type Rules } from "../src/decide";
+import { decide, decideWay, parse, rulesOf, validDays, type Rules } from "../src/decide";
 import { OfflineBundleSchema } from "../src/gen/expopass/v1/bundle_pb";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
@@ -151,4 +151,10 @@ test("an exit is refused only for a badge that is not one", async () => {
   for (const [qr, reason] of outRefused) {
     assert.equal((await decideWay(r, qr, 1, DURING, "out")).deny, reason);
   }
+});
+
+test("a badge's days read back from its code", async () => {
+  const key = await keyPair();
+  const qr = await token(key, { firstDay: "2026-04-14", days: 0b101 });
+  assert.deepEqual(validDays(parse(qr)!.claims), ["2026-04-14", "2026-04-16"]);
 });

@@ -242,6 +242,14 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
         .await
         .unwrap();
     verdict(&b, "ALLOW", "").await;
+    // An exit is told from an admission at a glance.
+    b.until(
+        "the exit's own screen",
+        "document.querySelector('.verdict').classList.contains('exit')",
+    )
+    .await;
+    assert!(b.text(".verdict h1").await.contains("Exit recorded"));
+    b.screenshot("gate-exit").await;
     let mut bytes = base45::decode(&qr[4..]).unwrap();
     bytes[20] ^= 0x01;
     let altered = format!("EP1:{}", base45::encode(&bytes));
@@ -716,5 +724,127 @@ async fn the_operations_board_shows_entries_denials_gate_devices_and_conflicts()
         .await
         .unwrap_err();
     assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    b.stop().await;
+}
+
+/// A code with one byte of its signature flipped: `n` makes it one of its own.
+fn forged(qr: &str, n: usize) -> String {
+    let mut bytes = base45::decode(&qr[4..]).unwrap();
+    let at = bytes.len() - 1 - n % 40;
+    bytes[at] ^= 0x01;
+    format!("EP1:{}", base45::encode(&bytes))
+}
+
+/// Types `burst` and Enter into whatever has focus, as a hand scanner does.
+async fn burst_into_focus(b: &Browser, burst: &str) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{burst}{}", fantoccini::key::Key::Enter))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_hand_scanner_burst_is_read_whatever_control_has_focus_online_and_offline() {
+    let app = TestApp::start().await;
+    let Running { event_id, qr, .. } = running_event(&app, "BURST").await;
+    let code = gate_code(&app, "BURST").await;
+    let port = free_port();
+    let mut server = ServeProcess::start_on(&app.db.url, port, &[], &[]);
+    let b = Browser::start(1280, 800).await;
+    b.goto(&format!("http://127.0.0.1:{port}/gate/")).await;
+    b.type_into("#gate-code", &code).await;
+    b.press("Enrol").await;
+    b.until(
+        "the bundle held",
+        "document.querySelector('.state')?.dataset.bundle",
+    )
+    .await;
+    let controls = "main.scanner button, main.scanner select, main.scanner input, main.scanner a[href], main.scanner [tabindex]";
+    let count = b
+        .eval(&format!(
+            "return document.querySelectorAll('{controls}').length;"
+        ))
+        .await
+        .as_u64()
+        .unwrap();
+    assert!(count >= 5, "the page's controls: {count}");
+    let mut n = 0;
+    for (online, pending) in [(true, false), (false, true)] {
+        if !online {
+            // The server goes away: the bursts are decided from the bundle.
+            server.kill();
+            tokio::time::sleep(Duration::from_millis(2100)).await;
+        }
+        for i in 0..count {
+            b.eval(&format!(
+                "document.querySelector('.verdict')?.click(); document.querySelectorAll('{controls}')[{i}].focus(); return true;"
+            ))
+            .await;
+            let focused = b
+                .eval("return document.activeElement.tagName + ' ' + (document.activeElement.textContent || document.activeElement.value || '').slice(0, 20);")
+                .await;
+            burst_into_focus(&b, &forged(&qr, n)).await;
+            n += 1;
+            let shown = b
+                .within(
+                    3000,
+                    "(() => { const v = document.querySelector('.verdict'); return v && v.dataset.reason === 'BAD_SIGNATURE'; })()",
+                )
+                .await;
+            assert!(
+                shown,
+                "no verdict for a burst into {focused} (online: {online})"
+            );
+            let offline = b
+                .eval("return document.querySelector('.verdict').dataset.offline;")
+                .await;
+            assert_eq!(
+                offline.as_str(),
+                Some(if online { "false" } else { "true" })
+            );
+            // Nothing of the burst reached the control: the language stayed.
+            let lang = b.eval("return document.documentElement.lang;").await;
+            assert_eq!(lang.as_str(), Some("en"), "after a burst into {focused}");
+            if pending {
+                let journalled = b
+                    .within(
+                        2000,
+                        &format!(
+                            "document.querySelector('.state').dataset.pending === '{}'",
+                            i + 1
+                        ),
+                    )
+                    .await;
+                assert!(journalled, "the burst into {focused} is not in the journal");
+            }
+        }
+        if online {
+            // Each online burst is recorded: the board counts them.
+            let mut counted = 0;
+            for _ in 0..50 {
+                let board = app
+                    .gates_as(Some(Role::Admin))
+                    .get_operations(pb::GetOperationsRequest {
+                        event_id: event_id.clone(),
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner();
+                counted = board
+                    .denials_by_reason
+                    .iter()
+                    .find(|d| d.reason() == pb::DenyReason::BadSignature)
+                    .map_or(0, |d| d.count);
+                if u64::from(counted) == count {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(u64::from(counted), count, "every online burst recorded");
+        }
+    }
     b.stop().await;
 }

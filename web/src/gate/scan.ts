@@ -2,7 +2,7 @@
 // journalled before its verdict shows.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { failure } from "../api";
-import { decideWay } from "../decide";
+import { decideWay, parse, validDays } from "../decide";
 import { Decision, DenyReason, Direction, type ScanResponse } from "../gen/expopass/v1/gate_pb";
 import { explain } from "../i18n";
 import type { Clients } from "../session";
@@ -53,8 +53,17 @@ export async function decideOffline(c: ScanContext, text: string, direction: Dir
   return { kind: v.deny ? "deny" : "allow", r, offline: true, direction };
 }
 
-/** Decides one scan: the server's answer, or the bundle's when it has none. */
+/** Decides one scan: the server's answer, or the bundle's when it has none; a badge refused for the day says its days. */
 export async function decideScan(c: ScanContext, text: string, direction: Direction): Promise<Verdict> {
+  const v = await decideOnce(c, text, direction);
+  if (v.kind === "deny" && v.r.reason === DenyReason.NOT_VALID_TODAY) {
+    const token = parse(text);
+    if (token) return { ...v, validDays: validDays(token.claims) };
+  }
+  return v;
+}
+
+async function decideOnce(c: ScanContext, text: string, direction: Direction): Promise<Verdict> {
   // Offline: no waiting for the network.
   if (!c.store.state.online) return decideOffline(c, text, direction);
   try {

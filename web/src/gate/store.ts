@@ -9,7 +9,14 @@ import type { Rules } from "../decide";
 /** What the gate shows of one scan. */
 export type Verdict =
   | { kind: "allow"; r: ScanResponse; offline: boolean; direction: Direction }
-  | { kind: "deny"; r: ScanResponse; offline: boolean; direction: Direction }
+  | {
+      kind: "deny";
+      r: ScanResponse;
+      offline: boolean;
+      direction: Direction;
+      /** The days the badge is valid on (YYYY-MM-DD), read from its code. */
+      validDays?: string[];
+    }
   | { kind: "noanswer" };
 
 export interface GateState {

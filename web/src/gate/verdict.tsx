@@ -1,8 +1,8 @@
 // The verdict, full screen and with a sound: green with the category for an
 // entry allowed, red with the reason for a refusal.
 import { useEffect, useState } from "preact/hooks";
-import { DenyReason } from "../gen/expopass/v1/gate_pb";
-import { denyText, t } from "../i18n";
+import { DenyReason, Direction } from "../gen/expopass/v1/gate_pb";
+import { denyText, formatDay, t } from "../i18n";
 import type { Verdict } from "./store";
 
 let audio: AudioContext | null = null;
@@ -39,10 +39,15 @@ export function VerdictView(props: { v: Verdict; onDismiss(): void }) {
   }
   const r = v.r;
   const reason = DenyReason[r.reason] ?? "";
+  // An exit is recorded, not admitted: a screen of its own.
+  const exit = v.kind === "allow" && v.direction === Direction.OUT;
   return (
-    <section class={`verdict ${v.kind}`} role="alert" aria-live="assertive" onClick={props.onDismiss} data-offline={String(v.offline)} data-decision={v.kind === "allow" ? "ALLOW" : "DENY"} data-reason={v.kind === "deny" ? reason : ""}>
-      <h1>{v.kind === "allow" ? t("gate.allow") : t("gate.deny")}</h1>
+    <section class={`verdict ${exit ? "exit" : v.kind}`} role="alert" aria-live="assertive" onClick={props.onDismiss} data-offline={String(v.offline)} data-decision={v.kind === "allow" ? "ALLOW" : "DENY"} data-direction={v.direction === Direction.OUT ? "OUT" : "IN"} data-reason={v.kind === "deny" ? reason : ""}>
+      <h1>{exit ? t("gate.exit") : v.kind === "allow" ? t("gate.allow") : t("gate.deny")}</h1>
       {v.kind === "deny" && <p class="reason">{denyText(reason)}</p>}
+      {v.kind === "deny" && v.validDays && v.validDays.length > 0 && (
+        <p class="days">{t("gate.valid_days", { days: v.validDays.map((d) => formatDay(d)).join(", ") })}</p>
+      )}
       {v.offline && <p class="offline-note">{t("gate.offline.verdict")}</p>}
       {r.categoryCode && (
         <p class="category" style={{ background: r.categoryColor || "#555" }}>
