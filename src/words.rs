@@ -106,6 +106,7 @@ pub enum Violation {
     DiffersFromFirstMessage,
     AtLeastOne,
     NotAnImage,
+    NotABadgeNumber,
 }
 
 impl Violation {
@@ -160,6 +161,7 @@ impl Violation {
             DiffersFromFirstMessage,
             AtLeastOne,
             NotAnImage,
+            NotABadgeNumber,
         ]
     }
 
@@ -211,6 +213,7 @@ impl Violation {
             DiffersFromFirstMessage => "DIFFERS_FROM_FIRST_MESSAGE",
             AtLeastOne => "AT_LEAST_ONE",
             NotAnImage => "NOT_AN_IMAGE",
+            NotABadgeNumber => "NOT_A_BADGE_NUMBER",
         }
     }
 
@@ -270,6 +273,7 @@ impl Violation {
             DiffersFromFirstMessage => "differs from the first message's".into(),
             AtLeastOne => "give at least one".into(),
             NotAnImage => "is not a usable image".into(),
+            NotABadgeNumber => "must be a badge number such as 0001042-2".into(),
         }
     }
 
@@ -320,6 +324,7 @@ impl Violation {
             DiffersFromFirstMessage => "Отличается от первого сообщения".into(),
             AtLeastOne => "Укажите хотя бы одно значение".into(),
             NotAnImage => "Непригодное изображение".into(),
+            NotABadgeNumber => "Номер бейджа, например 0001042-2".into(),
         }
     }
 
@@ -372,6 +377,7 @@ impl Violation {
             DiffersFromFirstMessage => "Birinchi xabardagidan farq qiladi".into(),
             AtLeastOne => "Kamida bittasini koʻrsating".into(),
             NotAnImage => "Yaroqsiz tasvir".into(),
+            NotABadgeNumber => "Beydj raqami, masalan 0001042-2".into(),
         }
     }
 }

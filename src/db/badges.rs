@@ -230,6 +230,24 @@ pub(crate) async fn find_many(
         .await
 }
 
+/// The badge of a serial: the version given, or the newest one.
+pub(crate) async fn find_by_serial(
+    conn: &mut Conn,
+    serial: i64,
+    version: Option<i32>,
+) -> QueryResult<Option<BadgeWithCategory>> {
+    let mut query = badges::table
+        .inner_join(categories::table)
+        .filter(badges::serial.eq(serial))
+        .select((BadgeRow::as_select(), categories::code))
+        .order(badges::version.desc())
+        .into_boxed();
+    if let Some(version) = version {
+        query = query.filter(badges::version.eq(version));
+    }
+    query.first(conn).await.optional()
+}
+
 /// The latest badge of a participant, valid or not.
 pub(crate) async fn latest_for(
     conn: &mut Conn,
@@ -304,6 +322,8 @@ pub(crate) async fn participant_states(
 pub(crate) struct NumberedCategory {
     pub code: String,
     pub name: String,
+    pub name_ru: String,
+    pub name_uz: String,
     pub color: String,
     pub number: i16,
     pub zone_ids: Vec<Option<ZoneId>>,
@@ -316,6 +336,8 @@ pub(crate) struct NumberedZone {
     pub id: ZoneId,
     pub code: String,
     pub name: String,
+    pub name_ru: String,
+    pub name_uz: String,
     pub number: i16,
     pub parent_zone_id: Option<ZoneId>,
     pub capacity: i32,
@@ -331,6 +353,8 @@ pub(crate) async fn numbered_categories(
         .select((
             categories::code,
             categories::name,
+            categories::name_ru,
+            categories::name_uz,
             categories::color,
             categories::number,
             categories::zone_ids,
@@ -352,6 +376,8 @@ pub(crate) async fn numbered_zones(
             zones::id,
             zones::code,
             zones::name,
+            zones::name_ru,
+            zones::name_uz,
             zones::number,
             zones::parent_zone_id,
             zones::capacity,

@@ -80,6 +80,8 @@ pub(crate) async fn upsert_zone(conn: &mut Conn, zone: &Zone) -> QueryResult<Zon
         .do_update()
         .set((
             zones::name.eq(excluded(zones::name)),
+            zones::name_ru.eq(excluded(zones::name_ru)),
+            zones::name_uz.eq(excluded(zones::name_uz)),
             zones::capacity.eq(excluded(zones::capacity)),
             zones::parent_zone_id.eq(excluded(zones::parent_zone_id)),
         ))
@@ -104,6 +106,8 @@ pub(crate) async fn upsert_category(conn: &mut Conn, category: &Category) -> Que
         .do_update()
         .set((
             categories::name.eq(excluded(categories::name)),
+            categories::name_ru.eq(excluded(categories::name_ru)),
+            categories::name_uz.eq(excluded(categories::name_uz)),
             categories::color.eq(excluded(categories::color)),
             categories::zone_ids.eq(excluded(categories::zone_ids)),
             categories::valid_days.eq(excluded(categories::valid_days)),

@@ -64,6 +64,8 @@ pub struct Zone {
     pub name: String,
     pub capacity: i32,
     pub parent_zone_id: Option<ZoneId>,
+    pub name_ru: String,
+    pub name_uz: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -76,6 +78,8 @@ pub struct Category {
     pub color: String,
     pub zone_ids: Vec<Option<ZoneId>>,
     pub valid_days: Vec<Option<NaiveDate>>,
+    pub name_ru: String,
+    pub name_uz: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

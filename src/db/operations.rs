@@ -8,7 +8,7 @@ use diesel::sql_types::{
 use diesel_async::RunQueryDsl as _;
 
 use crate::{
-    ids::{EventId, GateId},
+    ids::{EventId, GateId, TokenId},
     vocab::ConflictKind,
 };
 
@@ -63,6 +63,9 @@ pub(crate) struct GateStateRow {
     pub pending_offline: Option<i32>,
     #[diesel(sql_type = BigInt)]
     pub offline_scans: i64,
+    /// The enrolment name of the device that last reported.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub device_name: Option<String>,
 }
 
 /// Denials for one reason.
@@ -158,10 +161,12 @@ pub(crate) async fn gate_states(
                 st.reported_at, st.bundle_version, st.pending_offline,
                 (SELECT count(*) FROM scans s
                   WHERE s.event_id = g.event_id AND s.gate_id = g.id AND s.offline
-                    AND s.recorded_at > now() - interval '1 hour') AS offline_scans
+                    AND s.recorded_at > now() - interval '1 hour') AS offline_scans,
+                t.name AS device_name
          FROM gates g
          JOIN zones z ON z.id = g.zone_id
          LEFT JOIN gate_status st ON st.gate_id = g.id
+         LEFT JOIN api_tokens t ON t.id = st.token_id
          WHERE g.event_id = $1
          ORDER BY g.code",
     )
@@ -177,19 +182,22 @@ pub(crate) async fn report(
     event_id: EventId,
     bundle_version: i64,
     pending_offline: i32,
+    token_id: TokenId,
 ) -> diesel::QueryResult<()> {
     diesel::sql_query(
-        "INSERT INTO gate_status (gate_id, event_id, bundle_version, pending_offline, reported_at)
-         VALUES ($1, $2, $3, $4, now())
+        "INSERT INTO gate_status (gate_id, event_id, bundle_version, pending_offline, reported_at, token_id)
+         VALUES ($1, $2, $3, $4, now(), $5)
          ON CONFLICT (gate_id) DO UPDATE
          SET bundle_version = EXCLUDED.bundle_version,
              pending_offline = EXCLUDED.pending_offline,
-             reported_at = EXCLUDED.reported_at",
+             reported_at = EXCLUDED.reported_at,
+             token_id = EXCLUDED.token_id",
     )
     .bind::<SqlUuid, _>(gate_id)
     .bind::<SqlUuid, _>(event_id)
     .bind::<BigInt, _>(bundle_version)
     .bind::<Integer, _>(pending_offline)
+    .bind::<SqlUuid, _>(token_id)
     .execute(conn)
     .await
     .map(drop)
@@ -240,8 +248,8 @@ pub(crate) async fn record_conflicts(
     Ok(())
 }
 
-/// The latest conflicts found in an event's uploads (the last day), newest
-/// first.
+/// The conflicts found in an event's uploads over the last day, in the
+/// order they happened (the latest scan involved), newest first.
 pub(crate) async fn conflicts(
     conn: &mut Conn,
     event_id: EventId,
@@ -253,9 +261,59 @@ pub(crate) async fn conflicts(
                       LEFT JOIN gates g ON g.id = u.id ORDER BY u.n) AS gate_codes
          FROM scan_conflicts c
          WHERE c.event_id = $1 AND c.found_at > now() - interval '1 day'
-         ORDER BY c.found_at DESC, c.id DESC LIMIT $2",
+         ORDER BY c.scanned_at DESC, c.id DESC LIMIT $2",
     )
     .bind::<SqlUuid, _>(event_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// A person inside a zone, as the board lists them.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub(crate) struct InsideRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub participant_id: crate::ids::ParticipantId,
+    #[diesel(sql_type = Text)]
+    pub given_name: String,
+    #[diesel(sql_type = Text)]
+    pub family_name: String,
+    #[diesel(sql_type = Text)]
+    pub native_name: String,
+    #[diesel(sql_type = BigInt)]
+    pub serial: i64,
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    #[diesel(sql_type = Text)]
+    pub category_code: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub since: DateTime<Utc>,
+    /// How many are inside in all.
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
+/// The holders of the badges present in a zone (their badge's newest
+/// version), latest entry first, at most `limit`.
+pub(crate) async fn inside(
+    conn: &mut Conn,
+    zone_id: crate::ids::ZoneId,
+    limit: i64,
+) -> diesel::QueryResult<Vec<InsideRow>> {
+    diesel::sql_query(
+        "SELECT pa.id AS participant_id, pa.given_name, pa.family_name, pa.native_name,
+                b.serial, b.version, c.code AS category_code, p.since,
+                count(*) OVER () AS total
+         FROM presence p
+         JOIN LATERAL (SELECT * FROM badges WHERE serial = p.serial
+                       ORDER BY version DESC LIMIT 1) b ON true
+         JOIN participants pa ON pa.id = b.participant_id
+         JOIN categories c ON c.id = pa.category_id
+         WHERE p.zone_id = $1
+         ORDER BY p.since DESC, b.serial
+         LIMIT $2",
+    )
+    .bind::<SqlUuid, _>(zone_id)
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await

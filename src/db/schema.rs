@@ -70,6 +70,8 @@ diesel::table! {
         zone_ids -> Array<Nullable<Uuid>>,
         valid_days -> Array<Nullable<Date>>,
         number -> Int2,
+        name_ru -> Text,
+        name_uz -> Text,
     }
 }
 
@@ -278,6 +280,8 @@ diesel::table! {
         capacity -> Int4,
         parent_zone_id -> Nullable<Uuid>,
         number -> Int2,
+        name_ru -> Text,
+        name_uz -> Text,
     }
 }
 

@@ -64,6 +64,9 @@ pub struct ZoneInput {
     pub capacity: i32,
     /// Upper case; never the zone's own code.
     pub parent_code: Option<String>,
+    /// The name in Russian and in Uzbek; empty: as `name`.
+    pub name_ru: String,
+    pub name_uz: String,
 }
 
 /// A category to create or change, parsed; its zones and days are checked
@@ -77,6 +80,9 @@ pub struct CategoryInput {
     /// Upper case.
     pub zone_codes: Vec<String>,
     pub valid_days: Vec<NaiveDate>,
+    /// The name in Russian and in Uzbek; empty: as `name`.
+    pub name_ru: String,
+    pub name_uz: String,
 }
 
 /// A gate to create or change, parsed.
@@ -243,6 +249,8 @@ impl Services {
             name,
             capacity,
             parent_code,
+            name_ru,
+            name_uz,
             ..
         } = input;
         let view = crate::domain::transaction(&mut conn, async move |conn| {
@@ -283,6 +291,8 @@ impl Services {
                         name,
                         capacity,
                         parent_zone_id: parent,
+                        name_ru,
+                        name_uz,
                     },
                 )
                 .await?;
@@ -340,7 +350,12 @@ impl Services {
             category_refs(&mut v, &event, &zones, &input.zone_codes, &days);
         v.finish()?;
         let CategoryInput {
-            code, name, color, ..
+            code,
+            name,
+            color,
+            name_ru,
+            name_uz,
+            ..
         } = input;
         let existing = db::events::find_category_by_code(&mut conn, event.id, &code).await?;
         let row = Category {
@@ -351,6 +366,8 @@ impl Services {
             color,
             zone_ids,
             valid_days: valid_days.iter().copied().map(Some).collect(),
+            name_ru,
+            name_uz,
         };
         let category = crate::domain::transaction(&mut conn, async move |conn| {
             let category = db::events::upsert_category(conn, &row).await?;

@@ -63,6 +63,8 @@ pub struct GateState {
     pub pending_offline: u32,
     pub online: bool,
     pub offline_scans: u32,
+    /// The enrolment name of the device that last reported.
+    pub device_name: Option<String>,
 }
 
 /// The board of one event.
@@ -83,7 +85,71 @@ fn count(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// A person inside a zone.
+#[derive(Debug, Clone)]
+pub struct InsidePerson {
+    pub participant_id: crate::ids::ParticipantId,
+    pub given_name: String,
+    pub family_name: String,
+    pub native_name: String,
+    pub badge_number: String,
+    pub category_code: String,
+    pub entered_at: DateTime<Utc>,
+}
+
+/// Most people `list_inside` answers.
+pub const MAX_INSIDE: u32 = 500;
+
 impl Services {
+    /// Who is inside a zone now, latest entry first (at most `limit`), and
+    /// how many in all. It names people: audited.
+    pub async fn list_inside(
+        &self,
+        actor: &Principal,
+        event_id: EventId,
+        zone_code: &str,
+        limit: u32,
+    ) -> AppResult<(Vec<InsidePerson>, u32)> {
+        actor.require_event(event_id)?;
+        let mut conn = self.db.get().await?;
+        let event = self.event(&mut conn, event_id).await?;
+        let zone = db::events::list_zones(&mut conn, event.id)
+            .await?
+            .into_iter()
+            .find(|z| z.code == zone_code)
+            .ok_or_else(|| {
+                crate::error::AppError::invalid_field(
+                    "zone_code",
+                    crate::words::Violation::UnknownZone,
+                )
+            })?;
+        let limit = i64::from(limit.clamp(1, MAX_INSIDE));
+        let rows = crate::domain::transaction(&mut conn, async |conn| {
+            let rows = db::operations::inside(conn, zone.id, limit).await?;
+            db::audit::record(
+                conn,
+                &crate::domain::records::audit_row(actor, "zone.list_inside", "zone", zone.id, ""),
+            )
+            .await?;
+            Ok(rows)
+        })
+        .await?;
+        let total = rows.first().map_or(0, |r| count(r.total));
+        let people = rows
+            .into_iter()
+            .map(|r| InsidePerson {
+                participant_id: r.participant_id,
+                given_name: r.given_name,
+                family_name: r.family_name,
+                native_name: r.native_name,
+                badge_number: badge_number(r.serial, r.version),
+                category_code: r.category_code,
+                entered_at: r.since,
+            })
+            .collect();
+        Ok((people, total))
+    }
+
     /// The operations board of an event.
     pub async fn operations(&self, event_id: EventId) -> AppResult<Operations> {
         let zones = self.occupancy(event_id).await?;
@@ -134,6 +200,7 @@ impl Services {
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or(0),
                 offline_scans: count(r.offline_scans),
+                device_name: r.device_name,
             })
             .collect();
         let conflicts = db::operations::conflicts(&mut conn, event_id, CONFLICTS)
@@ -182,7 +249,8 @@ impl Services {
         let version = i64::try_from(bundle_version).unwrap_or(i64::MAX);
         let pending = i32::try_from(pending_offline).unwrap_or(i32::MAX);
         crate::domain::transaction(&mut conn, async move |conn| {
-            db::operations::report(conn, gate_id, event_id, version, pending).await?;
+            db::operations::report(conn, gate_id, event_id, version, pending, actor.token_id)
+                .await?;
             Ok(())
         })
         .await

@@ -28,6 +28,14 @@ fn badge_key(key: Option<pb::get_badge_request::Key>) -> Result<BadgeKey, AppErr
     let key = match key {
         Some(Key::BadgeId(id)) => v.id("badge_id", &id).map(BadgeKey::Badge),
         Some(Key::ParticipantId(id)) => v.id("participant_id", &id).map(BadgeKey::Participant),
+        Some(Key::Number(number)) => {
+            let key = BadgeKey::number(&number);
+            if key.is_none() {
+                v.violation("number", Violation::NotABadgeNumber);
+            }
+            key
+        }
+        Some(Key::QrText(text)) => Some(BadgeKey::Scanned(text)),
         None => {
             v.violation(
                 "key",

@@ -277,6 +277,8 @@ pub(super) fn zone_input(r: pb::UpsertZoneRequest) -> AppResult<ZoneInput> {
     if capacity.is_none() {
         v.violation("capacity", Violation::TooLarge);
     }
+    let name_ru = v.optional_text("name_ru", &r.name_ru, MAX_TITLE);
+    let name_uz = v.optional_text("name_uz", &r.name_uz, MAX_TITLE);
     let (event_id, capacity) = v.finish_with(event_id.zip(capacity))?;
     Ok(ZoneInput {
         event_id,
@@ -284,6 +286,8 @@ pub(super) fn zone_input(r: pb::UpsertZoneRequest) -> AppResult<ZoneInput> {
         name,
         capacity,
         parent_code,
+        name_ru,
+        name_uz,
     })
 }
 
@@ -308,6 +312,8 @@ pub(super) fn category_input(r: pb::UpsertCategoryRequest) -> AppResult<Category
     let code = v.code("code", &r.code);
     let name = v.required_text("name", &r.name, MAX_TITLE);
     let color = v.color("color", &r.color);
+    let name_ru = v.optional_text("name_ru", &r.name_ru, MAX_TITLE);
+    let name_uz = v.optional_text("name_uz", &r.name_uz, MAX_TITLE);
     let days: Vec<Option<NaiveDate>> = r
         .valid_days
         .iter()
@@ -327,6 +333,8 @@ pub(super) fn category_input(r: pb::UpsertCategoryRequest) -> AppResult<Category
         color,
         zone_codes: zone_codes.clone(),
         valid_days: days.iter().flatten().copied().collect(),
+        name_ru,
+        name_uz,
     });
     Ok(CategoryParse {
         event_id,

@@ -56,6 +56,8 @@ fn zone_pb(v: ZoneView) -> pb::Zone {
         name: v.zone.name,
         capacity: u32::try_from(v.zone.capacity).unwrap_or(0),
         parent_code: v.parent_code.unwrap_or_default(),
+        name_ru: v.zone.name_ru,
+        name_uz: v.zone.name_uz,
     }
 }
 
@@ -68,6 +70,8 @@ fn category_pb(v: CategoryView) -> pb::Category {
         color: v.category.color,
         zone_codes: v.zone_codes,
         valid_days: v.valid_days.iter().map(ToString::to_string).collect(),
+        name_ru: v.category.name_ru,
+        name_uz: v.category.name_uz,
     }
 }
 

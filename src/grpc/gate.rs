@@ -335,6 +335,49 @@ impl GateService for GateApi {
     }
 
     #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_inside(
+        &self,
+        request: Request<pb::ListInsideRequest>,
+    ) -> Result<Response<pb::ListInsideResponse>, Status> {
+        let actor = self.state.authorize(&request, &[Role::Admin]).await?;
+        let r = request.into_inner();
+        let event = id_field("event_id", &r.event_id, EventId)?;
+        let size = match r.page_size {
+            0 => 100,
+            n if n > crate::domain::operations::MAX_INSIDE => {
+                return Err(AppError::invalid_field(
+                    "page_size",
+                    Violation::AtMost {
+                        max: u64::from(crate::domain::operations::MAX_INSIDE),
+                    },
+                )
+                .into());
+            }
+            n => n,
+        };
+        let (people, total) = self
+            .state
+            .services
+            .list_inside(&actor, event, r.zone_code.trim(), size)
+            .await?;
+        Ok(Response::new(pb::ListInsideResponse {
+            people: people
+                .into_iter()
+                .map(|p| pb::InsidePerson {
+                    participant_id: p.participant_id.to_string(),
+                    given_name: p.given_name,
+                    family_name: p.family_name,
+                    native_name: p.native_name,
+                    badge_number: p.badge_number,
+                    category_code: p.category_code,
+                    entered_at: Some(timestamp(p.entered_at)),
+                })
+                .collect(),
+            total,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
     async fn get_operations(
         &self,
         request: Request<pb::GetOperationsRequest>,
@@ -383,6 +426,7 @@ impl GateService for GateApi {
                     pending_offline: g.pending_offline,
                     online: g.online,
                     offline_scans: g.offline_scans,
+                    device_name: g.device_name.unwrap_or_default(),
                 })
                 .collect(),
             as_of: Some(timestamp(ops.as_of)),

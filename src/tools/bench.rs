@@ -404,6 +404,7 @@ async fn bench_event(target: &Target) -> anyhow::Result<(String, String)> {
             name: "Hall".to_owned(),
             capacity: 0,
             parent_code: String::new(),
+            ..Default::default()
         })
         .await?;
     events
@@ -414,6 +415,7 @@ async fn bench_event(target: &Target) -> anyhow::Result<(String, String)> {
             color: "#1E88E5".to_owned(),
             zone_codes: vec!["HALL".to_owned()],
             valid_days: vec![],
+            ..Default::default()
         })
         .await?;
     Ok((code, event_id))

@@ -46,6 +46,7 @@ async fn desk_and_gate_tokens_cannot_set_up_events() {
                 color: "#123456".to_owned(),
                 zone_codes: vec![],
                 valid_days: vec![],
+                ..Default::default()
             })
             .await
             .unwrap_err();

@@ -619,3 +619,53 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
         "{out}"
     );
 }
+
+/// A desk finds a badge by the number printed on it (a lost or damaged
+/// badge) and by the code a hand scanner types; a forged code finds
+/// nothing.
+#[tokio::test]
+async fn a_desk_finds_a_badge_by_its_number_or_its_scanned_code() {
+    let app = TestApp::start().await;
+    let fixture = app.event("FIND").await;
+    let p = app.register(&fixture, person("Dilnoza", "Rahimova")).await;
+    let first = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let second = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let get = |key: pb::get_badge_request::Key| {
+        let mut badges = app.badges();
+        async move {
+            badges
+                .get_badge(pb::GetBadgeRequest { key: Some(key) })
+                .await
+                .map(|r| r.into_inner().badge.unwrap())
+        }
+    };
+    use pb::get_badge_request::Key;
+    let by_number = get(Key::Number(first.number.clone())).await.unwrap();
+    assert_eq!((by_number.id, by_number.version), (first.id.clone(), 1));
+    let serial = first
+        .number
+        .split('-')
+        .next()
+        .unwrap()
+        .trim_start_matches('0');
+    let newest = get(Key::Number(format!(" {serial} "))).await.unwrap();
+    assert_eq!(newest.id, second.id);
+    assert_eq!(newest.participant_id, p.id);
+    let scanned = get(Key::QrText(format!("{}\n", second.qr_text)))
+        .await
+        .unwrap();
+    assert_eq!(scanned.id, second.id);
+    let mut bytes = base45::decode(&second.qr_text[4..]).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let forged = get(Key::QrText(format!("EP1:{}", base45::encode(&bytes))))
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code(), Code::NotFound);
+    assert_eq!(reason(&forged), "BADGE_NOT_FOUND");
+    let nowhere = get(Key::Number("9999999".to_owned())).await.unwrap_err();
+    assert_eq!(nowhere.code(), Code::NotFound);
+    let junk = get(Key::Number("12-ab".to_owned())).await.unwrap_err();
+    assert_eq!(junk.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&junk), ["number"]);
+}

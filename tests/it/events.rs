@@ -98,6 +98,7 @@ async fn zones_categories_and_gates_upsert_by_code() {
         name: format!("Zone {code}"),
         capacity: 100,
         parent_code: parent.to_owned(),
+        ..Default::default()
     };
     let first = events
         .upsert_zone(zone("PAVILION-UZ", "HALL-A"))
@@ -132,6 +133,7 @@ async fn zones_categories_and_gates_upsert_by_code() {
             color: "red".to_owned(),
             zone_codes: vec!["NOWHERE".to_owned()],
             valid_days: vec!["2024-05-01".to_owned()],
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -148,6 +150,7 @@ async fn zones_categories_and_gates_upsert_by_code() {
             color: "#e53935".to_owned(),
             zone_codes: vec!["PLENARY".to_owned(), "HALL-A".to_owned()],
             valid_days: vec!["2024-04-22".to_owned()],
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -4,7 +4,7 @@ import { api, failure } from "./api";
 import { useEvent } from "./event";
 import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import type { GetDelegationResponse } from "./gen/expopass/v1/registration_pb";
-import { countryName, explain, t } from "./i18n";
+import { countryName, explain, t, localName } from "./i18n";
 import { BadgeChip, printPdf } from "./ui";
 
 export function DelegationsView(props: { onOpenParticipant(id: string): void }) {
@@ -89,7 +89,10 @@ function DelegationDetail(props: { id: string; onOpenParticipant(id: string): vo
   if (!data?.delegation) return error ? <p class="error" role="alert">{error}</p> : <p>{t("loading")}</p>;
   const d = data.delegation;
   const head = data.members.find((m) => m.id === d.headParticipantId);
-  const categoryName = (code: string) => ctx.categories.find((c) => c.code === code)?.name ?? code;
+  const categoryName = (code: string) => {
+    const c = ctx.categories.find((x) => x.code === code);
+    return c ? localName(c) : code;
+  };
   return (
     <article class="detail" aria-labelledby="delegation-name">
       <h2 id="delegation-name">{d.name}</h2>

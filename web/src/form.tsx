@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, failure, requestId, Code, type Failure } from "./api";
 import { useEvent, type EventContext } from "./event";
 import { OrganizationKind, type Organization, type Participant } from "./gen/expopass/v1/registration_pb";
-import { COUNTRY_CODES, countryName, explain, t } from "./i18n";
+import { COUNTRY_CODES, countryName, explain, t, localName } from "./i18n";
 
 const FIELDS = [
   "given_name",
@@ -369,7 +369,7 @@ export function ParticipantForm(props: {
       )}
       {list(
         "categories",
-        ctx.categories.map((c) => ({ value: c.code, label: c.name })),
+        ctx.categories.map((c) => ({ value: c.code, label: localName(c) })),
       )}
       {list(
         "organizations",

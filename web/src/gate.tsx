@@ -10,7 +10,7 @@ import { del, get, set } from "idb-keyval";
 import type { Gate } from "./gen/expopass/v1/event_pb";
 import { ConflictKind, Direction } from "./gen/expopass/v1/gate_pb";
 import { failure } from "./api";
-import { conflictText, currentLang, explain, t, type Lang } from "./i18n";
+import { conflictText, currentLang, explain, localName, t, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
 import { connect, memoryToken } from "./session";
 import { Camera } from "./gate/camera";
@@ -279,6 +279,10 @@ function Scanner(props: { device: Device; langPicker: preact.ComponentChildren; 
       {verdict ? (
         <VerdictView
           v={verdict}
+          categoryName={(code) => {
+            const c = state.rules?.bundle.categories.find((x) => x.code === code);
+            return c ? localName(c) : code;
+          }}
           onDismiss={() => {
             window.clearTimeout(clear.current);
             store.dispatch({ type: "dismiss" });

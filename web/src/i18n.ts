@@ -754,3 +754,10 @@ export function formatTime(ts: Timestamp | undefined, timeZone: string): string 
   const p = partsIn(timestampDate(ts), timeZone);
   return `${dayIn(lang, p.year, p.month, p.day, true)}, ${p.hour}:${p.minute}`;
 }
+
+/** A name set up in three languages (English as `name`), in the current one. */
+export function localName(n: { name: string; nameRu?: string; nameUz?: string }): string {
+  if (lang === "ru" && n.nameRu) return n.nameRu;
+  if (lang === "uz" && n.nameUz) return n.nameUz;
+  return n.name;
+}

@@ -6,11 +6,11 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Event } from "./gen/expopass/v1/event_pb";
+import type { Event, Zone } from "./gen/expopass/v1/event_pb";
 import { ConflictKind, DenyReason, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
 import { failure } from "./api";
 import { connect, tabToken } from "./session";
-import { conflictText, currentLang, denyText, explain, t, type Lang } from "./i18n";
+import { conflictText, currentLang, denyText, explain, formatClock, localName, t, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
 import "./ops.css";
 
@@ -31,6 +31,19 @@ function Board() {
     document.title = t("ops.title");
   }, [lang]);
   const langPicker = <LangPicker class="lang" lang={lang} onChange={changeLang} />;
+  /** The event's zones, for their names in the organiser's language. */
+  const [zones, setZones] = useState<Zone[]>([]);
+  const zoneName = (code: string) => {
+    const z = zones.find((x) => x.code === code);
+    return z ? localName(z) : code;
+  };
+  useEffect(() => {
+    if (!event) return;
+    events
+      .listZones({ eventId: event.id })
+      .then((r) => setZones(r.zones))
+      .catch(() => undefined);
+  }, [event?.id]);
 
   useEffect(() => {
     if (!signedIn) return;
@@ -106,7 +119,7 @@ function Board() {
       </main>
     );
   }
-  const time = (ts?: Timestamp) => (ts ? new Intl.DateTimeFormat(lang, { timeStyle: "medium", timeZone: event?.timeZone || undefined }).format(timestampDate(ts)) : "—");
+  const time = (ts?: Timestamp) => (ts ? formatClock(timestampDate(ts), event?.timeZone) : "—");
   return (
     <main class="board">
       <header>
@@ -122,8 +135,8 @@ function Board() {
             const share = z.capacity ? Math.min(1, z.inside / z.capacity) : 0;
             return (
               <li key={z.zoneCode} data-zone={z.zoneCode} data-inside={z.inside}>
-                <span class="zone">{z.zoneCode}</span>
-                <span class={share >= 0.9 ? "bar hot" : "bar"} role="meter" aria-label={z.zoneCode} aria-valuemin={0} aria-valuemax={z.capacity || undefined} aria-valuenow={z.inside}>
+                <span class="zone" title={z.zoneCode}>{zoneName(z.zoneCode)}</span>
+                <span class={share >= 0.9 ? "bar hot" : "bar"} role="meter" aria-label={zoneName(z.zoneCode)} aria-valuemin={0} aria-valuemax={z.capacity || undefined} aria-valuenow={z.inside}>
                   <span style={{ width: `${Math.round(share * 100)}%` }} />
                 </span>
                 <span class="count">
@@ -216,7 +229,8 @@ function Board() {
               {ops?.gates.map((g) => (
                 <tr key={g.gateId} data-gate={g.gateCode}>
                   <td>
-                    <strong>{g.gateCode}</strong> {g.gateName} <span class="sub">→ {g.zoneCode}</span>
+                    <strong>{g.gateCode}</strong> {g.gateName} <span class="sub">→ {zoneName(g.zoneCode)}</span>
+                    {g.deviceName && <span class="device">{g.deviceName}</span>}
                   </td>
                   <td>
                     <span class={g.online ? "dot on" : g.lastReportAt ? "dot off" : "dot"} />

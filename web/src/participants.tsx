@@ -5,7 +5,7 @@ import { api, failure, type Failure } from "./api";
 import { useEvent } from "./event";
 import { BadgeLayout, type Badge } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
-import { countryName, explain, formatTime, t } from "./i18n";
+import { countryName, explain, formatTime, t, localName } from "./i18n";
 import { ParticipantForm } from "./form";
 import { BadgeChip, Dialog, ReasonDialog, printPdf } from "./ui";
 import { PhotoPanel } from "./photo";
@@ -79,7 +79,10 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
   }
 
   const delegationName = (id: string) => ctx.delegations.find((d) => d.id === id)?.name ?? "";
-  const categoryName = (code: string) => ctx.categories.find((c) => c.code === code)?.name ?? code;
+  const categoryName = (code: string) => {
+    const c = ctx.categories.find((x) => x.code === code);
+    return c ? localName(c) : code;
+  };
 
   return (
     <div class="split">

@@ -63,10 +63,35 @@ pub(crate) fn badge_number(serial: i64, version: i32) -> String {
 }
 
 /// How a badge is looked up.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum BadgeKey {
     Badge(BadgeId),
     Participant(ParticipantId),
+    /// A printed number: a serial, and its version when given.
+    Number {
+        serial: i64,
+        version: Option<i32>,
+    },
+    /// A badge's scanned code, trusted only if its signature holds.
+    Scanned(String),
+}
+
+impl BadgeKey {
+    /// A printed badge number: `0001042-2` (serial and version) or `1042`
+    /// (the serial's newest version); spaces ignored.
+    pub fn number(text: &str) -> Option<BadgeKey> {
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let (serial, version) = match text.split_once('-') {
+            Some((s, v)) => (s, Some(v)),
+            None => (text.as_str(), None),
+        };
+        let serial: i64 = serial.parse().ok().filter(|s| *s > 0)?;
+        let version = match version {
+            Some(v) => Some(v.parse::<i32>().ok().filter(|v| *v > 0)?),
+            None => None,
+        };
+        Some(BadgeKey::Number { serial, version })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,6 +397,36 @@ impl Services {
         let found = match key {
             BadgeKey::Badge(id) => db::badges::find(&mut conn, id).await?,
             BadgeKey::Participant(id) => db::badges::latest_for(&mut conn, id).await?,
+            BadgeKey::Number { serial, version } => {
+                db::badges::find_by_serial(&mut conn, serial, version).await?
+            }
+            BadgeKey::Scanned(text) => {
+                let Ok(token) =
+                    super::qr::ParsedToken::parse(super::qr::ParsedToken::scanned(&text))
+                else {
+                    return Err(AppError::not_found(Reason::BadgeNotFound, "no such badge"));
+                };
+                let found = db::badges::find_by_serial(
+                    &mut conn,
+                    i64::from(token.claims.serial),
+                    Some(i32::from(token.claims.version)),
+                )
+                .await?;
+                drop(conn);
+                // Trusted only when its event's keys verify it.
+                let trusted = match &found {
+                    Some((row, _)) => {
+                        let rules = self.gate_rules(row.event_id).await?;
+                        rules
+                            .keys
+                            .get(&token.claims.key_id)
+                            .is_some_and(|k| token.verify(k).is_ok())
+                    }
+                    None => false,
+                };
+                conn = self.db.get().await?;
+                found.filter(|_| trusted)
+            }
         };
         let (row, category_code) =
             found.ok_or_else(|| AppError::not_found(Reason::BadgeNotFound, "no such badge"))?;

@@ -185,6 +185,8 @@ impl Snapshot {
                     code: c.code,
                     name: c.name,
                     color: c.color,
+                    name_ru: c.name_ru,
+                    name_uz: c.name_uz,
                 })
                 .collect(),
             zones: self
@@ -199,6 +201,8 @@ impl Snapshot {
                         .and_then(|p| number_of.get(&p))
                         .map_or(0, |n| u32::from(*n)),
                     capacity: u32::try_from(z.capacity).unwrap_or(0),
+                    name_ru: z.name_ru.clone(),
+                    name_uz: z.name_uz.clone(),
                 })
                 .collect(),
             revoked,

@@ -336,6 +336,8 @@ impl Demo {
                     name: (*name).to_owned(),
                     capacity: *capacity,
                     parent_code: (*parent).to_owned(),
+                    name_ru: local_name(true, code).0.to_owned(),
+                    name_uz: local_name(true, code).1.to_owned(),
                 })
                 .await?;
         }
@@ -412,6 +414,8 @@ impl Demo {
                     color: color.to_owned(),
                     zone_codes,
                     valid_days: days.into_iter().map(str::to_owned).collect(),
+                    name_ru: local_name(false, code).0.to_owned(),
+                    name_uz: local_name(false, code).1.to_owned(),
                 })
                 .await?;
         }
@@ -1246,5 +1250,56 @@ async fn all_participants(
             return Ok(all);
         }
         token = page.next_page_token;
+    }
+}
+
+/// The Russian and Uzbek names of the reference event's zones (`zone`) and
+/// categories, by code.
+fn local_name(zone: bool, code: &str) -> (&'static str, &'static str) {
+    match (zone, code) {
+        (true, "PRESS") => ("Пресс-центр", "Matbuot markazi"),
+        (true, "VIP") => ("VIP-зал", "VIP zali"),
+        (_, code) => local_name_of(code),
+    }
+}
+
+fn local_name_of(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "HALL-1" => (
+            "Выставочный зал 1 (национальные павильоны)",
+            "1-koʻrgazma zali (milliy pavilonlar)",
+        ),
+        "PAV-UZ" => (
+            "Национальный павильон Узбекистана",
+            "Oʻzbekiston milliy pavilyoni",
+        ),
+        "PAV-RU" => ("Национальный павильон России", "Rossiya milliy pavilyoni"),
+        "PAV-CN" => ("Национальный павильон Китая", "Xitoy milliy pavilyoni"),
+        "PAV-BY" => ("Национальный павильон Беларуси", "Belarus milliy pavilyoni"),
+        "PAV-KZ" => (
+            "Национальный павильон Казахстана",
+            "Qozogʻiston milliy pavilyoni",
+        ),
+        "HALL-2" => ("Выставочный зал 2", "2-koʻrgazma zali"),
+        "HALL-3" => (
+            "Выставочный зал 3 (региональные экспозиции)",
+            "3-koʻrgazma zali (hududiy ekspozitsiyalar)",
+        ),
+        "CONGRESS" => (
+            "Конгресс-зал (пленарное заседание)",
+            "Kongress zali (yalpi majlis)",
+        ),
+        "SESSION-A" => ("Зал сессий A", "A sessiyalar zali"),
+        "SESSION-B" => ("Зал сессий B", "B sessiyalar zali"),
+        "B2B" => ("Зона B2B-встреч", "B2B uchrashuvlar hududi"),
+        "PRESS" => ("Пресса", "Matbuot"),
+        "VIP" => ("VIP", "VIP"),
+        "VISITOR" => ("Посетитель", "Tashrif buyuruvchi"),
+        "EXHIBITOR" => ("Экспонент", "Eksponent"),
+        "DELEGATE" => ("Официальная делегация", "Rasmiy delegatsiya"),
+        "SPEAKER" => ("Спикер", "Maʼruzachi"),
+        "ORGANIZER" => ("Организатор", "Tashkilotchi"),
+        "STAFF" => ("Персонал", "Xodim"),
+        _ => ("", ""),
     }
 }

@@ -74,6 +74,7 @@ async fn running_event(app: &TestApp, code: &str) -> Running {
             name: "Hall A".to_owned(),
             capacity: 100,
             parent_code: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -85,6 +86,8 @@ async fn running_event(app: &TestApp, code: &str) -> Running {
             color: "#1E88E5".to_owned(),
             zone_codes: vec!["HALL-A".to_owned()],
             valid_days: vec![],
+            name_ru: "Посетитель".to_owned(),
+            name_uz: "Tashrif buyuruvchi".to_owned(),
         })
         .await
         .unwrap();
@@ -264,9 +267,21 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     assert!(b.text(".verdict").await.contains("Forged or altered"));
 
     // The steward's language: Russian, then Uzbek.
-    for (lang, stop, reason) in [
-        ("ru", "Стоп", "Поддельный или изменённый бейдж"),
-        ("uz", "Toʻxtang", "Soxta yoki oʻzgartirilgan beyj"),
+    for (lang, stop, reason, way, category) in [
+        (
+            "ru",
+            "Стоп",
+            "Поддельный или изменённый бейдж",
+            "first-child",
+            "Посетитель",
+        ),
+        (
+            "uz",
+            "Toʻxtang",
+            "Soxta yoki oʻzgartirilgan beyj",
+            "last-child",
+            "Tashrif buyuruvchi",
+        ),
     ] {
         b.click(".verdict").await;
         b.find("select.lang")
@@ -287,8 +302,17 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
             shown.contains(stop) && shown.contains(reason),
             "{lang}: {shown}"
         );
+        if lang == "uz" {
+            b.screenshot("gate-deny-uz").await;
+        }
+        // The category by its name in the steward's language (in, then out).
+        b.click(".verdict").await;
+        b.click(&format!(".direction button:{way}")).await;
+        wedge(&b, &qr).await;
+        verdict(&b, "ALLOW", "").await;
+        assert_eq!(b.text(".verdict .category").await, category, "{lang}");
     }
-    b.screenshot("gate-deny-uz").await;
+    b.screenshot("gate-exit-uz").await;
 
     let timings = b
         .eval("return performance.getEntriesByName('expopass:verdict').map(e => e.duration);")

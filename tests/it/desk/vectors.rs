@@ -63,6 +63,7 @@ fn bundle(
                 color: "#123456".to_owned(),
                 zone_numbers: vec![1, 2],
                 valid_days: vec![],
+                ..Default::default()
             })
             .collect(),
         zones: (1..=5)
@@ -72,6 +73,7 @@ fn bundle(
                 name: format!("Zone {n}"),
                 parent_number: 0,
                 capacity: 0,
+                ..Default::default()
             })
             .collect(),
         revoked: rev

@@ -490,6 +490,7 @@ async fn names_show_at_gates_only_where_the_event_allows_them() {
             name: "Hall".to_owned(),
             capacity: 0,
             parent_code: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -501,6 +502,7 @@ async fn names_show_at_gates_only_where_the_event_allows_them() {
             color: "#1E88E5".to_owned(),
             zone_codes: vec!["HALL".to_owned()],
             valid_days: vec![],
+            ..Default::default()
         })
         .await
         .unwrap();

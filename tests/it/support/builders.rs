@@ -39,6 +39,7 @@ impl TestApp {
                     name: zone.to_owned(),
                     capacity,
                     parent_code: String::new(),
+                    ..Default::default()
                 })
                 .await
                 .expect("zone");
@@ -57,6 +58,7 @@ impl TestApp {
                     color: color.to_owned(),
                     zone_codes: zones.into_iter().map(str::to_owned).collect(),
                     valid_days: vec![],
+                    ..Default::default()
                 })
                 .await
                 .expect("category");

@@ -28,7 +28,7 @@ export function beep(ok: boolean) {
 }
 
 /** The verdict, full screen; a tap dismisses it before its time. */
-export function VerdictView(props: { v: Verdict; onDismiss(): void }) {
+export function VerdictView(props: { v: Verdict; onDismiss(): void; categoryName(code: string): string }) {
   const { v } = props;
   if (v.kind === "noanswer") {
     return (
@@ -50,9 +50,12 @@ export function VerdictView(props: { v: Verdict; onDismiss(): void }) {
       )}
       {v.offline && <p class="offline-note">{t("gate.offline.verdict")}</p>}
       {r.categoryCode && (
-        <p class="category" style={{ background: r.categoryColor || "#555" }}>
-          {r.categoryCode}
-        </p>
+        <>
+          <p class="category" data-code={r.categoryCode} style={{ background: r.categoryColor || "#555" }}>
+            {props.categoryName(r.categoryCode)}
+          </p>
+          <p class="category-code">{r.categoryCode}</p>
+        </>
       )}
       {r.holderPhoto.length > 0 && <Photo jpeg={r.holderPhoto} />}
       {r.holderName && <p class="holder">{r.holderName}</p>}

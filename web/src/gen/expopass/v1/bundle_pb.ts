@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/bundle.proto.
  */
 export const file_expopass_v1_bundle: GenFile = /*@__PURE__*/
-  fileDesc("ChhleHBvcGFzcy92MS9idW5kbGUucHJvdG8SC2V4cG9wYXNzLnYxIogDCg1PZmZsaW5lQnVuZGxlEg4KBmZvcm1hdBgBIAEoDRIQCghldmVudF9pZBgCIAEoCRISCgpldmVudF9jb2RlGAMgASgJEhEKCWV2ZW50X3RhZxgEIAEoBxIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEiQKBGtleXMYCCADKAsyFi5leHBvcGFzcy52MS5CdW5kbGVLZXkSLwoKY2F0ZWdvcmllcxgJIAMoCzIbLmV4cG9wYXNzLnYxLkJ1bmRsZUNhdGVnb3J5EiYKBXpvbmVzGAogAygLMhcuZXhwb3Bhc3MudjEuQnVuZGxlWm9uZRIPCgdyZXZva2VkGAsgASgMEg8KB2Jsb2NrZWQYDCABKAwSDwoHdmVyc2lvbhgNIAEoBBIwCgxnZW5lcmF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmV2ZW50X25hbWUYDyABKAkibwoJQnVuZGxlS2V5Eg4KBmtleV9pZBgBIAEoBxISCgpwdWJsaWNfa2V5GAIgASgMEg4KBmFjdGl2ZRgDIAEoCBIuCgp2YWxpZF9mcm9tGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ1Cg5CdW5kbGVDYXRlZ29yeRIOCgZudW1iZXIYASABKA0SDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWNvbG9yGAQgASgJEhQKDHpvbmVfbnVtYmVycxgFIAMoDRISCgp2YWxpZF9kYXlzGAYgAygJImEKCkJ1bmRsZVpvbmUSDgoGbnVtYmVyGAEgASgNEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIVCg1wYXJlbnRfbnVtYmVyGAQgASgNEhAKCGNhcGFjaXR5GAUgASgNYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChhleHBvcGFzcy92MS9idW5kbGUucHJvdG8SC2V4cG9wYXNzLnYxIogDCg1PZmZsaW5lQnVuZGxlEg4KBmZvcm1hdBgBIAEoDRIQCghldmVudF9pZBgCIAEoCRISCgpldmVudF9jb2RlGAMgASgJEhEKCWV2ZW50X3RhZxgEIAEoBxIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEiQKBGtleXMYCCADKAsyFi5leHBvcGFzcy52MS5CdW5kbGVLZXkSLwoKY2F0ZWdvcmllcxgJIAMoCzIbLmV4cG9wYXNzLnYxLkJ1bmRsZUNhdGVnb3J5EiYKBXpvbmVzGAogAygLMhcuZXhwb3Bhc3MudjEuQnVuZGxlWm9uZRIPCgdyZXZva2VkGAsgASgMEg8KB2Jsb2NrZWQYDCABKAwSDwoHdmVyc2lvbhgNIAEoBBIwCgxnZW5lcmF0ZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmV2ZW50X25hbWUYDyABKAkibwoJQnVuZGxlS2V5Eg4KBmtleV9pZBgBIAEoBxISCgpwdWJsaWNfa2V5GAIgASgMEg4KBmFjdGl2ZRgDIAEoCBIuCgp2YWxpZF9mcm9tGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKXAQoOQnVuZGxlQ2F0ZWdvcnkSDgoGbnVtYmVyGAEgASgNEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRIUCgx6b25lX251bWJlcnMYBSADKA0SEgoKdmFsaWRfZGF5cxgGIAMoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkigwEKCkJ1bmRsZVpvbmUSDgoGbnVtYmVyGAEgASgNEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIVCg1wYXJlbnRfbnVtYmVyGAQgASgNEhAKCGNhcGFjaXR5GAUgASgNEg8KB25hbWVfcnUYBiABKAkSDwoHbmFtZV91ehgHIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Everything a gate needs to decide a scan alone: the bytes of
@@ -227,6 +227,18 @@ export type BundleCategory = Message<"expopass.v1.BundleCategory"> & {
    * @generated from field: repeated string valid_days = 6;
    */
   validDays: string[];
+
+  /**
+   * Display name in Russian and in Uzbek; empty: as `name`.
+   *
+   * @generated from field: string name_ru = 7;
+   */
+  nameRu: string;
+
+  /**
+   * @generated from field: string name_uz = 8;
+   */
+  nameUz: string;
 };
 
 /**
@@ -276,6 +288,18 @@ export type BundleZone = Message<"expopass.v1.BundleZone"> & {
    * @generated from field: uint32 capacity = 5;
    */
   capacity: number;
+
+  /**
+   * Display name in Russian and in Uzbek; empty: as `name`.
+   *
+   * @generated from field: string name_ru = 6;
+   */
+  nameRu: string;
+
+  /**
+   * @generated from field: string name_uz = 7;
+   */
+  nameUz: string;
 };
 
 /**
