@@ -297,8 +297,8 @@ type BoxedListing = participants::BoxedQuery<
     ),
 >;
 
-/// Everybody matching the filters, by family name, given name, id.
-fn listing(filter: &SearchFilter) -> BoxedListing {
+/// Everybody matching the filters (the cursor aside).
+fn matching(filter: &SearchFilter) -> BoxedListing {
     let mut query = participants::table
         .filter(participants::event_id.eq(filter.event_id))
         .select((
@@ -322,6 +322,17 @@ fn listing(filter: &SearchFilter) -> BoxedListing {
     if let Some(status) = filter.status {
         query = query.filter(participants::status.eq(status));
     }
+    query
+}
+
+/// How many match the filters, every page together.
+pub(crate) async fn count_matching(conn: &mut Conn, filter: &SearchFilter) -> QueryResult<i64> {
+    matching(filter).count().get_result(conn).await
+}
+
+/// Everybody matching the filters, by family name, given name, id.
+fn listing(filter: &SearchFilter) -> BoxedListing {
+    let mut query = matching(filter);
     if let Some(Cursor(family, given, id)) = &filter.after {
         let (family, given, id) = (family.clone(), given.clone(), *id);
         query = query.filter(

@@ -2,7 +2,7 @@
 //! badge's state and whether a photo is on file.
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Array, Bool, Nullable, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel::{
     ExpressionMethods as _, JoinOnDsl as _, OptionalExtension as _, QueryDsl as _, QueryResult,
 };
@@ -109,6 +109,11 @@ pub(crate) struct DeskFacts {
     pub revoked: bool,
     #[diesel(sql_type = Bool)]
     pub blocked: bool,
+    /// The newest badge's serial and version.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub serial: Option<i64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub version: Option<i32>,
 }
 
 /// The latest badge and the photo of each of these participants, in one
@@ -126,11 +131,12 @@ pub(crate) async fn desk_facts(
                 ph.updated_at AS photo_changed_at,
                 b.issued_at,
                 coalesce(b.revoked_at IS NOT NULL, false) AS revoked,
-                (bb.serial IS NOT NULL) AS blocked
+                (bb.serial IS NOT NULL) AS blocked,
+                b.serial, b.version
          FROM unnest($1) AS p(id)
          LEFT JOIN participant_photos ph ON ph.participant_id = p.id
          LEFT JOIN LATERAL (
-             SELECT serial, issued_at, revoked_at FROM badges
+             SELECT serial, version, issued_at, revoked_at FROM badges
              WHERE participant_id = p.id ORDER BY version DESC LIMIT 1
          ) b ON true
          LEFT JOIN badge_blocks bb ON bb.serial = b.serial",

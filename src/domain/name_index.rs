@@ -134,12 +134,12 @@ impl EventIndex {
     }
 
     /// The first `filter.limit` matches after the cursor, in the listing
-    /// order.
+    /// order, and how many match in all (every page).
     fn first_matches(
         &self,
         words: &[String],
         filter: &SearchFilter,
-    ) -> Vec<(String, String, ParticipantId)> {
+    ) -> (Vec<(String, String, ParticipantId)>, usize) {
         let mut matched: Option<Vec<u64>> = None;
         for word in words {
             let set = self.holders_of_prefix(word);
@@ -154,8 +154,9 @@ impl EventIndex {
             });
         }
         let Some(matched) = matched else {
-            return Vec::new();
+            return (Vec::new(), 0);
         };
+        let mut total = 0;
         let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
         let after = filter
             .after
@@ -171,7 +172,11 @@ impl EventIndex {
                 bits &= bits - 1;
                 let e = &self.entries[i];
                 let place = (e.family_key.as_str(), e.given_key.as_str(), e.id);
-                if after.is_some_and(|a| place <= a) || !passes(e, filter) {
+                if !passes(e, filter) {
+                    continue;
+                }
+                total += 1;
+                if after.is_some_and(|a| place <= a) {
                     continue;
                 }
                 if best.len() == limit && best.peek().is_some_and(|top| place >= *top) {
@@ -183,10 +188,12 @@ impl EventIndex {
                 }
             }
         }
-        best.into_sorted_vec()
+        let first = best
+            .into_sorted_vec()
             .into_iter()
             .map(|(f, g, id)| (f.to_owned(), g.to_owned(), id))
-            .collect()
+            .collect();
+        (first, total)
     }
 }
 
@@ -214,7 +221,7 @@ impl Services {
         conn: &mut Conn,
         filter: &SearchFilter,
         words: &[String],
-    ) -> AppResult<Vec<(String, String, ParticipantId)>> {
+    ) -> AppResult<(Vec<(String, String, ParticipantId)>, usize)> {
         let poisoned = || AppError::internal(anyhow::anyhow!("a name index is poisoned"));
         let slot = {
             let mut events = self.name_indexes.events.lock().map_err(|_| poisoned())?;

@@ -78,6 +78,11 @@ fn participant_pb(v: ParticipantView) -> pb::Participant {
             })
             .into(),
         has_photo: v.desk.is_some_and(|d| d.has_photo),
+        badge_number: v
+            .desk
+            .and_then(|d| d.badge_number)
+            .map(|(serial, version)| crate::domain::badges::badge_number(serial, version))
+            .unwrap_or_default(),
     }
 }
 
@@ -296,7 +301,7 @@ impl RegistrationService for RegistrationApi {
             page_size: r.page_size,
             page_token: r.page_token,
         };
-        let (views, next) = self
+        let (views, next, total) = self
             .state
             .services
             .search_participants(&actor, input)
@@ -304,6 +309,7 @@ impl RegistrationService for RegistrationApi {
         Ok(Response::new(pb::SearchParticipantsResponse {
             participants: views.into_iter().map(participant_pb).collect(),
             next_page_token: next,
+            total,
         }))
     }
 

@@ -315,7 +315,7 @@ async fn search_uses_an_index_at_one_hundred_thousand_participants() {
         expopass::domain::ids::TokenId::generate(),
         Role::Desk,
     );
-    let (found, _) = app
+    let (found, _, _) = app
         .services
         .search_participants(&caller, input.clone())
         .await
@@ -337,7 +337,7 @@ async fn search_uses_an_index_at_one_hundred_thousand_participants() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let (found, _) = app
+    let (found, _, _) = app
         .services
         .search_participants(
             &caller,
@@ -610,4 +610,62 @@ async fn pages_agree_with_the_names_for_common_and_rare_prefixes() {
         assert_eq!(seen.len(), expected.len(), "{typed}");
         assert_eq!(seen, expected, "{typed}");
     }
+}
+
+/// A page says how many match in all, and each row what tells same-name
+/// people apart: the badge number among them.
+#[tokio::test]
+async fn a_search_says_how_many_match_and_each_badge_number() {
+    let app = TestApp::start().await;
+    let fixture = app.event("TOTAL").await;
+    let mut ids = Vec::new();
+    for given in ["Aziz", "Bobur", "Davron"] {
+        ids.push(app.register(&fixture, person(given, "Karimov")).await.id);
+    }
+    app.register(&fixture, person("Ivan", "Petrov")).await;
+    let badge = app
+        .badges()
+        .issue_badge(pb::IssueBadgeRequest {
+            participant_id: ids[0].clone(),
+            layout: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .badge
+        .unwrap();
+    let search = |name: &str, size: u32| {
+        let mut desk = app.desk();
+        let request = pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            name_prefix: name.to_owned(),
+            page_size: size,
+            ..Default::default()
+        };
+        async move {
+            desk.search_participants(request)
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let page = search("karim", 2).await;
+    assert_eq!((page.participants.len(), page.total), (2, 3));
+    assert!(!page.next_page_token.is_empty());
+    let everyone = search("", 50).await;
+    assert_eq!((everyone.participants.len(), everyone.total), (4, 4));
+    let aziz = everyone
+        .participants
+        .iter()
+        .find(|p| p.id == ids[0])
+        .unwrap();
+    assert_eq!(aziz.badge_number, badge.number);
+    assert!(
+        everyone
+            .participants
+            .iter()
+            .filter(|p| p.id != ids[0])
+            .all(|p| p.badge_number.is_empty())
+    );
+    assert_eq!(search("nobody", 50).await.total, 0);
 }

@@ -36,6 +36,8 @@ pub enum BadgeState {
 pub struct DeskFacts {
     pub badge: BadgeState,
     pub has_photo: bool,
+    /// The newest badge's (serial, version), when there is one.
+    pub badge_number: Option<(i64, i32)>,
 }
 
 /// Decoding a 40-megapixel picture takes a few hundred megabytes for a
@@ -55,6 +57,7 @@ fn state_of(f: &db::photos::DeskFacts) -> DeskFacts {
     DeskFacts {
         badge,
         has_photo: f.has_photo,
+        badge_number: f.serial.zip(f.version),
     }
 }
 

@@ -95,20 +95,27 @@ impl Services {
         }
     }
 
-    /// One page of matches and the token of the next page.
+    /// One page of matches, the token of the next page, and how many
+    /// match in all.
     pub async fn search_participants(
         &self,
         caller: &Principal,
         input: SearchInput,
-    ) -> AppResult<(Vec<ParticipantView>, String)> {
+    ) -> AppResult<(Vec<ParticipantView>, String, u64)> {
         caller.require_event(input.event_id)?;
         let (mut conn, filter) = self.resolve_search(&input).await?;
         let page_size = u32::try_from(filter.limit - 1).unwrap_or(50);
-        let order = match &filter.name {
-            NameFilter::Words(words) => self.name_matches(&mut conn, &filter, words).await?,
-            NameFilter::Any | NameFilter::Nobody => {
-                db::participants::listing_order(&mut conn, &filter).await?
+        let (order, total) = match &filter.name {
+            NameFilter::Words(words) => {
+                let (order, total) = self.name_matches(&mut conn, &filter, words).await?;
+                (order, u64::try_from(total).unwrap_or(u64::MAX))
             }
+            NameFilter::Any => {
+                let order = db::participants::listing_order(&mut conn, &filter).await?;
+                let total = db::participants::count_matching(&mut conn, &filter).await?;
+                (order, u64::try_from(total).unwrap_or(0))
+            }
+            NameFilter::Nobody => (Vec::new(), 0),
         };
         let rows = db::participants::rows_in_order(&mut conn, order).await?;
         let (rows, next) = paged(rows, page_size, |(_, cursor)| cursor.clone());
@@ -117,7 +124,7 @@ impl Services {
             .map(|(r, _)| self.view(caller, r))
             .collect::<AppResult<Vec<_>>>()?;
         self.with_desk_facts(&mut conn, &mut views).await?;
-        Ok((views, next))
+        Ok((views, next, total))
     }
 
     /// The query plan of a search (benchmarks and tests show it uses indexes).
