@@ -5,7 +5,7 @@ import { useEvent } from "./event";
 import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import type { GetDelegationResponse } from "./gen/expopass/v1/registration_pb";
 import { countryName, explain, t, localName } from "./i18n";
-import { BadgeChip, printPdf } from "./ui";
+import { BadgeChip, printJob, printPdf } from "./ui";
 
 export function DelegationsView(props: { onOpenParticipant(id: string): void }) {
   const ctx = useEvent();
@@ -17,7 +17,7 @@ export function DelegationsView(props: { onOpenParticipant(id: string): void }) 
           {t("nav.delegations")}
         </h1>
         {ctx.delegations.length === 0 && <p class="empty">{t("delegations.none")}</p>}
-        <ul class="plain">
+        <ul class="plain scroll-list">
           {ctx.delegations.map((d) => (
             <li key={d.id}>
               <button class={open === d.id ? "row-link selected" : "row-link"} aria-current={open === d.id ? "true" : undefined} onClick={() => setOpen(d.id)}>
@@ -58,23 +58,11 @@ function DelegationDetail(props: { id: string; onOpenParticipant(id: string): vo
     setError(null);
     setPdf(null);
     setProgress({ done: 0, total: data?.delegation?.memberCount ?? 0 });
-    const chunks: Uint8Array[] = [];
     try {
-      for await (const m of api.badges.printBadges({
-        eventId: ctx.event.id,
-        selection: { case: "delegationId", value: props.id },
-        layout,
-      })) {
-        if (m.item.case === "progress") setProgress({ done: m.item.value.done, total: m.item.value.total });
-        else if (m.item.case === "pdfChunk") chunks.push(m.item.value);
-      }
-      const size = chunks.reduce((n, c) => n + c.length, 0);
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        all.set(c, at);
-        at += c.length;
-      }
+      const all = await printJob(
+        { eventId: ctx.event.id, selection: { case: "delegationId", value: props.id }, layout },
+        (done, total) => setProgress({ done, total }),
+      );
       const name = `badges-${data?.delegation?.country ?? ""}-${props.id.slice(0, 8)}.pdf`;
       setPdf({ url: printPdf(all, name), name });
       const r = await api.registration.getDelegation({ id: props.id });

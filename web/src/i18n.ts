@@ -47,7 +47,17 @@ const en = {
   "event.switch": "Other event",
   "search.label": "Search participants",
   "search.placeholder": "Search by name, in any script  ( / )",
-  "search.hint": "Type any part of a name: given, family or native. Press / to search, Enter to open the first result.",
+  "search.hint": "Type the start of any word of a name (given, family or native, in any script), or a badge number; or scan a badge. / searches, ↓ moves through the results, Enter opens one, Alt+P prints, Alt+Q queues.",
+  "search.badge.none": "No badge with this number or code.",
+  "search.count": { one: "{n} found", other: "{n} found" },
+  "search.count.more": "{shown} of {n} shown: type more of the name",
+  "queue.title": "Print queue",
+  "queue.count": { one: "{n} badge to print", other: "{n} badges to print" },
+  "queue.sheet": "Print on A4 sheets",
+  "queue.cards": "Print as cards",
+  "queue.clear": "Empty the queue",
+  "queue.add": "Add to print queue",
+  "queue.remove": "Take out of the queue",
   "search.none": "Nobody matches.",
   "search.more": "More people match: type more of the name.",
   "search.results": "Participants found",
@@ -239,7 +249,17 @@ const ru: Record<keyof typeof en, Text> = {
   "event.switch": "Другое мероприятие",
   "search.label": "Поиск участников",
   "search.placeholder": "Поиск по имени на любом языке  ( / )",
-  "search.hint": "Введите часть имени, фамилии или имени в национальном написании. / — к поиску, Enter — открыть первого.",
+  "search.hint": "Введите начало любого слова имени (имени, фамилии или написания на родном языке) или номер бейджа; или отсканируйте бейдж. / — поиск, ↓ — по результатам, Enter — открыть, Alt+P — печать, Alt+Q — в очередь.",
+  "search.badge.none": "Бейджа с таким номером или кодом нет.",
+  "search.count": { one: "Найден {n}", few: "Найдено {n}", many: "Найдено {n}", other: "Найдено {n}" },
+  "search.count.more": "Показано {shown} из {n}: уточните имя",
+  "queue.title": "Очередь печати",
+  "queue.count": { one: "{n} бейдж к печати", few: "{n} бейджа к печати", many: "{n} бейджей к печати", other: "{n} бейджа к печати" },
+  "queue.sheet": "Печать на листах A4",
+  "queue.cards": "Печать карт",
+  "queue.clear": "Очистить очередь",
+  "queue.add": "В очередь печати",
+  "queue.remove": "Убрать из очереди",
   "search.none": "Никого не найдено.",
   "search.more": "Найдено больше: уточните имя.",
   "search.results": "Найденные участники",
@@ -431,7 +451,17 @@ const uz: Record<keyof typeof en, Text> = {
   "event.switch": "Boshqa tadbir",
   "search.label": "Ishtirokchilarni qidirish",
   "search.placeholder": "Ism boʻyicha qidiring, istalgan yozuvda  ( / )",
-  "search.hint": "Ism, familiya yoki milliy yozuvdagi ismning bir qismini kiriting. / — qidiruv, Enter — birinchisini ochish.",
+  "search.hint": "Ismning istalgan soʻzi boshini (ism, familiya yoki ona tilidagi yozuv) yoki beydj raqamini yozing; yoki beydjni skanerlang. / — qidiruv, ↓ — natijalar boʻylab, Enter — ochish, Alt+P — chop etish, Alt+Q — navbatga.",
+  "search.badge.none": "Bunday raqam yoki kodli beydj yoʻq.",
+  "search.count": "{n} ta topildi",
+  "search.count.more": "{n} tadan {shown} tasi koʻrsatilgan: ismni aniqroq yozing",
+  "queue.title": "Chop etish navbati",
+  "queue.count": "Chop etishga {n} ta beydj",
+  "queue.sheet": "A4 varaqlarda chop etish",
+  "queue.cards": "Karta sifatida chop etish",
+  "queue.clear": "Navbatni tozalash",
+  "queue.add": "Chop etish navbatiga",
+  "queue.remove": "Navbatdan olish",
   "search.none": "Hech kim topilmadi.",
   "search.more": "Yana topildi: ismni aniqroq kiriting.",
   "search.results": "Topilgan ishtirokchilar",
@@ -760,4 +790,10 @@ export function localName(n: { name: string; nameRu?: string; nameUz?: string })
   if (lang === "ru" && n.nameRu) return n.nameRu;
   if (lang === "uz" && n.nameUz) return n.nameUz;
   return n.name;
+}
+
+/** The day of a moment in `timeZone`, in the current language. */
+export function formatDayOf(ts: Timestamp, timeZone: string): string {
+  const p = partsIn(timestampDate(ts), timeZone);
+  return dayIn(lang, p.year, p.month, p.day, true);
 }

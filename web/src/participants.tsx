@@ -1,28 +1,45 @@
 // Participants: search as you type, the open participant with their badge,
 // and the walk-in registration.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, failure, type Failure } from "./api";
+import { api, failure, session, type Failure } from "./api";
 import { useEvent } from "./event";
 import { BadgeLayout, type Badge } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
-import { countryName, explain, formatTime, t, localName } from "./i18n";
+import { countryName, explain, formatDayOf, formatTime, t, localName, type Key } from "./i18n";
 import { ParticipantForm } from "./form";
-import { BadgeChip, Dialog, ReasonDialog, printPdf } from "./ui";
+import { BadgeChip, Dialog, ReasonDialog, printJob, printPdf } from "./ui";
 import { PhotoPanel } from "./photo";
+
+/** What a desk types that names a badge rather than a name: its code from a hand scanner, or its printed number. */
+function badgeKey(text: string): { case: "qrText"; value: string } | { case: "number"; value: string } | null {
+  const typed = text.trim();
+  if (/^EP1:/i.test(typed)) return { case: "qrText", value: typed };
+  if (/^\d{3,9}(-\d{1,5})?$/.test(typed)) return { case: "number", value: typed };
+  return null;
+}
+
+/** An email shown enough to tell people apart: the first letter, the domain. */
+function maskedEmail(email: string): string {
+  const at = email.indexOf("@");
+  if (at < 1) return email ? "•••" : "";
+  return `${email[0]}•••${email.slice(at)}`;
+}
 
 export function ParticipantsView(props: { open: string | null; onOpen(id: string | null): void }) {
   const ctx = useEvent();
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<Participant[]>([]);
-  const [more, setMore] = useState(false);
+  const [total, setTotal] = useState(0);
   const [searchError, setSearchError] = useState<string | null>(null);
   const [registering, setRegistering] = useState(false);
   const [searched, setSearched] = useState(false);
+  const queue = usePrintQueue(ctx.event.id);
   const seq = useRef(0);
   /** What the shown results answer, and whether Enter asked for the first of the next. */
   const resultsFor = useRef<string | null>(null);
   const openFirst = useRef(false);
   const input = useRef<HTMLInputElement>(null);
+  const list = useRef<HTMLTableSectionElement>(null);
 
   // "/" focuses the search from anywhere but a text field.
   useEffect(() => {
@@ -42,6 +59,8 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
   async function search(text: string) {
     const mine = ++seq.current;
     const started = performance.now();
+    // A badge's code is looked up on Enter, not searched as a name.
+    if (badgeKey(text)?.case === "qrText") return;
     try {
       const r = await api.registration.searchParticipants({
         eventId: ctx.event.id,
@@ -51,12 +70,12 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
       // A slower answer to an older keystroke never replaces a newer one.
       if (mine !== seq.current) return;
       setResults(r.participants);
+      setTotal(Number(r.total));
       resultsFor.current = text;
       if (openFirst.current) {
         openFirst.current = false;
         if (r.participants.length > 0) props.onOpen(r.participants[0].id);
       }
-      setMore(r.nextPageToken !== "");
       setSearchError(null);
       setSearched(true);
       // Keystroke to results on screen, for the browser's performance
@@ -70,12 +89,41 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
     }
   }
 
+  /** The participant whose badge has this code or number. */
+  async function openBadge(key: NonNullable<ReturnType<typeof badgeKey>>) {
+    try {
+      const r = await api.badges.getBadge({ key });
+      if (r.badge) {
+        props.onOpen(r.badge.participantId);
+        setSearchError(null);
+      }
+    } catch (err) {
+      const f = failure(err);
+      setSearchError(f.code === 5 ? t("search.badge.none") : explain(f));
+    }
+  }
+
   useEffect(() => {
     search("");
   }, [ctx.event.id]);
 
   function refresh() {
     search(query);
+  }
+
+  /** Arrow keys move through the results; Escape goes back to the search. */
+  function moveFocus(e: KeyboardEvent, from: number) {
+    const rows = Array.from(list.current?.querySelectorAll<HTMLButtonElement>("button.row-link") ?? []);
+    if (e.key === "ArrowDown" && from + 1 < rows.length) {
+      e.preventDefault();
+      rows[from + 1].focus();
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      if (from <= 0) input.current?.focus();
+      else rows[from - 1].focus();
+    } else if (e.key === "Escape") {
+      input.current?.focus();
+    }
   }
 
   const delegationName = (id: string) => ctx.delegations.find((d) => d.id === id)?.name ?? "";
@@ -107,7 +155,18 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
               search(v);
             }}
             onKeyDown={(e) => {
+              if (e.key === "ArrowDown") {
+                moveFocus(e, -1);
+                return;
+              }
               if (e.key !== "Enter") return;
+              e.preventDefault();
+              // A badge's code or number opens its holder.
+              const key = badgeKey(query);
+              if (key) {
+                openBadge(key);
+                return;
+              }
               // The first result of what is typed, once it is there.
               if (resultsFor.current === query) {
                 if (results.length > 0) props.onOpen(results[0].id);
@@ -131,49 +190,54 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
         <div class="results" aria-live="polite">
           {searched && results.length === 0 && !searchError && <p class="empty">{t("search.none")}</p>}
           {results.length > 0 && (
-            <table class="grid" aria-label={t("search.results")}>
-              <thead>
-                <tr>
-                  <th scope="col">{t("field.name")}</th>
-                  <th scope="col">{t("field.organization")}</th>
-                  <th scope="col">{t("field.country")}</th>
-                  <th scope="col">{t("field.category")}</th>
-                  <th scope="col">{t("badge")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {results.map((p) => (
-                  <tr
-                    key={p.id}
-                    class={props.open === p.id ? "selected" : ""}
-                    data-participant={p.id}
-                  >
-                    <td>
-                      <button class="row-link" onClick={() => props.onOpen(p.id)}>
-                        <span class="name">
-                          {p.givenName} {p.familyName}
-                        </span>
-                        {p.nativeName && <span class="native" dir="auto">{p.nativeName}</span>}
-                        {p.delegationId && <span class="sub">{delegationName(p.delegationId)}</span>}
-                      </button>
-                    </td>
-                    <td>{p.organizationName}</td>
-                    <td title={countryName(p.country)}>{p.country}</td>
-                    <td>{categoryName(p.categoryCode)}</td>
-                    <td>
-                      <BadgeChip p={p} />
-                    </td>
+            <>
+              <p class="count" data-total={total}>
+                {total > results.length ? t("search.count.more", { shown: String(results.length), n: total }) : t("search.count", { n: total })}
+              </p>
+              <table class="grid" aria-label={t("search.results")}>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("field.name")}</th>
+                    <th scope="col">{t("field.organization")}</th>
+                    <th scope="col">{t("field.country")}</th>
+                    <th scope="col">{t("field.category")}</th>
+                    <th scope="col">{t("badge")}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody ref={list}>
+                  {results.map((p, i) => (
+                    <tr key={p.id} class={props.open === p.id ? "selected" : ""} aria-current={props.open === p.id ? "true" : undefined} data-participant={p.id}>
+                      <td>
+                        <button class="row-link" onClick={() => props.onOpen(p.id)} onKeyDown={(e) => moveFocus(e, i)}>
+                          <span class="name">
+                            {p.givenName} {p.familyName}
+                          </span>
+                          {p.nativeName && <span class="native" dir="auto">{p.nativeName}</span>}
+                          {p.delegationId && <span class="sub">{delegationName(p.delegationId)}</span>}
+                          <span class="sub who">
+                            {[maskedEmail(p.email), p.createdAt ? formatDayOf(p.createdAt, ctx.event.timeZone) : ""].filter(Boolean).join(" · ")}
+                          </span>
+                        </button>
+                      </td>
+                      <td>{p.organizationName}</td>
+                      <td title={countryName(p.country)}>{p.country}</td>
+                      <td>{categoryName(p.categoryCode)}</td>
+                      <td>
+                        <BadgeChip p={p} />
+                        {p.badgeNumber && <span class="sub number">{p.badgeNumber}</span>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
-          {more && <p class="hint">{t("search.more")}</p>}
         </div>
+        <PrintQueueBar queue={queue} names={results} />
       </section>
       <section class="pane detail-pane" aria-label={t("participant")}>
         {props.open ? (
-          <ParticipantDetail key={props.open} id={props.open} onChanged={refresh} onOpen={props.onOpen} />
+          <ParticipantDetail key={props.open} id={props.open} onChanged={refresh} onOpen={props.onOpen} queue={queue} />
         ) : (
           <p class="empty">{t("participant.none")}</p>
         )}
@@ -199,14 +263,90 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
   );
 }
 
+/** Walk-ins waiting to be printed together, kept in the tab. */
+interface PrintQueue {
+  ids: string[];
+  has(id: string): boolean;
+  toggle(id: string): void;
+  clear(): void;
+}
+
+function usePrintQueue(eventId: string): PrintQueue {
+  const key = `print-queue-${eventId}`;
+  const [ids, setIds] = useState<string[]>(() => JSON.parse(session.get(key) ?? "[]") as string[]);
+  const save = (next: string[]) => {
+    session.set(key, JSON.stringify(next));
+    setIds(next);
+  };
+  return {
+    ids,
+    has: (id) => ids.includes(id),
+    toggle: (id) => save(ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]),
+    clear: () => save([]),
+  };
+}
+
+/** The print queue: how many wait, and one PDF for all of them (an A4 sheet or a card batch). */
+function PrintQueueBar(props: { queue: PrintQueue; names: Participant[] }) {
+  const ctx = useEvent();
+  const { queue } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<{ url: string; name: string } | null>(null);
+  if (queue.ids.length === 0 && !done) return null;
+  async function print(layout: BadgeLayout) {
+    setBusy(true);
+    setError(null);
+    try {
+      const bytes = await printJob({ eventId: ctx.event.id, selection: { case: "participantIds", value: { ids: queue.ids } }, layout });
+      const name = `badges-queue-${queue.ids.length}.pdf`;
+      setDone({ url: printPdf(bytes, name), name });
+      queue.clear();
+    } catch (err) {
+      setError(explain(failure(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="print-queue" role="region" aria-label={t("queue.title")}>
+      {queue.ids.length > 0 && (
+        <>
+          <strong>{t("queue.count", { n: queue.ids.length })}</strong>
+          <button class="primary" disabled={busy} onClick={() => print(BadgeLayout.A4_SHEET_A6)}>
+            {t("queue.sheet")}
+          </button>
+          <button disabled={busy} onClick={() => print(BadgeLayout.A4_SHEET_CARD)}>
+            {t("queue.cards")}
+          </button>
+          <button class="link" disabled={busy} onClick={() => queue.clear()}>
+            {t("queue.clear")}
+          </button>
+        </>
+      )}
+      {done && (
+        <a href={done.url} download={done.name} id="queue-pdf">
+          {t("pdf.download")}
+        </a>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 type Action = "edit" | "cancel" | "revoke" | "block" | null;
 
-function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: string): void }) {
+function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: string): void; queue: PrintQueue }) {
   const ctx = useEvent();
   const [p, setP] = useState<Participant | null>(null);
   const [badge, setBadge] = useState<Badge | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  /** A notice, rendered in the current language whenever it changes. */
+  const [notice, setNotice] = useState<{ key: Key; vars?: Record<string, string>; kind: "success" | "warning" } | null>(null);
   const [action, setAction] = useState<Action>(null);
   const [layout, setLayout] = useState<BadgeLayout>(BadgeLayout.A6);
   const [pdf, setPdf] = useState<{ url: string; name: string } | null>(null);
@@ -256,13 +396,32 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
         const name = `badge-${r.badge?.number ?? props.id}.pdf`;
         setPdf({ url: printPdf(r.pdf, name), name });
         if (previous && r.badge) {
-          setNotice(t("badge.reprinted", { old: `${previous.number} v${previous.version}`, new: `${r.badge.number} v${r.badge.version}` }));
+          setNotice({ key: "badge.reprinted", vars: { old: `${previous.number} v${previous.version}`, new: `${r.badge.number} v${r.badge.version}` }, kind: "success" });
         } else if (r.badge) {
-          setNotice(t("badge.issued", { number: `${r.badge.number} v${r.badge.version}` }));
+          setNotice({ key: "badge.issued", vars: { number: `${r.badge.number} v${r.badge.version}` }, kind: "success" });
         }
       },
     );
   }
+
+  // Alt+P prints (or reprints) the open participant's badge; Alt+Q puts
+  // them in the print queue or takes them out.
+  const shortcuts = useRef({ issue, queue: () => props.queue.toggle(props.id), ready: false });
+  shortcuts.current = { issue, queue: () => props.queue.toggle(props.id), ready: !!p && p.status !== ParticipantStatus.CANCELLED && !busy };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey || !shortcuts.current.ready) return;
+      if (e.code === "KeyP") {
+        e.preventDefault();
+        shortcuts.current.issue();
+      } else if (e.code === "KeyQ") {
+        e.preventDefault();
+        shortcuts.current.queue();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 
   if (!p) {
     return error ? <p class="error" role="alert">{error}</p> : <p>{t("loading")}</p>;
@@ -291,8 +450,8 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
         </p>
       )}
       {notice && (
-        <p class="notice" role="status">
-          {notice}
+        <p class={`notice ${notice.kind}`} role="status">
+          {t(notice.key, notice.vars)}
         </p>
       )}
       <section class="badge-box" aria-labelledby="badge-title">
@@ -315,8 +474,11 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
               <option value={BadgeLayout.CARD}>{t("layout.card")}</option>
             </select>
           </label>
-          <button class="primary" disabled={busy || cancelled} onClick={issue}>
+          <button class="primary" disabled={busy || cancelled} onClick={issue} aria-keyshortcuts="Alt+P" title="Alt+P">
             {badge && !badge.revoked ? t("badge.reprint") : t("badge.issue")}
+          </button>
+          <button disabled={busy || cancelled} onClick={() => props.queue.toggle(p.id)} aria-keyshortcuts="Alt+Q" title="Alt+Q" aria-pressed={props.queue.has(p.id)}>
+            {props.queue.has(p.id) ? t("queue.remove") : t("queue.add")}
           </button>
           {badge && !badge.revoked && (
             <button disabled={busy} onClick={() => setAction("revoke")}>
@@ -329,7 +491,7 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
             </button>
           )}
           {badge?.blocked && (
-            <button disabled={busy} onClick={() => run(() => api.badges.unblockBadge({ badgeId: badge.id }), () => setNotice(t("badge.unblocked")))}>
+            <button disabled={busy} onClick={() => run(() => api.badges.unblockBadge({ badgeId: badge.id }), () => setNotice({ key: "badge.unblocked", kind: "success" }))}>
               {t("badge.unblock")}
             </button>
           )}
@@ -361,7 +523,7 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
         <dt>{t("field.country")}</dt>
         <dd>{countryName(p.country)} ({p.country})</dd>
         <dt>{t("field.category")}</dt>
-        <dd>{category ? `${category.name} (${category.code})` : p.categoryCode}</dd>
+        <dd>{category ? `${localName(category)} (${category.code})` : p.categoryCode}</dd>
         <dt>{t("field.delegation")}</dt>
         <dd>{delegation?.name ?? "—"}</dd>
         <dt>{t("field.job_title")}</dt>
@@ -416,7 +578,7 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
           onConfirm={(reason) =>
             api.registration.cancelParticipant({ id: p.id, reason }).then(() => {
               setAction(null);
-              setNotice(t("cancelled"));
+              setNotice({ key: "cancelled", kind: "success" });
               load();
               props.onChanged();
               ctx.refreshDelegations();
@@ -433,7 +595,7 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
           onConfirm={(note) =>
             api.badges.revokeBadge({ badgeId: badge.id, note }).then(() => {
               setAction(null);
-              setNotice(t("badge.revoked.done"));
+              setNotice({ key: "badge.revoked.done", kind: "success" });
               load();
               props.onChanged();
             })
@@ -449,7 +611,7 @@ function ParticipantDetail(props: { id: string; onChanged(): void; onOpen(id: st
           onConfirm={(reason) =>
             api.badges.blockBadge({ badgeId: badge.id, reason }).then(() => {
               setAction(null);
-              setNotice(t("badge.blocked.done"));
+              setNotice({ key: "badge.blocked.done", kind: "warning" });
               load();
               props.onChanged();
             })

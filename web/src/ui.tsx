@@ -1,6 +1,8 @@
 // Small shared pieces: modal dialogs, PDF printing, the badge chip.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { failure } from "./api";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { api, failure } from "./api";
+import type { PrintBadgesRequestSchema } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ParticipantStatus, type Participant } from "./gen/expopass/v1/registration_pb";
 import { explain, t } from "./i18n";
 
@@ -144,4 +146,23 @@ export function BadgeChip(props: { p: Participant }) {
     default:
       return <span class="chip">{t("badge.state.none")}</span>;
   }
+}
+
+/** One print job (PrintBadges) as one PDF; `onProgress` hears how far it is. */
+export async function printJob(
+  request: MessageInitShape<typeof PrintBadgesRequestSchema>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const m of api.badges.printBadges(request)) {
+    if (m.item.case === "progress") onProgress?.(m.item.value.done, m.item.value.total);
+    else if (m.item.case === "pdfChunk") chunks.push(m.item.value);
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
 }
