@@ -59,8 +59,13 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
   async function search(text: string) {
     const mine = ++seq.current;
     const started = performance.now();
-    // A badge's code is looked up on Enter, not searched as a name.
-    if (badgeKey(text)?.case === "qrText") return;
+    // A badge's code or number is looked up on Enter, not searched as a name.
+    if (badgeKey(text)) {
+      setResults([]);
+      setTotal(0);
+      setSearched(false);
+      return;
+    }
     try {
       const r = await api.registration.searchParticipants({
         eventId: ctx.event.id,
@@ -188,6 +193,7 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
           </p>
         )}
         <div class="results" aria-live="polite">
+          {badgeKey(query) && <p class="hint badge-typed">{t("search.badge.enter")}</p>}
           {searched && results.length === 0 && !searchError && <p class="empty">{t("search.none")}</p>}
           {results.length > 0 && (
             <>

@@ -600,3 +600,142 @@ async fn a_desk_imports_a_roster_edits_through_a_conflict_and_cancels() {
     assert_eq!(cancelled.badge_state(), pb::BadgeState::Revoked);
     b.stop().await;
 }
+
+/// Sends keystrokes to whatever has focus, as a keyboard does.
+async fn keys(b: &Browser, text: &str) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Presses Tab until `condition` holds of the focused element (30 at most).
+async fn tab_until(b: &Browser, what: &str, condition: &str) {
+    for _ in 0..30 {
+        let holds = b
+            .eval(&format!(
+                "const e = document.activeElement; return !!({condition});"
+            ))
+            .await;
+        if holds.as_bool() == Some(true) {
+            return;
+        }
+        keys(b, &Key::Tab.to_string()).await;
+    }
+    panic!("Tab never reached {what}");
+}
+
+#[tokio::test]
+async fn a_desk_registers_finds_queues_and_prints_from_the_keyboard_alone() {
+    let app = TestApp::start().await;
+    desk_event(&app, "KEYS").await;
+    let b = Browser::start(1280, 800).await;
+    sign_in(&b, &app, &app.desk_token, "Test fair KEYS").await;
+    let enter = Key::Enter.to_string();
+
+    // A walk-in: from the search, Tab to "New participant", then the form.
+    keys(&b, "/").await;
+    b.until(
+        "the search focused",
+        "document.activeElement.id === 'search'",
+    )
+    .await;
+    tab_until(&b, "New participant", "e.textContent === 'New participant'").await;
+    keys(&b, &enter).await;
+    b.find("dialog #f-given_name").await;
+    for (field, value) in [
+        ("f-given_name", "Shahnoza"),
+        ("f-family_name", "Yusupova"),
+        ("f-country", "UZ"),
+        ("f-category_code", "VISITOR"),
+        ("f-email", "shahnoza@example.uz"),
+    ] {
+        tab_until(&b, field, &format!("e.id === '{field}'")).await;
+        keys(&b, value).await;
+    }
+    keys(&b, &enter).await;
+    b.until(
+        "the walk-in opened",
+        "document.querySelector('#detail-name')?.innerText === 'Shahnoza Yusupova'",
+    )
+    .await;
+
+    // Alt+P prints the open participant's badge.
+    keys(&b, &format!("{}p{}", Key::Alt, Key::Null)).await;
+    b.until(
+        "the badge printed",
+        "!!document.querySelector('#badge-pdf')",
+    )
+    .await;
+    let notice = b.text(".notice.success").await;
+    assert!(notice.contains("issued"), "{notice}");
+    let number = b.text(".badge-box strong").await;
+
+    // Found again by name: the arrow keys move through the results.
+    keys(&b, "/").await;
+    keys(&b, "karim").await;
+    b.until(
+        "Karimov found",
+        "document.querySelector('.results').innerText.includes('Karimov')",
+    )
+    .await;
+    keys(&b, &Key::Down.to_string()).await;
+    b.until(
+        "the first result focused",
+        "document.activeElement.classList.contains('row-link')",
+    )
+    .await;
+    keys(&b, &enter).await;
+    b.until(
+        "Karimov opened",
+        "document.querySelector('#detail-name')?.innerText === 'Aziz Karimov'",
+    )
+    .await;
+    b.until(
+        "the opened row marked",
+        "document.querySelector('tr.selected')?.getAttribute('aria-current') === 'true'",
+    )
+    .await;
+
+    // By the printed number of a lost badge.
+    keys(&b, "/").await;
+    b.until(
+        "the search focused",
+        "document.activeElement.id === 'search'",
+    )
+    .await;
+    b.eval("const s = document.querySelector('#search'); s.select(); return true;")
+        .await;
+    keys(&b, &format!("{number}{enter}")).await;
+    b.until(
+        "the holder of the number opened",
+        "document.querySelector('#detail-name')?.innerText === 'Shahnoza Yusupova'",
+    )
+    .await;
+
+    // Alt+Q queues her; the queue prints as one A4 sheet.
+    keys(&b, &format!("{}q{}", Key::Alt, Key::Null)).await;
+    b.until(
+        "one in the queue",
+        "document.querySelector('.print-queue')?.innerText.includes('1 badge to print')",
+    )
+    .await;
+    keys(&b, "/").await;
+    tab_until(
+        &b,
+        "Print on A4 sheets",
+        "e.textContent === 'Print on A4 sheets'",
+    )
+    .await;
+    keys(&b, &enter).await;
+    b.until(
+        "the queue printed",
+        "!!document.querySelector('#queue-pdf')",
+    )
+    .await;
+    b.screenshot("desk-keyboard").await;
+    b.stop().await;
+}
