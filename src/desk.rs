@@ -148,7 +148,11 @@ fn route(path: &str) -> Option<Answer> {
         "/gate/gate.css" => Some(Answer::File(&GATE_STYLE)),
         "/gate/sw.js" => Some(Answer::File(&GATE_WORKER)),
         "/gate/manifest.webmanifest" => Some(Answer::File(&GATE_MANIFEST)),
-        "/gate/icon.svg" => Some(Answer::File(&GATE_ICON)),
+        // One icon for every page, and for browsers that ask for
+        // /favicon.ico whatever the page says.
+        "/gate/icon.svg" | "/desk/icon.svg" | "/ops/icon.svg" | "/favicon.ico" => {
+            Some(Answer::File(&GATE_ICON))
+        }
         "/ops" => Some(Answer::Redirect(OPS_PATH)),
         "/ops/" | "/ops/index.html" => Some(Answer::File(&OPS)),
         "/ops/ops.js" => Some(Answer::File(&OPS_SCRIPT)),
@@ -290,6 +294,8 @@ mod tests {
         assert!(matches!(route("/desk/"), Some(Answer::File(_))));
         assert!(matches!(route("/desk/app.js"), Some(Answer::File(_))));
         assert!(matches!(route("/desk"), Some(Answer::Redirect(PATH))));
+        assert!(matches!(route("/favicon.ico"), Some(Answer::File(_))));
+        assert!(matches!(route("/ops/icon.svg"), Some(Answer::File(_))));
         assert!(matches!(
             route("/desk/../Cargo.toml"),
             Some(Answer::Missing)

@@ -149,6 +149,33 @@ function Desk(props: {
     setView(v);
   }
 
+  // A link from the operations board names a badge (`#badge=0001042-2`)
+  // or a participant (`#participant=<id>`): open its holder.
+  useEffect(() => {
+    const follow = async () => {
+      const hash = new URLSearchParams(location.hash.slice(1));
+      const number = hash.get("badge");
+      const participant = hash.get("participant");
+      try {
+        if (number) {
+          const r = await api.badges.getBadge({ key: { case: "number", value: number } });
+          if (r.badge) {
+            setOpenParticipant(r.badge.participantId);
+            go("participants");
+          }
+        } else if (participant) {
+          setOpenParticipant(participant);
+          go("participants");
+        }
+      } catch {
+        // Not this desk's badge, or gone: the desk stays as it was.
+      }
+    };
+    follow();
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, [event.id]);
+
   const ctx: EventContext = { event, categories, delegations, refreshDelegations };
   const nav = (
     <nav aria-label={t("nav")}>

@@ -7,7 +7,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Event, Zone } from "./gen/expopass/v1/event_pb";
-import { ConflictKind, DenyReason, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
+import { ConflictKind, DenyReason, type ListInsideResponse, type GetOperationsResponse, type ZoneOccupancy } from "./gen/expopass/v1/gate_pb";
 import { failure } from "./api";
 import { connect, tabToken } from "./session";
 import { conflictText, currentLang, denyText, explain, formatClock, localName, t, type Lang } from "./i18n";
@@ -31,6 +31,18 @@ function Board() {
     document.title = t("ops.title");
   }, [lang]);
   const langPicker = <LangPicker class="lang" lang={lang} onChange={changeLang} />;
+  /** Who is inside the zone opened on the board (read on demand: it is audited). */
+  const [insideOf, setInsideOf] = useState<string | null>(null);
+  const [inside, setInside] = useState<ListInsideResponse | null>(null);
+  function showInside(zone: string | null) {
+    setInsideOf(zone);
+    setInside(null);
+    if (!zone || !event) return;
+    gates
+      .listInside({ eventId: event.id, zoneCode: zone, pageSize: 200 })
+      .then(setInside)
+      .catch((e) => setError(explain(failure(e))));
+  }
   /** The event's zones, for their names in the organiser's language. */
   const [zones, setZones] = useState<Zone[]>([]);
   const zoneName = (code: string) => {
@@ -120,6 +132,8 @@ function Board() {
     );
   }
   const time = (ts?: Timestamp) => (ts ? formatClock(timestampDate(ts), event?.timeZone) : "—");
+  /** The desk's page of a badge's holder (a desk or admin signs in there). */
+  const deskLink = (number: string) => `/desk/#badge=${encodeURIComponent(number)}`;
   return (
     <main class="board">
       <header>
@@ -135,7 +149,9 @@ function Board() {
             const share = z.capacity ? Math.min(1, z.inside / z.capacity) : 0;
             return (
               <li key={z.zoneCode} data-zone={z.zoneCode} data-inside={z.inside}>
-                <span class="zone" title={z.zoneCode}>{zoneName(z.zoneCode)}</span>
+                <button class="zone link" title={t("ops.inside.open")} aria-expanded={insideOf === z.zoneCode} onClick={() => showInside(insideOf === z.zoneCode ? null : z.zoneCode)}>
+                  {zoneName(z.zoneCode)}
+                </button>
                 <span class={share >= 0.9 ? "bar hot" : "bar"} role="meter" aria-label={zoneName(z.zoneCode)} aria-valuemin={0} aria-valuemax={z.capacity || undefined} aria-valuenow={z.inside}>
                   <span style={{ width: `${Math.round(share * 100)}%` }} />
                 </span>
@@ -147,6 +163,44 @@ function Board() {
             );
           })}
         </ul>
+        {insideOf && (
+          <div class="inside" role="region" aria-label={t("ops.inside.title", { zone: zoneName(insideOf) })}>
+            <h3>{t("ops.inside.title", { zone: zoneName(insideOf) })}</h3>
+            {inside === null ? (
+              <p>{t("loading")}</p>
+            ) : inside.people.length === 0 ? (
+              <p class="none">{t("ops.inside.none")}</p>
+            ) : (
+              <>
+                <p class="sub">{t("ops.inside.count", { n: inside.total })}</p>
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("ops.inside.since")}</th>
+                      <th scope="col">{t("ops.inside.name")}</th>
+                      <th scope="col">{t("badge")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {inside.people.map((p) => (
+                      <tr key={p.participantId}>
+                        <td>{time(p.enteredAt)}</td>
+                        <td>
+                          {p.givenName} {p.familyName} {p.nativeName && <span dir="auto">({p.nativeName})</span>}
+                        </td>
+                        <td>
+                          <a href={deskLink(p.badgeNumber)} target="_blank" rel="noopener">
+                            {p.badgeNumber}
+                          </a>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+          </div>
+        )}
       </section>
       <section aria-labelledby="minutes-title">
         <h2 id="minutes-title">{t("ops.minutes")}</h2>
@@ -182,7 +236,13 @@ function Board() {
                     {denyText(DenyReason[i.reason])}
                     {i.offline && <span class="tag">{t("ops.offline")}</span>}
                   </td>
-                  <td>{i.badgeNumber}</td>
+                  <td>
+                    {i.badgeNumber && (
+                      <a href={deskLink(i.badgeNumber)} target="_blank" rel="noopener">
+                        {i.badgeNumber}
+                      </a>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -206,7 +266,13 @@ function Board() {
                     <td>{time(c.scannedAt)}</td>
                     <td>{c.gateCodes.join(" + ")}</td>
                     <td>{conflictText(ConflictKind[c.kind])}</td>
-                    <td>{c.badgeNumber}</td>
+                    <td>
+                      {c.badgeNumber && (
+                        <a href={deskLink(c.badgeNumber)} target="_blank" rel="noopener">
+                          {c.badgeNumber}
+                        </a>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

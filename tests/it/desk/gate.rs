@@ -731,6 +731,21 @@ async fn the_operations_board_shows_entries_denials_gate_devices_and_conflicts()
         "{row}"
     );
     b.screenshot("ops-board").await;
+    // Zones by their names; who is inside, on demand; each badge links to
+    // its holder at the desk.
+    assert!(b.text("ul.zones").await.contains("Hall A"));
+    b.click("[data-zone='HALL-A'] button.zone").await;
+    b.until(
+        "who is inside",
+        "document.querySelector('.inside')?.innerText.includes('Jasur Tursunov')",
+    )
+    .await;
+    let link = b
+        .eval("return document.querySelector('.inside a').getAttribute('href');")
+        .await;
+    let link = link.as_str().unwrap().to_owned();
+    assert!(link.starts_with("/desk/#badge="), "{link}");
+    b.screenshot("ops-inside").await;
     // The organiser's language.
     b.find("select.lang")
         .await
@@ -740,6 +755,34 @@ async fn the_operations_board_shows_entries_denials_gate_devices_and_conflicts()
     b.until_text("Конфликты проходов без связи").await;
     let row = b.text("table.conflicts tbody tr").await;
     assert!(row.contains("Вошёл в одну зону через два входа"), "{row}");
+    b.screenshot("ops-board-ru").await;
+    b.find("select.lang")
+        .await
+        .select_by_value("uz")
+        .await
+        .unwrap();
+    b.until_text("Ichkarida").await;
+    b.screenshot("ops-board-uz").await;
+    b.find("select.lang")
+        .await
+        .select_by_value("en")
+        .await
+        .unwrap();
+
+    // The link opens the holder at the desk, once a desk has signed in.
+    b.goto(&format!("http://{}{link}", app.addr)).await;
+    b.press("Desk token").await;
+    b.type_into("#desk-token", &app.desk_token).await;
+    b.find("#desk-token")
+        .await
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    b.until(
+        "the holder opened at the desk",
+        "document.querySelector('#detail-name')?.innerText === 'Jasur Tursunov'",
+    )
+    .await;
 
     // Gates and desks do not see the board.
     let err = app

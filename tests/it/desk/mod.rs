@@ -739,3 +739,41 @@ async fn a_desk_registers_finds_queues_and_prints_from_the_keyboard_alone() {
     b.screenshot("desk-keyboard").await;
     b.stop().await;
 }
+
+/// A plain HTTP/1.1 GET of `path`: the whole answer, headers and body.
+async fn http_get(app: &TestApp, path: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    socket
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn every_page_links_its_icon_and_favicon_answers() {
+    let app = TestApp::start().await;
+    let icon = http_get(&app, "/favicon.ico").await;
+    assert!(
+        icon.starts_with("HTTP/1.1 200"),
+        "{}",
+        &icon[..icon.len().min(200)]
+    );
+    assert!(
+        icon.to_ascii_lowercase()
+            .contains("content-type: image/svg+xml")
+    );
+    for page in ["/desk/", "/gate/", "/ops/"] {
+        let html = http_get(&app, page).await;
+        assert!(html.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(html.contains(r#"rel="icon" href="icon.svg""#), "{page}");
+        let linked = http_get(&app, &format!("{page}icon.svg")).await;
+        assert!(linked.starts_with("HTTP/1.1 200"), "{page}icon.svg");
+    }
+}
