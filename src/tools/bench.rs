@@ -144,7 +144,7 @@ pub(crate) enum Population {
 /// A participant of the realistic population: a country by its weight,
 /// then a given and a family name of it.
 fn realistic_person(n: usize) -> (String, String, String, &'static str) {
-    use crate::tools::demo::names::{COUNTRIES, Order};
+    use crate::tools::demo::names::COUNTRIES;
     let mut rng = fastrand::Rng::with_seed(u64::try_from(n).unwrap_or(0) ^ 0x005e_ed0f_4a11);
     let total: u32 = COUNTRIES.iter().map(|c| c.weight).sum();
     let mut pick = rng.u32(0..total.max(1));
@@ -156,15 +156,12 @@ fn realistic_person(n: usize) -> (String, String, String, &'static str) {
             hit
         })
         .unwrap_or(&COUNTRIES[0]);
-    let (given, given_native) = country.given[rng.usize(0..country.given.len())];
-    let (family, family_native) = country.family[rng.usize(0..country.family.len())];
-    let native = match country.order {
-        Order::LatinOnly => String::new(),
-        Order::GivenFamily => format!("{given_native} {family_native}"),
-        Order::FamilyGiven => format!("{family_native} {given_native}"),
-        Order::FamilyGivenJoined => format!("{family_native}{given_native}"),
-    };
-    (given.to_owned(), family.to_owned(), native, country.code)
+    let (given, family, native) = crate::tools::demo::names::person_name(
+        country,
+        rng.usize(0..country.given.len()),
+        rng.usize(0..country.family.len()),
+    );
+    (given, family, native, country.code)
 }
 
 /// What a desk types to find people of the realistic population: each

@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use futures::{StreamExt as _, stream};
 use tonic::Code;
 
-use self::names::{COUNTRIES, Country, GOVERNMENT, MEDIA, Order, SECTORS};
+use self::names::{COUNTRIES, Country, GOVERNMENT, MEDIA, SECTORS};
 use expopass::{
     app::Database,
     config::Config,
@@ -638,14 +638,11 @@ impl Demo {
 
     /// A participant of `country` with a realistic name.
     fn person(&mut self, n: usize, country: &Country, category: &str) -> pb::ParticipantInput {
-        let (given, given_native) = country.given[self.rng.usize(0..country.given.len())];
-        let (family, family_native) = country.family[self.rng.usize(0..country.family.len())];
-        let native_name = match country.order {
-            Order::LatinOnly => String::new(),
-            Order::GivenFamily => format!("{given_native} {family_native}"),
-            Order::FamilyGiven => format!("{family_native} {given_native}"),
-            Order::FamilyGivenJoined => format!("{family_native}{given_native}"),
-        };
+        let (given, family, native_name) = names::person_name(
+            country,
+            self.rng.usize(0..country.given.len()),
+            self.rng.usize(0..country.family.len()),
+        );
         let phone = format!(
             "{} {:03} {:03} {:04}",
             country.phone,

@@ -789,3 +789,126 @@ pub(crate) const GOVERNMENT: &[(&str, &str)] = &[
     ("Government of the Russian Federation", "RU"),
     ("Uzexpocentre", "UZ"),
 ];
+
+/// Given names (Latin) that are women's, where a family name takes a
+/// feminine form: Uzbek, Russian, Kazakh, Belarusian, Kyrgyz, Tajik,
+/// Turkmen and Azerbaijani family names do (Karimov, Karimova), and a
+/// Malay patronymic says "binti" for a daughter.
+const FEMININE: &[&str] = &[
+    "Dilnoza", "Shahnoza", "Nodira", "Gulnora", "Malika", "Zuhra", "Feruza", "Kamola", // UZ
+    "Anna", "Olga", "Maria", "Elena", "Tatiana", "Yulia", // RU
+    "Aigerim", "Dana", "Gulnar", "Aruzhan", "Saule", "Zhanna", // KZ
+    "Volha", "Hanna", "Tatsiana", // BY
+    "Cholpon", "Nurgul", // KG
+    "Manizha", "Zarina", // TJ
+    "Maýsa", "Gözel", // TM
+    "Aygün", "Günay", // AZ
+    "Nurul", "Siti", // MY
+];
+
+/// Endings of masculine family names and their feminine forms, Latin and
+/// Cyrillic, longest first.
+const FORMS: &[(&str, &str)] = &[
+    ("ýew", "ýewa"),
+    ("yev", "yeva"),
+    ("ov", "ova"),
+    ("ev", "eva"),
+    ("ow", "owa"),
+    ("in", "ina"),
+    ("ou", "ova"),
+    ("au", "ava"),
+    ("ов", "ова"),
+    ("ев", "ева"),
+    ("ин", "ина"),
+    ("оў", "ова"),
+    ("аў", "ава"),
+];
+
+/// A family name in the form that goes with the given name: the list
+/// holds either form; the one of the holder's gender is made from it.
+fn family_form(name: &str, feminine: bool) -> String {
+    if let Some(rest) = name.strip_prefix("bin ").filter(|_| feminine) {
+        return format!("binti {rest}");
+    }
+    if let Some(rest) = name.strip_prefix("binti ").filter(|_| !feminine) {
+        return format!("bin {rest}");
+    }
+    for (masculine, feminine_end) in FORMS {
+        if feminine {
+            if name.ends_with(feminine_end) {
+                return name.to_owned();
+            }
+            if let Some(stem) = name.strip_suffix(masculine) {
+                return format!("{stem}{feminine_end}");
+            }
+        } else if let Some(stem) = name.strip_suffix(feminine_end) {
+            return format!("{stem}{masculine}");
+        }
+    }
+    name.to_owned()
+}
+
+/// Whether the country's family names take a gendered form.
+fn gendered(country: &Country) -> bool {
+    matches!(
+        country.code,
+        "UZ" | "RU" | "KZ" | "BY" | "KG" | "TJ" | "TM" | "AZ" | "MY"
+    )
+}
+
+/// A name of `country` from its `g`-th given and `f`-th family name, the
+/// family name in the form of the given name's gender: (given, family,
+/// name in the native script).
+pub(crate) fn person_name(country: &Country, g: usize, f: usize) -> (String, String, String) {
+    let (given, given_native) = country.given[g % country.given.len()];
+    let (family, family_native) = country.family[f % country.family.len()];
+    let feminine = FEMININE.contains(&given);
+    let (family, family_native) = if gendered(country) {
+        (
+            family_form(family, feminine),
+            family_form(family_native, feminine),
+        )
+    } else {
+        (family.to_owned(), family_native.to_owned())
+    };
+    let native = match country.order {
+        Order::LatinOnly => String::new(),
+        Order::GivenFamily => format!("{given_native} {family_native}"),
+        Order::FamilyGiven => format!("{family_native} {given_native}"),
+        Order::FamilyGivenJoined => format!("{family_native}{given_native}"),
+    };
+    (given.to_owned(), family, native)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{COUNTRIES, family_form, person_name};
+
+    #[test]
+    fn family_names_take_the_form_of_the_given_names_gender() {
+        assert_eq!(family_form("Karimov", true), "Karimova");
+        assert_eq!(family_form("Yusupova", false), "Yusupov");
+        assert_eq!(family_form("Каримов", true), "Каримова");
+        assert_eq!(family_form("Kazlou", true), "Kazlova");
+        assert_eq!(family_form("Marozava", false), "Marozau");
+        assert_eq!(family_form("Əliyeva", false), "Əliyev");
+        assert_eq!(family_form("Annaýew", true), "Annaýewa");
+        assert_eq!(family_form("bin Ismail", true), "binti Ismail");
+        assert_eq!(family_form("Lukashevich", true), "Lukashevich");
+        let uz = COUNTRIES.iter().find(|c| c.code == "UZ").unwrap();
+        for g in 0..uz.given.len() {
+            for f in 0..uz.family.len() {
+                let (given, family, native) = person_name(uz, g, f);
+                let women = [
+                    "Dilnoza", "Shahnoza", "Nodira", "Gulnora", "Malika", "Zuhra", "Feruza",
+                    "Kamola",
+                ];
+                assert_eq!(
+                    women.contains(&given.as_str()),
+                    family.ends_with('a'),
+                    "{given} {family} ({native})"
+                );
+            }
+        }
+    }
+}
