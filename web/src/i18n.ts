@@ -338,7 +338,7 @@ const ru: Record<keyof typeof en, Text> = {
   "pdf.download": "Скачать PDF",
   "photo.none": "Нет фото",
   "photo.alt": "Фото: {name}",
-  "photo.take": "Сфотографировать",
+  "photo.take": "Сделать фото",
   "photo.upload": "Загрузить фото",
   "photo.remove": "Удалить фото",
   "photo.capture": "Снимок",

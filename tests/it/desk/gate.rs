@@ -915,3 +915,115 @@ async fn a_hand_scanner_burst_is_read_whatever_control_has_focus_online_and_offl
     }
     b.stop().await;
 }
+
+/// What overflows on the page: buttons, chips and pickers whose text runs
+/// past their border, and a page wider than the window.
+const OVERFLOWS: &str = "(() => {
+    const bad = [];
+    for (const e of document.querySelectorAll('button, .chip, select, .tab, nav a')) {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        if (e.scrollWidth > e.clientWidth + 1) bad.push(e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40) + ' ' + e.scrollWidth + '>' + e.clientWidth);
+    }
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push('the page is wider than the window: ' + document.documentElement.scrollWidth);
+    return bad;
+})()";
+
+async fn no_overflow(b: &Browser, page: &str, lang: &str, size: (u32, u32)) {
+    let bad = b.eval(&format!("return {OVERFLOWS};")).await;
+    assert_eq!(
+        bad,
+        serde_json::json!([]),
+        "{page} in {lang} at {}x{}",
+        size.0,
+        size.1
+    );
+}
+
+async fn set_lang(b: &Browser, lang: &str) {
+    b.eval(&format!(
+        "localStorage.setItem('expopass.lang', '{lang}'); location.reload(); return true;"
+    ))
+    .await;
+    b.until(
+        "the page in its language",
+        &format!("document.documentElement.lang === '{lang}'"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn nothing_overflows_on_any_page_in_any_language_at_two_sizes() {
+    let app = TestApp::start().await;
+    let running = running_event(&app, "FIT").await;
+    let fixture = crate::support::builders::Fixture {
+        event_id: running.event_id.clone(),
+    };
+    let mut long = person("Aleksandra-Mariya", "Konstantinopolskaya-Vasilyeva");
+    long.email = "aleksandra@example.ru".to_owned();
+    app.register(&fixture, long).await;
+    for size in [(1280, 800), (1024, 768)] {
+        let b = Browser::start(size.0, size.1).await;
+        // The desk, a participant open; then the delegations.
+        super::sign_in(&b, &app, &app.desk_token, "Fair FIT").await;
+        for lang in ["en", "ru", "uz"] {
+            set_lang(&b, lang).await;
+            b.find("#search").await;
+            b.until(
+                "results",
+                "document.querySelectorAll('button.row-link').length > 0",
+            )
+            .await;
+            b.click("button.row-link").await;
+            b.find("#detail-name").await;
+            no_overflow(&b, "the desk", lang, size).await;
+            if size.0 == 1280 {
+                b.screenshot(&format!("desk-participant-{lang}")).await;
+            }
+            b.click("nav button:nth-child(2)").await;
+            no_overflow(&b, "the delegations", lang, size).await;
+            if size.0 == 1280 {
+                b.screenshot(&format!("desk-delegations-{lang}")).await;
+            }
+            b.click("nav button:nth-child(3)").await;
+            no_overflow(&b, "the import", lang, size).await;
+            b.click("nav button:nth-child(1)").await;
+        }
+        // The gate, enrolled.
+        let code = gate_code(&app, "FIT").await;
+        b.goto(&format!("http://{}/gate/", app.addr)).await;
+        set_lang(&b, "en").await;
+        b.type_into("#gate-code", &code).await;
+        b.press("Enrol").await;
+        b.find(".direction").await;
+        for lang in ["en", "ru", "uz"] {
+            set_lang(&b, lang).await;
+            b.find(".direction").await;
+            no_overflow(&b, "the gate", lang, size).await;
+            if size.0 == 1280 {
+                b.screenshot(&format!("gate-ready-{lang}")).await;
+            }
+            wedge(&b, &running.qr).await;
+            b.find(".verdict").await;
+            no_overflow(&b, "the gate's verdict", lang, size).await;
+            if size.0 == 1280 {
+                b.screenshot(&format!("gate-verdict-{lang}")).await;
+            }
+            b.click(".verdict").await;
+        }
+        // The board.
+        b.goto(&format!("http://{}/ops/", app.addr)).await;
+        set_lang(&b, "en").await;
+        b.type_into("#ops-token", &app.admin_token).await;
+        b.press("Sign in").await;
+        b.until_text("Fair FIT").await;
+        for lang in ["en", "ru", "uz"] {
+            set_lang(&b, lang).await;
+            b.until_text("Fair FIT").await;
+            b.until("the zones", "!!document.querySelector('ul.zones li')")
+                .await;
+            no_overflow(&b, "the board", lang, size).await;
+        }
+        b.stop().await;
+    }
+}

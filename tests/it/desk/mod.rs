@@ -723,7 +723,7 @@ async fn a_desk_registers_finds_queues_and_prints_from_the_keyboard_alone() {
         "document.querySelector('.print-queue')?.innerText.includes('1 badge to print')",
     )
     .await;
-    keys(&b, "/").await;
+    // From the search box (still focused), Tab to the queue's button.
     tab_until(
         &b,
         "Print on A4 sheets",
