@@ -67,6 +67,11 @@ pub(crate) struct IssueSource {
     pub category_code: String,
     #[diesel(sql_type = Text)]
     pub category_name: String,
+    /// The category's name in Russian and in Uzbek; empty: as in English.
+    #[diesel(sql_type = Text)]
+    pub category_name_ru: String,
+    #[diesel(sql_type = Text)]
+    pub category_name_uz: String,
     #[diesel(sql_type = Text)]
     pub category_color: String,
     #[diesel(sql_type = Int2)]
@@ -99,6 +104,7 @@ const SOURCES: &str = "
 SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native_name,
        p.country, p.status, o.name AS organization,
        c.id AS category_id, c.code AS category_code, c.name AS category_name,
+       c.name_ru AS category_name_ru, c.name_uz AS category_name_uz,
        c.color AS category_color, c.number AS category_number,
        coalesce((SELECT array_agg(z.number ORDER BY z.number) FROM zones z
                  WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_numbers,

@@ -190,12 +190,34 @@ pub(super) fn category_band(
         h,
         color: rgb(r, g, b),
     });
+    let ink = text_on(r, g, b);
+    if card.category_names_also.is_empty() {
+        let label = fit(
+            book,
+            &card.category_name.to_uppercase(),
+            BOLD,
+            label_width,
+            sizes.0,
+            sizes.1,
+            1,
+        );
+        let size = label.size;
+        place(
+            draws,
+            label,
+            x + w / 2.0,
+            y + h / 2.0 - size * 0.36 / PT_PER_MM,
+            &ink,
+        );
+        return;
+    }
+    // The first name above, the others on one smaller line below it.
     let label = fit(
         book,
         &card.category_name.to_uppercase(),
         BOLD,
         label_width,
-        sizes.0,
+        sizes.0 * 0.8,
         sizes.1,
         1,
     );
@@ -204,9 +226,19 @@ pub(super) fn category_band(
         draws,
         label,
         x + w / 2.0,
-        y + h / 2.0 - size * 0.36 / PT_PER_MM,
-        &text_on(r, g, b),
+        y + h * 0.62 - size * 0.36 / PT_PER_MM,
+        &ink,
     );
+    let also = fit(
+        book,
+        &card.category_names_also.join(" · ").to_uppercase(),
+        REGULAR,
+        label_width,
+        (sizes.0 * 0.4).max(5.0),
+        4.5,
+        1,
+    );
+    place(draws, also, x + w / 2.0, y + h * 0.16, &ink);
 }
 
 pub(super) fn card_sheet_origin() -> (f32, f32) {

@@ -29,6 +29,10 @@ pub struct BadgeCard {
     pub country_code: String,
     pub country_name: String,
     pub category_name: String,
+    /// The category's name in the other languages of the event's
+    /// operators (Russian, Uzbek), printed smaller under the first; those
+    /// empty or equal to `category_name` left out.
+    pub category_names_also: Vec<String>,
     /// `#RRGGBB`.
     pub category_color: String,
     /// Printed badge number.
@@ -206,6 +210,7 @@ mod tests {
             country_code: "UZ".into(),
             country_name: "Uzbekistan".into(),
             category_name: "Delegate".into(),
+            category_names_also: vec!["Делегат".into(), "Delegat".into()],
             category_color: "#1F5FAF".into(),
             number: "0001042-1".into(),
             qr_text: format!("EP1:{}", "A".repeat(141)),

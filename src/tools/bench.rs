@@ -693,6 +693,7 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             country_code: "UZ".to_owned(),
             country_name: "Uzbekistan".to_owned(),
             category_name: "Visitor".to_owned(),
+            category_names_also: vec!["Посетитель".to_owned(), "Tashrif buyuruvchi".to_owned()],
             category_color: "#1E88E5".to_owned(),
             number: format!("{:07}-1", n + 1),
             qr_text: claims.sign(&key).context("sign")?,

@@ -196,11 +196,32 @@ fn card_for(source: &IssueSource, badge: &BadgeRow) -> BadgeCard {
         country_code: source.country.clone(),
         country_name: country_name(&source.country),
         category_name: source.category_name.clone(),
+        category_names_also: names_also(
+            &source.category_name,
+            [&source.category_name_ru, &source.category_name_uz],
+        ),
         category_color: source.category_color.clone(),
         number: badge_number(badge.serial, badge.version),
         qr_text: badge.qr_text.clone(),
         photo: source.photo.clone().map(bytes::Bytes::from),
     }
+}
+
+/// The names a badge prints under `first`: each one given, once, and not
+/// `first` again (compared as printed, in capitals).
+fn names_also<'a>(first: &str, others: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut seen = vec![first.trim().to_uppercase()];
+    let mut also = Vec::new();
+    for name in others {
+        let name = name.trim();
+        let key = name.to_uppercase();
+        if name.is_empty() || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        also.push(name.to_owned());
+    }
+    also
 }
 
 /// A badge issued or re-used, with what its card shows.
@@ -495,4 +516,22 @@ pub(crate) async fn revoke_for_cancel(
         db::audit::record(conn, &audit_row(actor, "badge.revoke", "badge", id, "")).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_also;
+
+    #[test]
+    fn a_badge_prints_each_other_name_once_and_not_the_first_again() {
+        let names = |ru: &str, uz: &str| names_also("Visitor", [&ru.to_owned(), &uz.to_owned()]);
+        assert_eq!(
+            names("Посетитель", "Tashrif buyuruvchi"),
+            ["Посетитель", "Tashrif buyuruvchi"]
+        );
+        assert_eq!(names("", " "), Vec::<String>::new());
+        assert_eq!(names("VISITOR", "visitor"), Vec::<String>::new());
+        assert_eq!(names("Пресса", "Пресса"), ["Пресса"]);
+        assert_eq!(names("", "Matbuot"), ["Matbuot"]);
+    }
 }

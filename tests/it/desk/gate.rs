@@ -174,6 +174,12 @@ async fn a_gate_enrols_and_decides_from_a_printed_badge_and_a_hand_scanner() {
     let Running {
         gate_id, pdf, qr, ..
     } = running_event(&app, "GATEP").await;
+    // The badge names the category in English, then in Russian and Uzbek.
+    let printed = crate::support::pdf::PdfFile::new(&pdf).text();
+    assert!(
+        printed.contains("VISITOR") && printed.contains("ПОСЕТИТЕЛЬ · TASHRIF BUYURUVCHI"),
+        "{printed}"
+    );
     let code = gate_code(&app, "GATEP").await;
     let dir = tempfile::tempdir().unwrap();
     let clip = film_of_badge(&pdf, dir.path());
