@@ -30,6 +30,30 @@ pub enum EventCommand {
         #[arg(long, value_delimiter = ',', required = true)]
         show: Vec<Shown>,
     },
+    /// Make an event match an event file (docs/event-file.md): create it
+    /// when its code is new; create, change and remove its zones,
+    /// categories, gates, organisations and delegations. Prints what it
+    /// changes; a problem in the file, or a change that would lose data,
+    /// applies nothing.
+    Apply {
+        /// The event file (TOML).
+        file: PathBuf,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply it to the event with this code instead of the file's own.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Write an event as an event file (to standard output, or `--out`).
+    Export {
+        /// Event code.
+        #[arg(long)]
+        event: String,
+        /// Output file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// What a gate may show of a holder.
@@ -82,10 +106,80 @@ pub async fn run_event(config: Config, command: EventCommand) -> anyhow::Result<
                 };
                 println!("{}: gates show {shown}", event.code);
             }
+            EventCommand::Apply {
+                file,
+                dry_run,
+                code,
+            } => {
+                let content = read_bounded(&file, crate::domain::event_file::MAX_FILE_BYTES)?;
+                let request = crate::domain::event_file::EventFileRequest {
+                    content,
+                    code,
+                    dry_run,
+                };
+                let applied = services
+                    .apply_event_file(None, request)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(explain(&e, &file)))?;
+                print_plan(&applied, dry_run);
+            }
+            EventCommand::Export { event, out } => {
+                let text = services.export_event_file(&event).await?;
+                match out {
+                    Some(path) => {
+                        std::fs::write(&path, text)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        println!("{event}: written to {}", path.display());
+                    }
+                    None => print!("{text}"),
+                }
+            }
         }
         anyhow::Ok(())
     })
     .await
+}
+
+/// At most `limit` bytes of a file (one more, to tell it is larger).
+fn read_bounded(path: &std::path::Path, limit: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut content = Vec::new();
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX) + 1)
+        .read_to_end(&mut content)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(content)
+}
+
+/// A refused file, every problem on its line.
+fn explain(err: &crate::error::AppError, file: &std::path::Path) -> String {
+    let mut text = format!("{}: {} ({})", file.display(), err.message, err.reason);
+    for v in &err.violations {
+        text.push_str(&format!("\n  {}: {}", v.field, v.description));
+    }
+    text
+}
+
+fn print_plan(applied: &crate::domain::event_file::Applied, dry_run: bool) {
+    if applied.changes.is_empty() {
+        println!(
+            "{}: the event already matches the file; nothing changed",
+            applied.code
+        );
+        return;
+    }
+    for change in &applied.changes {
+        println!("  {change}");
+    }
+    let n = applied.changes.len();
+    if dry_run {
+        println!(
+            "{}: {n} change(s) planned; nothing applied (--dry-run)",
+            applied.code
+        );
+    } else {
+        println!("{}: {n} change(s) applied", applied.code);
+    }
 }
 
 #[derive(Subcommand)]

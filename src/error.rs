@@ -49,6 +49,7 @@ reasons! {
     DuplicateExternalRef => "DUPLICATE_EXTERNAL_REF",
     DuplicateParticipant => "DUPLICATE_PARTICIPANT",
     EventCodeTaken => "EVENT_CODE_TAKEN",
+    EventFileTooLarge => "EVENT_FILE_TOO_LARGE",
     EventNotFound => "EVENT_NOT_FOUND",
     GateNotFound => "GATE_NOT_FOUND",
     HeadNotMember => "HEAD_NOT_MEMBER",
@@ -87,6 +88,7 @@ reasons! {
     Unauthenticated => "UNAUTHENTICATED",
     ValidDaysTooWide => "VALID_DAYS_TOO_WIDE",
     VersionConflict => "VERSION_CONFLICT",
+    WouldLoseData => "WOULD_LOSE_DATA",
     ZoneCycle => "ZONE_CYCLE",
 }
 

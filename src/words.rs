@@ -107,6 +107,17 @@ pub enum Violation {
     AtLeastOne,
     NotAnImage,
     NotABadgeNumber,
+    // An event file's keys, and what applying it would lose.
+    TomlSyntax,
+    UnknownKey,
+    WrongType { expected: &'static str },
+    UnknownParticipantRef,
+    HasParticipants { count: i64 },
+    HasScans,
+    BadgesCarryIt,
+    QuotaBelowMembers { members: i64 },
+    CapacityBelowInside { inside: i64 },
+    HeadNotMember,
 }
 
 impl Violation {
@@ -162,6 +173,16 @@ impl Violation {
             AtLeastOne,
             NotAnImage,
             NotABadgeNumber,
+            TomlSyntax,
+            UnknownKey,
+            WrongType { expected: "text" },
+            UnknownParticipantRef,
+            HasParticipants { count: 12 },
+            HasScans,
+            BadgesCarryIt,
+            QuotaBelowMembers { members: 12 },
+            CapacityBelowInside { inside: 40 },
+            HeadNotMember,
         ]
     }
 
@@ -214,6 +235,16 @@ impl Violation {
             AtLeastOne => "AT_LEAST_ONE",
             NotAnImage => "NOT_AN_IMAGE",
             NotABadgeNumber => "NOT_A_BADGE_NUMBER",
+            TomlSyntax => "TOML_SYNTAX",
+            UnknownKey => "UNKNOWN_KEY",
+            WrongType { .. } => "WRONG_TYPE",
+            UnknownParticipantRef => "UNKNOWN_PARTICIPANT_REF",
+            HasParticipants { .. } => "HAS_PARTICIPANTS",
+            HasScans => "HAS_SCANS",
+            BadgesCarryIt => "BADGES_CARRY_IT",
+            QuotaBelowMembers { .. } => "QUOTA_BELOW_MEMBERS",
+            CapacityBelowInside { .. } => "CAPACITY_BELOW_INSIDE",
+            HeadNotMember => "HEAD_NOT_MEMBER",
         }
     }
 
@@ -274,6 +305,24 @@ impl Violation {
             AtLeastOne => "give at least one".into(),
             NotAnImage => "is not a usable image".into(),
             NotABadgeNumber => "must be a badge number such as 0001042-2".into(),
+            TomlSyntax => "is not valid TOML".into(),
+            UnknownKey => "is not a key of an event file".into(),
+            WrongType { expected } => format!("must be {}", type_en(expected)),
+            UnknownParticipantRef => {
+                "no participant of the event has this roster reference or id".into()
+            }
+            HasParticipants { count } => {
+                format!("cannot be removed: {count} participant(s) refer to it")
+            }
+            HasScans => "cannot be removed: gates have recorded scans in it".into(),
+            BadgesCarryIt => "cannot be removed: badges already issued carry its number".into(),
+            QuotaBelowMembers { members } => {
+                format!("cannot be below the {members} member(s) already registered")
+            }
+            CapacityBelowInside { inside } => {
+                format!("cannot be below the {inside} people inside now")
+            }
+            HeadNotMember => "must be a member of the delegation".into(),
         }
     }
 
@@ -325,6 +374,22 @@ impl Violation {
             AtLeastOne => "Укажите хотя бы одно значение".into(),
             NotAnImage => "Непригодное изображение".into(),
             NotABadgeNumber => "Номер бейджа, например 0001042-2".into(),
+            TomlSyntax => "Ошибка синтаксиса TOML".into(),
+            UnknownKey => "Такого ключа в файле мероприятия нет".into(),
+            WrongType { expected } => format!("Должно быть: {}", type_ru(expected)),
+            UnknownParticipantRef => "Нет участника с таким внешним номером или id".into(),
+            HasParticipants { count } => {
+                format!("Нельзя удалить: на это ссылаются участники ({count})")
+            }
+            HasScans => "Нельзя удалить: на входах уже есть проходы".into(),
+            BadgesCarryIt => "Нельзя удалить: его номер уже есть на выданных бейджах".into(),
+            QuotaBelowMembers { members } => {
+                format!("Не меньше уже зарегистрированных членов делегации ({members})")
+            }
+            CapacityBelowInside { inside } => {
+                format!("Не меньше числа людей внутри сейчас ({inside})")
+            }
+            HeadNotMember => "Должен быть членом делегации".into(),
         }
     }
 
@@ -378,7 +443,61 @@ impl Violation {
             AtLeastOne => "Kamida bittasini koʻrsating".into(),
             NotAnImage => "Yaroqsiz tasvir".into(),
             NotABadgeNumber => "Beydj raqami, masalan 0001042-2".into(),
+            TomlSyntax => "TOML sintaksisi xatosi".into(),
+            UnknownKey => "Tadbir faylida bunday kalit yoʻq".into(),
+            WrongType { expected } => format!("Boʻlishi kerak: {}", type_uz(expected)),
+            UnknownParticipantRef => "Bunday tashqi raqam yoki id bilan ishtirokchi yoʻq".into(),
+            HasParticipants { count } => {
+                format!("Oʻchirib boʻlmaydi: unga ishtirokchilar bogʻlangan ({count})")
+            }
+            HasScans => "Oʻchirib boʻlmaydi: kirishlarda oʻtishlar qayd etilgan".into(),
+            BadgesCarryIt => "Oʻchirib boʻlmaydi: uning raqami berilgan beyjlarda bor".into(),
+            QuotaBelowMembers { members } => {
+                format!("Roʻyxatga olingan delegatsiya aʼzolaridan kam boʻlmasin ({members})")
+            }
+            CapacityBelowInside { inside } => {
+                format!("Hozir ichkaridagilardan kam boʻlmasin ({inside})")
+            }
+            HeadNotMember => "Delegatsiya aʼzosi boʻlishi kerak".into(),
         }
+    }
+}
+
+/// The kinds of value an event file's key holds, as `WrongType` names
+/// them: "text", "integer", "true or false", "date", "list", "table".
+fn type_en(expected: &str) -> &str {
+    match expected {
+        "text" => "text in quotes",
+        "integer" => "a whole number",
+        "boolean" => "true or false",
+        "date" => "a date such as 2024-04-22",
+        "list" => "a list in [ ]",
+        "table" => "a table",
+        other => other,
+    }
+}
+
+fn type_ru(expected: &str) -> &str {
+    match expected {
+        "text" => "текст в кавычках",
+        "integer" => "целое число",
+        "boolean" => "true или false",
+        "date" => "дата, например 2024-04-22",
+        "list" => "список в [ ]",
+        "table" => "таблица",
+        other => other,
+    }
+}
+
+fn type_uz(expected: &str) -> &str {
+    match expected {
+        "text" => "qoʻshtirnoq ichidagi matn",
+        "integer" => "butun son",
+        "boolean" => "true yoki false",
+        "date" => "sana, masalan 2024-04-22",
+        "list" => "[ ] ichidagi roʻyxat",
+        "table" => "jadval",
+        other => other,
     }
 }
 

@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod badges;
 pub mod ceiling;
 pub(crate) mod enrolment;
+pub(crate) mod event_file;
 pub(crate) mod events;
 pub(crate) mod explain;
 pub(crate) mod gates;

@@ -33,6 +33,23 @@ pub struct SetupCache {
     pub(crate) owners: RwLock<HashMap<Uuid, (EventId, String)>>,
 }
 
+impl SetupCache {
+    /// Forgets what is cached of an event whose set-up was replaced (an
+    /// event file applied): its row, its category codes, the names of its
+    /// organisations and delegations.
+    pub(crate) fn forget_event(&self, event_id: EventId) {
+        if let Ok(mut events) = self.events.write() {
+            events.remove(&event_id);
+        }
+        if let Ok(mut categories) = self.categories.write() {
+            categories.retain(|(e, _), _| *e != event_id);
+        }
+        if let Ok(mut owners) = self.owners.write() {
+            owners.retain(|_, (e, _)| *e != event_id);
+        }
+    }
+}
+
 /// How to find an event.
 #[derive(Debug, Clone)]
 pub enum EventKey {

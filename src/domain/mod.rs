@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod badges;
 pub mod enrolment;
+pub mod event_file;
 pub(crate) mod events;
 pub(crate) mod gates;
 pub(crate) mod hub;

@@ -8,6 +8,7 @@ use crate::{
     db::models::Event,
     domain::{
         Role,
+        event_file::{ChangeKind, EventFileRequest},
         events::{CategoryView, EventKey, GateView, ZoneView},
         offline::GateDisplay,
     },
@@ -263,5 +264,63 @@ impl EventService for EventApi {
                 .map(gate_pb)
                 .collect(),
         }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn apply_event_definition(
+        &self,
+        request: Request<pb::ApplyEventDefinitionRequest>,
+    ) -> Result<Response<pb::ApplyEventDefinitionResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let applied = self
+            .state
+            .services
+            .apply_event_file(
+                Some(&actor),
+                EventFileRequest {
+                    content: r.content,
+                    code: Some(r.event_code).filter(|c| !c.trim().is_empty()),
+                    dry_run: r.dry_run,
+                },
+            )
+            .await?;
+        Ok(Response::new(pb::ApplyEventDefinitionResponse {
+            event_id: applied
+                .event_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            event_code: applied.code,
+            changes: applied
+                .changes
+                .into_iter()
+                .map(|c| pb::EventChange {
+                    action: match c.kind {
+                        ChangeKind::Create => "create",
+                        ChangeKind::Update => "update",
+                        ChangeKind::Remove => "remove",
+                    }
+                    .to_owned(),
+                    kind: c.what.to_owned(),
+                    key: c.key,
+                    fields: c.fields.into_iter().map(str::to_owned).collect(),
+                })
+                .collect(),
+            applied: applied.applied,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn export_event_definition(
+        &self,
+        request: Request<pb::ExportEventDefinitionRequest>,
+    ) -> Result<Response<pb::ExportEventDefinitionResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let code = request.into_inner().event_code;
+        let services = &self.state.services;
+        let event = services.get_event(EventKey::Code(code.clone())).await?;
+        actor.require_event(event.id)?;
+        let content = services.export_event_file(&event.code).await?;
+        Ok(Response::new(pb::ExportEventDefinitionResponse { content }))
     }
 }

@@ -15,6 +15,7 @@ mod backup;
 mod badges;
 mod desk;
 mod embedded;
+mod event_file;
 mod events;
 mod failover;
 mod fuzz;

@@ -220,7 +220,8 @@ struct Demo {
 }
 
 /// Code, name, colour, zones and days of a category.
-type CategoryPlan<'a> = (&'a str, &'a str, &'a str, Vec<String>, Vec<&'a str>);
+/// The reference event as an event file, applied by every run.
+const REFERENCE_EVENT: &str = include_str!("../../../examples/innoprom-ca-2024.toml");
 
 /// An organisation the demo created.
 #[derive(Clone)]
@@ -295,173 +296,32 @@ impl Demo {
                 Ok(_) => code = format!("INNOPROM-CA-2024-R{n}"),
             }
         }
-        let event = self
+        // The reference event's file, applied under this run's code.
+        let applied = self
             .events
-            .create_event(pb::CreateEventRequest {
-                code: code.clone(),
-                name: "INNOPROM. Central Asia".to_owned(),
-                venue: "Uzexpocentre, Tashkent".to_owned(),
-                time_zone: "Asia/Tashkent".to_owned(),
-                first_day: "2024-04-22".to_owned(),
-                last_day: "2024-04-24".to_owned(),
-                names_at_gates: false,
-                photos_at_gates: false,
+            .apply_event_definition(pb::ApplyEventDefinitionRequest {
+                content: REFERENCE_EVENT.as_bytes().to_vec(),
+                dry_run: false,
+                event_code: code.clone(),
             })
             .await?
-            .into_inner()
-            .event
-            .context("no event in the reply")?;
-        let id = event.id;
-        let zones: &[(&str, &str, u32, &str)] = &[
-            ("HALL-1", "Exhibition hall 1 (national pavilions)", 4000, ""),
-            ("PAV-UZ", "National pavilion of Uzbekistan", 800, "HALL-1"),
-            ("PAV-RU", "National pavilion of Russia", 800, "HALL-1"),
-            ("PAV-CN", "National pavilion of China", 600, "HALL-1"),
-            ("PAV-BY", "National pavilion of Belarus", 400, "HALL-1"),
-            ("PAV-KZ", "National pavilion of Kazakhstan", 400, "HALL-1"),
-            ("HALL-2", "Exhibition hall 2", 3000, ""),
-            ("HALL-3", "Exhibition hall 3 (regional corners)", 3000, ""),
-            ("CONGRESS", "Congress hall (plenary session)", 1200, ""),
-            ("SESSION-A", "Session room A", 300, ""),
-            ("SESSION-B", "Session room B", 300, ""),
-            ("B2B", "B2B meeting area", 400, ""),
-            ("PRESS", "Press centre", 150, ""),
-            ("VIP", "VIP lounge", 120, ""),
-        ];
-        for (code, name, capacity, parent) in zones {
-            self.events
-                .upsert_zone(pb::UpsertZoneRequest {
-                    event_id: id.clone(),
-                    code: (*code).to_owned(),
-                    name: (*name).to_owned(),
-                    capacity: *capacity,
-                    parent_code: (*parent).to_owned(),
-                    name_ru: local_name(true, code).0.to_owned(),
-                    name_uz: local_name(true, code).1.to_owned(),
-                })
-                .await?;
-        }
-        let halls = [
-            "HALL-1", "PAV-UZ", "PAV-RU", "PAV-CN", "PAV-BY", "PAV-KZ", "HALL-2", "HALL-3",
-        ];
-        let sessions = ["CONGRESS", "SESSION-A", "SESSION-B"];
-        let all: Vec<&str> = zones.iter().map(|z| z.0).collect();
-        let with = |extra: &[&str]| -> Vec<String> {
-            halls.iter().chain(extra).map(|s| (*s).to_owned()).collect()
-        };
-        let categories: Vec<CategoryPlan<'_>> = vec![
-            ("VISITOR", "Visitor", "#1E88E5", with(&[]), vec![]),
-            (
-                "EXHIBITOR",
-                "Exhibitor",
-                "#00897B",
-                with(&["SESSION-A", "SESSION-B", "B2B"]),
-                vec![],
-            ),
-            (
-                "DELEGATE",
-                "Official delegation",
-                "#43A047",
-                with(&[sessions.as_slice(), &["B2B"]].concat()),
-                vec![],
-            ),
-            (
-                "PRESS",
-                "Press",
-                "#FB8C00",
-                all.iter()
-                    .filter(|z| **z != "VIP")
-                    .map(|z| (*z).to_owned())
-                    .collect(),
-                vec![],
-            ),
-            (
-                "SPEAKER",
-                "Speaker",
-                "#E53935",
-                with(&[sessions.as_slice(), &["B2B", "PRESS"]].concat()),
-                vec![],
-            ),
-            (
-                "VIP",
-                "VIP",
-                "#8E24AA",
-                all.iter().map(|z| (*z).to_owned()).collect(),
-                vec![],
-            ),
-            (
-                "ORGANIZER",
-                "Organiser",
-                "#3949AB",
-                all.iter().map(|z| (*z).to_owned()).collect(),
-                vec![],
-            ),
-            (
-                "STAFF",
-                "Staff",
-                "#6D4C41",
-                with(&["B2B", "PRESS"]),
-                vec!["2024-04-22", "2024-04-23", "2024-04-24"],
-            ),
-        ];
-        let n_categories = categories.len();
-        for (code, name, color, zone_codes, days) in categories {
-            self.events
-                .upsert_category(pb::UpsertCategoryRequest {
-                    event_id: id.clone(),
-                    code: code.to_owned(),
-                    name: name.to_owned(),
-                    color: color.to_owned(),
-                    zone_codes,
-                    valid_days: days.into_iter().map(str::to_owned).collect(),
-                    name_ru: local_name(false, code).0.to_owned(),
-                    name_uz: local_name(false, code).1.to_owned(),
-                })
-                .await?;
-        }
-        let mut gates = Vec::new();
-        for lane in 1..=6 {
-            gates.push((
-                format!("HALL-MAIN-{lane}"),
-                format!("Main entrance, lane {lane}"),
-                "HALL-1",
-            ));
-        }
-        for (code, name, zone) in [
-            ("HALL-2-EAST", "Hall 2, east door", "HALL-2"),
-            ("HALL-3-WEST", "Hall 3, west door", "HALL-3"),
-            ("CONGRESS-1", "Congress hall, door 1", "CONGRESS"),
-            ("CONGRESS-2", "Congress hall, door 2", "CONGRESS"),
-            ("SESSION-A", "Session room A", "SESSION-A"),
-            ("SESSION-B", "Session room B", "SESSION-B"),
-            ("B2B-1", "B2B area", "B2B"),
-            ("PRESS-1", "Press centre", "PRESS"),
-            ("VIP-1", "VIP lounge", "VIP"),
-        ] {
-            gates.push((code.to_owned(), name.to_owned(), zone));
-        }
-        for (code, name, zone) in &gates {
-            self.events
-                .upsert_gate(pb::UpsertGateRequest {
-                    event_id: id.clone(),
-                    code: code.clone(),
-                    name: name.clone(),
-                    zone_code: (*zone).to_owned(),
-                })
-                .await?;
-        }
+            .into_inner();
+        let count = |kind: &str| applied.changes.iter().filter(|c| c.kind == kind).count();
         println!(
-            "Event {code}: 3 days (22-24 April 2024), {} zones, {n_categories} categories, {} gates",
-            zones.len(),
-            gates.len()
+            "Event {code}: 3 days (22-24 April 2024), {} zones, {} categories, {} gates, \
+             {} delegations, from examples/innoprom-ca-2024.toml",
+            count("zone"),
+            count("category"),
+            count("gate"),
+            count("delegation"),
         );
         self.timed(
-            "event set-up (zones, categories, gates)",
-            zones.len() + n_categories + gates.len(),
-            "upserts",
+            "event set-up (ApplyEventDefinition)",
+            applied.changes.len(),
+            "changes",
             t,
         );
-        Ok(id)
+        Ok(applied.event_id)
     }
 
     /// Companies (foreign and local), media and government bodies.
@@ -583,47 +443,35 @@ impl Demo {
         Ok((companies, media, government))
     }
 
-    /// One official delegation per country, with quotas.
+    /// The official delegations the event file made, one per country.
     async fn delegations(&mut self, event_id: &str) -> anyhow::Result<Vec<DelegationPlan>> {
-        let t = Instant::now();
+        let listed = self
+            .desk
+            .list_delegations(pb::ListDelegationsRequest {
+                event_id: event_id.to_owned(),
+            })
+            .await?
+            .into_inner()
+            .delegations;
         let mut plans = Vec::new();
         for country in COUNTRIES {
-            let delegates = match country.code {
-                "UZ" => 90,
-                "RU" => 80,
-                "CN" | "KZ" => 60,
-                "BY" => 40,
-                _ => 20 + country.weight.min(20),
-            };
-            let vips = if matches!(country.code, "UZ" | "RU") {
-                10
-            } else {
-                2 + country.weight / 20
-            };
-            let press = 2 + country.weight / 15;
-            let quotas = vec![("DELEGATE", delegates), ("VIP", vips), ("PRESS", press)];
-            let delegation = self
-                .desk
-                .create_delegation(pb::CreateDelegationRequest {
-                    request_id: format!("demo-delegation-{}", country.code),
-                    event_id: event_id.to_owned(),
-                    country: country.code.to_owned(),
-                    name: format!("Official delegation of {}", country.name),
-                    quotas: quotas
+            let delegation = listed
+                .iter()
+                .find(|d| d.country == country.code)
+                .with_context(|| format!("no delegation of {} in the event file", country.name))?;
+            let quotas = ["DELEGATE", "VIP", "PRESS"]
+                .into_iter()
+                .map(|code| {
+                    let quota = delegation
+                        .quotas
                         .iter()
-                        .map(|(code, quota)| pb::DelegationQuota {
-                            category_code: (*code).to_owned(),
-                            quota: *quota,
-                            used: 0,
-                        })
-                        .collect(),
+                        .find(|q| q.category_code == code)
+                        .map_or(0, |q| q.quota);
+                    (code, quota)
                 })
-                .await?
-                .into_inner()
-                .delegation
-                .context("no delegation in the reply")?;
+                .collect();
             plans.push(DelegationPlan {
-                id: delegation.id,
+                id: delegation.id.clone(),
                 country,
                 quotas,
             });
@@ -632,7 +480,6 @@ impl Demo {
             "Delegations: {} countries, each with quotas for delegates, VIPs and press",
             plans.len()
         );
-        self.timed("delegations (CreateDelegation)", plans.len(), "created", t);
         Ok(plans)
     }
 
@@ -1247,56 +1094,5 @@ async fn all_participants(
             return Ok(all);
         }
         token = page.next_page_token;
-    }
-}
-
-/// The Russian and Uzbek names of the reference event's zones (`zone`) and
-/// categories, by code.
-fn local_name(zone: bool, code: &str) -> (&'static str, &'static str) {
-    match (zone, code) {
-        (true, "PRESS") => ("Пресс-центр", "Matbuot markazi"),
-        (true, "VIP") => ("VIP-зал", "VIP zali"),
-        (_, code) => local_name_of(code),
-    }
-}
-
-fn local_name_of(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "HALL-1" => (
-            "Выставочный зал 1 (национальные павильоны)",
-            "1-koʻrgazma zali (milliy pavilonlar)",
-        ),
-        "PAV-UZ" => (
-            "Национальный павильон Узбекистана",
-            "Oʻzbekiston milliy pavilyoni",
-        ),
-        "PAV-RU" => ("Национальный павильон России", "Rossiya milliy pavilyoni"),
-        "PAV-CN" => ("Национальный павильон Китая", "Xitoy milliy pavilyoni"),
-        "PAV-BY" => ("Национальный павильон Беларуси", "Belarus milliy pavilyoni"),
-        "PAV-KZ" => (
-            "Национальный павильон Казахстана",
-            "Qozogʻiston milliy pavilyoni",
-        ),
-        "HALL-2" => ("Выставочный зал 2", "2-koʻrgazma zali"),
-        "HALL-3" => (
-            "Выставочный зал 3 (региональные экспозиции)",
-            "3-koʻrgazma zali (hududiy ekspozitsiyalar)",
-        ),
-        "CONGRESS" => (
-            "Конгресс-зал (пленарное заседание)",
-            "Kongress zali (yalpi majlis)",
-        ),
-        "SESSION-A" => ("Зал сессий A", "A sessiyalar zali"),
-        "SESSION-B" => ("Зал сессий B", "B sessiyalar zali"),
-        "B2B" => ("Зона B2B-встреч", "B2B uchrashuvlar hududi"),
-        "PRESS" => ("Пресса", "Matbuot"),
-        "VIP" => ("VIP", "VIP"),
-        "VISITOR" => ("Посетитель", "Tashrif buyuruvchi"),
-        "EXHIBITOR" => ("Экспонент", "Eksponent"),
-        "DELEGATE" => ("Официальная делегация", "Rasmiy delegatsiya"),
-        "SPEAKER" => ("Спикер", "Maʼruzachi"),
-        "ORGANIZER" => ("Организатор", "Tashkilotchi"),
-        "STAFF" => ("Персонал", "Xodim"),
-        _ => ("", ""),
     }
 }

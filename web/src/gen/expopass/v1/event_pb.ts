@@ -18,7 +18,162 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEi1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIp0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCSKeAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJIkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlMr8GCgxFdmVudFNlcnZpY2USUAoLQ3JlYXRlRXZlbnQSHy5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlcXVlc3QaIC5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlc3BvbnNlEkcKCEdldEV2ZW50EhwuZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXF1ZXN0Gh0uZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXNwb25zZRJNCgpMaXN0RXZlbnRzEh4uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1JlcXVlc3QaHy5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVzcG9uc2USWQoOU2V0R2F0ZURpc3BsYXkSIi5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlcXVlc3QaIy5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlc3BvbnNlElkKDlVwc2VydENhdGVnb3J5EiIuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRJZCg5MaXN0Q2F0ZWdvcmllcxIiLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBojLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVzcG9uc2USTQoKVXBzZXJ0Wm9uZRIeLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlc3BvbnNlEkoKCUxpc3Rab25lcxIdLmV4cG9wYXNzLnYxLkxpc3Rab25lc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXNwb25zZRJNCgpVcHNlcnRHYXRlEh4uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVzcG9uc2USSgoJTGlzdEdhdGVzEh0uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiUwobQXBwbHlFdmVudERlZmluaXRpb25SZXF1ZXN0Eg8KB2NvbnRlbnQYASABKAwSDwoHZHJ5X3J1bhgCIAEoCBISCgpldmVudF9jb2RlGAMgASgJIkgKC0V2ZW50Q2hhbmdlEg4KBmFjdGlvbhgBIAEoCRIMCgRraW5kGAIgASgJEgsKA2tleRgDIAEoCRIOCgZmaWVsZHMYBCADKAkigAEKHEFwcGx5RXZlbnREZWZpbml0aW9uUmVzcG9uc2USEAoIZXZlbnRfaWQYASABKAkSEgoKZXZlbnRfY29kZRgCIAEoCRIpCgdjaGFuZ2VzGAMgAygLMhguZXhwb3Bhc3MudjEuRXZlbnRDaGFuZ2USDwoHYXBwbGllZBgEIAEoCCIyChxFeHBvcnRFdmVudERlZmluaXRpb25SZXF1ZXN0EhIKCmV2ZW50X2NvZGUYASABKAkiMAodRXhwb3J0RXZlbnREZWZpbml0aW9uUmVzcG9uc2USDwoHY29udGVudBgBIAEoCSLXAQoFRXZlbnQSCgoCaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBXZlbnVlGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIRCglmaXJzdF9kYXkYBiABKAkSEAoIbGFzdF9kYXkYByABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYCCABKAgSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGhvdG9zX2F0X2dhdGVzGAogASgIIqgBChJDcmVhdGVFdmVudFJlcXVlc3QSDAoEY29kZRgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAggASgIIjgKE0NyZWF0ZUV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCI2Cg9HZXRFdmVudFJlcXVlc3QSDAoCaWQYASABKAlIABIOCgRjb2RlGAIgASgJSABCBQoDa2V5IjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCJaChVTZXRHYXRlRGlzcGxheVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYAiABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAMgASgIIjsKFlNldEdhdGVEaXNwbGF5UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCITChFMaXN0RXZlbnRzUmVxdWVzdCI4ChJMaXN0RXZlbnRzUmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIuZXhwb3Bhc3MudjEuRXZlbnQiiQEKBFpvbmUSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIMCgRuYW1lGAQgASgJEhAKCGNhcGFjaXR5GAUgASgNEhMKC3BhcmVudF9jb2RlGAYgASgJEg8KB25hbWVfcnUYByABKAkSDwoHbmFtZV91ehgIIAEoCSKKAQoRVXBzZXJ0Wm9uZVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCGNhcGFjaXR5GAQgASgNEhMKC3BhcmVudF9jb2RlGAUgASgJEg8KB25hbWVfcnUYBiABKAkSDwoHbmFtZV91ehgHIAEoCSI1ChJVcHNlcnRab25lUmVzcG9uc2USHwoEem9uZRgBIAEoCzIRLmV4cG9wYXNzLnYxLlpvbmUiJAoQTGlzdFpvbmVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0Wm9uZXNSZXNwb25zZRIgCgV6b25lcxgBIAMoCzIRLmV4cG9wYXNzLnYxLlpvbmUinQEKCENhdGVnb3J5EgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRINCgVjb2xvchgFIAEoCRISCgp6b25lX2NvZGVzGAYgAygJEhIKCnZhbGlkX2RheXMYByADKAkSDwoHbmFtZV9ydRgIIAEoCRIPCgduYW1lX3V6GAkgASgJIp4BChVVcHNlcnRDYXRlZ29yeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWNvbG9yGAQgASgJEhIKCnpvbmVfY29kZXMYBSADKAkSEgoKdmFsaWRfZGF5cxgGIAMoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiQQoWVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRInCghjYXRlZ29yeRgBIAEoCzIVLmV4cG9wYXNzLnYxLkNhdGVnb3J5IikKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJDChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEikKCmNhdGVnb3JpZXMYASADKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSJTCgRHYXRlEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIRCgl6b25lX2NvZGUYBSABKAkiVAoRVXBzZXJ0R2F0ZVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEhEKCXpvbmVfY29kZRgEIAEoCSI1ChJVcHNlcnRHYXRlUmVzcG9uc2USHwoEZ2F0ZRgBIAEoCzIRLmV4cG9wYXNzLnYxLkdhdGUiJAoQTGlzdEdhdGVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0R2F0ZXNSZXNwb25zZRIgCgVnYXRlcxgBIAMoCzIRLmV4cG9wYXNzLnYxLkdhdGUynAgKDEV2ZW50U2VydmljZRJQCgtDcmVhdGVFdmVudBIfLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVxdWVzdBogLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVzcG9uc2USRwoIR2V0RXZlbnQSHC5leHBvcGFzcy52MS5HZXRFdmVudFJlcXVlc3QaHS5leHBvcGFzcy52MS5HZXRFdmVudFJlc3BvbnNlEk0KCkxpc3RFdmVudHMSHi5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXNwb25zZRJZCg5TZXRHYXRlRGlzcGxheRIiLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVzcG9uc2USWQoOVXBzZXJ0Q2F0ZWdvcnkSIi5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlcXVlc3QaIy5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlc3BvbnNlElkKDkxpc3RDYXRlZ29yaWVzEiIuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZRJNCgpVcHNlcnRab25lEh4uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRab25lUmVzcG9uc2USSgoJTGlzdFpvbmVzEh0uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3Rab25lc1Jlc3BvbnNlEk0KClVwc2VydEdhdGUSHi5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXNwb25zZRJKCglMaXN0R2F0ZXMSHS5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVzcG9uc2USawoUQXBwbHlFdmVudERlZmluaXRpb24SKC5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKS5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEm4KFUV4cG9ydEV2ZW50RGVmaW5pdGlvbhIpLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKi5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message expopass.v1.ApplyEventDefinitionRequest
+ */
+export type ApplyEventDefinitionRequest = Message<"expopass.v1.ApplyEventDefinitionRequest"> & {
+  /**
+   * The file, UTF-8 TOML, at most 1 MiB.
+   *
+   * @generated from field: bytes content = 1;
+   */
+  content: Uint8Array;
+
+  /**
+   * Plan only: answer the changes and write nothing.
+   *
+   * @generated from field: bool dry_run = 2;
+   */
+  dryRun: boolean;
+
+  /**
+   * Apply to the event with this code instead of the file's own (to
+   * start a new edition from an old one's file).
+   *
+   * @generated from field: string event_code = 3;
+   */
+  eventCode: string;
+};
+
+/**
+ * Describes the message expopass.v1.ApplyEventDefinitionRequest.
+ * Use `create(ApplyEventDefinitionRequestSchema)` to create a new message.
+ */
+export const ApplyEventDefinitionRequestSchema: GenMessage<ApplyEventDefinitionRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 0);
+
+/**
+ * One change of an event file's plan.
+ *
+ * @generated from message expopass.v1.EventChange
+ */
+export type EventChange = Message<"expopass.v1.EventChange"> & {
+  /**
+   * "create", "update" or "remove".
+   *
+   * @generated from field: string action = 1;
+   */
+  action: string;
+
+  /**
+   * "event", "zone", "category", "gate", "organization" or "delegation".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * Its code, or name for organisations and delegations.
+   *
+   * @generated from field: string key = 3;
+   */
+  key: string;
+
+  /**
+   * The keys an update changes.
+   *
+   * @generated from field: repeated string fields = 4;
+   */
+  fields: string[];
+};
+
+/**
+ * Describes the message expopass.v1.EventChange.
+ * Use `create(EventChangeSchema)` to create a new message.
+ */
+export const EventChangeSchema: GenMessage<EventChange> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 1);
+
+/**
+ * @generated from message expopass.v1.ApplyEventDefinitionResponse
+ */
+export type ApplyEventDefinitionResponse = Message<"expopass.v1.ApplyEventDefinitionResponse"> & {
+  /**
+   * The event, empty when a dry run plans to create it.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * The event's code.
+   *
+   * @generated from field: string event_code = 2;
+   */
+  eventCode: string;
+
+  /**
+   * What changed (or would, for a dry run), in the order applied; empty
+   * when the event already matches the file.
+   *
+   * @generated from field: repeated expopass.v1.EventChange changes = 3;
+   */
+  changes: EventChange[];
+
+  /**
+   * Whether anything was written.
+   *
+   * @generated from field: bool applied = 4;
+   */
+  applied: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.ApplyEventDefinitionResponse.
+ * Use `create(ApplyEventDefinitionResponseSchema)` to create a new message.
+ */
+export const ApplyEventDefinitionResponseSchema: GenMessage<ApplyEventDefinitionResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 2);
+
+/**
+ * @generated from message expopass.v1.ExportEventDefinitionRequest
+ */
+export type ExportEventDefinitionRequest = Message<"expopass.v1.ExportEventDefinitionRequest"> & {
+  /**
+   * The event's code.
+   *
+   * @generated from field: string event_code = 1;
+   */
+  eventCode: string;
+};
+
+/**
+ * Describes the message expopass.v1.ExportEventDefinitionRequest.
+ * Use `create(ExportEventDefinitionRequestSchema)` to create a new message.
+ */
+export const ExportEventDefinitionRequestSchema: GenMessage<ExportEventDefinitionRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 3);
+
+/**
+ * @generated from message expopass.v1.ExportEventDefinitionResponse
+ */
+export type ExportEventDefinitionResponse = Message<"expopass.v1.ExportEventDefinitionResponse"> & {
+  /**
+   * The event file, UTF-8 TOML.
+   *
+   * @generated from field: string content = 1;
+   */
+  content: string;
+};
+
+/**
+ * Describes the message expopass.v1.ExportEventDefinitionResponse.
+ * Use `create(ExportEventDefinitionResponseSchema)` to create a new message.
+ */
+export const ExportEventDefinitionResponseSchema: GenMessage<ExportEventDefinitionResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 4);
 
 /**
  * An event: one edition of a fair, several days long.
@@ -103,7 +258,7 @@ export type Event = Message<"expopass.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 0);
+  messageDesc(file_expopass_v1_event, 5);
 
 /**
  * @generated from message expopass.v1.CreateEventRequest
@@ -171,7 +326,7 @@ export type CreateEventRequest = Message<"expopass.v1.CreateEventRequest"> & {
  * Use `create(CreateEventRequestSchema)` to create a new message.
  */
 export const CreateEventRequestSchema: GenMessage<CreateEventRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 1);
+  messageDesc(file_expopass_v1_event, 6);
 
 /**
  * @generated from message expopass.v1.CreateEventResponse
@@ -190,7 +345,7 @@ export type CreateEventResponse = Message<"expopass.v1.CreateEventResponse"> & {
  * Use `create(CreateEventResponseSchema)` to create a new message.
  */
 export const CreateEventResponseSchema: GenMessage<CreateEventResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 2);
+  messageDesc(file_expopass_v1_event, 7);
 
 /**
  * @generated from message expopass.v1.GetEventRequest
@@ -225,7 +380,7 @@ export type GetEventRequest = Message<"expopass.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 3);
+  messageDesc(file_expopass_v1_event, 8);
 
 /**
  * @generated from message expopass.v1.GetEventResponse
@@ -244,7 +399,7 @@ export type GetEventResponse = Message<"expopass.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 4);
+  messageDesc(file_expopass_v1_event, 9);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayRequest
@@ -277,7 +432,7 @@ export type SetGateDisplayRequest = Message<"expopass.v1.SetGateDisplayRequest">
  * Use `create(SetGateDisplayRequestSchema)` to create a new message.
  */
 export const SetGateDisplayRequestSchema: GenMessage<SetGateDisplayRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 5);
+  messageDesc(file_expopass_v1_event, 10);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayResponse
@@ -296,7 +451,7 @@ export type SetGateDisplayResponse = Message<"expopass.v1.SetGateDisplayResponse
  * Use `create(SetGateDisplayResponseSchema)` to create a new message.
  */
 export const SetGateDisplayResponseSchema: GenMessage<SetGateDisplayResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 6);
+  messageDesc(file_expopass_v1_event, 11);
 
 /**
  * @generated from message expopass.v1.ListEventsRequest
@@ -309,7 +464,7 @@ export type ListEventsRequest = Message<"expopass.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 7);
+  messageDesc(file_expopass_v1_event, 12);
 
 /**
  * @generated from message expopass.v1.ListEventsResponse
@@ -328,7 +483,7 @@ export type ListEventsResponse = Message<"expopass.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 8);
+  messageDesc(file_expopass_v1_event, 13);
 
 /**
  * A zone of the venue: a hall, the plenary hall, the B2B area, a lounge.
@@ -397,7 +552,7 @@ export type Zone = Message<"expopass.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 9);
+  messageDesc(file_expopass_v1_event, 14);
 
 /**
  * @generated from message expopass.v1.UpsertZoneRequest
@@ -458,7 +613,7 @@ export type UpsertZoneRequest = Message<"expopass.v1.UpsertZoneRequest"> & {
  * Use `create(UpsertZoneRequestSchema)` to create a new message.
  */
 export const UpsertZoneRequestSchema: GenMessage<UpsertZoneRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 10);
+  messageDesc(file_expopass_v1_event, 15);
 
 /**
  * @generated from message expopass.v1.UpsertZoneResponse
@@ -477,7 +632,7 @@ export type UpsertZoneResponse = Message<"expopass.v1.UpsertZoneResponse"> & {
  * Use `create(UpsertZoneResponseSchema)` to create a new message.
  */
 export const UpsertZoneResponseSchema: GenMessage<UpsertZoneResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 11);
+  messageDesc(file_expopass_v1_event, 16);
 
 /**
  * @generated from message expopass.v1.ListZonesRequest
@@ -496,7 +651,7 @@ export type ListZonesRequest = Message<"expopass.v1.ListZonesRequest"> & {
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 12);
+  messageDesc(file_expopass_v1_event, 17);
 
 /**
  * @generated from message expopass.v1.ListZonesResponse
@@ -515,7 +670,7 @@ export type ListZonesResponse = Message<"expopass.v1.ListZonesResponse"> & {
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 13);
+  messageDesc(file_expopass_v1_event, 18);
 
 /**
  * A category of participants with its colour, zones and days.
@@ -593,7 +748,7 @@ export type Category = Message<"expopass.v1.Category"> & {
  * Use `create(CategorySchema)` to create a new message.
  */
 export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 14);
+  messageDesc(file_expopass_v1_event, 19);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryRequest
@@ -660,7 +815,7 @@ export type UpsertCategoryRequest = Message<"expopass.v1.UpsertCategoryRequest">
  * Use `create(UpsertCategoryRequestSchema)` to create a new message.
  */
 export const UpsertCategoryRequestSchema: GenMessage<UpsertCategoryRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 15);
+  messageDesc(file_expopass_v1_event, 20);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryResponse
@@ -679,7 +834,7 @@ export type UpsertCategoryResponse = Message<"expopass.v1.UpsertCategoryResponse
  * Use `create(UpsertCategoryResponseSchema)` to create a new message.
  */
 export const UpsertCategoryResponseSchema: GenMessage<UpsertCategoryResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 16);
+  messageDesc(file_expopass_v1_event, 21);
 
 /**
  * @generated from message expopass.v1.ListCategoriesRequest
@@ -698,7 +853,7 @@ export type ListCategoriesRequest = Message<"expopass.v1.ListCategoriesRequest">
  * Use `create(ListCategoriesRequestSchema)` to create a new message.
  */
 export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 17);
+  messageDesc(file_expopass_v1_event, 22);
 
 /**
  * @generated from message expopass.v1.ListCategoriesResponse
@@ -717,7 +872,7 @@ export type ListCategoriesResponse = Message<"expopass.v1.ListCategoriesResponse
  * Use `create(ListCategoriesResponseSchema)` to create a new message.
  */
 export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 18);
+  messageDesc(file_expopass_v1_event, 23);
 
 /**
  * An entry point (turnstile lane, handheld post) into one zone.
@@ -766,7 +921,7 @@ export type Gate = Message<"expopass.v1.Gate"> & {
  * Use `create(GateSchema)` to create a new message.
  */
 export const GateSchema: GenMessage<Gate> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 19);
+  messageDesc(file_expopass_v1_event, 24);
 
 /**
  * @generated from message expopass.v1.UpsertGateRequest
@@ -806,7 +961,7 @@ export type UpsertGateRequest = Message<"expopass.v1.UpsertGateRequest"> & {
  * Use `create(UpsertGateRequestSchema)` to create a new message.
  */
 export const UpsertGateRequestSchema: GenMessage<UpsertGateRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 20);
+  messageDesc(file_expopass_v1_event, 25);
 
 /**
  * @generated from message expopass.v1.UpsertGateResponse
@@ -825,7 +980,7 @@ export type UpsertGateResponse = Message<"expopass.v1.UpsertGateResponse"> & {
  * Use `create(UpsertGateResponseSchema)` to create a new message.
  */
 export const UpsertGateResponseSchema: GenMessage<UpsertGateResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 21);
+  messageDesc(file_expopass_v1_event, 26);
 
 /**
  * @generated from message expopass.v1.ListGatesRequest
@@ -844,7 +999,7 @@ export type ListGatesRequest = Message<"expopass.v1.ListGatesRequest"> & {
  * Use `create(ListGatesRequestSchema)` to create a new message.
  */
 export const ListGatesRequestSchema: GenMessage<ListGatesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 22);
+  messageDesc(file_expopass_v1_event, 27);
 
 /**
  * @generated from message expopass.v1.ListGatesResponse
@@ -863,7 +1018,7 @@ export type ListGatesResponse = Message<"expopass.v1.ListGatesResponse"> & {
  * Use `create(ListGatesResponseSchema)` to create a new message.
  */
 export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 23);
+  messageDesc(file_expopass_v1_event, 28);
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
@@ -978,6 +1133,35 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof ListGatesRequestSchema;
     output: typeof ListGatesResponseSchema;
+  },
+  /**
+   * Makes an event match an event file (docs/event-file.md): creates the
+   * event when its code is new, and creates, changes and removes its
+   * zones, categories, gates, organisations and delegations, in one
+   * transaction. Answers the changes; with `dry_run`, plans them only.
+   * A problem in the file is INVALID_ARGUMENT (INVALID_FIELD) with every
+   * violation, each field "line N: key.path"; a change that would lose
+   * data (removing what participants or scans refer to, a quota below the
+   * members, a capacity below the people inside) is FAILED_PRECONDITION
+   * (WOULD_LOSE_DATA) naming each; a file over 1 MiB is INVALID_ARGUMENT
+   * (EVENT_FILE_TOO_LARGE). Either way nothing is applied. Admin only.
+   *
+   * @generated from rpc expopass.v1.EventService.ApplyEventDefinition
+   */
+  applyEventDefinition: {
+    methodKind: "unary";
+    input: typeof ApplyEventDefinitionRequestSchema;
+    output: typeof ApplyEventDefinitionResponseSchema;
+  },
+  /**
+   * Writes an event as an event file; applying it back changes nothing.
+   *
+   * @generated from rpc expopass.v1.EventService.ExportEventDefinition
+   */
+  exportEventDefinition: {
+    methodKind: "unary";
+    input: typeof ExportEventDefinitionRequestSchema;
+    output: typeof ExportEventDefinitionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_event, 0);

@@ -1,0 +1,370 @@
+//! What applying a definition changes, and what would stop it: pure, from
+//! the stored event (`Stored`) and the file.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::{EventDefinition, KeyLines};
+use crate::{
+    db::models::{Category, Delegation, Event, Gate, Organization, Zone},
+    domain::search_key::sort_key,
+    error::FieldViolation,
+    ids::ParticipantId,
+    words::Violation,
+};
+
+/// An event as stored, with what removing or shrinking its parts would
+/// lose.
+#[derive(Debug, Default)]
+pub(crate) struct Stored {
+    pub event: Option<Event>,
+    pub zones: Vec<StoredZone>,
+    pub categories: Vec<StoredCategory>,
+    pub gates: Vec<StoredGate>,
+    pub organizations: Vec<StoredOrganization>,
+    pub delegations: Vec<StoredDelegation>,
+    /// Whether any badge was issued: badges carry zone and category
+    /// numbers, which a removal would free for another.
+    pub badges_issued: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredZone {
+    pub zone: Zone,
+    pub parent_code: Option<String>,
+    /// People inside now.
+    pub inside: i64,
+    /// Whether gates recorded scans in it.
+    pub scanned: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredCategory {
+    pub category: Category,
+    pub zone_codes: Vec<String>,
+    pub days: Vec<NaiveDate>,
+    /// Participants of the category, cancelled ones too.
+    pub participants: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredGate {
+    pub gate: Gate,
+    pub zone_code: String,
+    pub scanned: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredOrganization {
+    pub organization: Organization,
+    pub participants: i64,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredDelegation {
+    pub delegation: Delegation,
+    /// (category code, quota), by code.
+    pub quotas: Vec<(String, i32)>,
+    /// Active members per category code.
+    pub members: HashMap<String, i64>,
+    /// Participants of the delegation, cancelled ones too.
+    pub people: i64,
+    /// The head's roster reference, or id when it has none.
+    pub head_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Create,
+    Update,
+    Remove,
+}
+
+/// One change of a plan: "update zone HALL-1: capacity".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// "event", "zone", "category", "gate", "organization", "delegation".
+    pub what: &'static str,
+    /// The code or name.
+    pub key: String,
+    /// The keys an update changes.
+    pub fields: Vec<&'static str>,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = match self.kind {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::Remove => "remove",
+        };
+        write!(f, "{verb} {} {}", self.what, self.key)?;
+        if !self.fields.is_empty() {
+            write!(f, ": {}", self.fields.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// The heads the file names, resolved: ref -> (participant, its
+/// delegation).
+pub(crate) type Heads = HashMap<String, (ParticipantId, Option<crate::ids::DelegationId>)>;
+
+/// The changes that make `stored` match `def`, in the order they are
+/// applied, and what would lose data (fields "line N: key.path", or the
+/// section and key of what the file leaves out).
+pub(crate) fn plan(
+    def: &EventDefinition,
+    stored: &Stored,
+    lines: &KeyLines,
+    heads: &Heads,
+) -> (Vec<Change>, Vec<FieldViolation>) {
+    let mut changes = Vec::new();
+    let mut blocked = Vec::new();
+    let mut block = |path: String, violation: Violation| {
+        blocked.push(FieldViolation::new(lines.field(&path), &violation));
+    };
+    let change = |kind, what, key: &str, fields: Vec<&'static str>| Change {
+        kind,
+        what,
+        key: key.to_owned(),
+        fields,
+    };
+    let e = &def.event;
+    match &stored.event {
+        None => changes.push(change(ChangeKind::Create, "event", &e.code, vec![])),
+        Some(s) => {
+            let mut fields = Vec::new();
+            diff(&mut fields, "name", s.name == e.name);
+            diff(&mut fields, "venue", s.venue == e.venue);
+            diff(&mut fields, "time_zone", s.time_zone == e.time_zone);
+            diff(&mut fields, "first_day", s.first_day == e.first_day);
+            diff(&mut fields, "last_day", s.last_day == e.last_day);
+            diff(
+                &mut fields,
+                "names_at_gates",
+                s.names_at_gates == e.names_at_gates,
+            );
+            diff(
+                &mut fields,
+                "photos_at_gates",
+                s.photos_at_gates == e.photos_at_gates,
+            );
+            if !fields.is_empty() {
+                changes.push(change(ChangeKind::Update, "event", &e.code, fields));
+            }
+        }
+    }
+
+    for (i, z) in def.zones.iter().enumerate() {
+        match stored.zones.iter().find(|s| s.zone.code == z.code) {
+            None => changes.push(change(ChangeKind::Create, "zone", &z.code, vec![])),
+            Some(s) => {
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", s.zone.name == z.name);
+                diff(&mut fields, "name_ru", s.zone.name_ru == z.name_ru);
+                diff(&mut fields, "name_uz", s.zone.name_uz == z.name_uz);
+                diff(&mut fields, "capacity", s.zone.capacity == z.capacity);
+                diff(&mut fields, "parent", s.parent_code == z.parent);
+                if z.capacity > 0 && i64::from(z.capacity) < s.inside {
+                    block(
+                        format!("zones[{i}].capacity"),
+                        Violation::CapacityBelowInside { inside: s.inside },
+                    );
+                }
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "zone", &z.code, fields));
+                }
+            }
+        }
+    }
+    for c in &def.categories {
+        match stored.categories.iter().find(|s| s.category.code == c.code) {
+            None => changes.push(change(ChangeKind::Create, "category", &c.code, vec![])),
+            Some(s) => {
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", s.category.name == c.name);
+                diff(&mut fields, "name_ru", s.category.name_ru == c.name_ru);
+                diff(&mut fields, "name_uz", s.category.name_uz == c.name_uz);
+                diff(&mut fields, "color", s.category.color == c.color);
+                diff(&mut fields, "zones", s.zone_codes == c.zones);
+                diff(&mut fields, "days", s.days == c.days);
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "category", &c.code, fields));
+                }
+            }
+        }
+    }
+    for g in &def.gates {
+        match stored.gates.iter().find(|s| s.gate.code == g.code) {
+            None => changes.push(change(ChangeKind::Create, "gate", &g.code, vec![])),
+            Some(s) => {
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", s.gate.name == g.name);
+                diff(&mut fields, "zone", s.zone_code == g.zone);
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "gate", &g.code, fields));
+                }
+            }
+        }
+    }
+    for o in &def.organizations {
+        let key = sort_key(&o.name);
+        match stored
+            .organizations
+            .iter()
+            .find(|s| s.organization.name_key == key)
+        {
+            None => changes.push(change(ChangeKind::Create, "organization", &o.name, vec![])),
+            Some(s) => {
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", s.organization.name == o.name);
+                diff(&mut fields, "country", s.organization.country == o.country);
+                diff(&mut fields, "kind", s.organization.kind == o.kind);
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "organization", &o.name, fields));
+                }
+            }
+        }
+    }
+    for (i, d) in def.delegations.iter().enumerate() {
+        let found = stored
+            .delegations
+            .iter()
+            .find(|s| s.delegation.name.to_lowercase() == d.name.to_lowercase());
+        // The head: a participant of the event, a member of this delegation.
+        if let Some(head) = &d.head {
+            match heads.get(head) {
+                None => block(
+                    format!("delegations[{i}].head"),
+                    Violation::UnknownParticipantRef,
+                ),
+                Some((_, of)) => {
+                    if found.is_none_or(|s| *of != Some(s.delegation.id)) {
+                        block(format!("delegations[{i}].head"), Violation::HeadNotMember);
+                    }
+                }
+            }
+        }
+        match found {
+            None => changes.push(change(ChangeKind::Create, "delegation", &d.name, vec![])),
+            Some(s) => {
+                let mut fields = Vec::new();
+                diff(&mut fields, "name", s.delegation.name == d.name);
+                diff(&mut fields, "country", s.delegation.country == d.country);
+                diff(&mut fields, "head", s.head_ref == d.head);
+                diff(&mut fields, "quotas", s.quotas == d.quotas);
+                for (code, members) in &s.members {
+                    let quota = d
+                        .quotas
+                        .iter()
+                        .find(|(c, _)| c == code)
+                        .map_or(0, |(_, q)| i64::from(*q));
+                    if quota < *members {
+                        block(
+                            format!("delegations[{i}].quotas.{code}"),
+                            Violation::QuotaBelowMembers { members: *members },
+                        );
+                    }
+                }
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "delegation", &d.name, fields));
+                }
+            }
+        }
+    }
+
+    // What the file leaves out is removed, unless that loses data.
+    for s in &stored.delegations {
+        let name = s.delegation.name.to_lowercase();
+        if !def
+            .delegations
+            .iter()
+            .any(|d| d.name.to_lowercase() == name)
+        {
+            if s.people > 0 {
+                block(
+                    format!("delegations: {}", s.delegation.name),
+                    Violation::HasParticipants { count: s.people },
+                );
+            }
+            changes.push(change(
+                ChangeKind::Remove,
+                "delegation",
+                &s.delegation.name,
+                vec![],
+            ));
+        }
+    }
+    for s in &stored.organizations {
+        if !def
+            .organizations
+            .iter()
+            .any(|o| sort_key(&o.name) == s.organization.name_key)
+        {
+            if s.participants > 0 {
+                block(
+                    format!("organizations: {}", s.organization.name),
+                    Violation::HasParticipants {
+                        count: s.participants,
+                    },
+                );
+            }
+            changes.push(change(
+                ChangeKind::Remove,
+                "organization",
+                &s.organization.name,
+                vec![],
+            ));
+        }
+    }
+    for s in &stored.gates {
+        if !def.gates.iter().any(|g| g.code == s.gate.code) {
+            if s.scanned {
+                block(format!("gates: {}", s.gate.code), Violation::HasScans);
+            }
+            changes.push(change(ChangeKind::Remove, "gate", &s.gate.code, vec![]));
+        }
+    }
+    for s in &stored.categories {
+        if !def.categories.iter().any(|c| c.code == s.category.code) {
+            let path = format!("categories: {}", s.category.code);
+            if s.participants > 0 {
+                block(
+                    path,
+                    Violation::HasParticipants {
+                        count: s.participants,
+                    },
+                );
+            } else if stored.badges_issued {
+                block(path, Violation::BadgesCarryIt);
+            }
+            changes.push(change(
+                ChangeKind::Remove,
+                "category",
+                &s.category.code,
+                vec![],
+            ));
+        }
+    }
+    for s in &stored.zones {
+        if !def.zones.iter().any(|z| z.code == s.zone.code) {
+            let path = format!("zones: {}", s.zone.code);
+            if s.scanned || s.inside > 0 {
+                block(path, Violation::HasScans);
+            } else if stored.badges_issued {
+                block(path, Violation::BadgesCarryIt);
+            }
+            changes.push(change(ChangeKind::Remove, "zone", &s.zone.code, vec![]));
+        }
+    }
+    (changes, blocked)
+}
+
+fn diff(fields: &mut Vec<&'static str>, name: &'static str, same: bool) {
+    if !same {
+        fields.push(name);
+    }
+}

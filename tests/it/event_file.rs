@@ -1,0 +1,328 @@
+//! Event files over gRPC: `ApplyEventDefinition` and
+//! `ExportEventDefinition`.
+
+use expopass::{domain::Role, proto::pb};
+use tonic::Code;
+use tonic_types::StatusExt as _;
+
+use crate::support::{TestApp, builders::Fixture, builders::person, reason, violated_fields};
+
+const REFERENCE: &str = include_str!("../../examples/innoprom-ca-2024.toml");
+
+async fn apply(
+    app: &TestApp,
+    text: &str,
+    dry_run: bool,
+) -> Result<pb::ApplyEventDefinitionResponse, tonic::Status> {
+    app.events()
+        .apply_event_definition(pb::ApplyEventDefinitionRequest {
+            content: text.as_bytes().to_vec(),
+            dry_run,
+            event_code: String::new(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+fn lines_of(changes: &[pb::EventChange]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| format!("{} {} {}", c.action, c.kind, c.key))
+        .collect()
+}
+
+async fn event_id(app: &TestApp, code: &str) -> Result<String, tonic::Status> {
+    app.events()
+        .get_event(pb::GetEventRequest {
+            key: Some(pb::get_event_request::Key::Code(code.to_owned())),
+        })
+        .await
+        .map(|r| r.into_inner().event.unwrap().id)
+}
+
+#[tokio::test]
+async fn the_reference_file_is_planned_applied_once_and_exported_back_unchanged() {
+    let app = TestApp::start().await;
+
+    // A dry run plans every part and writes nothing.
+    let plan = apply(&app, REFERENCE, true).await.unwrap();
+    assert!(!plan.applied);
+    assert_eq!(plan.event_code, "INNOPROM-CA-2024");
+    let planned = lines_of(&plan.changes);
+    assert_eq!(planned.len(), 1 + 14 + 8 + 15 + 27, "{planned:?}");
+    assert_eq!(planned[0], "create event INNOPROM-CA-2024");
+    assert!(planned.contains(&"create zone PAV-UZ".to_owned()));
+    assert!(planned.contains(&"create gate HALL-MAIN-6".to_owned()));
+    assert!(planned.contains(&"create delegation Official delegation of Hungary".to_owned()));
+    let missing = event_id(&app, "INNOPROM-CA-2024").await.unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+
+    // Applied: the event is set up as the file says.
+    let done = apply(&app, REFERENCE, false).await.unwrap();
+    assert!(done.applied);
+    assert_eq!(done.changes.len(), planned.len());
+    let id = event_id(&app, "INNOPROM-CA-2024").await.unwrap();
+    assert_eq!(done.event_id, id);
+    let zones = app
+        .events()
+        .list_zones(pb::ListZonesRequest {
+            event_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .zones;
+    assert_eq!(zones.len(), 14);
+    let pavilion = zones.iter().find(|z| z.code == "PAV-UZ").unwrap();
+    assert_eq!(pavilion.parent_code, "HALL-1");
+    assert_eq!(pavilion.capacity, 800);
+    assert_eq!(pavilion.name_uz, "Oʻzbekiston milliy pavilyoni");
+    let categories = app
+        .events()
+        .list_categories(pb::ListCategoriesRequest {
+            event_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .categories;
+    let staff = categories.iter().find(|c| c.code == "STAFF").unwrap();
+    assert_eq!(staff.valid_days.len(), 3);
+    assert_eq!(staff.color, "#6D4C41");
+    let press = categories.iter().find(|c| c.code == "PRESS").unwrap();
+    assert!(!press.zone_codes.contains(&"VIP".to_owned()));
+    assert_eq!(press.zone_codes.len(), 13);
+    let delegations = app
+        .desk()
+        .list_delegations(pb::ListDelegationsRequest {
+            event_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .delegations;
+    assert_eq!(delegations.len(), 27);
+    let uz = delegations.iter().find(|d| d.country == "UZ").unwrap();
+    let quota = |code: &str| {
+        uz.quotas
+            .iter()
+            .find(|q| q.category_code == code)
+            .map(|q| q.quota)
+    };
+    assert_eq!(quota("DELEGATE"), Some(90));
+    assert_eq!(quota("VIP"), Some(10));
+
+    // Applying the same file again changes nothing, and says so.
+    let again = apply(&app, REFERENCE, false).await.unwrap();
+    assert!(!again.applied);
+    assert!(again.changes.is_empty(), "{:?}", lines_of(&again.changes));
+
+    // Exported, the file applies as a no-op, and reads as the original.
+    let exported = app
+        .events()
+        .export_event_definition(pb::ExportEventDefinitionRequest {
+            event_code: "innoprom-ca-2024".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .content;
+    assert!(exported.contains("code = \"HALL-MAIN-1\""), "{exported}");
+    assert!(exported.contains("Национальный павильон России"));
+    let round = apply(&app, &exported, false).await.unwrap();
+    assert!(round.changes.is_empty(), "{:?}", lines_of(&round.changes));
+
+    // A change is planned by its keys, and applied.
+    let changed = REFERENCE
+        .replace("capacity = 120\n", "capacity = 150\n")
+        .replace("name = \"Press\"", "name = \"Media\"");
+    let plan = apply(&app, &changed, false).await.unwrap();
+    let shown: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| format!("{} {} {}: {}", c.action, c.kind, c.key, c.fields.join(",")))
+        .collect();
+    assert_eq!(
+        shown,
+        ["update zone VIP: capacity", "update category PRESS: name"]
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_would_lose_data_applies_nothing_and_names_what_blocks_it() {
+    let app = TestApp::start().await;
+    apply(&app, REFERENCE, false).await.unwrap();
+    let id = event_id(&app, "INNOPROM-CA-2024").await.unwrap();
+    let fixture = Fixture {
+        event_id: id.clone(),
+    };
+    app.register(&fixture, person("Jasur", "Tursunov")).await;
+    let delegations = app
+        .desk()
+        .list_delegations(pb::ListDelegationsRequest {
+            event_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .delegations;
+    let hungary = delegations.iter().find(|d| d.country == "HU").unwrap();
+    for name in [("Zsófia", "Kovács"), ("Bence", "Nagy"), ("Dóra", "Tóth")] {
+        let mut p = person(name.0, name.1);
+        p.country = "HU".to_owned();
+        p.category_code = "DELEGATE".to_owned();
+        p.delegation_id = hungary.id.clone();
+        app.register(&fixture, p).await;
+    }
+
+    // Visitors left out, Hungary's delegates cut to 2, and a harmless
+    // rename beside them: none of it is applied.
+    let visitor = REFERENCE
+        .find("[[categories]]\ncode = \"VISITOR\"")
+        .unwrap();
+    let exhibitor = REFERENCE
+        .find("[[categories]]\ncode = \"EXHIBITOR\"")
+        .unwrap();
+    let mut text = format!("{}{}", &REFERENCE[..visitor], &REFERENCE[exhibitor..]);
+    let hu = text
+        .find("name = \"Official delegation of Hungary\"")
+        .unwrap();
+    let quotas = hu + text[hu..].find("DELEGATE = ").unwrap();
+    let end = quotas + text[quotas..].find(',').unwrap();
+    text.replace_range(quotas..end, "DELEGATE = 2");
+    let quota_line = text[..quotas].lines().count();
+    let text = text.replace("name = \"VIP lounge\"", "name = \"The VIP lounge\"");
+    let err = apply(&app, &text, false).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&err), "WOULD_LOSE_DATA");
+    let fields = violated_fields(&err);
+    assert!(
+        fields.contains(&"categories: VISITOR".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&format!(
+            "line {quota_line}: delegations[26].quotas.DELEGATE"
+        )),
+        "{fields:?}"
+    );
+    let details = err.get_details_bad_request().unwrap();
+    let quota = details
+        .field_violations
+        .iter()
+        .find(|v| v.field.ends_with("quotas.DELEGATE"))
+        .unwrap();
+    assert!(
+        quota.description.contains("3 member"),
+        "{}",
+        quota.description
+    );
+
+    // Nothing changed: the VIP lounge keeps its name, visitors still exist.
+    let zones = app
+        .events()
+        .list_zones(pb::ListZonesRequest {
+            event_id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .zones;
+    let vip = zones.iter().find(|z| z.code == "VIP").unwrap();
+    assert_eq!(vip.name, "VIP lounge");
+    let dry = apply(&app, REFERENCE, true).await.unwrap();
+    assert!(dry.changes.is_empty());
+}
+
+#[tokio::test]
+async fn errors_in_a_file_are_named_with_their_lines_all_at_once() {
+    let app = TestApp::start().await;
+    let text = "[event]\ncode = \"FAIR\"\nname = \"Fair\"\nfirst_day = 2024-04-22\nlast_day = 2024-04-21\ncolour = \"red\"\n\n[[zones]]\ncode = \"HALL\"\nname = \"Hall\"\ncapacity = -3\n\n[[gates]]\ncode = \"G1\"\nname = \"Door\"\nzone = \"NOWHERE\"\n\n[[delegations]]\nname = \"D\"\ncountry = \"XX\"\nquotas = { VISITOR = 1000000000 }\n";
+    let err = apply(&app, text, false).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(reason(&err), "INVALID_FIELD");
+    let mut fields = violated_fields(&err);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "line 11: zones[0].capacity",
+            "line 16: gates[0].zone",
+            "line 20: delegations[0].country",
+            "line 21: delegations[0].quotas.VISITOR",
+            "line 5: event.last_day",
+            "line 6: event.colour",
+        ]
+    );
+    let missing = event_id(&app, "FAIR").await.unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+
+    // A quota of -1, broken syntax, binary junk, a thousand errors, and
+    // ten megabytes: each a clear refusal, none of them INTERNAL.
+    let negative = REFERENCE.replacen("VIP = 10", "VIP = -1", 1);
+    let err = apply(&app, &negative, false).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let err = apply(&app, "[event\ncode = ", false).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(violated_fields(&err)[0].starts_with("line 1"), "{err:?}");
+    let junk = app
+        .events()
+        .apply_event_definition(pb::ApplyEventDefinitionRequest {
+            content: vec![0xff, 0xfe, 0x00, 0x9f, 0x80],
+            dry_run: false,
+            event_code: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(junk.code(), Code::InvalidArgument);
+    let thousand: String = (0..1000).map(|i| format!("key{i} = {i}\n")).collect();
+    let err = apply(&app, &thousand, false).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err).len(), 101);
+    let huge = format!("{REFERENCE}\n#{}\n", "x".repeat(10 * 1024 * 1024));
+    let err = apply(&app, &huge, false).await.unwrap_err();
+    assert_ne!(err.code(), Code::Internal, "{err:?}");
+    assert!(
+        matches!(
+            err.code(),
+            Code::InvalidArgument | Code::ResourceExhausted | Code::OutOfRange
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_an_admin_applies_or_exports_an_event_file() {
+    let app = TestApp::start().await;
+    let err = app
+        .events_as(Some(Role::Desk))
+        .apply_event_definition(pb::ApplyEventDefinitionRequest {
+            content: REFERENCE.as_bytes().to_vec(),
+            dry_run: true,
+            event_code: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // Another code: a new edition from last year's file.
+    let next = app
+        .events()
+        .apply_event_definition(pb::ApplyEventDefinitionRequest {
+            content: REFERENCE.as_bytes().to_vec(),
+            dry_run: false,
+            event_code: "innoprom-ca-2025".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(next.event_code, "INNOPROM-CA-2025");
+    event_id(&app, "INNOPROM-CA-2025").await.unwrap();
+    let err = app
+        .events_as(Some(Role::Gate))
+        .export_event_definition(pb::ExportEventDefinitionRequest {
+            event_code: "INNOPROM-CA-2025".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
