@@ -368,3 +368,82 @@ fn diff(fields: &mut Vec<&'static str>, name: &'static str, same: bool) {
         fields.push(name);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Heads, Stored, StoredZone, plan};
+    use crate::{
+        db::models::Zone,
+        domain::event_file::parse,
+        ids::{EventId, ZoneId},
+    };
+
+    const FILE: &str = "[event]\ncode = \"F\"\nname = \"Fair\"\nfirst_day = 2024-04-22\nlast_day = 2024-04-22\n\n[[zones]]\ncode = \"HALL\"\nname = \"Hall\"\ncapacity = 10\n";
+
+    fn stored_hall(capacity: i32, inside: i64, scanned: bool) -> StoredZone {
+        StoredZone {
+            zone: Zone {
+                id: ZoneId::generate(),
+                event_id: EventId::generate(),
+                code: "HALL".to_owned(),
+                name: "Hall".to_owned(),
+                capacity,
+                parent_zone_id: None,
+                name_ru: String::new(),
+                name_uz: String::new(),
+            },
+            parent_code: None,
+            inside,
+            scanned,
+        }
+    }
+
+    #[test]
+    fn a_capacity_below_the_people_inside_is_refused_at_its_line() {
+        let (def, lines) = parse(FILE).unwrap();
+        let stored = Stored {
+            zones: vec![stored_hall(100, 40, true)],
+            ..Stored::default()
+        };
+        let (changes, blocked) = plan(&def, &stored, &lines, &Heads::new());
+        assert_eq!(blocked.len(), 1, "{blocked:?}");
+        assert_eq!(blocked[0].field, "line 10: zones[0].capacity");
+        assert_eq!(blocked[0].code, "CAPACITY_BELOW_INSIDE");
+        assert!(blocked[0].description.contains("40"));
+        // The change is still planned: the refusal names what blocks it.
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.to_string() == "update zone HALL: capacity")
+        );
+
+        // Unlimited, or room for those inside: no refusal.
+        for (capacity, inside) in [(0, 40), (10, 10)] {
+            let file = FILE.replace("capacity = 10", &format!("capacity = {capacity}"));
+            let (def, lines) = parse(&file).unwrap();
+            let stored = Stored {
+                zones: vec![stored_hall(100, inside, true)],
+                ..Stored::default()
+            };
+            assert!(plan(&def, &stored, &lines, &Heads::new()).1.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_zone_with_scans_is_not_removed() {
+        let file = FILE.replace("code = \"HALL\"", "code = \"NEW\"");
+        let (def, lines) = parse(&file).unwrap();
+        let stored = Stored {
+            zones: vec![stored_hall(100, 0, true)],
+            ..Stored::default()
+        };
+        let (changes, blocked) = plan(&def, &stored, &lines, &Heads::new());
+        assert_eq!(blocked[0].field, "zones: HALL");
+        assert_eq!(blocked[0].code, "HAS_SCANS");
+        let shown: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            ["create event F", "create zone NEW", "remove zone HALL"]
+        );
+    }
+}
