@@ -578,7 +578,12 @@ async fn a_desk_imports_a_roster_edits_through_a_conflict_and_cancels() {
     b.type_into("#reason", "reported lost").await;
     b.click("dialog button.danger").await;
     b.until_text("gates refuse it until it is unblocked").await;
-    assert!(b.text(".detail-head").await.contains("Blocked"));
+    // The chip follows once the participant is read again.
+    b.until(
+        "the badge shown blocked",
+        "document.querySelector('.detail-head')?.innerText.includes('Blocked')",
+    )
+    .await;
     b.press("Unblock badge").await;
     b.until_text("The badge is unblocked").await;
     b.press("Cancel registration").await;
