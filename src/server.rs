@@ -1,4 +1,4 @@
-//! Composes the gRPC server: the six services, health, reflection,
+//! Composes the gRPC server: the seven services, health, reflection,
 //! limits, and graceful shutdown.
 
 use std::{future::Future, net::SocketAddr};
@@ -11,14 +11,15 @@ use tonic_health::ServingStatus;
 use crate::{
     config::ServeConfig,
     domain::Services,
-    grpc::{ApiState, AuthApi, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
+    grpc::{ApiState, AuditApi, AuthApi, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
     limits::LimitsLayer,
     observe::ObserveLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
         pb::{
-            auth_service_server::AuthServiceServer, badge_service_server::BadgeServiceServer,
-            event_service_server::EventServiceServer, gate_service_server::GateServiceServer,
+            audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
+            badge_service_server::BadgeServiceServer, event_service_server::EventServiceServer,
+            gate_service_server::GateServiceServer,
             registration_service_server::RegistrationServiceServer,
             token_service_server::TokenServiceServer,
         },
@@ -26,13 +27,14 @@ use crate::{
 };
 
 /// Names of the services, as health checks know them.
-pub const SERVICE_NAMES: [&str; 6] = [
+pub const SERVICE_NAMES: [&str; 7] = [
     "expopass.v1.AuthService",
     "expopass.v1.EventService",
     "expopass.v1.RegistrationService",
     "expopass.v1.BadgeService",
     "expopass.v1.GateService",
     "expopass.v1.TokenService",
+    "expopass.v1.AuditService",
 ];
 
 /// How long calls in flight may take to finish after a shutdown signal.
@@ -134,6 +136,9 @@ pub async fn serve(
         )
         .add_service(
             TokenServiceServer::new(TokenApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(state.clone())).max_decoding_message_size(max),
         )
         .add_service(AuthServiceServer::new(AuthApi::new(state)).max_decoding_message_size(max));
 

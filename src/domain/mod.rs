@@ -1,6 +1,7 @@
 //! Rules and use cases. No tonic here, and no SQL: persistence goes through
 //! `crate::db`, transport through `crate::grpc`.
 
+pub mod audit;
 pub(crate) mod auth;
 pub(crate) mod badges;
 pub mod enrolment;

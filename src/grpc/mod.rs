@@ -1,6 +1,7 @@
 //! Thin gRPC adapters: authenticate, convert the request, make one domain
 //! call, convert the result. No diesel here, no business rules.
 
+mod audit;
 mod auth;
 mod badge;
 mod convert;
@@ -12,6 +13,7 @@ mod token;
 use chrono::{DateTime, Utc};
 use tonic::{Request, Status};
 
+pub(crate) use audit::AuditApi;
 pub(crate) use auth::AuthApi;
 pub(crate) use badge::BadgeApi;
 pub(crate) use event::EventApi;

@@ -10,6 +10,7 @@
 //! Integration tests: the real server over gRPC on 127.0.0.1, a real
 //! PostgreSQL database per test.
 
+mod audit;
 mod auth;
 mod backup;
 mod badges;

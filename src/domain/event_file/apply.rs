@@ -483,7 +483,6 @@ async fn write(
             .iter()
             .any(|d| d.name.to_lowercase() == name)
         {
-            db::event_file::delete_delegation(conn, s.delegation.id).await?;
             audit(
                 conn,
                 actor,
@@ -492,6 +491,7 @@ async fn write(
                 s.delegation.id.0,
             )
             .await?;
+            db::event_file::delete_delegation(conn, s.delegation.id).await?;
         }
     }
     for d in &def.delegations {
@@ -558,7 +558,6 @@ async fn write(
             .iter()
             .any(|o| sort_key(&o.name) == s.organization.name_key)
         {
-            db::event_file::delete_organization(conn, s.organization.id).await?;
             audit(
                 conn,
                 actor,
@@ -567,18 +566,19 @@ async fn write(
                 s.organization.id.0,
             )
             .await?;
+            db::event_file::delete_organization(conn, s.organization.id).await?;
         }
     }
     for s in &stored.gates {
         if !def.gates.iter().any(|g| g.code == s.gate.code) {
-            db::event_file::delete_gate(conn, s.gate.id).await?;
             audit(conn, actor, "gate.remove", "gate", s.gate.id.0).await?;
+            db::event_file::delete_gate(conn, s.gate.id).await?;
         }
     }
     for s in &stored.categories {
         if !def.categories.iter().any(|c| c.code == s.category.code) {
-            db::event_file::delete_category(conn, s.category.id).await?;
             audit(conn, actor, "category.remove", "category", s.category.id.0).await?;
+            db::event_file::delete_category(conn, s.category.id).await?;
         }
     }
     // Children before parents.
@@ -597,8 +597,8 @@ async fn write(
             if has_child {
                 next.push(*s);
             } else {
-                db::event_file::delete_zone(conn, s.zone.id).await?;
                 audit(conn, actor, "zone.remove", "zone", s.zone.id.0).await?;
+                db::event_file::delete_zone(conn, s.zone.id).await?;
             }
         }
         if next.len() == before {
