@@ -22,6 +22,7 @@ pub(crate) mod records;
 pub mod registration;
 pub mod search_key;
 pub(crate) mod secrets;
+pub mod stats;
 pub(crate) mod validate;
 
 use std::sync::Arc;

@@ -33,6 +33,8 @@ const ADMIN: &[Role] = &[Role::Admin];
 /// need them too (a gate sees only the gates its token names, when it
 /// names some).
 const READERS: &[Role] = &[Role::Desk, Role::Gate, Role::Admin];
+/// Registration numbers: the organiser, and desks of the event.
+const STATS_READERS: &[Role] = &[Role::Desk, Role::Admin];
 
 fn event_pb(e: Event) -> pb::Event {
     pb::Event {
@@ -322,5 +324,60 @@ impl EventService for EventApi {
         actor.require_event(event.id)?;
         let content = services.export_event_file(&event.code).await?;
         Ok(Response::new(pb::ExportEventDefinitionResponse { content }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn get_registration_stats(
+        &self,
+        request: Request<pb::GetRegistrationStatsRequest>,
+    ) -> Result<Response<pb::GetRegistrationStatsResponse>, Status> {
+        let actor = self.state.authorize(&request, STATS_READERS).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        let s = self
+            .state
+            .services
+            .registration_stats(&actor, event_id)
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let counts = |rows: Vec<(String, String, i64)>| {
+            rows.into_iter()
+                .map(|(key, label, n)| pb::StatCount {
+                    key,
+                    label,
+                    count: count(n),
+                })
+                .collect()
+        };
+        let days = |rows: Vec<(chrono::NaiveDate, i64)>| {
+            rows.into_iter()
+                .map(|(day, n)| pb::DayCount {
+                    day: day.to_string(),
+                    count: count(n),
+                })
+                .collect()
+        };
+        Ok(Response::new(pb::GetRegistrationStatsResponse {
+            active: count(s.active),
+            cancelled: count(s.cancelled),
+            by_category: counts(s.by_category),
+            by_country: counts(s.by_country),
+            by_delegation: s
+                .by_delegation
+                .into_iter()
+                .map(|d| pb::DelegationFill {
+                    delegation_id: d.id.to_string(),
+                    name: d.name,
+                    country: d.country,
+                    members: count(d.members),
+                    quota: count(d.quota),
+                })
+                .collect(),
+            by_organization: counts(s.by_organization),
+            badges_valid: count(s.badges_valid),
+            badges_printed: count(s.badges_printed),
+            badges_revoked: count(s.badges_revoked),
+            entered_per_day: days(s.entered_per_day),
+            registered_per_day: days(s.registered_per_day),
+        }))
     }
 }

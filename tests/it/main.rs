@@ -29,6 +29,7 @@ mod migrations;
 mod races;
 mod registration;
 mod search;
+mod stats;
 mod support;
 mod tls;
 mod tokens;

@@ -18,7 +18,208 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiUwobQXBwbHlFdmVudERlZmluaXRpb25SZXF1ZXN0Eg8KB2NvbnRlbnQYASABKAwSDwoHZHJ5X3J1bhgCIAEoCBISCgpldmVudF9jb2RlGAMgASgJIkgKC0V2ZW50Q2hhbmdlEg4KBmFjdGlvbhgBIAEoCRIMCgRraW5kGAIgASgJEgsKA2tleRgDIAEoCRIOCgZmaWVsZHMYBCADKAkigAEKHEFwcGx5RXZlbnREZWZpbml0aW9uUmVzcG9uc2USEAoIZXZlbnRfaWQYASABKAkSEgoKZXZlbnRfY29kZRgCIAEoCRIpCgdjaGFuZ2VzGAMgAygLMhguZXhwb3Bhc3MudjEuRXZlbnRDaGFuZ2USDwoHYXBwbGllZBgEIAEoCCIyChxFeHBvcnRFdmVudERlZmluaXRpb25SZXF1ZXN0EhIKCmV2ZW50X2NvZGUYASABKAkiMAodRXhwb3J0RXZlbnREZWZpbml0aW9uUmVzcG9uc2USDwoHY29udGVudBgBIAEoCSLXAQoFRXZlbnQSCgoCaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBXZlbnVlGAQgASgJEhEKCXRpbWVfem9uZRgFIAEoCRIRCglmaXJzdF9kYXkYBiABKAkSEAoIbGFzdF9kYXkYByABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYCCABKAgSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGhvdG9zX2F0X2dhdGVzGAogASgIIqgBChJDcmVhdGVFdmVudFJlcXVlc3QSDAoEY29kZRgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAggASgIIjgKE0NyZWF0ZUV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCI2Cg9HZXRFdmVudFJlcXVlc3QSDAoCaWQYASABKAlIABIOCgRjb2RlGAIgASgJSABCBQoDa2V5IjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCJaChVTZXRHYXRlRGlzcGxheVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYAiABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAMgASgIIjsKFlNldEdhdGVEaXNwbGF5UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudCITChFMaXN0RXZlbnRzUmVxdWVzdCI4ChJMaXN0RXZlbnRzUmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIuZXhwb3Bhc3MudjEuRXZlbnQiiQEKBFpvbmUSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEY29kZRgDIAEoCRIMCgRuYW1lGAQgASgJEhAKCGNhcGFjaXR5GAUgASgNEhMKC3BhcmVudF9jb2RlGAYgASgJEg8KB25hbWVfcnUYByABKAkSDwoHbmFtZV91ehgIIAEoCSKKAQoRVXBzZXJ0Wm9uZVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCGNhcGFjaXR5GAQgASgNEhMKC3BhcmVudF9jb2RlGAUgASgJEg8KB25hbWVfcnUYBiABKAkSDwoHbmFtZV91ehgHIAEoCSI1ChJVcHNlcnRab25lUmVzcG9uc2USHwoEem9uZRgBIAEoCzIRLmV4cG9wYXNzLnYxLlpvbmUiJAoQTGlzdFpvbmVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0Wm9uZXNSZXNwb25zZRIgCgV6b25lcxgBIAMoCzIRLmV4cG9wYXNzLnYxLlpvbmUinQEKCENhdGVnb3J5EgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRINCgVjb2xvchgFIAEoCRISCgp6b25lX2NvZGVzGAYgAygJEhIKCnZhbGlkX2RheXMYByADKAkSDwoHbmFtZV9ydRgIIAEoCRIPCgduYW1lX3V6GAkgASgJIp4BChVVcHNlcnRDYXRlZ29yeVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg0KBWNvbG9yGAQgASgJEhIKCnpvbmVfY29kZXMYBSADKAkSEgoKdmFsaWRfZGF5cxgGIAMoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiQQoWVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRInCghjYXRlZ29yeRgBIAEoCzIVLmV4cG9wYXNzLnYxLkNhdGVnb3J5IikKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJDChZMaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEikKCmNhdGVnb3JpZXMYASADKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSJTCgRHYXRlEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIRCgl6b25lX2NvZGUYBSABKAkiVAoRVXBzZXJ0R2F0ZVJlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEhEKCXpvbmVfY29kZRgEIAEoCSI1ChJVcHNlcnRHYXRlUmVzcG9uc2USHwoEZ2F0ZRgBIAEoCzIRLmV4cG9wYXNzLnYxLkdhdGUiJAoQTGlzdEdhdGVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI1ChFMaXN0R2F0ZXNSZXNwb25zZRIgCgVnYXRlcxgBIAMoCzIRLmV4cG9wYXNzLnYxLkdhdGUynAgKDEV2ZW50U2VydmljZRJQCgtDcmVhdGVFdmVudBIfLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVxdWVzdBogLmV4cG9wYXNzLnYxLkNyZWF0ZUV2ZW50UmVzcG9uc2USRwoIR2V0RXZlbnQSHC5leHBvcGFzcy52MS5HZXRFdmVudFJlcXVlc3QaHS5leHBvcGFzcy52MS5HZXRFdmVudFJlc3BvbnNlEk0KCkxpc3RFdmVudHMSHi5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXNwb25zZRJZCg5TZXRHYXRlRGlzcGxheRIiLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVzcG9uc2USWQoOVXBzZXJ0Q2F0ZWdvcnkSIi5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlcXVlc3QaIy5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlc3BvbnNlElkKDkxpc3RDYXRlZ29yaWVzEiIuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZRJNCgpVcHNlcnRab25lEh4uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRab25lUmVzcG9uc2USSgoJTGlzdFpvbmVzEh0uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3Rab25lc1Jlc3BvbnNlEk0KClVwc2VydEdhdGUSHi5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXNwb25zZRJKCglMaXN0R2F0ZXMSHS5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVzcG9uc2USawoUQXBwbHlFdmVudERlZmluaXRpb24SKC5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKS5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEm4KFUV4cG9ydEV2ZW50RGVmaW5pdGlvbhIpLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKi5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIp0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCSKeAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJIkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlMokJCgxFdmVudFNlcnZpY2USUAoLQ3JlYXRlRXZlbnQSHy5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlcXVlc3QaIC5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlc3BvbnNlEkcKCEdldEV2ZW50EhwuZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXF1ZXN0Gh0uZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXNwb25zZRJNCgpMaXN0RXZlbnRzEh4uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1JlcXVlc3QaHy5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVzcG9uc2USWQoOU2V0R2F0ZURpc3BsYXkSIi5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlcXVlc3QaIy5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlc3BvbnNlElkKDlVwc2VydENhdGVnb3J5EiIuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRJZCg5MaXN0Q2F0ZWdvcmllcxIiLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBojLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVzcG9uc2USTQoKVXBzZXJ0Wm9uZRIeLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlc3BvbnNlEkoKCUxpc3Rab25lcxIdLmV4cG9wYXNzLnYxLkxpc3Rab25lc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXNwb25zZRJNCgpVcHNlcnRHYXRlEh4uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVzcG9uc2USSgoJTGlzdEdhdGVzEh0uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1Jlc3BvbnNlEmsKFEFwcGx5RXZlbnREZWZpbml0aW9uEiguZXhwb3Bhc3MudjEuQXBwbHlFdmVudERlZmluaXRpb25SZXF1ZXN0GikuZXhwb3Bhc3MudjEuQXBwbHlFdmVudERlZmluaXRpb25SZXNwb25zZRJuChVFeHBvcnRFdmVudERlZmluaXRpb24SKS5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXF1ZXN0GiouZXhwb3Bhc3MudjEuRXhwb3J0RXZlbnREZWZpbml0aW9uUmVzcG9uc2USawoUR2V0UmVnaXN0cmF0aW9uU3RhdHMSKC5leHBvcGFzcy52MS5HZXRSZWdpc3RyYXRpb25TdGF0c1JlcXVlc3QaKS5leHBvcGFzcy52MS5HZXRSZWdpc3RyYXRpb25TdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message expopass.v1.GetRegistrationStatsRequest
+ */
+export type GetRegistrationStatsRequest = Message<"expopass.v1.GetRegistrationStatsRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message expopass.v1.GetRegistrationStatsRequest.
+ * Use `create(GetRegistrationStatsRequestSchema)` to create a new message.
+ */
+export const GetRegistrationStatsRequestSchema: GenMessage<GetRegistrationStatsRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 0);
+
+/**
+ * A count of active (not cancelled) participants under one key.
+ *
+ * @generated from message expopass.v1.StatCount
+ */
+export type StatCount = Message<"expopass.v1.StatCount"> & {
+  /**
+   * A category code, a country code (ISO 3166-1 alpha-2), or an
+   * organisation id.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The category's or organisation's name; empty for countries.
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * @generated from field: uint64 count = 3;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message expopass.v1.StatCount.
+ * Use `create(StatCountSchema)` to create a new message.
+ */
+export const StatCountSchema: GenMessage<StatCount> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 1);
+
+/**
+ * @generated from message expopass.v1.DelegationFill
+ */
+export type DelegationFill = Message<"expopass.v1.DelegationFill"> & {
+  /**
+   * @generated from field: string delegation_id = 1;
+   */
+  delegationId: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string country = 3;
+   */
+  country: string;
+
+  /**
+   * Active members.
+   *
+   * @generated from field: uint64 members = 4;
+   */
+  members: bigint;
+
+  /**
+   * Seats over all its categories.
+   *
+   * @generated from field: uint64 quota = 5;
+   */
+  quota: bigint;
+};
+
+/**
+ * Describes the message expopass.v1.DelegationFill.
+ * Use `create(DelegationFillSchema)` to create a new message.
+ */
+export const DelegationFillSchema: GenMessage<DelegationFill> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 2);
+
+/**
+ * @generated from message expopass.v1.DayCount
+ */
+export type DayCount = Message<"expopass.v1.DayCount"> & {
+  /**
+   * "YYYY-MM-DD", in the event's time zone.
+   *
+   * @generated from field: string day = 1;
+   */
+  day: string;
+
+  /**
+   * @generated from field: uint64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message expopass.v1.DayCount.
+ * Use `create(DayCountSchema)` to create a new message.
+ */
+export const DayCountSchema: GenMessage<DayCount> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 3);
+
+/**
+ * @generated from message expopass.v1.GetRegistrationStatsResponse
+ */
+export type GetRegistrationStatsResponse = Message<"expopass.v1.GetRegistrationStatsResponse"> & {
+  /**
+   * Participants by status.
+   *
+   * @generated from field: uint64 active = 1;
+   */
+  active: bigint;
+
+  /**
+   * @generated from field: uint64 cancelled = 2;
+   */
+  cancelled: bigint;
+
+  /**
+   * Active participants by category (every category, zeros too), by
+   * country and by organisation, largest first; those without an
+   * organisation are not in `by_organization`.
+   *
+   * @generated from field: repeated expopass.v1.StatCount by_category = 3;
+   */
+  byCategory: StatCount[];
+
+  /**
+   * @generated from field: repeated expopass.v1.StatCount by_country = 4;
+   */
+  byCountry: StatCount[];
+
+  /**
+   * @generated from field: repeated expopass.v1.DelegationFill by_delegation = 5;
+   */
+  byDelegation: DelegationFill[];
+
+  /**
+   * @generated from field: repeated expopass.v1.StatCount by_organization = 6;
+   */
+  byOrganization: StatCount[];
+
+  /**
+   * Participants holding a valid badge now.
+   *
+   * @generated from field: uint64 badges_valid = 7;
+   */
+  badgesValid: bigint;
+
+  /**
+   * Badge versions printed, reprints included.
+   *
+   * @generated from field: uint64 badges_printed = 8;
+   */
+  badgesPrinted: bigint;
+
+  /**
+   * Badge versions revoked (reprinted, cancelled or withdrawn).
+   *
+   * @generated from field: uint64 badges_revoked = 9;
+   */
+  badgesRevoked: bigint;
+
+  /**
+   * Different badges let in at least once, per day of scanning.
+   *
+   * @generated from field: repeated expopass.v1.DayCount entered_per_day = 10;
+   */
+  enteredPerDay: DayCount[];
+
+  /**
+   * Registrations per day over the last 30 days (days without any left out).
+   *
+   * @generated from field: repeated expopass.v1.DayCount registered_per_day = 11;
+   */
+  registeredPerDay: DayCount[];
+};
+
+/**
+ * Describes the message expopass.v1.GetRegistrationStatsResponse.
+ * Use `create(GetRegistrationStatsResponseSchema)` to create a new message.
+ */
+export const GetRegistrationStatsResponseSchema: GenMessage<GetRegistrationStatsResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 4);
 
 /**
  * @generated from message expopass.v1.ApplyEventDefinitionRequest
@@ -52,7 +253,7 @@ export type ApplyEventDefinitionRequest = Message<"expopass.v1.ApplyEventDefinit
  * Use `create(ApplyEventDefinitionRequestSchema)` to create a new message.
  */
 export const ApplyEventDefinitionRequestSchema: GenMessage<ApplyEventDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 0);
+  messageDesc(file_expopass_v1_event, 5);
 
 /**
  * One change of an event file's plan.
@@ -94,7 +295,7 @@ export type EventChange = Message<"expopass.v1.EventChange"> & {
  * Use `create(EventChangeSchema)` to create a new message.
  */
 export const EventChangeSchema: GenMessage<EventChange> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 1);
+  messageDesc(file_expopass_v1_event, 6);
 
 /**
  * @generated from message expopass.v1.ApplyEventDefinitionResponse
@@ -135,7 +336,7 @@ export type ApplyEventDefinitionResponse = Message<"expopass.v1.ApplyEventDefini
  * Use `create(ApplyEventDefinitionResponseSchema)` to create a new message.
  */
 export const ApplyEventDefinitionResponseSchema: GenMessage<ApplyEventDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 2);
+  messageDesc(file_expopass_v1_event, 7);
 
 /**
  * @generated from message expopass.v1.ExportEventDefinitionRequest
@@ -154,7 +355,7 @@ export type ExportEventDefinitionRequest = Message<"expopass.v1.ExportEventDefin
  * Use `create(ExportEventDefinitionRequestSchema)` to create a new message.
  */
 export const ExportEventDefinitionRequestSchema: GenMessage<ExportEventDefinitionRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 3);
+  messageDesc(file_expopass_v1_event, 8);
 
 /**
  * @generated from message expopass.v1.ExportEventDefinitionResponse
@@ -173,7 +374,7 @@ export type ExportEventDefinitionResponse = Message<"expopass.v1.ExportEventDefi
  * Use `create(ExportEventDefinitionResponseSchema)` to create a new message.
  */
 export const ExportEventDefinitionResponseSchema: GenMessage<ExportEventDefinitionResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 4);
+  messageDesc(file_expopass_v1_event, 9);
 
 /**
  * An event: one edition of a fair, several days long.
@@ -258,7 +459,7 @@ export type Event = Message<"expopass.v1.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 5);
+  messageDesc(file_expopass_v1_event, 10);
 
 /**
  * @generated from message expopass.v1.CreateEventRequest
@@ -326,7 +527,7 @@ export type CreateEventRequest = Message<"expopass.v1.CreateEventRequest"> & {
  * Use `create(CreateEventRequestSchema)` to create a new message.
  */
 export const CreateEventRequestSchema: GenMessage<CreateEventRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 6);
+  messageDesc(file_expopass_v1_event, 11);
 
 /**
  * @generated from message expopass.v1.CreateEventResponse
@@ -345,7 +546,7 @@ export type CreateEventResponse = Message<"expopass.v1.CreateEventResponse"> & {
  * Use `create(CreateEventResponseSchema)` to create a new message.
  */
 export const CreateEventResponseSchema: GenMessage<CreateEventResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 7);
+  messageDesc(file_expopass_v1_event, 12);
 
 /**
  * @generated from message expopass.v1.GetEventRequest
@@ -380,7 +581,7 @@ export type GetEventRequest = Message<"expopass.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 8);
+  messageDesc(file_expopass_v1_event, 13);
 
 /**
  * @generated from message expopass.v1.GetEventResponse
@@ -399,7 +600,7 @@ export type GetEventResponse = Message<"expopass.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 9);
+  messageDesc(file_expopass_v1_event, 14);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayRequest
@@ -432,7 +633,7 @@ export type SetGateDisplayRequest = Message<"expopass.v1.SetGateDisplayRequest">
  * Use `create(SetGateDisplayRequestSchema)` to create a new message.
  */
 export const SetGateDisplayRequestSchema: GenMessage<SetGateDisplayRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 10);
+  messageDesc(file_expopass_v1_event, 15);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayResponse
@@ -451,7 +652,7 @@ export type SetGateDisplayResponse = Message<"expopass.v1.SetGateDisplayResponse
  * Use `create(SetGateDisplayResponseSchema)` to create a new message.
  */
 export const SetGateDisplayResponseSchema: GenMessage<SetGateDisplayResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 11);
+  messageDesc(file_expopass_v1_event, 16);
 
 /**
  * @generated from message expopass.v1.ListEventsRequest
@@ -464,7 +665,7 @@ export type ListEventsRequest = Message<"expopass.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 12);
+  messageDesc(file_expopass_v1_event, 17);
 
 /**
  * @generated from message expopass.v1.ListEventsResponse
@@ -483,7 +684,7 @@ export type ListEventsResponse = Message<"expopass.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 13);
+  messageDesc(file_expopass_v1_event, 18);
 
 /**
  * A zone of the venue: a hall, the plenary hall, the B2B area, a lounge.
@@ -552,7 +753,7 @@ export type Zone = Message<"expopass.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 14);
+  messageDesc(file_expopass_v1_event, 19);
 
 /**
  * @generated from message expopass.v1.UpsertZoneRequest
@@ -613,7 +814,7 @@ export type UpsertZoneRequest = Message<"expopass.v1.UpsertZoneRequest"> & {
  * Use `create(UpsertZoneRequestSchema)` to create a new message.
  */
 export const UpsertZoneRequestSchema: GenMessage<UpsertZoneRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 15);
+  messageDesc(file_expopass_v1_event, 20);
 
 /**
  * @generated from message expopass.v1.UpsertZoneResponse
@@ -632,7 +833,7 @@ export type UpsertZoneResponse = Message<"expopass.v1.UpsertZoneResponse"> & {
  * Use `create(UpsertZoneResponseSchema)` to create a new message.
  */
 export const UpsertZoneResponseSchema: GenMessage<UpsertZoneResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 16);
+  messageDesc(file_expopass_v1_event, 21);
 
 /**
  * @generated from message expopass.v1.ListZonesRequest
@@ -651,7 +852,7 @@ export type ListZonesRequest = Message<"expopass.v1.ListZonesRequest"> & {
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 17);
+  messageDesc(file_expopass_v1_event, 22);
 
 /**
  * @generated from message expopass.v1.ListZonesResponse
@@ -670,7 +871,7 @@ export type ListZonesResponse = Message<"expopass.v1.ListZonesResponse"> & {
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 18);
+  messageDesc(file_expopass_v1_event, 23);
 
 /**
  * A category of participants with its colour, zones and days.
@@ -748,7 +949,7 @@ export type Category = Message<"expopass.v1.Category"> & {
  * Use `create(CategorySchema)` to create a new message.
  */
 export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 19);
+  messageDesc(file_expopass_v1_event, 24);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryRequest
@@ -815,7 +1016,7 @@ export type UpsertCategoryRequest = Message<"expopass.v1.UpsertCategoryRequest">
  * Use `create(UpsertCategoryRequestSchema)` to create a new message.
  */
 export const UpsertCategoryRequestSchema: GenMessage<UpsertCategoryRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 20);
+  messageDesc(file_expopass_v1_event, 25);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryResponse
@@ -834,7 +1035,7 @@ export type UpsertCategoryResponse = Message<"expopass.v1.UpsertCategoryResponse
  * Use `create(UpsertCategoryResponseSchema)` to create a new message.
  */
 export const UpsertCategoryResponseSchema: GenMessage<UpsertCategoryResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 21);
+  messageDesc(file_expopass_v1_event, 26);
 
 /**
  * @generated from message expopass.v1.ListCategoriesRequest
@@ -853,7 +1054,7 @@ export type ListCategoriesRequest = Message<"expopass.v1.ListCategoriesRequest">
  * Use `create(ListCategoriesRequestSchema)` to create a new message.
  */
 export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 22);
+  messageDesc(file_expopass_v1_event, 27);
 
 /**
  * @generated from message expopass.v1.ListCategoriesResponse
@@ -872,7 +1073,7 @@ export type ListCategoriesResponse = Message<"expopass.v1.ListCategoriesResponse
  * Use `create(ListCategoriesResponseSchema)` to create a new message.
  */
 export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 23);
+  messageDesc(file_expopass_v1_event, 28);
 
 /**
  * An entry point (turnstile lane, handheld post) into one zone.
@@ -921,7 +1122,7 @@ export type Gate = Message<"expopass.v1.Gate"> & {
  * Use `create(GateSchema)` to create a new message.
  */
 export const GateSchema: GenMessage<Gate> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 24);
+  messageDesc(file_expopass_v1_event, 29);
 
 /**
  * @generated from message expopass.v1.UpsertGateRequest
@@ -961,7 +1162,7 @@ export type UpsertGateRequest = Message<"expopass.v1.UpsertGateRequest"> & {
  * Use `create(UpsertGateRequestSchema)` to create a new message.
  */
 export const UpsertGateRequestSchema: GenMessage<UpsertGateRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 25);
+  messageDesc(file_expopass_v1_event, 30);
 
 /**
  * @generated from message expopass.v1.UpsertGateResponse
@@ -980,7 +1181,7 @@ export type UpsertGateResponse = Message<"expopass.v1.UpsertGateResponse"> & {
  * Use `create(UpsertGateResponseSchema)` to create a new message.
  */
 export const UpsertGateResponseSchema: GenMessage<UpsertGateResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 26);
+  messageDesc(file_expopass_v1_event, 31);
 
 /**
  * @generated from message expopass.v1.ListGatesRequest
@@ -999,7 +1200,7 @@ export type ListGatesRequest = Message<"expopass.v1.ListGatesRequest"> & {
  * Use `create(ListGatesRequestSchema)` to create a new message.
  */
 export const ListGatesRequestSchema: GenMessage<ListGatesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 27);
+  messageDesc(file_expopass_v1_event, 32);
 
 /**
  * @generated from message expopass.v1.ListGatesResponse
@@ -1018,7 +1219,7 @@ export type ListGatesResponse = Message<"expopass.v1.ListGatesResponse"> & {
  * Use `create(ListGatesResponseSchema)` to create a new message.
  */
 export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 28);
+  messageDesc(file_expopass_v1_event, 33);
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
@@ -1162,6 +1363,19 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof ExportEventDefinitionRequestSchema;
     output: typeof ExportEventDefinitionResponseSchema;
+  },
+  /**
+   * Registration numbers of one event: people by category, country,
+   * delegation (with quota and fill) and organisation, by status; badges;
+   * people who entered per day; registrations per day over the last 30
+   * days. Admins, and desks of the event.
+   *
+   * @generated from rpc expopass.v1.EventService.GetRegistrationStats
+   */
+  getRegistrationStats: {
+    methodKind: "unary";
+    input: typeof GetRegistrationStatsRequestSchema;
+    output: typeof GetRegistrationStatsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_event, 0);
