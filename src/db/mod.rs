@@ -20,6 +20,7 @@ pub(crate) mod participants;
 pub(crate) mod photos;
 pub(crate) mod registry;
 pub(crate) mod schema;
+pub mod seed;
 pub(crate) mod stats;
 pub(crate) mod tokens;
 

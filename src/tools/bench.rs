@@ -34,6 +34,25 @@ pub(crate) enum BenchCommand {
     Badges(BadgesArgs),
     /// Online scans open-loop at fixed rates, and offline verifications.
     Scan(ScanArgs),
+    /// GetRegistrationStats latency on an event with its registrations and
+    /// a history of scans.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct StatsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Participants imported.
+    #[arg(long, default_value_t = 10_000)]
+    pub participants: usize,
+    /// Scans written into the history (straight into the table: the scan
+    /// path is measured by `bench scan`).
+    #[arg(long, default_value_t = 100_000)]
+    pub scans: i64,
+    /// GetRegistrationStats calls, one at a time.
+    #[arg(long, default_value_t = 100)]
+    pub calls: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -191,6 +210,7 @@ pub(crate) async fn run(config: Config, command: BenchCommand) -> anyhow::Result
         BenchCommand::Register(args) => register(config, args).await,
         BenchCommand::Badges(args) => badges(config, args).await,
         BenchCommand::Scan(args) => scan(config, args).await,
+        BenchCommand::Stats(args) => stats(config, args).await,
     }
 }
 
@@ -416,6 +436,75 @@ async fn bench_event(target: &Target) -> anyhow::Result<(String, String)> {
         })
         .await?;
     Ok((code, event_id))
+}
+
+async fn stats(config: Config, args: StatsArgs) -> anyhow::Result<()> {
+    let target = target(&config, &args.target).await?;
+    let Some((services, ..)) = &target.local else {
+        anyhow::bail!("bench stats writes its scan history itself: run it without --addr");
+    };
+    let (code, event_id) = bench_event(&target).await?;
+    let mut events = EventServiceClient::new(target.client()?);
+    events
+        .upsert_gate(pb::UpsertGateRequest {
+            event_id: event_id.clone(),
+            code: "HALL-1".to_owned(),
+            name: "Hall, door 1".to_owned(),
+            zone_code: "HALL".to_owned(),
+        })
+        .await?;
+    let t = Instant::now();
+    import_visitors(&target, &event_id, args.participants, "stats").await?;
+    let participants = u64::try_from(args.participants).unwrap_or(u64::MAX);
+    expopass::db::seed::scans(
+        &services.db,
+        event_id.parse()?,
+        args.scans,
+        i64::try_from(args.participants).unwrap_or(i64::MAX),
+    )
+    .await?;
+    println!(
+        "event {code}: {participants} participants imported, {} scans written, in {:.1} s",
+        args.scans,
+        t.elapsed().as_secs_f64()
+    );
+    let request = pb::GetRegistrationStatsRequest {
+        event_id: event_id.clone(),
+    };
+    // Warm: the first calls fill PostgreSQL's caches.
+    for _ in 0..3 {
+        events.get_registration_stats(request.clone()).await?;
+    }
+    let mut hist = histogram()?;
+    let mut last = None;
+    for _ in 0..args.calls {
+        let t = Instant::now();
+        let answer = events
+            .get_registration_stats(request.clone())
+            .await?
+            .into_inner();
+        hist.record(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX))?;
+        last = Some(answer);
+    }
+    let answer = last.context("no call made")?;
+    anyhow::ensure!(
+        answer.active == participants,
+        "the stats count {} participants, not {participants}",
+        answer.active
+    );
+    let entered: u64 = answer.entered_per_day.iter().map(|d| d.count).sum();
+    println!(
+        "GetRegistrationStats, {participants} participants and {} scans ({entered} entries counted over {} days): \
+         p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} calls (target: 200 ms)",
+        args.scans,
+        answer.entered_per_day.len(),
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.9)),
+        ms(hist.value_at_quantile(0.99)),
+        ms(hist.max()),
+        hist.len(),
+    );
+    target.close().await
 }
 
 async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
