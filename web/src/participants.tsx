@@ -192,7 +192,7 @@ export function ParticipantsView(props: { open: string | null; onOpen(id: string
             {searchError}
           </p>
         )}
-        <div class="results" aria-live="polite">
+        <div class="results" aria-live="polite" data-for={resultsFor.current ?? ""}>
           {badgeKey(query) && <p class="hint badge-typed">{t("search.badge.enter")}</p>}
           {searched && results.length === 0 && !searchError && <p class="empty">{t("search.none")}</p>}
           {results.length > 0 && (

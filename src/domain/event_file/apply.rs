@@ -95,7 +95,7 @@ impl Services {
                     Reason::WouldLoseData,
                     "nothing was applied: the file would lose data already recorded",
                 );
-                err.violations = blocked;
+                err.violations = super::parse::bounded(blocked, Reason::WouldLoseData);
                 return Err(err);
             }
             let mut applied = Applied {

@@ -20,7 +20,7 @@ use crate::{
         events::MAX_EVENT_DAYS,
         validate::{MAX_NAME, Validator},
     },
-    error::FieldViolation,
+    error::{FieldViolation, Reason},
     words::Violation,
 };
 
@@ -86,6 +86,21 @@ pub fn parse(text: &str) -> Result<(EventDefinition, KeyLines), Vec<FieldViolati
     }
 }
 
+/// At most `MAX_PROBLEMS` problems, then one that counts the rest.
+/// (its reason is the answer's own).
+pub(super) fn bounded(mut problems: Vec<FieldViolation>, reason: Reason) -> Vec<FieldViolation> {
+    let total = problems.len();
+    if total > MAX_PROBLEMS {
+        problems.truncate(MAX_PROBLEMS);
+        problems.push(FieldViolation::with_reason(
+            "file",
+            format!("and {} more problems", total - MAX_PROBLEMS),
+            reason,
+        ));
+    }
+    problems
+}
+
 type Value<'i> = Spanned<DeValue<'i>>;
 
 struct Reader<'t> {
@@ -122,15 +137,7 @@ impl<'t> Reader<'t> {
             v.field = self.lines.field(&v.field);
             self.problems.push(v);
         }
-        let total = self.problems.len();
-        self.problems.truncate(MAX_PROBLEMS);
-        if total > MAX_PROBLEMS {
-            let mut more = FieldViolation::new("file", &Violation::TomlSyntax);
-            more.description = format!("and {} more problems", total - MAX_PROBLEMS);
-            more.localized.clear();
-            self.problems.push(more);
-        }
-        self.problems
+        bounded(self.problems, Reason::InvalidField)
     }
 
     fn problem(&mut self, path: &str, violation: Violation) {

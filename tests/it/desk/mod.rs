@@ -89,7 +89,9 @@ async fn search(b: &Browser, typed: &str, expect: &str) {
     let escaped = serde_json::to_string(expect).unwrap();
     let typed_js = serde_json::to_string(typed).unwrap();
     let found = format!(
-        "document.querySelector('#search').value === {typed_js} && document.querySelector('.results').innerText.includes({escaped})"
+        "document.querySelector('#search').value === {typed_js} \
+         && document.querySelector('.results').dataset.for === {typed_js} \
+         && document.querySelector('.results').innerText.includes({escaped})"
     );
     // What the field holds is checked too: WebDriver's keystrokes can
     // interleave with a re-render of the field; typing again is what an
@@ -682,9 +684,11 @@ async fn a_desk_registers_finds_queues_and_prints_from_the_keyboard_alone() {
     // Found again by name: the arrow keys move through the results.
     keys(&b, "/").await;
     keys(&b, "karim").await;
+    // The results of what was typed, not of an earlier keystroke's.
     b.until(
         "Karimov found",
-        "document.querySelector('.results').innerText.includes('Karimov')",
+        "document.querySelector('.results').dataset.for === 'karim' \
+         && document.querySelector('.results').innerText.includes('Karimov')",
     )
     .await;
     keys(&b, &Key::Down.to_string()).await;
