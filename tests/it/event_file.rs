@@ -326,3 +326,24 @@ async fn only_an_admin_applies_or_exports_an_event_file() {
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
 }
+
+#[tokio::test]
+async fn zone_numbers_past_64_are_a_named_refusal_not_a_failure() {
+    let app = TestApp::start().await;
+    let file = |codes: &mut dyn Iterator<Item = usize>| {
+        let mut text = "[event]\ncode = \"ZONES\"\nname = \"Zones\"\nfirst_day = 2024-04-22\nlast_day = 2024-04-22\n".to_owned();
+        for n in codes {
+            text.push_str(&format!(
+                "\n[[zones]]\ncode = \"Z{n:02}\"\nname = \"Zone {n}\"\n"
+            ));
+        }
+        text
+    };
+    apply(&app, &file(&mut (1..=64)), false).await.unwrap();
+    // Zone 1 out, zone 65 in: the new one would take number 65.
+    let err = apply(&app, &file(&mut (2..=65)), false).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(violated_fields(&err), ["zones"]);
+    let again = apply(&app, &file(&mut (1..=64)), true).await.unwrap();
+    assert!(again.changes.is_empty(), "nothing was applied");
+}

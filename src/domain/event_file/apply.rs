@@ -365,7 +365,8 @@ async fn write(
                     name_uz: z.name_uz.clone(),
                 },
             )
-            .await?;
+            .await
+            .map_err(zone_numbers_spent)?;
             audit(conn, actor, "zone.upsert", "zone", zone.id.0).await?;
             zone_ids.insert(zone.code.clone(), zone.id);
             done.push(zone.code);
@@ -607,6 +608,20 @@ async fn write(
         removed = next;
     }
     Ok(event_id)
+}
+
+/// A new zone past number 64 (numbers of removed zones are not reused
+/// while later ones exist): a refusal that names the zones, not a failure.
+fn zone_numbers_spent(err: diesel::result::Error) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &err {
+        Error::DatabaseError(DatabaseErrorKind::CheckViolation, info)
+            if info.constraint_name() == Some("zones_number_range") =>
+        {
+            AppError::invalid_field("zones", Violation::AtMost { max: 64 })
+        }
+        _ => err.into(),
+    }
 }
 
 async fn audit(
