@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{
-    EventDefinition, parse,
+    Change, ChangeKind, EventDefinition, parse,
     plan::{
         Heads, Stored, StoredCategory, StoredDelegation, StoredGate, StoredOrganization,
         StoredZone, plan,
@@ -105,7 +105,7 @@ impl Services {
                 changes,
             };
             if applied.applied {
-                let id = write(conn, &actor, &def, &stored, &heads).await?;
+                let id = write(conn, &actor, &def, &stored, &heads, &applied.changes).await?;
                 applied.event_id = Some(id);
             }
             Ok(applied)
@@ -291,14 +291,23 @@ async fn heads(conn: &mut db::Conn, stored: &Stored, def: &EventDefinition) -> A
     Ok(heads)
 }
 
-/// Writes what the plan found to change, each with its audit row.
+/// Writes what the plan found to change (`changes`), each with its audit
+/// row; what the plan leaves alone is not written again.
 async fn write(
     conn: &mut db::Conn,
     actor: &(impl Actor + Sync),
     def: &EventDefinition,
     stored: &Stored,
     heads: &Heads,
+    changes: &[Change],
 ) -> AppResult<EventId> {
+    // The keys the plan changes of a part it creates or updates.
+    let planned = |what: &str, key: &str| {
+        changes
+            .iter()
+            .find(|c| c.kind != ChangeKind::Remove && c.what == what && c.key == key)
+            .map(|c| c.fields.as_slice())
+    };
     let e = &def.event;
     let event = Event {
         id: stored
@@ -326,7 +335,7 @@ async fn write(
             ));
         }
         audit(conn, actor, "event.create", "event", event.id.0).await?;
-    } else {
+    } else if planned("event", &event.code).is_some() {
         db::event_file::update_event(conn, &event).await?;
     }
     audit(conn, actor, "event.apply", "event", event.id.0).await?;
@@ -346,6 +355,10 @@ async fn write(
         for z in left {
             if z.parent.as_ref().is_some_and(|p| !done.contains(p)) {
                 next.push(z);
+                continue;
+            }
+            if planned("zone", &z.code).is_none() {
+                done.push(z.code.clone());
                 continue;
             }
             let id = zone_ids
@@ -387,16 +400,7 @@ async fn write(
         .map(|c| (c.category.code.clone(), c.category.id))
         .collect();
     for c in &def.categories {
-        let unchanged = stored.categories.iter().any(|s| {
-            s.category.code == c.code
-                && s.category.name == c.name
-                && s.category.name_ru == c.name_ru
-                && s.category.name_uz == c.name_uz
-                && s.category.color == c.color
-                && s.zone_codes == c.zones
-                && s.days == c.days
-        });
-        if unchanged {
+        if planned("category", &c.code).is_none() {
             continue;
         }
         let id = category_ids
@@ -424,7 +428,7 @@ async fn write(
 
     for g in &def.gates {
         let existing = stored.gates.iter().find(|s| s.gate.code == g.code);
-        if existing.is_some_and(|s| s.gate.name == g.name && s.zone_code == g.zone) {
+        if planned("gate", &g.code).is_none() {
             continue;
         }
         let Some(zone_id) = zone_ids.get(&g.zone).copied() else {
@@ -453,7 +457,7 @@ async fn write(
         {
             Some(s) => {
                 let org = &s.organization;
-                if org.name != o.name || org.country != o.country || org.kind != o.kind {
+                if planned("organization", &o.name).is_some() {
                     db::event_file::update_organization(conn, org.id, &o.name, &o.country, o.kind)
                         .await?;
                     audit(conn, actor, "organization.update", "organization", org.id.0).await?;
@@ -526,24 +530,20 @@ async fn write(
                 db::registry::insert_delegation(conn, &delegation, &quotas).await?;
                 audit(conn, actor, "delegation.create", "delegation", id.0).await?;
             }
-            Some(s) => {
-                let same = s.delegation.name == d.name
-                    && s.delegation.country == d.country
-                    && s.head_ref == d.head
-                    && s.quotas == d.quotas;
-                if same {
+            Some(_) => {
+                let Some(fields) = planned("delegation", &d.name) else {
                     continue;
-                }
-                if s.delegation.name != d.name {
+                };
+                if fields.contains(&"name") {
                     db::registry::set_delegation_name(conn, id, &d.name).await?;
                 }
-                if s.delegation.country != d.country {
+                if fields.contains(&"country") {
                     db::event_file::set_delegation_country(conn, id, &d.country).await?;
                 }
-                if s.head_ref != d.head {
+                if fields.contains(&"head") {
                     db::registry::set_delegation_head(conn, id, head).await?;
                 }
-                if s.quotas != d.quotas {
+                if fields.contains(&"quotas") {
                     db::registry::replace_quotas(conn, id, &quotas).await?;
                 }
                 audit(conn, actor, "delegation.update", "delegation", id.0).await?;
