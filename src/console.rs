@@ -250,7 +250,7 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
     with_services(&config, async |services| {
         match command {
             KeysCommand::Rotate { event } => {
-                let key = services.rotate_key(&event).await?;
+                let key = services.rotate_key(None, &event).await?;
                 print_key(&key);
             }
             KeysCommand::Retire { event, key } => {
@@ -260,7 +260,7 @@ pub async fn run_keys(config: Config, command: KeysCommand) -> anyhow::Result<()
                             .with_context(|| format!("key id {k} is not 8 hex digits"))
                     })
                     .transpose()?;
-                let retired = services.retire_keys(&event, key_id).await?;
+                let retired = services.retire_keys(None, &event, key_id).await?;
                 if retired.is_empty() {
                     eprintln!("no verifying key to retire");
                 }
@@ -358,7 +358,7 @@ impl EnrolmentQr {
     }
 
     /// A black-on-white PNG, 8 pixels a module, with a 4-module quiet zone.
-    pub fn write_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
+    pub fn png(&self) -> anyhow::Result<Vec<u8>> {
         const SCALE: usize = 8;
         const QUIET: usize = 4;
         let width = self.0.width();
@@ -373,15 +373,21 @@ impl EnrolmentQr {
                 }
             }
         }
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
         let side = u32::try_from(side).context("QR too large")?;
-        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), side, side);
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, side, side);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
         encoder
             .write_header()
             .and_then(|mut w| w.write_image_data(&pixels))
+            .context("cannot encode the QR as PNG")?;
+        Ok(out)
+    }
+
+    /// [`Self::png`] written to `path`.
+    pub fn write_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        std::fs::write(path, self.png()?)
             .with_context(|| format!("cannot write {}", path.display()))
     }
 }

@@ -1,6 +1,7 @@
 //! The browser pages, served by the binary on the gRPC port: the desk
-//! (`GET /desk/`), the gate (`GET /gate/`) and the operations board
-//! (`GET /ops/`) with their assets, built from
+//! (`GET /desk/`), the gate (`GET /gate/`), the operations board
+//! (`GET /ops/`) and the organiser's console (`GET /admin/`) with their
+//! assets, built from
 //! `web/` and embedded at compile time. Each page is a gRPC-Web client of
 //! `expopass.v1` like any other; nothing here answers anything but these
 //! files.
@@ -24,6 +25,8 @@ pub const PATH: &str = "/desk/";
 pub const GATE_PATH: &str = "/gate/";
 /// Where the operations board lives.
 pub const OPS_PATH: &str = "/ops/";
+/// Where the organiser's console lives.
+pub const ADMIN_PATH: &str = "/admin/";
 
 /// The page's Content-Security-Policy: its own scripts and styles only,
 /// calls to its own origin, images, PDFs and the camera from blobs (the
@@ -128,6 +131,24 @@ static OPS_STYLE: LazyLock<Asset> = LazyLock::new(|| {
         "text/css; charset=utf-8",
     )
 });
+static ADMIN: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/admin.html"),
+        "text/html; charset=utf-8",
+    )
+});
+static ADMIN_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/admin.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static ADMIN_STYLE: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new(
+        include_bytes!("../web/dist/admin.css"),
+        "text/css; charset=utf-8",
+    )
+});
 
 /// What a GET of `path` gets, when the page answers it.
 enum Answer {
@@ -150,14 +171,21 @@ fn route(path: &str) -> Option<Answer> {
         "/gate/manifest.webmanifest" => Some(Answer::File(&GATE_MANIFEST)),
         // One icon for every page, and for browsers that ask for
         // /favicon.ico whatever the page says.
-        "/gate/icon.svg" | "/desk/icon.svg" | "/ops/icon.svg" | "/favicon.ico" => {
-            Some(Answer::File(&GATE_ICON))
-        }
+        "/gate/icon.svg" | "/desk/icon.svg" | "/ops/icon.svg" | "/admin/icon.svg"
+        | "/favicon.ico" => Some(Answer::File(&GATE_ICON)),
         "/ops" => Some(Answer::Redirect(OPS_PATH)),
         "/ops/" | "/ops/index.html" => Some(Answer::File(&OPS)),
         "/ops/ops.js" => Some(Answer::File(&OPS_SCRIPT)),
         "/ops/ops.css" => Some(Answer::File(&OPS_STYLE)),
-        p if p.starts_with("/desk/") || p.starts_with("/gate/") || p.starts_with("/ops/") => {
+        "/admin" => Some(Answer::Redirect(ADMIN_PATH)),
+        "/admin/" | "/admin/index.html" => Some(Answer::File(&ADMIN)),
+        "/admin/admin.js" => Some(Answer::File(&ADMIN_SCRIPT)),
+        "/admin/admin.css" => Some(Answer::File(&ADMIN_STYLE)),
+        p if p.starts_with("/desk/")
+            || p.starts_with("/gate/")
+            || p.starts_with("/ops/")
+            || p.starts_with("/admin/") =>
+        {
             Some(Answer::Missing)
         }
         _ => None,
@@ -296,6 +324,9 @@ mod tests {
         assert!(matches!(route("/desk"), Some(Answer::Redirect(PATH))));
         assert!(matches!(route("/favicon.ico"), Some(Answer::File(_))));
         assert!(matches!(route("/ops/icon.svg"), Some(Answer::File(_))));
+        assert!(matches!(route("/admin/"), Some(Answer::File(_))));
+        assert!(matches!(route("/admin/admin.js"), Some(Answer::File(_))));
+        assert!(matches!(route("/admin/nothing"), Some(Answer::Missing)));
         assert!(matches!(
             route("/desk/../Cargo.toml"),
             Some(Answer::Missing)

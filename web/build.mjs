@@ -1,5 +1,6 @@
-// Builds the pages into dist/: the desk (app.js, app.css, index.html) and
-// the gate (gate.js, gate.css, gate.html), bundled and minified by esbuild. The output depends only on the sources and
+// Builds the pages into dist/: the desk (app.js, app.css, index.html),
+// the gate (gate.js, gate.css, gate.html), the board (ops.*) and the
+// organiser's console (admin.*), bundled and minified by esbuild. The output depends only on the sources and
 // the locked packages, so CI can rebuild it and compare with what is
 // committed. Fails when the page outgrows its weight budget.
 import { build } from "esbuild";
@@ -11,7 +12,7 @@ const BUDGET = 300 * 1024; // compressed JS and CSS, bytes
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist");
 await build({
-  entryPoints: { app: "src/main.tsx", gate: "src/gate.tsx", ops: "src/ops.tsx" },
+  entryPoints: { app: "src/main.tsx", gate: "src/gate.tsx", ops: "src/ops.tsx", admin: "src/admin.tsx" },
   bundle: true,
   minify: true,
   format: "iife",
@@ -39,6 +40,7 @@ await build({
 copyFileSync("src/index.html", "dist/index.html");
 copyFileSync("src/gate.html", "dist/gate.html");
 copyFileSync("src/ops.html", "dist/ops.html");
+copyFileSync("src/admin.html", "dist/admin.html");
 copyFileSync("src/manifest.webmanifest", "dist/manifest.webmanifest");
 copyFileSync("src/icon.svg", "dist/icon.svg");
 // The gate's service worker, a script of its own.
@@ -56,6 +58,7 @@ for (const [page, files] of [
   ["desk", ["app.js", "app.css"]],
   ["gate", ["gate.js", "gate.css"]],
   ["ops", ["ops.js", "ops.css"]],
+  ["admin", ["admin.js", "admin.css"]],
 ]) {
   let total = 0;
   for (const file of files) {

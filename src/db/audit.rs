@@ -13,6 +13,29 @@ pub(crate) async fn record(conn: &mut Conn, entry: &NewAuditEntry<'_>) -> QueryR
         .map(drop)
 }
 
+/// Records an entry with its details (codes, ids and counts; never a
+/// personal value).
+pub(crate) async fn record_with_details(
+    conn: &mut Conn,
+    entry: &NewAuditEntry<'_>,
+    details: &serde_json::Value,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
+    diesel::sql_query(
+        "INSERT INTO audit_log (token_id, action, entity_type, entity_id, request_id, details)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind::<Nullable<SqlUuid>, _>(entry.token_id)
+    .bind::<Text, _>(entry.action)
+    .bind::<Text, _>(entry.entity_type)
+    .bind::<SqlUuid, _>(entry.entity_id)
+    .bind::<Text, _>(entry.request_id)
+    .bind::<Jsonb, _>(details)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// Records many entries in one statement (one array per column).
 pub(crate) async fn record_many(conn: &mut Conn, entries: &[NewAuditEntry<'_>]) -> QueryResult<()> {
     use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
@@ -64,6 +87,8 @@ pub(crate) struct AuditRow {
     pub request_id: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
     pub event_id: Option<uuid::Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub details: serde_json::Value,
 }
 
 /// What to read of the trail; `None` matches everything.
@@ -90,7 +115,7 @@ pub(crate) async fn list(conn: &mut Conn, q: &AuditQuery) -> QueryResult<Vec<Aud
     diesel::sql_query(
         "SELECT * FROM (
            SELECT a.id, a.at, a.token_id, t.name AS token_name, a.action, a.entity_type,
-                  a.entity_id, a.request_id,
+                  a.entity_id, a.request_id, a.details,
                   CASE a.entity_type
                     WHEN 'event' THEN a.entity_id
                     WHEN 'participant' THEN (SELECT event_id FROM participants WHERE id = a.entity_id)

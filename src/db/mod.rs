@@ -9,6 +9,7 @@ pub(crate) mod enrolment;
 pub(crate) mod event_file;
 pub(crate) mod events;
 pub(crate) mod explain;
+pub(crate) mod export;
 pub(crate) mod gates;
 pub(crate) mod idempotency;
 pub(crate) mod imports;
@@ -122,6 +123,23 @@ where
 {
     use diesel_async::AsyncConnection as _;
     conn.transaction(work).await
+}
+
+/// Work that reads in one snapshot: a read-only, repeatable-read
+/// transaction (an export's count and its pages agree).
+pub async fn snapshot<R, E, F>(conn: &mut Conn, work: F) -> Result<R, E>
+where
+    for<'r> F: AsyncFnOnce(&'r mut Conn) -> Result<R, E>
+        + Work<&'r mut Conn, Result<R, E>, Fut: Send>
+        + Send,
+    E: From<diesel::result::Error> + Send,
+    R: Send,
+{
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(work)
+        .await
 }
 
 /// Builds a pool of `size` connections to `url`. Connections open lazily.

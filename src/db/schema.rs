@@ -31,6 +31,7 @@ diesel::table! {
         entity_type -> Text,
         entity_id -> Uuid,
         request_id -> Text,
+        details -> Jsonb,
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use super::records::{Console, audit_row};
-use super::{Services, events::EventKey, ids::EventId, secrets::DocumentVault};
+use super::{Principal, Services, events::EventKey, ids::EventId, secrets::DocumentVault};
 use crate::{
     db::{
         self, Conn,
@@ -127,10 +127,18 @@ impl Services {
     }
 
     /// Makes a new key the active one; the previous one keeps verifying.
-    pub async fn rotate_key(&self, event_code: &str) -> AppResult<KeyView> {
+    pub async fn rotate_key(
+        &self,
+        actor: Option<&Principal>,
+        event_code: &str,
+    ) -> AppResult<KeyView> {
         let event = self
             .get_event(EventKey::Code(event_code.to_owned()))
             .await?;
+        if let Some(actor) = actor {
+            actor.require_event(event.id)?;
+        }
+        let who = actor.map(|a| a.token_id);
         let mut conn = self.db.get().await?;
         let vault = self.vault.clone();
         let row = crate::domain::transaction(&mut conn, async move |conn| {
@@ -138,11 +146,8 @@ impl Services {
             for _ in 0..4 {
                 let row = new_key(&vault, event.id, KEY_ACTIVE)?;
                 if db::keys::insert(conn, &row).await? {
-                    db::audit::record(
-                        conn,
-                        &audit_row(&Console, "key.rotate", "event", event.id, ""),
-                    )
-                    .await?;
+                    db::audit::record(conn, &audit_row(&who, "key.rotate", "event", event.id, ""))
+                        .await?;
                     return Ok(row);
                 }
             }
@@ -158,12 +163,17 @@ impl Services {
     /// active key cannot be retired: rotate first.
     pub async fn retire_keys(
         &self,
+        actor: Option<&Principal>,
         event_code: &str,
         key_id: Option<u32>,
     ) -> AppResult<Vec<KeyView>> {
         let event = self
             .get_event(EventKey::Code(event_code.to_owned()))
             .await?;
+        if let Some(actor) = actor {
+            actor.require_event(event.id)?;
+        }
+        let who = actor.map(|a| a.token_id);
         let mut conn = self.db.get().await?;
         let keys = db::keys::list(&mut conn, event.id).await?;
         if let Some(wanted) = key_id {
@@ -184,11 +194,8 @@ impl Services {
         let retired = crate::domain::transaction(&mut conn, async move |conn| {
             let retired = db::keys::retire(conn, event.id, key_id.map(i64::from), at).await?;
             if !retired.is_empty() {
-                db::audit::record(
-                    conn,
-                    &audit_row(&Console, "key.retire", "event", event.id, ""),
-                )
-                .await?;
+                db::audit::record(conn, &audit_row(&who, "key.retire", "event", event.id, ""))
+                    .await?;
             }
             Ok(retired)
         })

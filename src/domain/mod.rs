@@ -7,6 +7,7 @@ pub(crate) mod badges;
 pub mod enrolment;
 pub mod event_file;
 pub(crate) mod events;
+pub mod export;
 pub(crate) mod gates;
 pub(crate) mod hub;
 pub use crate::ids;

@@ -102,6 +102,7 @@ impl AuditService for AuditApi {
                     entity_id: e.entity_id.to_string(),
                     request_id: e.request_id,
                     event_id: e.event_id.map(|t| t.to_string()).unwrap_or_default(),
+                    details: e.details.to_string(),
                 })
                 .collect(),
             next_page_token: page.next_before.map(|b| b.to_string()).unwrap_or_default(),

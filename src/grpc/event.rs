@@ -10,6 +10,7 @@ use crate::{
         Role,
         event_file::{ChangeKind, EventFileRequest},
         events::{CategoryView, EventKey, GateView, ZoneView},
+        keys::KeyView,
         offline::GateDisplay,
     },
     ids::EventId,
@@ -25,6 +26,27 @@ pub(crate) struct EventApi {
 impl EventApi {
     pub(crate) fn new(state: ApiState) -> Self {
         Self { state }
+    }
+
+    /// The code of the event `id` names, once the caller may act on it.
+    async fn event_code(
+        &self,
+        actor: &crate::domain::Principal,
+        id: &str,
+    ) -> Result<String, Status> {
+        let id = id_field("event_id", id, EventId)?;
+        actor.require_event(id)?;
+        Ok(self.state.services.get_event(EventKey::Id(id)).await?.code)
+    }
+}
+
+fn key_pb(k: KeyView) -> pb::SigningKey {
+    pb::SigningKey {
+        key_id: k.id_text(),
+        status: k.status,
+        created_at: Some(timestamp(k.created_at)),
+        retired_at: k.retired_at.map(timestamp),
+        public_key: hex::encode(k.public_key),
     }
 }
 
@@ -90,6 +112,60 @@ fn gate_pb(v: GateView) -> pb::Gate {
 
 #[tonic::async_trait]
 impl EventService for EventApi {
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_signing_keys(
+        &self,
+        request: Request<pb::ListSigningKeysRequest>,
+    ) -> Result<Response<pb::ListSigningKeysResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let code = self
+            .event_code(&actor, &request.into_inner().event_id)
+            .await?;
+        let keys = self.state.services.list_keys(&code).await?;
+        Ok(Response::new(pb::ListSigningKeysResponse {
+            keys: keys.into_iter().map(key_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn rotate_signing_key(
+        &self,
+        request: Request<pb::RotateSigningKeyRequest>,
+    ) -> Result<Response<pb::RotateSigningKeyResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let code = self
+            .event_code(&actor, &request.into_inner().event_id)
+            .await?;
+        let key = self.state.services.rotate_key(Some(&actor), &code).await?;
+        Ok(Response::new(pb::RotateSigningKeyResponse {
+            key: Some(key_pb(key)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn retire_signing_keys(
+        &self,
+        request: Request<pb::RetireSigningKeysRequest>,
+    ) -> Result<Response<pb::RetireSigningKeysResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let key_id = match r.key_id.trim() {
+            "" => None,
+            text => Some(u32::from_str_radix(text, 16).map_err(|_| {
+                crate::error::AppError::invalid_field("key_id", Violation::NotACode)
+            })?),
+        };
+        let code = self.event_code(&actor, &r.event_id).await?;
+        let retired = self
+            .state
+            .services
+            .retire_keys(Some(&actor), &code, key_id)
+            .await?;
+        Ok(Response::new(pb::RetireSigningKeysResponse {
+            retired: retired.into_iter().map(key_pb).collect(),
+        }))
+    }
+
     #[tracing::instrument(skip_all, fields(token_id))]
     async fn create_event(
         &self,

@@ -1,5 +1,8 @@
 //! `expopass.v1.RegistrationService`.
 
+use std::pin::Pin;
+
+use tokio_stream::{Stream, StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{ApiState, convert, id_and_text, id_field, id_or_empty, timestamp};
@@ -7,6 +10,7 @@ use crate::{
     db::models::{Organization, OrganizationKind, ParticipantStatus},
     domain::{
         Role,
+        export::{ExportFilterInput, ExportFormat, ExportInput, ExportPiece},
         import::{ImportMessage, ImportRow, RowError, RowOutcome},
         registration::{BadgeState, DelegationView, ParticipantView, SearchInput},
         validate::Validator,
@@ -19,6 +23,64 @@ use crate::{
     },
 };
 use crate::{error::FieldViolation, words::Violation};
+
+type ExportStream =
+    Pin<Box<dyn Stream<Item = Result<pb::ExportParticipantsResponse, Status>> + Send>>;
+
+/// An export's request, checked field by field.
+fn export_input(r: pb::ExportParticipantsRequest) -> Result<ExportInput, Status> {
+    let mut v = Validator::new();
+    let event_id = v.id("event_id", &r.event_id).map(EventId);
+    let format = match pb::ExportFormat::try_from(r.format) {
+        Ok(pb::ExportFormat::Unspecified | pb::ExportFormat::Csv) => ExportFormat::Csv,
+        Ok(pb::ExportFormat::Xlsx) => ExportFormat::Xlsx,
+        Err(_) => {
+            v.violation("format", Violation::UnknownValue);
+            ExportFormat::Csv
+        }
+    };
+    let f = r.filter.unwrap_or_default();
+    let status = match pb::ParticipantStatus::try_from(f.status) {
+        Ok(pb::ParticipantStatus::Unspecified) => None,
+        Ok(pb::ParticipantStatus::Active) => Some(ParticipantStatus::Active),
+        Ok(pb::ParticipantStatus::Cancelled) => Some(ParticipantStatus::Cancelled),
+        Err(_) => {
+            v.violation("filter.status", Violation::UnknownValue);
+            None
+        }
+    };
+    let mut badge_states = Vec::new();
+    for (i, state) in f.badge_states.iter().enumerate() {
+        match pb::BadgeState::try_from(*state) {
+            Ok(pb::BadgeState::Unspecified) => {}
+            Ok(pb::BadgeState::None) => badge_states.push(BadgeState::None),
+            Ok(pb::BadgeState::Valid) => badge_states.push(BadgeState::Valid),
+            Ok(pb::BadgeState::Outdated) => badge_states.push(BadgeState::Outdated),
+            Ok(pb::BadgeState::Revoked) => badge_states.push(BadgeState::Revoked),
+            Ok(pb::BadgeState::Blocked) => badge_states.push(BadgeState::Blocked),
+            Err(_) => v.violation(
+                &format!("filter.badge_states[{i}]"),
+                Violation::UnknownValue,
+            ),
+        }
+    }
+    let filter = ExportFilterInput {
+        category_codes: f.category_codes,
+        delegation_ids: f.delegation_ids,
+        organization_ids: f.organization_ids,
+        countries: f.countries,
+        status,
+        badge_states,
+        entered: f.entered,
+    };
+    let event_id = v.finish_with(event_id)?;
+    Ok(ExportInput {
+        event_id,
+        format,
+        columns: r.columns,
+        filter,
+    })
+}
 
 /// Implements `RegistrationService`; needs the desk or admin role.
 #[derive(Clone)]
@@ -159,6 +221,47 @@ fn row_result_pb(o: RowOutcome) -> pb::ImportRowResult {
 
 #[tonic::async_trait]
 impl RegistrationService for RegistrationApi {
+    type ExportParticipantsStream = ExportStream;
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn export_participants(
+        &self,
+        request: Request<pb::ExportParticipantsRequest>,
+    ) -> Result<Response<Self::ExportParticipantsStream>, Status> {
+        let actor = self.state.authorize(&request, DESK).await?;
+        let input = export_input(request.into_inner())?;
+        let export = self
+            .state
+            .services
+            .export_participants(&actor, input)
+            .await?;
+        let started = pb::ExportParticipantsResponse {
+            item: Some(pb::export_participants_response::Item::Started(
+                pb::ExportStarted {
+                    file_name: export.file_name,
+                    content_type: export.content_type.to_owned(),
+                    columns: export.columns.iter().map(|c| c.name().to_owned()).collect(),
+                    withheld_columns: export
+                        .withheld
+                        .iter()
+                        .map(|c| c.name().to_owned())
+                        .collect(),
+                    total_rows: export.total_rows,
+                },
+            )),
+        };
+        let pieces = ReceiverStream::new(export.pieces).map(|piece| {
+            use pb::export_participants_response::Item;
+            let item = match piece? {
+                ExportPiece::Chunk(bytes) => Item::Chunk(bytes),
+                ExportPiece::Progress(rows) => Item::RowsDone(rows),
+            };
+            Ok(pb::ExportParticipantsResponse { item: Some(item) })
+        });
+        let stream = tokio_stream::once(Ok(started)).chain(pieces);
+        Ok(Response::new(Box::pin(stream)))
+    }
+
     #[tracing::instrument(skip_all, fields(token_id))]
     async fn register_participant(
         &self,

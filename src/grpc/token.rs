@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 use super::{ApiState, id_field, timestamp};
 use crate::words::Violation;
 use crate::{
-    domain::{NewToken, Role, TokenView},
+    domain::{NewToken, Role, TokenView, enrolment::NewEnrolment},
     error::AppError,
     ids::TokenId,
     proto::pb::{self, token_service_server::TokenService},
@@ -42,6 +42,58 @@ fn token_pb(t: TokenView) -> pb::ApiToken {
 
 #[tonic::async_trait]
 impl TokenService for TokenApi {
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn create_enrolment_code(
+        &self,
+        request: Request<pb::CreateEnrolmentCodeRequest>,
+    ) -> Result<Response<pb::CreateEnrolmentCodeResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let role: Role = r
+            .role
+            .trim()
+            .parse()
+            .map_err(|_: String| AppError::invalid_field("role", Violation::UnknownRole))?;
+        let token_expires_at =
+            match r.token_expires_at {
+                None => None,
+                Some(ts) => Some(chrono::DateTime::from_timestamp(ts.seconds, 0).ok_or_else(
+                    || AppError::invalid_field("token_expires_at", Violation::OutOfRange),
+                )?),
+            };
+        let ttl = match r.ttl_seconds {
+            0 => std::time::Duration::from_secs(24 * 3600),
+            s => std::time::Duration::from_secs(u64::from(s)),
+        };
+        let event_code = Some(r.event_code.trim().to_owned()).filter(|c| !c.is_empty());
+        let (code, expires_at) = self
+            .state
+            .services
+            .create_enrolment(
+                Some(&actor),
+                NewEnrolment {
+                    token: NewToken {
+                        name: r.name,
+                        role,
+                        event_code,
+                        gate_codes: r.gate_codes,
+                        expires_at: token_expires_at,
+                    },
+                    ttl,
+                }
+                .check()?,
+            )
+            .await?;
+        let qr_png = crate::console::EnrolmentQr::new(&code)
+            .and_then(|qr| qr.png())
+            .map_err(AppError::internal)?;
+        Ok(Response::new(pb::CreateEnrolmentCodeResponse {
+            code,
+            expires_at: Some(timestamp(expires_at)),
+            qr_png,
+        }))
+    }
+
     #[tracing::instrument(skip_all, fields(token_id))]
     async fn create_token(
         &self,

@@ -37,6 +37,21 @@ pub(crate) enum BenchCommand {
     /// GetRegistrationStats latency on an event with its registrations and
     /// a history of scans.
     Stats(StatsArgs),
+    /// ExportParticipants: a whole event as CSV and as XLSX, to the last
+    /// byte.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Participants imported, then exported.
+    #[arg(long, default_value_t = 10_000)]
+    pub participants: usize,
+    /// Exports per format, one at a time.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -211,7 +226,97 @@ pub(crate) async fn run(config: Config, command: BenchCommand) -> anyhow::Result
         BenchCommand::Badges(args) => badges(config, args).await,
         BenchCommand::Scan(args) => scan(config, args).await,
         BenchCommand::Stats(args) => stats(config, args).await,
+        BenchCommand::Export(args) => export(config, args).await,
     }
+}
+
+/// This process's resident memory, and its peak, in MiB (Linux).
+fn memory_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
+    use pb::export_participants_response::Item;
+    let target = target(&config, &args.target).await?;
+    let (code, event_id) = bench_event(&target).await?;
+    // In calls of at most 10,000 rows: an import's answer carries a
+    // result per row.
+    let mut left = args.participants;
+    let mut part = 0;
+    while left > 0 {
+        let n = left.min(10_000);
+        import_visitors(&target, &event_id, n, &format!("export{part}-")).await?;
+        left -= n;
+        part += 1;
+    }
+    let mut desk = RegistrationServiceClient::new(target.client()?);
+    let (rss_before, _) = memory_mib();
+    println!(
+        "event {code}: {} participants; resident memory before the exports {rss_before:.0} MiB",
+        args.participants
+    );
+    for (format, name, target_ms) in [
+        (pb::ExportFormat::Csv, "CSV", 2_000.0),
+        (pb::ExportFormat::Xlsx, "XLSX", 4_000.0),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0usize;
+        let mut chunks = 0usize;
+        // One more than asked: the first warms PostgreSQL's caches.
+        for run in 0..=args.runs {
+            let t = Instant::now();
+            let mut stream = desk
+                .export_participants(pb::ExportParticipantsRequest {
+                    event_id: event_id.clone(),
+                    format: format.into(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            let (mut bytes, mut pieces, mut rows) = (0usize, 0usize, 0u64);
+            while let Some(message) = stream.message().await? {
+                match message.item {
+                    Some(Item::Chunk(c)) => {
+                        bytes += c.len();
+                        pieces += 1;
+                    }
+                    Some(Item::RowsDone(n)) => rows = n,
+                    Some(Item::Started(_)) | None => {}
+                }
+            }
+            anyhow::ensure!(
+                rows == u64::try_from(args.participants).unwrap_or(u64::MAX),
+                "the {name} export wrote {rows} rows, not {}",
+                args.participants
+            );
+            if run > 0 {
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            (size, chunks) = (bytes, pieces);
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+        let (rss, peak) = memory_mib();
+        println!(
+            "ExportParticipants {name}, {} rows, {:.1} MiB in {chunks} chunks: median {median:.0} ms, \
+             min {:.0} ms, max {:.0} ms over {} runs (target: {target_ms:.0} ms); \
+             resident memory {rss:.0} MiB, peak {peak:.0} MiB",
+            args.participants,
+            size as f64 / (1024.0 * 1024.0),
+            times.first().copied().unwrap_or(0.0),
+            times.last().copied().unwrap_or(0.0),
+            times.len(),
+        );
+    }
+    target.close().await
 }
 
 /// A server to measure: either given, or started here.

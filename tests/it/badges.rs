@@ -556,7 +556,7 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
     let a = app.register(&fixture, person("Anvar", "Saidov")).await;
     let b = app.register(&fixture, person("Botir", "Saidov")).await;
     let old = issue(&app, &a.id, pb::BadgeLayout::A6).await.badge.unwrap();
-    let new_key = app.services.rotate_key("KEYS").await.unwrap();
+    let new_key = app.services.rotate_key(None, "KEYS").await.unwrap();
     let new = issue(&app, &b.id, pb::BadgeLayout::A6).await.badge.unwrap();
     let old_token = ParsedToken::parse(&old.qr_text).unwrap();
     let new_token = ParsedToken::parse(&new.qr_text).unwrap();
@@ -591,12 +591,12 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
     );
     assert_eq!(verify(&new.qr_text).0, Some(0));
 
-    let retired = app.services.retire_keys("KEYS", None).await.unwrap();
+    let retired = app.services.retire_keys(None, "KEYS", None).await.unwrap();
     assert_eq!(retired.len(), 1);
     assert_eq!(retired[0].key_id, old_token.claims.key_id);
     let err = app
         .services
-        .retire_keys("KEYS", Some(new_key.key_id))
+        .retire_keys(None, "KEYS", Some(new_key.key_id))
         .await
         .unwrap_err();
     assert_eq!(err.reason.as_str(), "KEY_ACTIVE");

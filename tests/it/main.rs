@@ -18,6 +18,7 @@ mod desk;
 mod embedded;
 mod event_file;
 mod events;
+mod export;
 mod failover;
 mod fuzz;
 mod gates;

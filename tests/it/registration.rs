@@ -745,3 +745,44 @@ async fn field_violations_come_with_codes_and_in_the_language_asked_for() {
     assert!(plain.iter().all(|v| v.3.is_none()), "{plain:?}");
     assert_eq!(plain[0].1, "NOT_AN_EMAIL");
 }
+
+/// A delegation's quota is at most 100,000 seats, as in event files:
+/// 10⁹ (or the largest number a client can send) is refused by field.
+#[tokio::test]
+async fn a_quota_of_a_billion_is_refused_by_field() {
+    let app = TestApp::start().await;
+    let fixture = app.event("QUOTAS").await;
+    for quota in [1_000_000_000, u32::MAX] {
+        let refused = app
+            .desk()
+            .create_delegation(pb::CreateDelegationRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
+                event_id: fixture.event_id.clone(),
+                country: "KZ".to_owned(),
+                name: "Delegation of KZ".to_owned(),
+                quotas: vec![
+                    pb::DelegationQuota {
+                        category_code: "VISITOR".to_owned(),
+                        quota: 5,
+                        used: 0,
+                    },
+                    pb::DelegationQuota {
+                        category_code: "DELEGATE".to_owned(),
+                        quota,
+                        used: 0,
+                    },
+                ],
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert_eq!(
+            crate::support::violated_fields(&refused),
+            ["quotas[1].quota"]
+        );
+    }
+    let made = app
+        .delegation(&fixture, "KZ", &[("DELEGATE", 100_000)])
+        .await;
+    assert_eq!(made.quotas[0].quota, 100_000);
+}

@@ -783,3 +783,148 @@ async fn guessing_enrolment_codes_locks_the_source_out() {
             .unwrap();
     assert_eq!(unused.n, 1);
 }
+
+/// An organiser makes a desk code over gRPC; its QR reads back as the code
+/// (zbar), and a device enrols with it once.
+#[tokio::test]
+async fn an_admin_makes_an_enrolment_code_with_its_qr_over_grpc() {
+    let app = TestApp::start().await;
+    let a = fair(&app, "ENROL-RPC").await;
+    let made = tokens(&app, &app.admin_token)
+        .create_enrolment_code(pb::CreateEnrolmentCodeRequest {
+            name: "Desk 4".to_owned(),
+            role: "desk".to_owned(),
+            event_code: "ENROL-RPC".to_owned(),
+            ttl_seconds: 600,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("code.png");
+    std::fs::write(&png, &made.qr_png).unwrap();
+    let read = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
+        .arg(&png)
+        .output()
+        .expect("zbarimg is needed (zbar-tools)");
+    assert_eq!(String::from_utf8(read.stdout).unwrap().trim(), made.code);
+    let expires = made.expires_at.unwrap().seconds - chrono::Utc::now().timestamp();
+    assert!((590..=600).contains(&expires), "{expires}");
+
+    let enrolled = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: made.code.to_lowercase(),
+            device_name: "tablet".to_owned(),
+            roles: vec!["desk".to_owned()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(enrolled.role, "desk");
+    let desk = RegistrationServiceClient::with_interceptor(
+        app.channel(),
+        Bearer(Some(enrolled.token.clone())),
+    );
+    desk.clone()
+        .register_participant(register_request(&a.fixture, person("Aziz", "Rahimov")))
+        .await
+        .unwrap();
+    // Spent: a second device is refused.
+    let again = auth(&app)
+        .enroll(pb::EnrollRequest {
+            code: made.code.clone(),
+            device_name: "another".to_owned(),
+            roles: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_ne!(again.code(), Code::Ok);
+
+    // A desk token makes none; bad fields are named.
+    let refused = tokens(&app, &enrolled.token)
+        .create_enrolment_code(pb::CreateEnrolmentCodeRequest {
+            name: "x".to_owned(),
+            role: "desk".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let bad = tokens(&app, &app.admin_token)
+        .create_enrolment_code(pb::CreateEnrolmentCodeRequest {
+            name: "Lane".to_owned(),
+            role: "gate".to_owned(),
+            event_code: "ENROL-RPC".to_owned(),
+            ttl_seconds: 30 * 24 * 3600,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(crate::support::violated_fields(&bad), ["ttl"]);
+}
+
+/// Signing keys over gRPC: list, rotate, retire the old one; the active
+/// key cannot be retired.
+#[tokio::test]
+async fn an_admin_rotates_and_retires_signing_keys_over_grpc() {
+    let app = TestApp::start().await;
+    let a = fair(&app, "KEYS-RPC").await;
+    let mut events = pb::event_service_client::EventServiceClient::with_interceptor(
+        app.channel(),
+        Bearer(Some(app.admin_token.clone())),
+    );
+    let event_id = a.fixture.event_id.clone();
+    let first = events
+        .list_signing_keys(pb::ListSigningKeysRequest {
+            event_id: event_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .keys;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].status, "active");
+    assert_eq!(first[0].public_key.len(), 64);
+    let new = events
+        .rotate_signing_key(pb::RotateSigningKeyRequest {
+            event_id: event_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .key
+        .unwrap();
+    assert_eq!(new.status, "active");
+    let active = events
+        .retire_signing_keys(pb::RetireSigningKeysRequest {
+            event_id: event_id.clone(),
+            key_id: new.key_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(active.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&active), "KEY_ACTIVE");
+    let retired = events
+        .retire_signing_keys(pb::RetireSigningKeysRequest {
+            event_id: event_id.clone(),
+            key_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .retired;
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].key_id, first[0].key_id);
+    assert!(retired[0].retired_at.is_some());
+    let bad = events
+        .retire_signing_keys(pb::RetireSigningKeysRequest {
+            event_id,
+            key_id: "zz".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+}

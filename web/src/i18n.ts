@@ -3,6 +3,7 @@
 // Uzbek locale data; dates are shown in the event's time zone.
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Failure } from "./api";
+import { adminEn, adminRu, adminUz } from "./admin_texts";
 import { gateEn, gateRu, gateUz } from "./gate_texts";
 import countries from "i18n-iso-countries";
 import enCountries from "i18n-iso-countries/langs/en.json";
@@ -632,12 +633,12 @@ const uz: Record<keyof typeof en, Text> = {
 };
 
 /** Every key a page may show: a missing one in any language fails to compile. */
-export type Key = keyof typeof en | keyof typeof gateEn;
+export type Key = keyof typeof en | keyof typeof gateEn | keyof typeof adminEn;
 
 const DICTS: Record<Lang, Record<Key, Text>> = {
-  en: { ...en, ...gateEn },
-  ru: { ...ru, ...gateRu },
-  uz: { ...uz, ...gateUz },
+  en: { ...en, ...gateEn, ...adminEn },
+  ru: { ...ru, ...gateRu, ...adminRu },
+  uz: { ...uz, ...gateUz, ...adminUz },
 };
 
 /** Whether `key` has a text (for keys made at run time from a server's code). */

@@ -89,7 +89,9 @@ async function readRoster(file: File): Promise<Roster> {
   } else {
     const text = await file.text();
     const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { skipEmptyLines: "greedy" });
-    table = parsed.data;
+    // An export quotes a cell a spreadsheet would take for a formula with
+    // a leading apostrophe ("'+998 ..."); read back, it is the value.
+    table = parsed.data.map((row) => row.map((cell) => cell.replace(/^'(?=[=+\-@\t\r])/, "")));
   }
   const [headers = [], ...rows] = table;
   return {

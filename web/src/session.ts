@@ -6,11 +6,13 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { readAllBytes, universalClientResponseFromFetch, type UniversalClientFn } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-grpc-web";
+import { AuditService } from "./gen/expopass/v1/audit_pb";
 import { AuthService } from "./gen/expopass/v1/auth_pb";
 import { BadgeService } from "./gen/expopass/v1/badge_pb";
 import { EventService } from "./gen/expopass/v1/event_pb";
 import { GateService } from "./gen/expopass/v1/gate_pb";
 import { RegistrationService } from "./gen/expopass/v1/registration_pb";
+import { TokenService } from "./gen/expopass/v1/token_pb";
 
 /** Where a page keeps its token. */
 export interface TokenStore {
@@ -77,6 +79,8 @@ export interface Clients {
   events: Client<typeof EventService>;
   registration: Client<typeof RegistrationService>;
   gates: Client<typeof GateService>;
+  tokens: Client<typeof TokenService>;
+  audit: Client<typeof AuditService>;
   /** The same services with client streams sent whole (imports, offline uploads). */
   buffered: {
     registration: Client<typeof RegistrationService>;
@@ -105,6 +109,8 @@ export function connect(store: TokenStore, lang: () => string): Clients {
     events: createClient(EventService, transport),
     registration: createClient(RegistrationService, transport),
     gates: createClient(GateService, transport),
+    tokens: createClient(TokenService, transport),
+    audit: createClient(AuditService, transport),
     buffered: {
       registration: createClient(RegistrationService, whole),
       gates: createClient(GateService, whole),

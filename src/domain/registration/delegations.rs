@@ -55,6 +55,9 @@ pub struct DelegationView {
     pub member_count: u32,
 }
 
+/// The most seats a delegation has in one category (as in event files).
+pub(crate) const MAX_QUOTA: i32 = 100_000;
+
 impl Services {
     fn check_quotas(
         &self,
@@ -75,12 +78,17 @@ impl Services {
                     v.violation(&format!("quotas[{i}].category_code"), Violation::Twice);
                 }
                 Some(id) => match i32::try_from(q.quota) {
-                    Ok(quota) => out.push(DelegationQuota {
+                    Ok(quota) if quota <= MAX_QUOTA => out.push(DelegationQuota {
                         delegation_id,
                         category_id: *id,
                         quota,
                     }),
-                    Err(_) => v.violation(&format!("quotas[{i}].quota"), Violation::TooLarge),
+                    _ => v.violation(
+                        &format!("quotas[{i}].quota"),
+                        Violation::AtMost {
+                            max: MAX_QUOTA.unsigned_abs().into(),
+                        },
+                    ),
                 },
             }
         }

@@ -158,7 +158,7 @@ fn film_of_badge(pdf: &[u8], dir: &std::path::Path) -> std::path::PathBuf {
     clip
 }
 
-async fn verdict(b: &Browser, decision: &str, reason: &str) {
+pub(super) async fn verdict(b: &Browser, decision: &str, reason: &str) {
     b.until(
         &format!("a verdict {decision} {reason}"),
         &format!(
@@ -392,7 +392,7 @@ async fn gate_code(app: &TestApp, event: &str) -> String {
 }
 
 /// A hand scanner's read of `text`, the previous verdict dismissed first.
-async fn wedge(b: &Browser, text: &str) {
+pub(super) async fn wedge(b: &Browser, text: &str) {
     let shown = b.eval("return !!document.querySelector('.verdict');").await;
     if shown.as_bool() == Some(true) {
         b.click(".verdict").await;

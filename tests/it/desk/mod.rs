@@ -1,6 +1,7 @@
 //! The desk page in a real browser: headless Chromium against the real
 //! server (gRPC-Web on its port) and PostgreSQL.
 
+mod admin;
 mod browser;
 mod gate;
 mod photos;

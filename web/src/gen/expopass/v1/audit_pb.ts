@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/audit.proto.
  */
 export const file_expopass_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9hdWRpdC5wcm90bxILZXhwb3Bhc3MudjEixAEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHRva2VuX2lkGAMgASgJEhIKCnRva2VuX25hbWUYBCABKAkSDgoGYWN0aW9uGAUgASgJEhMKC2VudGl0eV90eXBlGAYgASgJEhEKCWVudGl0eV9pZBgHIAEoCRISCgpyZXF1ZXN0X2lkGAggASgJEhAKCGV2ZW50X2lkGAkgASgJIvIBChdMaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIQCgh0b2tlbl9pZBgCIAEoCRIOCgZhY3Rpb24YAyABKAkSEwoLZW50aXR5X3R5cGUYBCABKAkSEQoJZW50aXR5X2lkGAUgASgJEikKBXNpbmNlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAggASgNEhIKCnBhZ2VfdG9rZW4YCSABKAkiXQoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEigKB2VudHJpZXMYASADKAsyFy5leHBvcGFzcy52MS5BdWRpdEVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTJvCgxBdWRpdFNlcnZpY2USXwoQTGlzdEF1ZGl0RW50cmllcxIkLmV4cG9wYXNzLnYxLkxpc3RBdWRpdEVudHJpZXNSZXF1ZXN0GiUuZXhwb3Bhc3MudjEuTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9hdWRpdC5wcm90bxILZXhwb3Bhc3MudjEi1QEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHRva2VuX2lkGAMgASgJEhIKCnRva2VuX25hbWUYBCABKAkSDgoGYWN0aW9uGAUgASgJEhMKC2VudGl0eV90eXBlGAYgASgJEhEKCWVudGl0eV9pZBgHIAEoCRISCgpyZXF1ZXN0X2lkGAggASgJEhAKCGV2ZW50X2lkGAkgASgJEg8KB2RldGFpbHMYCiABKAki8gEKF0xpc3RBdWRpdEVudHJpZXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhAKCHRva2VuX2lkGAIgASgJEg4KBmFjdGlvbhgDIAEoCRITCgtlbnRpdHlfdHlwZRgEIAEoCRIRCgllbnRpdHlfaWQYBSABKAkSKQoFc2luY2UYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYCCABKA0SEgoKcGFnZV90b2tlbhgJIAEoCSJdChhMaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLmV4cG9wYXNzLnYxLkF1ZGl0RW50cnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMm8KDEF1ZGl0U2VydmljZRJfChBMaXN0QXVkaXRFbnRyaWVzEiQuZXhwb3Bhc3MudjEuTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QaJS5leHBvcGFzcy52MS5MaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * One audited action.
@@ -79,6 +79,15 @@ export type AuditEntry = Message<"expopass.v1.AuditEntry"> & {
    * @generated from field: string event_id = 9;
    */
   eventId: string;
+
+  /**
+   * What the action recorded besides its entity, as a JSON object: for
+   * "participants.export", the format, columns, filters and row count.
+   * Codes, ids and counts only, never a personal value. "{}" when nothing.
+   *
+   * @generated from field: string details = 10;
+   */
+  details: string;
 };
 
 /**

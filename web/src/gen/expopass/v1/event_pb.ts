@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIp0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCSKeAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJIkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlMokJCgxFdmVudFNlcnZpY2USUAoLQ3JlYXRlRXZlbnQSHy5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlcXVlc3QaIC5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlc3BvbnNlEkcKCEdldEV2ZW50EhwuZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXF1ZXN0Gh0uZXhwb3Bhc3MudjEuR2V0RXZlbnRSZXNwb25zZRJNCgpMaXN0RXZlbnRzEh4uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1JlcXVlc3QaHy5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVzcG9uc2USWQoOU2V0R2F0ZURpc3BsYXkSIi5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlcXVlc3QaIy5leHBvcGFzcy52MS5TZXRHYXRlRGlzcGxheVJlc3BvbnNlElkKDlVwc2VydENhdGVnb3J5EiIuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuVXBzZXJ0Q2F0ZWdvcnlSZXNwb25zZRJZCg5MaXN0Q2F0ZWdvcmllcxIiLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVxdWVzdBojLmV4cG9wYXNzLnYxLkxpc3RDYXRlZ29yaWVzUmVzcG9uc2USTQoKVXBzZXJ0Wm9uZRIeLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlc3BvbnNlEkoKCUxpc3Rab25lcxIdLmV4cG9wYXNzLnYxLkxpc3Rab25lc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXNwb25zZRJNCgpVcHNlcnRHYXRlEh4uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVzcG9uc2USSgoJTGlzdEdhdGVzEh0uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1Jlc3BvbnNlEmsKFEFwcGx5RXZlbnREZWZpbml0aW9uEiguZXhwb3Bhc3MudjEuQXBwbHlFdmVudERlZmluaXRpb25SZXF1ZXN0GikuZXhwb3Bhc3MudjEuQXBwbHlFdmVudERlZmluaXRpb25SZXNwb25zZRJuChVFeHBvcnRFdmVudERlZmluaXRpb24SKS5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXF1ZXN0GiouZXhwb3Bhc3MudjEuRXhwb3J0RXZlbnREZWZpbml0aW9uUmVzcG9uc2USawoUR2V0UmVnaXN0cmF0aW9uU3RhdHMSKC5leHBvcGFzcy52MS5HZXRSZWdpc3RyYXRpb25TdGF0c1JlcXVlc3QaKS5leHBvcGFzcy52MS5HZXRSZWdpc3RyYXRpb25TdGF0c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIp0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCSKeAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJIkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlIqABCgpTaWduaW5nS2V5Eg4KBmtleV9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV0aXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcHVibGljX2tleRgFIAEoCSIqChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IisKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IjwKGFJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiRQoZUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRIoCgdyZXRpcmVkGAEgAygLMhcuZXhwb3Bhc3MudjEuU2lnbmluZ0tleTKsCwoMRXZlbnRTZXJ2aWNlElAKC0NyZWF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXNwb25zZRJHCghHZXRFdmVudBIcLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVxdWVzdBodLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVzcG9uc2USTQoKTGlzdEV2ZW50cxIeLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1Jlc3BvbnNlElkKDlNldEdhdGVEaXNwbGF5EiIuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXNwb25zZRJZCg5VcHNlcnRDYXRlZ29yeRIiLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVzcG9uc2USWQoOTGlzdENhdGVnb3JpZXMSIi5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaIy5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEk0KClVwc2VydFpvbmUSHi5leHBvcGFzcy52MS5VcHNlcnRab25lUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXNwb25zZRJKCglMaXN0Wm9uZXMSHS5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVzcG9uc2USTQoKVXBzZXJ0R2F0ZRIeLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlc3BvbnNlEkoKCUxpc3RHYXRlcxIdLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXNwb25zZRJrChRBcHBseUV2ZW50RGVmaW5pdGlvbhIoLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBopLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVzcG9uc2USbgoVRXhwb3J0RXZlbnREZWZpbml0aW9uEikuZXhwb3Bhc3MudjEuRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBoqLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEmsKFEdldFJlZ2lzdHJhdGlvblN0YXRzEiguZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0GikuZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXNwb25zZRJcCg9MaXN0U2lnbmluZ0tleXMSIy5leHBvcGFzcy52MS5MaXN0U2lnbmluZ0tleXNSZXF1ZXN0GiQuZXhwb3Bhc3MudjEuTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USXwoQUm90YXRlU2lnbmluZ0tleRIkLmV4cG9wYXNzLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0GiUuZXhwb3Bhc3MudjEuUm90YXRlU2lnbmluZ0tleVJlc3BvbnNlEmIKEVJldGlyZVNpZ25pbmdLZXlzEiUuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message expopass.v1.GetRegistrationStatsRequest
@@ -1222,6 +1222,174 @@ export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE_
   messageDesc(file_expopass_v1_event, 33);
 
 /**
+ * A signing key of an event; never its secret half.
+ *
+ * @generated from message expopass.v1.SigningKey
+ */
+export type SigningKey = Message<"expopass.v1.SigningKey"> & {
+  /**
+   * Eight hex digits, as printed under a badge's QR code.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * "active", "verifying" or "retired".
+   *
+   * @generated from field: string status = 2;
+   */
+  status: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 3;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Unset until retired.
+   *
+   * @generated from field: google.protobuf.Timestamp retired_at = 4;
+   */
+  retiredAt?: Timestamp | undefined;
+
+  /**
+   * The Ed25519 public key, hex.
+   *
+   * @generated from field: string public_key = 5;
+   */
+  publicKey: string;
+};
+
+/**
+ * Describes the message expopass.v1.SigningKey.
+ * Use `create(SigningKeySchema)` to create a new message.
+ */
+export const SigningKeySchema: GenMessage<SigningKey> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 34);
+
+/**
+ * @generated from message expopass.v1.ListSigningKeysRequest
+ */
+export type ListSigningKeysRequest = Message<"expopass.v1.ListSigningKeysRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message expopass.v1.ListSigningKeysRequest.
+ * Use `create(ListSigningKeysRequestSchema)` to create a new message.
+ */
+export const ListSigningKeysRequestSchema: GenMessage<ListSigningKeysRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 35);
+
+/**
+ * @generated from message expopass.v1.ListSigningKeysResponse
+ */
+export type ListSigningKeysResponse = Message<"expopass.v1.ListSigningKeysResponse"> & {
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated expopass.v1.SigningKey keys = 1;
+   */
+  keys: SigningKey[];
+};
+
+/**
+ * Describes the message expopass.v1.ListSigningKeysResponse.
+ * Use `create(ListSigningKeysResponseSchema)` to create a new message.
+ */
+export const ListSigningKeysResponseSchema: GenMessage<ListSigningKeysResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 36);
+
+/**
+ * @generated from message expopass.v1.RotateSigningKeyRequest
+ */
+export type RotateSigningKeyRequest = Message<"expopass.v1.RotateSigningKeyRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message expopass.v1.RotateSigningKeyRequest.
+ * Use `create(RotateSigningKeyRequestSchema)` to create a new message.
+ */
+export const RotateSigningKeyRequestSchema: GenMessage<RotateSigningKeyRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 37);
+
+/**
+ * @generated from message expopass.v1.RotateSigningKeyResponse
+ */
+export type RotateSigningKeyResponse = Message<"expopass.v1.RotateSigningKeyResponse"> & {
+  /**
+   * The new active key.
+   *
+   * @generated from field: expopass.v1.SigningKey key = 1;
+   */
+  key?: SigningKey | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.RotateSigningKeyResponse.
+ * Use `create(RotateSigningKeyResponseSchema)` to create a new message.
+ */
+export const RotateSigningKeyResponseSchema: GenMessage<RotateSigningKeyResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 38);
+
+/**
+ * @generated from message expopass.v1.RetireSigningKeysRequest
+ */
+export type RetireSigningKeysRequest = Message<"expopass.v1.RetireSigningKeysRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * The key to retire (eight hex digits); empty: every verifying key.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message expopass.v1.RetireSigningKeysRequest.
+ * Use `create(RetireSigningKeysRequestSchema)` to create a new message.
+ */
+export const RetireSigningKeysRequestSchema: GenMessage<RetireSigningKeysRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 39);
+
+/**
+ * @generated from message expopass.v1.RetireSigningKeysResponse
+ */
+export type RetireSigningKeysResponse = Message<"expopass.v1.RetireSigningKeysResponse"> & {
+  /**
+   * The keys retired by this call; empty when there was none to retire.
+   *
+   * @generated from field: repeated expopass.v1.SigningKey retired = 1;
+   */
+  retired: SigningKey[];
+};
+
+/**
+ * Describes the message expopass.v1.RetireSigningKeysResponse.
+ * Use `create(RetireSigningKeysResponseSchema)` to create a new message.
+ */
+export const RetireSigningKeysResponseSchema: GenMessage<RetireSigningKeysResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 40);
+
+/**
  * The organiser's set-up of an event: the event itself, its zones, the
  * categories of participants and the gates. Needs the `admin` role; `desk`
  * and `gate` tokens may also read their events, categories, zones and gates
@@ -1376,6 +1544,40 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof GetRegistrationStatsRequestSchema;
     output: typeof GetRegistrationStatsResponseSchema;
+  },
+  /**
+   * The event's signing keys (admin): the active one signs new badges,
+   * verifying ones still open gates for badges they signed.
+   *
+   * @generated from rpc expopass.v1.EventService.ListSigningKeys
+   */
+  listSigningKeys: {
+    methodKind: "unary";
+    input: typeof ListSigningKeysRequestSchema;
+    output: typeof ListSigningKeysResponseSchema;
+  },
+  /**
+   * Makes a new key the active one; the previous one keeps verifying.
+   * Audited ("key.rotate").
+   *
+   * @generated from rpc expopass.v1.EventService.RotateSigningKey
+   */
+  rotateSigningKey: {
+    methodKind: "unary";
+    input: typeof RotateSigningKeyRequestSchema;
+    output: typeof RotateSigningKeyResponseSchema;
+  },
+  /**
+   * Retires verifying keys, one or all: badges they signed stop opening
+   * gates. The active key cannot be retired (FAILED_PRECONDITION,
+   * KEY_ACTIVE): rotate first. Audited ("key.retire").
+   *
+   * @generated from rpc expopass.v1.EventService.RetireSigningKeys
+   */
+  retireSigningKeys: {
+    methodKind: "unary";
+    input: typeof RetireSigningKeysRequestSchema;
+    output: typeof RetireSigningKeysResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_event, 0);

@@ -12,7 +12,203 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/registration.proto.
  */
 export const file_expopass_v1_registration: GenFile = /*@__PURE__*/
-  fileDesc("Ch5leHBvcGFzcy92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2V4cG9wYXNzLnYxIogCChBQYXJ0aWNpcGFudElucHV0EhIKCmdpdmVuX25hbWUYASABKAkSEwoLZmFtaWx5X25hbWUYAiABKAkSEwoLbmF0aXZlX25hbWUYAyABKAkSFwoPb3JnYW5pemF0aW9uX2lkGAQgASgJEg8KB2NvdW50cnkYBSABKAkSEQoJam9iX3RpdGxlGAYgASgJEhUKDWNhdGVnb3J5X2NvZGUYByABKAkSFQoNZGVsZWdhdGlvbl9pZBgIIAEoCRINCgVlbWFpbBgJIAEoCRINCgVwaG9uZRgKIAEoCRIXCg90cmF2ZWxfZG9jdW1lbnQYCyABKAkSFAoMZXh0ZXJuYWxfcmVmGAwgASgJIu8ECgtQYXJ0aWNpcGFudBIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRISCgpnaXZlbl9uYW1lGAMgASgJEhMKC2ZhbWlseV9uYW1lGAQgASgJEhMKC25hdGl2ZV9uYW1lGAUgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgGIAEoCRIZChFvcmdhbml6YXRpb25fbmFtZRgHIAEoCRIPCgdjb3VudHJ5GAggASgJEhEKCWpvYl90aXRsZRgJIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAogASgJEhUKDWRlbGVnYXRpb25faWQYCyABKAkSDQoFZW1haWwYDCABKAkSDQoFcGhvbmUYDSABKAkSHgoWdHJhdmVsX2RvY3VtZW50X21hc2tlZBgOIAEoCRIbChNoYXNfdHJhdmVsX2RvY3VtZW50GA8gASgIEi4KBnN0YXR1cxgQIAEoDjIeLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50U3RhdHVzEhUKDWNhbmNlbF9yZWFzb24YESABKAkSDwoHdmVyc2lvbhgSIAEoAxIuCgpjcmVhdGVkX2F0GBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxleHRlcm5hbF9yZWYYFSABKAkSLAoLYmFkZ2Vfc3RhdGUYFiABKA4yFy5leHBvcGFzcy52MS5CYWRnZVN0YXRlEhEKCWhhc19waG90bxgXIAEoCBIUCgxiYWRnZV9udW1iZXIYGCABKAkidgoaUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIyCgtwYXJ0aWNpcGFudBgDIAEoCzIdLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50SW5wdXQiTAobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQiIwoVR2V0UGFydGljaXBhbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkcKFkdldFBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCLSAwoYVXBkYXRlUGFydGljaXBhbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAMSFwoKZ2l2ZW5fbmFtZRgDIAEoCUgAiAEBEhgKC2ZhbWlseV9uYW1lGAQgASgJSAGIAQESGAoLbmF0aXZlX25hbWUYBSABKAlIAogBARIcCg9vcmdhbml6YXRpb25faWQYBiABKAlIA4gBARIUCgdjb3VudHJ5GAcgASgJSASIAQESFgoJam9iX3RpdGxlGAggASgJSAWIAQESGgoNY2F0ZWdvcnlfY29kZRgJIAEoCUgGiAEBEhIKBWVtYWlsGAogASgJSAeIAQESEgoFcGhvbmUYCyABKAlICIgBARIcCg90cmF2ZWxfZG9jdW1lbnQYDCABKAlICYgBAUINCgtfZ2l2ZW5fbmFtZUIOCgxfZmFtaWx5X25hbWVCDgoMX25hdGl2ZV9uYW1lQhIKEF9vcmdhbml6YXRpb25faWRCCgoIX2NvdW50cnlCDAoKX2pvYl90aXRsZUIQCg5fY2F0ZWdvcnlfY29kZUIICgZfZW1haWxCCAoGX3Bob25lQhIKEF90cmF2ZWxfZG9jdW1lbnQiSgoZVXBkYXRlUGFydGljaXBhbnRSZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IjYKGENhbmNlbFBhcnRpY2lwYW50UmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiSgoZQ2FuY2VsUGFydGljaXBhbnRSZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IvEBChlTZWFyY2hQYXJ0aWNpcGFudHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhMKC25hbWVfcHJlZml4GAIgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgDIAEoCRIPCgdjb3VudHJ5GAQgASgJEhUKDWNhdGVnb3J5X2NvZGUYBSABKAkSFQoNZGVsZWdhdGlvbl9pZBgGIAEoCRIuCgZzdGF0dXMYByABKA4yHi5leHBvcGFzcy52MS5QYXJ0aWNpcGFudFN0YXR1cxIRCglwYWdlX3NpemUYCCABKA0SEgoKcGFnZV90b2tlbhgJIAEoCSJ0ChpTZWFyY2hQYXJ0aWNpcGFudHNSZXNwb25zZRIuCgxwYXJ0aWNpcGFudHMYASADKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSDQoFdG90YWwYAyABKAQihgEKGUltcG9ydFBhcnRpY2lwYW50c1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSMgoLcGFydGljaXBhbnQYAiABKAsyHS5leHBvcGFzcy52MS5QYXJ0aWNpcGFudElucHV0Eg8KB3Jvd19yZWYYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSK6AQoPSW1wb3J0Um93UmVzdWx0EhEKCXJvd19pbmRleBgBIAEoDRIPCgdyb3dfcmVmGAIgASgJEhYKDnBhcnRpY2lwYW50X2lkGAMgASgJEhQKDGVycm9yX3JlYXNvbhgEIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAUgASgJEi0KDGZpZWxkX2Vycm9ycxgGIAMoCzIXLmV4cG9wYXNzLnYxLkZpZWxkRXJyb3ISDwoHdXBkYXRlZBgHIAEoCCJfCgpGaWVsZEVycm9yEg0KBWZpZWxkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIdChVsb2NhbGl6ZWRfZGVzY3JpcHRpb24YBCABKAkibQoaSW1wb3J0UGFydGljaXBhbnRzUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmV4cG9wYXNzLnYxLkltcG9ydFJvd1Jlc3VsdBIQCghpbXBvcnRlZBgCIAEoDRIOCgZmYWlsZWQYAyABKA0iRQoPRGVsZWdhdGlvblF1b3RhEhUKDWNhdGVnb3J5X2NvZGUYASABKAkSDQoFcXVvdGEYAiABKA0SDAoEdXNlZBgDIAEoDSLaAQoKRGVsZWdhdGlvbhIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgdjb3VudHJ5GAMgASgJEgwKBG5hbWUYBCABKAkSGwoTaGVhZF9wYXJ0aWNpcGFudF9pZBgFIAEoCRIsCgZxdW90YXMYBiADKAsyHC5leHBvcGFzcy52MS5EZWxlZ2F0aW9uUXVvdGESFAoMbWVtYmVyX2NvdW50GAcgASgNEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIowBChdDcmVhdGVEZWxlZ2F0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDAoEbmFtZRgEIAEoCRIsCgZxdW90YXMYBSADKAsyHC5leHBvcGFzcy52MS5EZWxlZ2F0aW9uUXVvdGEiRwoYQ3JlYXRlRGVsZWdhdGlvblJlc3BvbnNlEisKCmRlbGVnYXRpb24YASABKAsyFy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uIiIKFEdldERlbGVnYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIm8KFUdldERlbGVnYXRpb25SZXNwb25zZRIrCgpkZWxlZ2F0aW9uGAEgASgLMhcuZXhwb3Bhc3MudjEuRGVsZWdhdGlvbhIpCgdtZW1iZXJzGAIgAygLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQiKgoWTGlzdERlbGVnYXRpb25zUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJHChdMaXN0RGVsZWdhdGlvbnNSZXNwb25zZRIsCgtkZWxlZ2F0aW9ucxgBIAMoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24iwQEKF1VwZGF0ZURlbGVnYXRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKBG5hbWUYAiABKAlIAIgBARIgChNoZWFkX3BhcnRpY2lwYW50X2lkGAMgASgJSAGIAQESFgoOcmVwbGFjZV9xdW90YXMYBCABKAgSLAoGcXVvdGFzGAUgAygLMhwuZXhwb3Bhc3MudjEuRGVsZWdhdGlvblF1b3RhQgcKBV9uYW1lQhYKFF9oZWFkX3BhcnRpY2lwYW50X2lkIkcKGFVwZGF0ZURlbGVnYXRpb25SZXNwb25zZRIrCgpkZWxlZ2F0aW9uGAEgASgLMhcuZXhwb3Bhc3MudjEuRGVsZWdhdGlvbiKoAQoMT3JnYW5pemF0aW9uEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSDwoHY291bnRyeRgEIAEoCRIrCgRraW5kGAUgASgOMh0uZXhwb3Bhc3MudjEuT3JnYW5pemF0aW9uS2luZBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKNAQoZQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBG5hbWUYAyABKAkSDwoHY291bnRyeRgEIAEoCRIrCgRraW5kGAUgASgOMh0uZXhwb3Bhc3MudjEuT3JnYW5pemF0aW9uS2luZCJNChpDcmVhdGVPcmdhbml6YXRpb25SZXNwb25zZRIvCgxvcmdhbml6YXRpb24YASABKAsyGS5leHBvcGFzcy52MS5Pcmdhbml6YXRpb24iaAoYTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhMKC25hbWVfcHJlZml4GAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoDRISCgpwYWdlX3Rva2VuGAQgASgJImYKGUxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USMAoNb3JnYW5pemF0aW9ucxgBIAMoCzIZLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQwoaU2V0UGFydGljaXBhbnRQaG90b1JlcXVlc3QSFgoOcGFydGljaXBhbnRfaWQYASABKAkSDQoFaW1hZ2UYAiABKAwiawobU2V0UGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQSDQoFd2lkdGgYAiABKA0SDgoGaGVpZ2h0GAMgASgNIjQKGkdldFBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0EhYKDnBhcnRpY2lwYW50X2lkGAEgASgJIlsKG0dldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRIMCgRqcGVnGAEgASgMEi4KCnVwZGF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjcKHVJlbW92ZVBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0EhYKDnBhcnRpY2lwYW50X2lkGAEgASgJIk8KHlJlbW92ZVBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50KqIBCgpCYWRnZVN0YXRlEhsKF0JBREdFX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQQkFER0VfU1RBVEVfTk9ORRABEhUKEUJBREdFX1NUQVRFX1ZBTElEEAISGAoUQkFER0VfU1RBVEVfT1VUREFURUQQAxIXChNCQURHRV9TVEFURV9SRVZPS0VEEAQSFwoTQkFER0VfU1RBVEVfQkxPQ0tFRBAFKngKEVBhcnRpY2lwYW50U3RhdHVzEiIKHlBBUlRJQ0lQQU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGVBBUlRJQ0lQQU5UX1NUQVRVU19BQ1RJVkUQARIgChxQQVJUSUNJUEFOVF9TVEFUVVNfQ0FOQ0VMTEVEEAIqsAEKEE9yZ2FuaXphdGlvbktpbmQSIQodT1JHQU5JWkFUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIdChlPUkdBTklaQVRJT05fS0lORF9DT01QQU5ZEAESIAocT1JHQU5JWkFUSU9OX0tJTkRfR09WRVJOTUVOVBACEhsKF09SR0FOSVpBVElPTl9LSU5EX01FRElBEAMSGwoXT1JHQU5JWkFUSU9OX0tJTkRfT1RIRVIQBDL8CwoTUmVnaXN0cmF0aW9uU2VydmljZRJoChNSZWdpc3RlclBhcnRpY2lwYW50EicuZXhwb3Bhc3MudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaKC5leHBvcGFzcy52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USWQoOR2V0UGFydGljaXBhbnQSIi5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFJlcXVlc3QaIy5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFJlc3BvbnNlEmIKEVVwZGF0ZVBhcnRpY2lwYW50EiUuZXhwb3Bhc3MudjEuVXBkYXRlUGFydGljaXBhbnRSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuVXBkYXRlUGFydGljaXBhbnRSZXNwb25zZRJiChFDYW5jZWxQYXJ0aWNpcGFudBIlLmV4cG9wYXNzLnYxLkNhbmNlbFBhcnRpY2lwYW50UmVxdWVzdBomLmV4cG9wYXNzLnYxLkNhbmNlbFBhcnRpY2lwYW50UmVzcG9uc2USZQoSU2VhcmNoUGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuU2VhcmNoUGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLlNlYXJjaFBhcnRpY2lwYW50c1Jlc3BvbnNlEmcKEkltcG9ydFBhcnRpY2lwYW50cxImLmV4cG9wYXNzLnYxLkltcG9ydFBhcnRpY2lwYW50c1JlcXVlc3QaJy5leHBvcGFzcy52MS5JbXBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZSgBEl8KEENyZWF0ZURlbGVnYXRpb24SJC5leHBvcGFzcy52MS5DcmVhdGVEZWxlZ2F0aW9uUmVxdWVzdBolLmV4cG9wYXNzLnYxLkNyZWF0ZURlbGVnYXRpb25SZXNwb25zZRJWCg1HZXREZWxlZ2F0aW9uEiEuZXhwb3Bhc3MudjEuR2V0RGVsZWdhdGlvblJlcXVlc3QaIi5leHBvcGFzcy52MS5HZXREZWxlZ2F0aW9uUmVzcG9uc2USXAoPTGlzdERlbGVnYXRpb25zEiMuZXhwb3Bhc3MudjEuTGlzdERlbGVnYXRpb25zUmVxdWVzdBokLmV4cG9wYXNzLnYxLkxpc3REZWxlZ2F0aW9uc1Jlc3BvbnNlEl8KEFVwZGF0ZURlbGVnYXRpb24SJC5leHBvcGFzcy52MS5VcGRhdGVEZWxlZ2F0aW9uUmVxdWVzdBolLmV4cG9wYXNzLnYxLlVwZGF0ZURlbGVnYXRpb25SZXNwb25zZRJlChJDcmVhdGVPcmdhbml6YXRpb24SJi5leHBvcGFzcy52MS5DcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0GicuZXhwb3Bhc3MudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USYgoRTGlzdE9yZ2FuaXphdGlvbnMSJS5leHBvcGFzcy52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJi5leHBvcGFzcy52MS5MaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEmgKE1NldFBhcnRpY2lwYW50UGhvdG8SJy5leHBvcGFzcy52MS5TZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBooLmV4cG9wYXNzLnYxLlNldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRJoChNHZXRQYXJ0aWNpcGFudFBob3RvEicuZXhwb3Bhc3MudjEuR2V0UGFydGljaXBhbnRQaG90b1JlcXVlc3QaKC5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2UScQoWUmVtb3ZlUGFydGljaXBhbnRQaG90bxIqLmV4cG9wYXNzLnYxLlJlbW92ZVBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0GisuZXhwb3Bhc3MudjEuUmVtb3ZlUGFydGljaXBhbnRQaG90b1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5leHBvcGFzcy92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2V4cG9wYXNzLnYxIuwBCgxFeHBvcnRGaWx0ZXISFgoOY2F0ZWdvcnlfY29kZXMYASADKAkSFgoOZGVsZWdhdGlvbl9pZHMYAiADKAkSGAoQb3JnYW5pemF0aW9uX2lkcxgDIAMoCRIRCgljb3VudHJpZXMYBCADKAkSLgoGc3RhdHVzGAUgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSLQoMYmFkZ2Vfc3RhdGVzGAYgAygOMhcuZXhwb3Bhc3MudjEuQmFkZ2VTdGF0ZRIUCgdlbnRlcmVkGAcgASgISACIAQFCCgoIX2VudGVyZWQilAEKGUV4cG9ydFBhcnRpY2lwYW50c1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSKQoGZm9ybWF0GAIgASgOMhkuZXhwb3Bhc3MudjEuRXhwb3J0Rm9ybWF0Eg8KB2NvbHVtbnMYAyADKAkSKQoGZmlsdGVyGAQgASgLMhkuZXhwb3Bhc3MudjEuRXhwb3J0RmlsdGVyIncKDUV4cG9ydFN0YXJ0ZWQSEQoJZmlsZV9uYW1lGAEgASgJEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIPCgdjb2x1bW5zGAMgAygJEhgKEHdpdGhoZWxkX2NvbHVtbnMYBCADKAkSEgoKdG90YWxfcm93cxgFIAEoBCJ5ChpFeHBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZRItCgdzdGFydGVkGAEgASgLMhouZXhwb3Bhc3MudjEuRXhwb3J0U3RhcnRlZEgAEg8KBWNodW5rGAIgASgMSAASEwoJcm93c19kb25lGAMgASgESABCBgoEaXRlbSKIAgoQUGFydGljaXBhbnRJbnB1dBISCgpnaXZlbl9uYW1lGAEgASgJEhMKC2ZhbWlseV9uYW1lGAIgASgJEhMKC25hdGl2ZV9uYW1lGAMgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgEIAEoCRIPCgdjb3VudHJ5GAUgASgJEhEKCWpvYl90aXRsZRgGIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAcgASgJEhUKDWRlbGVnYXRpb25faWQYCCABKAkSDQoFZW1haWwYCSABKAkSDQoFcGhvbmUYCiABKAkSFwoPdHJhdmVsX2RvY3VtZW50GAsgASgJEhQKDGV4dGVybmFsX3JlZhgMIAEoCSLvBAoLUGFydGljaXBhbnQSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSEgoKZ2l2ZW5fbmFtZRgDIAEoCRITCgtmYW1pbHlfbmFtZRgEIAEoCRITCgtuYXRpdmVfbmFtZRgFIAEoCRIXCg9vcmdhbml6YXRpb25faWQYBiABKAkSGQoRb3JnYW5pemF0aW9uX25hbWUYByABKAkSDwoHY291bnRyeRgIIAEoCRIRCglqb2JfdGl0bGUYCSABKAkSFQoNY2F0ZWdvcnlfY29kZRgKIAEoCRIVCg1kZWxlZ2F0aW9uX2lkGAsgASgJEg0KBWVtYWlsGAwgASgJEg0KBXBob25lGA0gASgJEh4KFnRyYXZlbF9kb2N1bWVudF9tYXNrZWQYDiABKAkSGwoTaGFzX3RyYXZlbF9kb2N1bWVudBgPIAEoCBIuCgZzdGF0dXMYECABKA4yHi5leHBvcGFzcy52MS5QYXJ0aWNpcGFudFN0YXR1cxIVCg1jYW5jZWxfcmVhc29uGBEgASgJEg8KB3ZlcnNpb24YEiABKAMSLgoKY3JlYXRlZF9hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgUIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZXh0ZXJuYWxfcmVmGBUgASgJEiwKC2JhZGdlX3N0YXRlGBYgASgOMhcuZXhwb3Bhc3MudjEuQmFkZ2VTdGF0ZRIRCgloYXNfcGhvdG8YFyABKAgSFAoMYmFkZ2VfbnVtYmVyGBggASgJInYKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSMgoLcGFydGljaXBhbnQYAyABKAsyHS5leHBvcGFzcy52MS5QYXJ0aWNpcGFudElucHV0IkwKG1JlZ2lzdGVyUGFydGljaXBhbnRSZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IiMKFUdldFBhcnRpY2lwYW50UmVxdWVzdBIKCgJpZBgBIAEoCSJHChZHZXRQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQi0gMKGFVwZGF0ZVBhcnRpY2lwYW50UmVxdWVzdBIKCgJpZBgBIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAIgASgDEhcKCmdpdmVuX25hbWUYAyABKAlIAIgBARIYCgtmYW1pbHlfbmFtZRgEIAEoCUgBiAEBEhgKC25hdGl2ZV9uYW1lGAUgASgJSAKIAQESHAoPb3JnYW5pemF0aW9uX2lkGAYgASgJSAOIAQESFAoHY291bnRyeRgHIAEoCUgEiAEBEhYKCWpvYl90aXRsZRgIIAEoCUgFiAEBEhoKDWNhdGVnb3J5X2NvZGUYCSABKAlIBogBARISCgVlbWFpbBgKIAEoCUgHiAEBEhIKBXBob25lGAsgASgJSAiIAQESHAoPdHJhdmVsX2RvY3VtZW50GAwgASgJSAmIAQFCDQoLX2dpdmVuX25hbWVCDgoMX2ZhbWlseV9uYW1lQg4KDF9uYXRpdmVfbmFtZUISChBfb3JnYW5pemF0aW9uX2lkQgoKCF9jb3VudHJ5QgwKCl9qb2JfdGl0bGVCEAoOX2NhdGVnb3J5X2NvZGVCCAoGX2VtYWlsQggKBl9waG9uZUISChBfdHJhdmVsX2RvY3VtZW50IkoKGVVwZGF0ZVBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCI2ChhDYW5jZWxQYXJ0aWNpcGFudFJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkoKGUNhbmNlbFBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCLxAQoZU2VhcmNoUGFydGljaXBhbnRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRITCgtuYW1lX3ByZWZpeBgCIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAyABKAkSDwoHY291bnRyeRgEIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAUgASgJEhUKDWRlbGVnYXRpb25faWQYBiABKAkSLgoGc3RhdHVzGAcgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSEQoJcGFnZV9zaXplGAggASgNEhIKCnBhZ2VfdG9rZW4YCSABKAkidAoaU2VhcmNoUGFydGljaXBhbnRzUmVzcG9uc2USLgoMcGFydGljaXBhbnRzGAEgAygLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEg0KBXRvdGFsGAMgASgEIoYBChlJbXBvcnRQYXJ0aWNpcGFudHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEjIKC3BhcnRpY2lwYW50GAIgASgLMh0uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRJbnB1dBIPCgdyb3dfcmVmGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiugEKD0ltcG9ydFJvd1Jlc3VsdBIRCglyb3dfaW5kZXgYASABKA0SDwoHcm93X3JlZhgCIAEoCRIWCg5wYXJ0aWNpcGFudF9pZBgDIAEoCRIUCgxlcnJvcl9yZWFzb24YBCABKAkSFQoNZXJyb3JfbWVzc2FnZRgFIAEoCRItCgxmaWVsZF9lcnJvcnMYBiADKAsyFy5leHBvcGFzcy52MS5GaWVsZEVycm9yEg8KB3VwZGF0ZWQYByABKAgiXwoKRmllbGRFcnJvchINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIOCgZyZWFzb24YAyABKAkSHQoVbG9jYWxpemVkX2Rlc2NyaXB0aW9uGAQgASgJIm0KGkltcG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5leHBvcGFzcy52MS5JbXBvcnRSb3dSZXN1bHQSEAoIaW1wb3J0ZWQYAiABKA0SDgoGZmFpbGVkGAMgASgNIkUKD0RlbGVnYXRpb25RdW90YRIVCg1jYXRlZ29yeV9jb2RlGAEgASgJEg0KBXF1b3RhGAIgASgNEgwKBHVzZWQYAyABKA0i2gEKCkRlbGVnYXRpb24SCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDwoHY291bnRyeRgDIAEoCRIMCgRuYW1lGAQgASgJEhsKE2hlYWRfcGFydGljaXBhbnRfaWQYBSABKAkSLAoGcXVvdGFzGAYgAygLMhwuZXhwb3Bhc3MudjEuRGVsZWdhdGlvblF1b3RhEhQKDG1lbWJlcl9jb3VudBgHIAEoDRIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKMAQoXQ3JlYXRlRGVsZWdhdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgdjb3VudHJ5GAMgASgJEgwKBG5hbWUYBCABKAkSLAoGcXVvdGFzGAUgAygLMhwuZXhwb3Bhc3MudjEuRGVsZWdhdGlvblF1b3RhIkcKGENyZWF0ZURlbGVnYXRpb25SZXNwb25zZRIrCgpkZWxlZ2F0aW9uGAEgASgLMhcuZXhwb3Bhc3MudjEuRGVsZWdhdGlvbiIiChRHZXREZWxlZ2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJvChVHZXREZWxlZ2F0aW9uUmVzcG9uc2USKwoKZGVsZWdhdGlvbhgBIAEoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24SKQoHbWVtYmVycxgCIAMoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IioKFkxpc3REZWxlZ2F0aW9uc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiRwoXTGlzdERlbGVnYXRpb25zUmVzcG9uc2USLAoLZGVsZWdhdGlvbnMYASADKAsyFy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uIsEBChdVcGRhdGVEZWxlZ2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESIAoTaGVhZF9wYXJ0aWNpcGFudF9pZBgDIAEoCUgBiAEBEhYKDnJlcGxhY2VfcXVvdGFzGAQgASgIEiwKBnF1b3RhcxgFIAMoCzIcLmV4cG9wYXNzLnYxLkRlbGVnYXRpb25RdW90YUIHCgVfbmFtZUIWChRfaGVhZF9wYXJ0aWNpcGFudF9pZCJHChhVcGRhdGVEZWxlZ2F0aW9uUmVzcG9uc2USKwoKZGVsZWdhdGlvbhgBIAEoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24iqAEKDE9yZ2FuaXphdGlvbhIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2NvdW50cnkYBCABKAkSKwoEa2luZBgFIAEoDjIdLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbktpbmQSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAijQEKGUNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2NvdW50cnkYBCABKAkSKwoEa2luZBgFIAEoDjIdLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbktpbmQiTQoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLwoMb3JnYW5pemF0aW9uGAEgASgLMhkuZXhwb3Bhc3MudjEuT3JnYW5pemF0aW9uImgKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRITCgtuYW1lX3ByZWZpeBgCIAEoCRIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCSJmChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEjAKDW9yZ2FuaXphdGlvbnMYASADKAsyGS5leHBvcGFzcy52MS5Pcmdhbml6YXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkMKGlNldFBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0EhYKDnBhcnRpY2lwYW50X2lkGAEgASgJEg0KBWltYWdlGAIgASgMImsKG1NldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50Eg0KBXdpZHRoGAIgASgNEg4KBmhlaWdodBgDIAEoDSI0ChpHZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCSJbChtHZXRQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USDAoEanBlZxgBIAEoDBIuCgp1cGRhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Ch1SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCSJPCh5SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCpcCgxFeHBvcnRGb3JtYXQSHQoZRVhQT1JUX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhUKEUVYUE9SVF9GT1JNQVRfQ1NWEAESFgoSRVhQT1JUX0ZPUk1BVF9YTFNYEAIqogEKCkJhZGdlU3RhdGUSGwoXQkFER0VfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBCQURHRV9TVEFURV9OT05FEAESFQoRQkFER0VfU1RBVEVfVkFMSUQQAhIYChRCQURHRV9TVEFURV9PVVREQVRFRBADEhcKE0JBREdFX1NUQVRFX1JFVk9LRUQQBBIXChNCQURHRV9TVEFURV9CTE9DS0VEEAUqeAoRUGFydGljaXBhbnRTdGF0dXMSIgoeUEFSVElDSVBBTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZUEFSVElDSVBBTlRfU1RBVFVTX0FDVElWRRABEiAKHFBBUlRJQ0lQQU5UX1NUQVRVU19DQU5DRUxMRUQQAiqwAQoQT3JnYW5pemF0aW9uS2luZBIhCh1PUkdBTklaQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEh0KGU9SR0FOSVpBVElPTl9LSU5EX0NPTVBBTlkQARIgChxPUkdBTklaQVRJT05fS0lORF9HT1ZFUk5NRU5UEAISGwoXT1JHQU5JWkFUSU9OX0tJTkRfTUVESUEQAxIbChdPUkdBTklaQVRJT05fS0lORF9PVEhFUhAEMuUMChNSZWdpc3RyYXRpb25TZXJ2aWNlEmgKE1JlZ2lzdGVyUGFydGljaXBhbnQSJy5leHBvcGFzcy52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVxdWVzdBooLmV4cG9wYXNzLnYxLlJlZ2lzdGVyUGFydGljaXBhbnRSZXNwb25zZRJZCg5HZXRQYXJ0aWNpcGFudBIiLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UmVxdWVzdBojLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UmVzcG9uc2USYgoRVXBkYXRlUGFydGljaXBhbnQSJS5leHBvcGFzcy52MS5VcGRhdGVQYXJ0aWNpcGFudFJlcXVlc3QaJi5leHBvcGFzcy52MS5VcGRhdGVQYXJ0aWNpcGFudFJlc3BvbnNlEmIKEUNhbmNlbFBhcnRpY2lwYW50EiUuZXhwb3Bhc3MudjEuQ2FuY2VsUGFydGljaXBhbnRSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuQ2FuY2VsUGFydGljaXBhbnRSZXNwb25zZRJlChJTZWFyY2hQYXJ0aWNpcGFudHMSJi5leHBvcGFzcy52MS5TZWFyY2hQYXJ0aWNpcGFudHNSZXF1ZXN0GicuZXhwb3Bhc3MudjEuU2VhcmNoUGFydGljaXBhbnRzUmVzcG9uc2USZwoSSW1wb3J0UGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuSW1wb3J0UGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLkltcG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlKAESXwoQQ3JlYXRlRGVsZWdhdGlvbhIkLmV4cG9wYXNzLnYxLkNyZWF0ZURlbGVnYXRpb25SZXF1ZXN0GiUuZXhwb3Bhc3MudjEuQ3JlYXRlRGVsZWdhdGlvblJlc3BvbnNlElYKDUdldERlbGVnYXRpb24SIS5leHBvcGFzcy52MS5HZXREZWxlZ2F0aW9uUmVxdWVzdBoiLmV4cG9wYXNzLnYxLkdldERlbGVnYXRpb25SZXNwb25zZRJcCg9MaXN0RGVsZWdhdGlvbnMSIy5leHBvcGFzcy52MS5MaXN0RGVsZWdhdGlvbnNSZXF1ZXN0GiQuZXhwb3Bhc3MudjEuTGlzdERlbGVnYXRpb25zUmVzcG9uc2USXwoQVXBkYXRlRGVsZWdhdGlvbhIkLmV4cG9wYXNzLnYxLlVwZGF0ZURlbGVnYXRpb25SZXF1ZXN0GiUuZXhwb3Bhc3MudjEuVXBkYXRlRGVsZWdhdGlvblJlc3BvbnNlEmUKEkNyZWF0ZU9yZ2FuaXphdGlvbhImLmV4cG9wYXNzLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJy5leHBvcGFzcy52MS5DcmVhdGVPcmdhbml6YXRpb25SZXNwb25zZRJiChFMaXN0T3JnYW5pemF0aW9ucxIlLmV4cG9wYXNzLnYxLkxpc3RPcmdhbml6YXRpb25zUmVxdWVzdBomLmV4cG9wYXNzLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USaAoTU2V0UGFydGljaXBhbnRQaG90bxInLmV4cG9wYXNzLnYxLlNldFBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0GiguZXhwb3Bhc3MudjEuU2V0UGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEmgKE0dldFBhcnRpY2lwYW50UGhvdG8SJy5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBooLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRJxChZSZW1vdmVQYXJ0aWNpcGFudFBob3RvEiouZXhwb3Bhc3MudjEuUmVtb3ZlUGFydGljaXBhbnRQaG90b1JlcXVlc3QaKy5leHBvcGFzcy52MS5SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USZwoSRXhwb3J0UGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuRXhwb3J0UGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLkV4cG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+
+/**
+ * Which participants an export holds. Every list matches any of its
+ * values; an empty list (or unset field) matches everybody.
+ *
+ * @generated from message expopass.v1.ExportFilter
+ */
+export type ExportFilter = Message<"expopass.v1.ExportFilter"> & {
+  /**
+   * Category codes of the event.
+   *
+   * @generated from field: repeated string category_codes = 1;
+   */
+  categoryCodes: string[];
+
+  /**
+   * Delegation ids of the event.
+   *
+   * @generated from field: repeated string delegation_ids = 2;
+   */
+  delegationIds: string[];
+
+  /**
+   * Organisation ids of the event.
+   *
+   * @generated from field: repeated string organization_ids = 3;
+   */
+  organizationIds: string[];
+
+  /**
+   * ISO 3166-1 alpha-2 country codes.
+   *
+   * @generated from field: repeated string countries = 4;
+   */
+  countries: string[];
+
+  /**
+   * Active or cancelled; unspecified: both.
+   *
+   * @generated from field: expopass.v1.ParticipantStatus status = 5;
+   */
+  status: ParticipantStatus;
+
+  /**
+   * The state of the current badge (BADGE_STATE_UNSPECIFIED is ignored).
+   *
+   * @generated from field: repeated expopass.v1.BadgeState badge_states = 6;
+   */
+  badgeStates: BadgeState[];
+
+  /**
+   * Whether they entered through a gate at least once; unset: both.
+   *
+   * @generated from field: optional bool entered = 7;
+   */
+  entered?: boolean | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.ExportFilter.
+ * Use `create(ExportFilterSchema)` to create a new message.
+ */
+export const ExportFilterSchema: GenMessage<ExportFilter> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 0);
+
+/**
+ * @generated from message expopass.v1.ExportParticipantsRequest
+ */
+export type ExportParticipantsRequest = Message<"expopass.v1.ExportParticipantsRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * The file's format.
+   *
+   * @generated from field: expopass.v1.ExportFormat format = 2;
+   */
+  format: ExportFormat;
+
+  /**
+   * Column names in the order wanted, from docs/export.md; empty: every
+   * column the caller may see, in the documented order.
+   *
+   * @generated from field: repeated string columns = 3;
+   */
+  columns: string[];
+
+  /**
+   * Which participants.
+   *
+   * @generated from field: expopass.v1.ExportFilter filter = 4;
+   */
+  filter?: ExportFilter | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.ExportParticipantsRequest.
+ * Use `create(ExportParticipantsRequestSchema)` to create a new message.
+ */
+export const ExportParticipantsRequestSchema: GenMessage<ExportParticipantsRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 1);
+
+/**
+ * The first message of an export.
+ *
+ * @generated from message expopass.v1.ExportStarted
+ */
+export type ExportStarted = Message<"expopass.v1.ExportStarted"> & {
+  /**
+   * A file name to save it under, e.g. "INNOPROM-CA-2024-participants-20260610-0930.csv".
+   *
+   * @generated from field: string file_name = 1;
+   */
+  fileName: string;
+
+  /**
+   * "text/csv; charset=utf-8" or the XLSX media type.
+   *
+   * @generated from field: string content_type = 2;
+   */
+  contentType: string;
+
+  /**
+   * The columns of the file, in order.
+   *
+   * @generated from field: repeated string columns = 3;
+   */
+  columns: string[];
+
+  /**
+   * Columns asked for (or in the default set) that the caller's role may
+   * not see, left out.
+   *
+   * @generated from field: repeated string withheld_columns = 4;
+   */
+  withheldColumns: string[];
+
+  /**
+   * Rows the file will hold (the header aside).
+   *
+   * @generated from field: uint64 total_rows = 5;
+   */
+  totalRows: bigint;
+};
+
+/**
+ * Describes the message expopass.v1.ExportStarted.
+ * Use `create(ExportStartedSchema)` to create a new message.
+ */
+export const ExportStartedSchema: GenMessage<ExportStarted> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 2);
+
+/**
+ * @generated from message expopass.v1.ExportParticipantsResponse
+ */
+export type ExportParticipantsResponse = Message<"expopass.v1.ExportParticipantsResponse"> & {
+  /**
+   * @generated from oneof expopass.v1.ExportParticipantsResponse.item
+   */
+  item: {
+    /**
+     * Always first, once.
+     *
+     * @generated from field: expopass.v1.ExportStarted started = 1;
+     */
+    value: ExportStarted;
+    case: "started";
+  } | {
+    /**
+     * The next bytes of the file.
+     *
+     * @generated from field: bytes chunk = 2;
+     */
+    value: Uint8Array;
+    case: "chunk";
+  } | {
+    /**
+     * Rows written so far (of ExportStarted.total_rows).
+     *
+     * @generated from field: uint64 rows_done = 3;
+     */
+    value: bigint;
+    case: "rowsDone";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message expopass.v1.ExportParticipantsResponse.
+ * Use `create(ExportParticipantsResponseSchema)` to create a new message.
+ */
+export const ExportParticipantsResponseSchema: GenMessage<ExportParticipantsResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 3);
 
 /**
  * What the desk enters for a new participant.
@@ -116,7 +312,7 @@ export type ParticipantInput = Message<"expopass.v1.ParticipantInput"> & {
  * Use `create(ParticipantInputSchema)` to create a new message.
  */
 export const ParticipantInputSchema: GenMessage<ParticipantInput> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 0);
+  messageDesc(file_expopass_v1_registration, 4);
 
 /**
  * A registered participant as the API returns it.
@@ -300,7 +496,7 @@ export type Participant = Message<"expopass.v1.Participant"> & {
  * Use `create(ParticipantSchema)` to create a new message.
  */
 export const ParticipantSchema: GenMessage<Participant> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 1);
+  messageDesc(file_expopass_v1_registration, 5);
 
 /**
  * @generated from message expopass.v1.RegisterParticipantRequest
@@ -333,7 +529,7 @@ export type RegisterParticipantRequest = Message<"expopass.v1.RegisterParticipan
  * Use `create(RegisterParticipantRequestSchema)` to create a new message.
  */
 export const RegisterParticipantRequestSchema: GenMessage<RegisterParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 2);
+  messageDesc(file_expopass_v1_registration, 6);
 
 /**
  * @generated from message expopass.v1.RegisterParticipantResponse
@@ -352,7 +548,7 @@ export type RegisterParticipantResponse = Message<"expopass.v1.RegisterParticipa
  * Use `create(RegisterParticipantResponseSchema)` to create a new message.
  */
 export const RegisterParticipantResponseSchema: GenMessage<RegisterParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 3);
+  messageDesc(file_expopass_v1_registration, 7);
 
 /**
  * @generated from message expopass.v1.GetParticipantRequest
@@ -371,7 +567,7 @@ export type GetParticipantRequest = Message<"expopass.v1.GetParticipantRequest">
  * Use `create(GetParticipantRequestSchema)` to create a new message.
  */
 export const GetParticipantRequestSchema: GenMessage<GetParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 4);
+  messageDesc(file_expopass_v1_registration, 8);
 
 /**
  * @generated from message expopass.v1.GetParticipantResponse
@@ -390,7 +586,7 @@ export type GetParticipantResponse = Message<"expopass.v1.GetParticipantResponse
  * Use `create(GetParticipantResponseSchema)` to create a new message.
  */
 export const GetParticipantResponseSchema: GenMessage<GetParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 5);
+  messageDesc(file_expopass_v1_registration, 9);
 
 /**
  * @generated from message expopass.v1.UpdateParticipantRequest
@@ -486,7 +682,7 @@ export type UpdateParticipantRequest = Message<"expopass.v1.UpdateParticipantReq
  * Use `create(UpdateParticipantRequestSchema)` to create a new message.
  */
 export const UpdateParticipantRequestSchema: GenMessage<UpdateParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 6);
+  messageDesc(file_expopass_v1_registration, 10);
 
 /**
  * @generated from message expopass.v1.UpdateParticipantResponse
@@ -505,7 +701,7 @@ export type UpdateParticipantResponse = Message<"expopass.v1.UpdateParticipantRe
  * Use `create(UpdateParticipantResponseSchema)` to create a new message.
  */
 export const UpdateParticipantResponseSchema: GenMessage<UpdateParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 7);
+  messageDesc(file_expopass_v1_registration, 11);
 
 /**
  * @generated from message expopass.v1.CancelParticipantRequest
@@ -531,7 +727,7 @@ export type CancelParticipantRequest = Message<"expopass.v1.CancelParticipantReq
  * Use `create(CancelParticipantRequestSchema)` to create a new message.
  */
 export const CancelParticipantRequestSchema: GenMessage<CancelParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 8);
+  messageDesc(file_expopass_v1_registration, 12);
 
 /**
  * @generated from message expopass.v1.CancelParticipantResponse
@@ -550,7 +746,7 @@ export type CancelParticipantResponse = Message<"expopass.v1.CancelParticipantRe
  * Use `create(CancelParticipantResponseSchema)` to create a new message.
  */
 export const CancelParticipantResponseSchema: GenMessage<CancelParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 9);
+  messageDesc(file_expopass_v1_registration, 13);
 
 /**
  * @generated from message expopass.v1.SearchParticipantsRequest
@@ -631,7 +827,7 @@ export type SearchParticipantsRequest = Message<"expopass.v1.SearchParticipantsR
  * Use `create(SearchParticipantsRequestSchema)` to create a new message.
  */
 export const SearchParticipantsRequestSchema: GenMessage<SearchParticipantsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 10);
+  messageDesc(file_expopass_v1_registration, 14);
 
 /**
  * @generated from message expopass.v1.SearchParticipantsResponse
@@ -664,7 +860,7 @@ export type SearchParticipantsResponse = Message<"expopass.v1.SearchParticipants
  * Use `create(SearchParticipantsResponseSchema)` to create a new message.
  */
 export const SearchParticipantsResponseSchema: GenMessage<SearchParticipantsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 11);
+  messageDesc(file_expopass_v1_registration, 15);
 
 /**
  * @generated from message expopass.v1.ImportParticipantsRequest
@@ -711,7 +907,7 @@ export type ImportParticipantsRequest = Message<"expopass.v1.ImportParticipantsR
  * Use `create(ImportParticipantsRequestSchema)` to create a new message.
  */
 export const ImportParticipantsRequestSchema: GenMessage<ImportParticipantsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 12);
+  messageDesc(file_expopass_v1_registration, 16);
 
 /**
  * The outcome of one imported row.
@@ -776,7 +972,7 @@ export type ImportRowResult = Message<"expopass.v1.ImportRowResult"> & {
  * Use `create(ImportRowResultSchema)` to create a new message.
  */
 export const ImportRowResultSchema: GenMessage<ImportRowResult> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 13);
+  messageDesc(file_expopass_v1_registration, 17);
 
 /**
  * One invalid field of a row.
@@ -820,7 +1016,7 @@ export type FieldError = Message<"expopass.v1.FieldError"> & {
  * Use `create(FieldErrorSchema)` to create a new message.
  */
 export const FieldErrorSchema: GenMessage<FieldError> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 14);
+  messageDesc(file_expopass_v1_registration, 18);
 
 /**
  * @generated from message expopass.v1.ImportParticipantsResponse
@@ -853,7 +1049,7 @@ export type ImportParticipantsResponse = Message<"expopass.v1.ImportParticipants
  * Use `create(ImportParticipantsResponseSchema)` to create a new message.
  */
 export const ImportParticipantsResponseSchema: GenMessage<ImportParticipantsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 15);
+  messageDesc(file_expopass_v1_registration, 19);
 
 /**
  * Quota of one category within a delegation.
@@ -888,7 +1084,7 @@ export type DelegationQuota = Message<"expopass.v1.DelegationQuota"> & {
  * Use `create(DelegationQuotaSchema)` to create a new message.
  */
 export const DelegationQuotaSchema: GenMessage<DelegationQuota> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 16);
+  messageDesc(file_expopass_v1_registration, 20);
 
 /**
  * An official delegation of a country.
@@ -959,7 +1155,7 @@ export type Delegation = Message<"expopass.v1.Delegation"> & {
  * Use `create(DelegationSchema)` to create a new message.
  */
 export const DelegationSchema: GenMessage<Delegation> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 17);
+  messageDesc(file_expopass_v1_registration, 21);
 
 /**
  * @generated from message expopass.v1.CreateDelegationRequest
@@ -1006,7 +1202,7 @@ export type CreateDelegationRequest = Message<"expopass.v1.CreateDelegationReque
  * Use `create(CreateDelegationRequestSchema)` to create a new message.
  */
 export const CreateDelegationRequestSchema: GenMessage<CreateDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 18);
+  messageDesc(file_expopass_v1_registration, 22);
 
 /**
  * @generated from message expopass.v1.CreateDelegationResponse
@@ -1025,7 +1221,7 @@ export type CreateDelegationResponse = Message<"expopass.v1.CreateDelegationResp
  * Use `create(CreateDelegationResponseSchema)` to create a new message.
  */
 export const CreateDelegationResponseSchema: GenMessage<CreateDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 19);
+  messageDesc(file_expopass_v1_registration, 23);
 
 /**
  * @generated from message expopass.v1.GetDelegationRequest
@@ -1044,7 +1240,7 @@ export type GetDelegationRequest = Message<"expopass.v1.GetDelegationRequest"> &
  * Use `create(GetDelegationRequestSchema)` to create a new message.
  */
 export const GetDelegationRequestSchema: GenMessage<GetDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 20);
+  messageDesc(file_expopass_v1_registration, 24);
 
 /**
  * @generated from message expopass.v1.GetDelegationResponse
@@ -1070,7 +1266,7 @@ export type GetDelegationResponse = Message<"expopass.v1.GetDelegationResponse">
  * Use `create(GetDelegationResponseSchema)` to create a new message.
  */
 export const GetDelegationResponseSchema: GenMessage<GetDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 21);
+  messageDesc(file_expopass_v1_registration, 25);
 
 /**
  * @generated from message expopass.v1.ListDelegationsRequest
@@ -1089,7 +1285,7 @@ export type ListDelegationsRequest = Message<"expopass.v1.ListDelegationsRequest
  * Use `create(ListDelegationsRequestSchema)` to create a new message.
  */
 export const ListDelegationsRequestSchema: GenMessage<ListDelegationsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 22);
+  messageDesc(file_expopass_v1_registration, 26);
 
 /**
  * @generated from message expopass.v1.ListDelegationsResponse
@@ -1108,7 +1304,7 @@ export type ListDelegationsResponse = Message<"expopass.v1.ListDelegationsRespon
  * Use `create(ListDelegationsResponseSchema)` to create a new message.
  */
 export const ListDelegationsResponseSchema: GenMessage<ListDelegationsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 23);
+  messageDesc(file_expopass_v1_registration, 27);
 
 /**
  * @generated from message expopass.v1.UpdateDelegationRequest
@@ -1155,7 +1351,7 @@ export type UpdateDelegationRequest = Message<"expopass.v1.UpdateDelegationReque
  * Use `create(UpdateDelegationRequestSchema)` to create a new message.
  */
 export const UpdateDelegationRequestSchema: GenMessage<UpdateDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 24);
+  messageDesc(file_expopass_v1_registration, 28);
 
 /**
  * @generated from message expopass.v1.UpdateDelegationResponse
@@ -1174,7 +1370,7 @@ export type UpdateDelegationResponse = Message<"expopass.v1.UpdateDelegationResp
  * Use `create(UpdateDelegationResponseSchema)` to create a new message.
  */
 export const UpdateDelegationResponseSchema: GenMessage<UpdateDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 25);
+  messageDesc(file_expopass_v1_registration, 29);
 
 /**
  * A company, ministry or media outlet.
@@ -1230,7 +1426,7 @@ export type Organization = Message<"expopass.v1.Organization"> & {
  * Use `create(OrganizationSchema)` to create a new message.
  */
 export const OrganizationSchema: GenMessage<Organization> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 26);
+  messageDesc(file_expopass_v1_registration, 30);
 
 /**
  * @generated from message expopass.v1.CreateOrganizationRequest
@@ -1278,7 +1474,7 @@ export type CreateOrganizationRequest = Message<"expopass.v1.CreateOrganizationR
  * Use `create(CreateOrganizationRequestSchema)` to create a new message.
  */
 export const CreateOrganizationRequestSchema: GenMessage<CreateOrganizationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 27);
+  messageDesc(file_expopass_v1_registration, 31);
 
 /**
  * @generated from message expopass.v1.CreateOrganizationResponse
@@ -1297,7 +1493,7 @@ export type CreateOrganizationResponse = Message<"expopass.v1.CreateOrganization
  * Use `create(CreateOrganizationResponseSchema)` to create a new message.
  */
 export const CreateOrganizationResponseSchema: GenMessage<CreateOrganizationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 28);
+  messageDesc(file_expopass_v1_registration, 32);
 
 /**
  * @generated from message expopass.v1.ListOrganizationsRequest
@@ -1337,7 +1533,7 @@ export type ListOrganizationsRequest = Message<"expopass.v1.ListOrganizationsReq
  * Use `create(ListOrganizationsRequestSchema)` to create a new message.
  */
 export const ListOrganizationsRequestSchema: GenMessage<ListOrganizationsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 29);
+  messageDesc(file_expopass_v1_registration, 33);
 
 /**
  * @generated from message expopass.v1.ListOrganizationsResponse
@@ -1363,7 +1559,7 @@ export type ListOrganizationsResponse = Message<"expopass.v1.ListOrganizationsRe
  * Use `create(ListOrganizationsResponseSchema)` to create a new message.
  */
 export const ListOrganizationsResponseSchema: GenMessage<ListOrganizationsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 30);
+  messageDesc(file_expopass_v1_registration, 34);
 
 /**
  * @generated from message expopass.v1.SetParticipantPhotoRequest
@@ -1389,7 +1585,7 @@ export type SetParticipantPhotoRequest = Message<"expopass.v1.SetParticipantPhot
  * Use `create(SetParticipantPhotoRequestSchema)` to create a new message.
  */
 export const SetParticipantPhotoRequestSchema: GenMessage<SetParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 31);
+  messageDesc(file_expopass_v1_registration, 35);
 
 /**
  * @generated from message expopass.v1.SetParticipantPhotoResponse
@@ -1422,7 +1618,7 @@ export type SetParticipantPhotoResponse = Message<"expopass.v1.SetParticipantPho
  * Use `create(SetParticipantPhotoResponseSchema)` to create a new message.
  */
 export const SetParticipantPhotoResponseSchema: GenMessage<SetParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 32);
+  messageDesc(file_expopass_v1_registration, 36);
 
 /**
  * @generated from message expopass.v1.GetParticipantPhotoRequest
@@ -1441,7 +1637,7 @@ export type GetParticipantPhotoRequest = Message<"expopass.v1.GetParticipantPhot
  * Use `create(GetParticipantPhotoRequestSchema)` to create a new message.
  */
 export const GetParticipantPhotoRequestSchema: GenMessage<GetParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 33);
+  messageDesc(file_expopass_v1_registration, 37);
 
 /**
  * @generated from message expopass.v1.GetParticipantPhotoResponse
@@ -1467,7 +1663,7 @@ export type GetParticipantPhotoResponse = Message<"expopass.v1.GetParticipantPho
  * Use `create(GetParticipantPhotoResponseSchema)` to create a new message.
  */
 export const GetParticipantPhotoResponseSchema: GenMessage<GetParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 34);
+  messageDesc(file_expopass_v1_registration, 38);
 
 /**
  * @generated from message expopass.v1.RemoveParticipantPhotoRequest
@@ -1486,7 +1682,7 @@ export type RemoveParticipantPhotoRequest = Message<"expopass.v1.RemoveParticipa
  * Use `create(RemoveParticipantPhotoRequestSchema)` to create a new message.
  */
 export const RemoveParticipantPhotoRequestSchema: GenMessage<RemoveParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 35);
+  messageDesc(file_expopass_v1_registration, 39);
 
 /**
  * @generated from message expopass.v1.RemoveParticipantPhotoResponse
@@ -1505,7 +1701,41 @@ export type RemoveParticipantPhotoResponse = Message<"expopass.v1.RemoveParticip
  * Use `create(RemoveParticipantPhotoResponseSchema)` to create a new message.
  */
 export const RemoveParticipantPhotoResponseSchema: GenMessage<RemoveParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 36);
+  messageDesc(file_expopass_v1_registration, 40);
+
+/**
+ * A file format for exports.
+ *
+ * @generated from enum expopass.v1.ExportFormat
+ */
+export enum ExportFormat {
+  /**
+   * CSV.
+   *
+   * @generated from enum value: EXPORT_FORMAT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Comma-separated, UTF-8 with a byte order mark, CRLF line ends.
+   *
+   * @generated from enum value: EXPORT_FORMAT_CSV = 1;
+   */
+  CSV = 1,
+
+  /**
+   * An Excel workbook with one sheet.
+   *
+   * @generated from enum value: EXPORT_FORMAT_XLSX = 2;
+   */
+  XLSX = 2,
+}
+
+/**
+ * Describes the enum expopass.v1.ExportFormat.
+ */
+export const ExportFormatSchema: GenEnum<ExportFormat> = /*@__PURE__*/
+  enumDesc(file_expopass_v1_registration, 0);
 
 /**
  * The state of a participant's current badge, as the desk lists it.
@@ -1562,7 +1792,7 @@ export enum BadgeState {
  * Describes the enum expopass.v1.BadgeState.
  */
 export const BadgeStateSchema: GenEnum<BadgeState> = /*@__PURE__*/
-  enumDesc(file_expopass_v1_registration, 0);
+  enumDesc(file_expopass_v1_registration, 1);
 
 /**
  * Status of a participant.
@@ -1594,7 +1824,7 @@ export enum ParticipantStatus {
  * Describes the enum expopass.v1.ParticipantStatus.
  */
 export const ParticipantStatusSchema: GenEnum<ParticipantStatus> = /*@__PURE__*/
-  enumDesc(file_expopass_v1_registration, 1);
+  enumDesc(file_expopass_v1_registration, 2);
 
 /**
  * Kind of organisation.
@@ -1640,7 +1870,7 @@ export enum OrganizationKind {
  * Describes the enum expopass.v1.OrganizationKind.
  */
 export const OrganizationKindSchema: GenEnum<OrganizationKind> = /*@__PURE__*/
-  enumDesc(file_expopass_v1_registration, 2);
+  enumDesc(file_expopass_v1_registration, 3);
 
 /**
  * The registration desk's work: participants, delegations, organisations.
@@ -1830,6 +2060,30 @@ export const RegistrationService: GenService<{
     methodKind: "unary";
     input: typeof RemoveParticipantPhotoRequestSchema;
     output: typeof RemoveParticipantPhotoResponseSchema;
+  },
+  /**
+   * Writes the participants of one event as a file, streamed: first an
+   * ExportStarted (file name, columns, row count), then the file's bytes in
+   * chunks with progress, in order; concatenating the chunks gives the file.
+   * Rows come by family name, given name, id, read in one snapshot.
+   *
+   * Columns are chosen from the documented set (docs/export.md; empty: all
+   * the caller may see). `email`, `phone` and `travel_document_masked` are
+   * for `admin` tokens only: a desk token's file leaves them out and the
+   * ExportStarted names them in `withheld_columns`. The travel document is
+   * always masked. Column names are those ImportParticipants' desk import
+   * reads, so an edited export can be imported back (matched by
+   * external_ref). CSV is UTF-8 with a byte order mark; a cell that a
+   * spreadsheet would read as a formula is written with a leading
+   * apostrophe. Every export is audited ("participants.export") with its
+   * format, columns, filters and row count.
+   *
+   * @generated from rpc expopass.v1.RegistrationService.ExportParticipants
+   */
+  exportParticipants: {
+    methodKind: "server_streaming";
+    input: typeof ExportParticipantsRequestSchema;
+    output: typeof ExportParticipantsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_registration, 0);

@@ -12,7 +12,94 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/token.proto.
  */
 export const file_expopass_v1_token: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS90b2tlbi5wcm90bxILZXhwb3Bhc3MudjEiiAEKEkNyZWF0ZVRva2VuUmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBHJvbGUYAiABKAkSEgoKZXZlbnRfY29kZRgDIAEoCRISCgpnYXRlX2NvZGVzGAQgAygJEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIksKE0NyZWF0ZVRva2VuUmVzcG9uc2USJAoFdG9rZW4YASABKAsyFS5leHBvcGFzcy52MS5BcGlUb2tlbhIOCgZzZWNyZXQYAiABKAkiJwoRTGlzdFRva2Vuc1JlcXVlc3QSEgoKZXZlbnRfY29kZRgBIAEoCSI7ChJMaXN0VG9rZW5zUmVzcG9uc2USJQoGdG9rZW5zGAEgAygLMhUuZXhwb3Bhc3MudjEuQXBpVG9rZW4iIAoSUmV2b2tlVG9rZW5SZXF1ZXN0EgoKAmlkGAEgASgJIhUKE1Jldm9rZVRva2VuUmVzcG9uc2UisAIKCEFwaVRva2VuEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEcm9sZRgDIAEoCRISCgpldmVudF9jb2RlGAQgASgJEhIKCmdhdGVfY29kZXMYBSADKAkSEgoKY3JlYXRlZF9ieRgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnJldm9rZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMoECCgxUb2tlblNlcnZpY2USUAoLQ3JlYXRlVG9rZW4SHy5leHBvcGFzcy52MS5DcmVhdGVUb2tlblJlcXVlc3QaIC5leHBvcGFzcy52MS5DcmVhdGVUb2tlblJlc3BvbnNlEk0KCkxpc3RUb2tlbnMSHi5leHBvcGFzcy52MS5MaXN0VG9rZW5zUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RUb2tlbnNSZXNwb25zZRJQCgtSZXZva2VUb2tlbhIfLmV4cG9wYXNzLnYxLlJldm9rZVRva2VuUmVxdWVzdBogLmV4cG9wYXNzLnYxLlJldm9rZVRva2VuUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS90b2tlbi5wcm90bxILZXhwb3Bhc3MudjEiqwEKGkNyZWF0ZUVucm9sbWVudENvZGVSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEcm9sZRgCIAEoCRISCgpldmVudF9jb2RlGAMgASgJEhIKCmdhdGVfY29kZXMYBCADKAkSEwoLdHRsX3NlY29uZHMYBSABKA0SNAoQdG9rZW5fZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiawobQ3JlYXRlRW5yb2xtZW50Q29kZVJlc3BvbnNlEgwKBGNvZGUYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcXJfcG5nGAMgASgMIogBChJDcmVhdGVUb2tlblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRyb2xlGAIgASgJEhIKCmV2ZW50X2NvZGUYAyABKAkSEgoKZ2F0ZV9jb2RlcxgEIAMoCRIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJLChNDcmVhdGVUb2tlblJlc3BvbnNlEiQKBXRva2VuGAEgASgLMhUuZXhwb3Bhc3MudjEuQXBpVG9rZW4SDgoGc2VjcmV0GAIgASgJIicKEUxpc3RUb2tlbnNSZXF1ZXN0EhIKCmV2ZW50X2NvZGUYASABKAkiOwoSTGlzdFRva2Vuc1Jlc3BvbnNlEiUKBnRva2VucxgBIAMoCzIVLmV4cG9wYXNzLnYxLkFwaVRva2VuIiAKElJldm9rZVRva2VuUmVxdWVzdBIKCgJpZBgBIAEoCSIVChNSZXZva2VUb2tlblJlc3BvbnNlIrACCghBcGlUb2tlbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBHJvbGUYAyABKAkSEgoKZXZlbnRfY29kZRgEIAEoCRISCgpnYXRlX2NvZGVzGAUgAygJEhIKCmNyZWF0ZWRfYnkYBiABKAkSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF91c2VkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDLrAgoMVG9rZW5TZXJ2aWNlElAKC0NyZWF0ZVRva2VuEh8uZXhwb3Bhc3MudjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlVG9rZW5SZXNwb25zZRJNCgpMaXN0VG9rZW5zEh4uZXhwb3Bhc3MudjEuTGlzdFRva2Vuc1JlcXVlc3QaHy5leHBvcGFzcy52MS5MaXN0VG9rZW5zUmVzcG9uc2USUAoLUmV2b2tlVG9rZW4SHy5leHBvcGFzcy52MS5SZXZva2VUb2tlblJlcXVlc3QaIC5leHBvcGFzcy52MS5SZXZva2VUb2tlblJlc3BvbnNlEmgKE0NyZWF0ZUVucm9sbWVudENvZGUSJy5leHBvcGFzcy52MS5DcmVhdGVFbnJvbG1lbnRDb2RlUmVxdWVzdBooLmV4cG9wYXNzLnYxLkNyZWF0ZUVucm9sbWVudENvZGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message expopass.v1.CreateEnrolmentCodeRequest
+ */
+export type CreateEnrolmentCodeRequest = Message<"expopass.v1.CreateEnrolmentCodeRequest"> & {
+  /**
+   * What the device's token will be called, e.g. "Hall 1 lane 3".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * "admin", "desk" or "gate".
+   *
+   * @generated from field: string role = 2;
+   */
+  role: string;
+
+  /**
+   * The event's code; empty: every event (admin and desk only).
+   *
+   * @generated from field: string event_code = 3;
+   */
+  eventCode: string;
+
+  /**
+   * Gate codes of that event (gate codes only); empty: every gate.
+   *
+   * @generated from field: repeated string gate_codes = 4;
+   */
+  gateCodes: string[];
+
+  /**
+   * How long the code works, 1 second to 7 days; 0: one day.
+   *
+   * @generated from field: uint32 ttl_seconds = 5;
+   */
+  ttlSeconds: number;
+
+  /**
+   * When the device's token stops working; unset: until revoked.
+   *
+   * @generated from field: google.protobuf.Timestamp token_expires_at = 6;
+   */
+  tokenExpiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.CreateEnrolmentCodeRequest.
+ * Use `create(CreateEnrolmentCodeRequestSchema)` to create a new message.
+ */
+export const CreateEnrolmentCodeRequestSchema: GenMessage<CreateEnrolmentCodeRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_token, 0);
+
+/**
+ * @generated from message expopass.v1.CreateEnrolmentCodeResponse
+ */
+export type CreateEnrolmentCodeResponse = Message<"expopass.v1.CreateEnrolmentCodeResponse"> & {
+  /**
+   * The code, e.g. "K7QX-M2PA-9RTD-WB4C"; shown once.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * When the code stops working if unused.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The code as a QR code: a black-on-white PNG.
+   *
+   * @generated from field: bytes qr_png = 3;
+   */
+  qrPng: Uint8Array;
+};
+
+/**
+ * Describes the message expopass.v1.CreateEnrolmentCodeResponse.
+ * Use `create(CreateEnrolmentCodeResponseSchema)` to create a new message.
+ */
+export const CreateEnrolmentCodeResponseSchema: GenMessage<CreateEnrolmentCodeResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_token, 1);
 
 /**
  * @generated from message expopass.v1.CreateTokenRequest
@@ -59,7 +146,7 @@ export type CreateTokenRequest = Message<"expopass.v1.CreateTokenRequest"> & {
  * Use `create(CreateTokenRequestSchema)` to create a new message.
  */
 export const CreateTokenRequestSchema: GenMessage<CreateTokenRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 0);
+  messageDesc(file_expopass_v1_token, 2);
 
 /**
  * @generated from message expopass.v1.CreateTokenResponse
@@ -83,7 +170,7 @@ export type CreateTokenResponse = Message<"expopass.v1.CreateTokenResponse"> & {
  * Use `create(CreateTokenResponseSchema)` to create a new message.
  */
 export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 1);
+  messageDesc(file_expopass_v1_token, 3);
 
 /**
  * @generated from message expopass.v1.ListTokensRequest
@@ -102,7 +189,7 @@ export type ListTokensRequest = Message<"expopass.v1.ListTokensRequest"> & {
  * Use `create(ListTokensRequestSchema)` to create a new message.
  */
 export const ListTokensRequestSchema: GenMessage<ListTokensRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 2);
+  messageDesc(file_expopass_v1_token, 4);
 
 /**
  * @generated from message expopass.v1.ListTokensResponse
@@ -121,7 +208,7 @@ export type ListTokensResponse = Message<"expopass.v1.ListTokensResponse"> & {
  * Use `create(ListTokensResponseSchema)` to create a new message.
  */
 export const ListTokensResponseSchema: GenMessage<ListTokensResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 3);
+  messageDesc(file_expopass_v1_token, 5);
 
 /**
  * @generated from message expopass.v1.RevokeTokenRequest
@@ -138,7 +225,7 @@ export type RevokeTokenRequest = Message<"expopass.v1.RevokeTokenRequest"> & {
  * Use `create(RevokeTokenRequestSchema)` to create a new message.
  */
 export const RevokeTokenRequestSchema: GenMessage<RevokeTokenRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 4);
+  messageDesc(file_expopass_v1_token, 6);
 
 /**
  * @generated from message expopass.v1.RevokeTokenResponse
@@ -151,7 +238,7 @@ export type RevokeTokenResponse = Message<"expopass.v1.RevokeTokenResponse"> & {
  * Use `create(RevokeTokenResponseSchema)` to create a new message.
  */
 export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 5);
+  messageDesc(file_expopass_v1_token, 7);
 
 /**
  * A token as listed: never its secret.
@@ -223,7 +310,7 @@ export type ApiToken = Message<"expopass.v1.ApiToken"> & {
  * Use `create(ApiTokenSchema)` to create a new message.
  */
 export const ApiTokenSchema: GenMessage<ApiToken> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_token, 6);
+  messageDesc(file_expopass_v1_token, 8);
 
 /**
  * API tokens: made, listed and revoked by an organiser. Needs the `admin`
@@ -263,6 +350,18 @@ export const TokenService: GenService<{
     methodKind: "unary";
     input: typeof RevokeTokenRequestSchema;
     output: typeof RevokeTokenResponseSchema;
+  },
+  /**
+   * Makes a one-time enrolment code for a device: a desk or gate turns it
+   * into its own token with AuthService.Enroll. The code is in this
+   * response only, as text and as a QR code to scan from the screen.
+   *
+   * @generated from rpc expopass.v1.TokenService.CreateEnrolmentCode
+   */
+  createEnrolmentCode: {
+    methodKind: "unary";
+    input: typeof CreateEnrolmentCodeRequestSchema;
+    output: typeof CreateEnrolmentCodeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_token, 0);

@@ -1,0 +1,282 @@
+//! The organiser's console in headless Chromium: from an empty server, an
+//! event is built on /admin/ alone (zones, categories, a gate, a delegation
+//! with a quota, desk and gate enrolment codes); then a desk enrolled with
+//! the one code registers and prints, and a gate enrolled with the other
+//! admits the printed badge. No step uses the command line or a gRPC call
+//! of the test's own.
+
+use fantoccini::key::Key;
+
+use super::browser::Browser;
+use super::gate::{verdict, wedge};
+use crate::support::{TestApp, pdf::PdfFile};
+
+fn admin_url(app: &TestApp) -> String {
+    format!("http://{}/admin/", app.addr)
+}
+
+/// Sets a date input as its picker would (typing into one depends on the
+/// browser's locale).
+async fn set_date(b: &Browser, css: &str, day: &str) {
+    b.eval(&format!(
+        "const i = document.querySelector('{css}'); i.value = '{day}'; \
+         i.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"
+    ))
+    .await;
+}
+
+/// Types into the input named `name` of the row being edited in the table
+/// of `section` (its heading's id).
+async fn row_input(b: &Browser, section: &str, name: &str, text: &str) {
+    b.type_into(
+        &format!("section[aria-labelledby='{section}'] tr.editing input[name='{name}']"),
+        text,
+    )
+    .await;
+}
+
+/// Waits for the table of `section` to list `text`, out of edit mode.
+async fn row_listed(b: &Browser, section: &str, text: &str) {
+    let escaped = serde_json::to_string(text).unwrap();
+    b.until(
+        &format!("{text} listed in {section}"),
+        &format!(
+            "(() => {{ const s = document.querySelector(\"section[aria-labelledby='{section}']\"); \
+             return s && !s.querySelector('tr.editing') && s.querySelector('tbody').innerText.includes({escaped}); }})()"
+        ),
+    )
+    .await;
+}
+
+/// The text of the enrolment code the page shows, after it changes from
+/// `before`.
+async fn made_code(b: &Browser, before: &str) -> String {
+    let escaped = serde_json::to_string(before).unwrap();
+    b.until(
+        "a new enrolment code",
+        &format!(
+            "(() => {{ const c = document.querySelector(\"[data-testid='enrolment-code']\"); return c && c.innerText !== {escaped}; }})()"
+        ),
+    )
+    .await;
+    b.until(
+        "the code's QR shown",
+        "document.querySelector('figure.enrol-code img')?.naturalWidth > 0",
+    )
+    .await;
+    b.text("[data-testid='enrolment-code']").await
+}
+
+#[tokio::test]
+async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_work() {
+    let app = TestApp::start().await;
+    let b = Browser::start(1280, 900).await;
+    b.goto(&admin_url(&app)).await;
+    b.until_text("Sign in as the organiser").await;
+    b.screenshot("admin-sign-in").await;
+    b.type_into("#admin-token", &app.admin_token).await;
+    b.find("#admin-token")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    b.until_text("No event yet").await;
+
+    // A new event: refused by field first (no code, no name, no days).
+    b.press("Create the event").await;
+    b.until(
+        "the code's problem under its field",
+        "!!document.querySelector(\"#ev-code-error[data-field='code']\")",
+    )
+    .await;
+    let invalid = b
+        .eval("return document.querySelector('#ev-code').getAttribute('aria-invalid');")
+        .await;
+    assert_eq!(invalid.as_str(), Some("true"));
+    b.screenshot("admin-event-error").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tashkent)
+        .date_naive();
+    b.type_into("#ev-code", "TASHKENT-EXPO").await;
+    b.type_into("#ev-name", "Tashkent Industrial Expo").await;
+    b.type_into("#ev-venue", "Uzexpocentre").await;
+    set_date(&b, "#ev-first", &today.to_string()).await;
+    set_date(
+        &b,
+        "#ev-last",
+        &(today + chrono::Duration::days(2)).to_string(),
+    )
+    .await;
+    b.press("Create the event").await;
+    b.until_text("Event file").await;
+    assert!(
+        b.text(".event-name")
+            .await
+            .contains("Tashkent Industrial Expo")
+    );
+
+    // Two zones; a bad code is named under its cell.
+    b.press("Add a zone").await;
+    row_input(&b, "zones-title", "code", "hall a!").await;
+    row_input(&b, "zones-title", "name", "Hall A").await;
+    b.press("Add").await;
+    b.until(
+        "the zone code's problem",
+        "!!document.querySelector(\"section[aria-labelledby='zones-title'] [data-field='code']\")",
+    )
+    .await;
+    row_input(&b, "zones-title", "code", "HALL").await;
+    row_input(&b, "zones-title", "capacity", "500").await;
+    b.press("Add").await;
+    row_listed(&b, "zones-title", "HALL").await;
+    b.press("Add a zone").await;
+    row_input(&b, "zones-title", "code", "VIP").await;
+    row_input(&b, "zones-title", "name", "VIP lounge").await;
+    row_input(&b, "zones-title", "name_ru", "VIP-зал").await;
+    row_input(&b, "zones-title", "capacity", "40").await;
+    b.press("Add").await;
+    row_listed(&b, "zones-title", "VIP lounge").await;
+    // Edited in place.
+    b.click("button[aria-label='Edit VIP']").await;
+    row_input(&b, "zones-title", "capacity", "60").await;
+    b.press("Save").await;
+    row_listed(&b, "zones-title", "60").await;
+
+    // Two categories.
+    for (code, name, zones) in [
+        ("VISITOR", "Visitor", vec!["HALL"]),
+        ("VIP", "VIP guest", vec!["HALL", "VIP"]),
+    ] {
+        b.press("Add a category").await;
+        row_input(&b, "categories-title", "code", code).await;
+        row_input(&b, "categories-title", "name", name).await;
+        for zone in zones {
+            b.eval(&format!(
+                "[...document.querySelectorAll(\"section[aria-labelledby='categories-title'] tr.editing label.check\")]\
+                 .find(l => l.innerText.trim() === '{zone}').querySelector('input').click(); return true;"
+            ))
+            .await;
+        }
+        b.press("Add").await;
+        row_listed(&b, "categories-title", name).await;
+    }
+    // A gate into the hall.
+    b.press("Add a gate").await;
+    row_input(&b, "gates-title", "code", "HALL-1").await;
+    row_input(&b, "gates-title", "name", "Hall, north door").await;
+    b.press("Add").await;
+    row_listed(&b, "gates-title", "Hall, north door").await;
+    b.screenshot("admin-setup").await;
+
+    // A delegation with a quota; a billion seats is refused by its field.
+    b.press("Delegations").await;
+    b.type_into("#dl-name", "Delegation of Kazakhstan").await;
+    b.type_into("#dl-country", "KZ").await;
+    b.type_into("#quota-VISITOR", "1000000000").await;
+    b.press("Create the delegation").await;
+    b.until(
+        "the quota's problem under it",
+        "document.querySelector('#quota-VISITOR')?.getAttribute('aria-invalid') === 'true'",
+    )
+    .await;
+    b.type_into("#quota-VISITOR", "2").await;
+    b.press("Create the delegation").await;
+    b.until_text("0 / 2").await;
+    b.screenshot("admin-delegations").await;
+
+    // Enrolment codes: a desk's, and a gate's for HALL-1.
+    b.press("Devices").await;
+    b.type_into("#enrol-name", "Desk 1").await;
+    b.press("Make the code").await;
+    let desk_code = made_code(&b, "").await;
+    b.type_into("#enrol-name", "Hall north lane").await;
+    b.find("#enrol-role")
+        .await
+        .select_by_value("gate")
+        .await
+        .unwrap();
+    b.eval(
+        "[...document.querySelectorAll('.enrol-form label.check')].find(l => l.innerText.trim() === 'HALL-1').querySelector('input').click(); return true;",
+    )
+    .await;
+    b.press("Make the code").await;
+    let gate_code = made_code(&b, &desk_code).await;
+    assert_ne!(desk_code, gate_code);
+    b.screenshot("admin-devices").await;
+
+    // The other screens, and the console in Russian and Uzbek.
+    b.press("Numbers").await;
+    b.until_text("By category").await;
+    b.press("Audit").await;
+    b.until_text("delegation.create").await;
+    b.screenshot("admin-audit").await;
+    for (lang, setup, numbers) in [("ru", "Настройка", "Цифры"), ("uz", "Sozlash", "Raqamlar")]
+    {
+        b.find("header select")
+            .await
+            .select_by_value(lang)
+            .await
+            .unwrap();
+        b.press(setup).await;
+        b.until_text(if lang == "ru" { "Зоны" } else { "Zonalar" })
+            .await;
+        b.screenshot(&format!("admin-setup-{lang}")).await;
+        b.press(numbers).await;
+        b.until(
+            "the numbers",
+            "!!document.querySelector(\"[data-testid='stat-active']\")",
+        )
+        .await;
+        b.screenshot(&format!("admin-numbers-{lang}")).await;
+    }
+    b.find("header select")
+        .await
+        .select_by_value("en")
+        .await
+        .unwrap();
+
+    // The desk, enrolled with its code, registers a visitor and prints.
+    b.goto(&format!("http://{}/desk/", app.addr)).await;
+    b.type_into("#enrol-code", &desk_code).await;
+    b.type_into("#device-name", "desk 1").await;
+    b.press("Sign in").await;
+    b.find("#search").await;
+    b.press("New participant").await;
+    b.type_into("#f-given_name", "Dilnoza").await;
+    b.type_into("#f-family_name", "Rakhimova").await;
+    b.type_into("#f-country", "UZ").await;
+    b.type_into("#f-category_code", "VISITOR").await;
+    b.type_into("#f-email", "dilnoza@example.uz").await;
+    b.press("Register").await;
+    b.until(
+        "Dilnoza opened",
+        "document.querySelector('#detail-name')?.innerText === 'Dilnoza Rakhimova'",
+    )
+    .await;
+    b.press("Print badge").await;
+    b.find("#badge-pdf").await;
+    let pdf = PdfFile::new(&b.blob("#badge-pdf").await);
+    let qr = pdf.qr_codes(1).remove(0);
+
+    // The gate, enrolled with the other code, admits the badge.
+    b.goto(&format!("http://{}/gate/", app.addr)).await;
+    b.until_text("Set up this gate").await;
+    b.type_into("#gate-code", &gate_code).await;
+    b.press("Enrol").await;
+    b.until_text("Hall, north door").await;
+    b.until_text("Ready: show a badge").await;
+    wedge(&b, &qr).await;
+    verdict(&b, "ALLOW", "").await;
+
+    // Back on the console: the numbers count her, and her entry.
+    // The console remembers the event it had open.
+    b.goto(&admin_url(&app)).await;
+    b.press("Numbers").await;
+    b.until(
+        "one registered",
+        "document.querySelector(\"[data-testid='stat-active']\")?.innerText === '1'",
+    )
+    .await;
+    b.screenshot("admin-numbers").await;
+    b.stop().await;
+}
