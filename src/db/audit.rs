@@ -126,6 +126,7 @@ pub(crate) async fn list(conn: &mut Conn, q: &AuditQuery) -> QueryResult<Vec<Aud
                     WHEN 'delegation' THEN (SELECT event_id FROM delegations WHERE id = a.entity_id)
                     WHEN 'organization' THEN (SELECT event_id FROM organizations WHERE id = a.entity_id)
                     WHEN 'api_token' THEN (SELECT event_id FROM api_tokens WHERE id = a.entity_id)
+                    WHEN 'enrolment_code' THEN (SELECT event_id FROM enrolment_codes WHERE id = a.entity_id)
                   END AS event_id
            FROM audit_log a LEFT JOIN api_tokens t ON t.id = a.token_id
            WHERE ($2::uuid IS NULL OR a.token_id = $2)

@@ -76,6 +76,9 @@ pub(crate) struct IssueSource {
     pub category_color: String,
     #[diesel(sql_type = Int2)]
     pub category_number: i16,
+    /// The category's badge: "a6" or "card".
+    #[diesel(sql_type = Text)]
+    pub badge_layout: String,
     #[diesel(sql_type = Array<Int2>)]
     pub zone_numbers: Vec<i16>,
     #[diesel(sql_type = Array<Nullable<Date>>)]
@@ -105,7 +108,7 @@ SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native
        p.country, p.status, o.name AS organization,
        c.id AS category_id, c.code AS category_code, c.name AS category_name,
        c.name_ru AS category_name_ru, c.name_uz AS category_name_uz,
-       c.color AS category_color, c.number AS category_number,
+       c.color AS category_color, c.number AS category_number, c.badge_layout,
        coalesce((SELECT array_agg(z.number ORDER BY z.number) FROM zones z
                  WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_numbers,
        c.valid_days, e.name AS event_name, e.venue AS event_venue, e.first_day, e.last_day,

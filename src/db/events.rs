@@ -111,6 +111,7 @@ pub(crate) async fn upsert_category(conn: &mut Conn, category: &Category) -> Que
             categories::color.eq(excluded(categories::color)),
             categories::zone_ids.eq(excluded(categories::zone_ids)),
             categories::valid_days.eq(excluded(categories::valid_days)),
+            categories::badge_layout.eq(excluded(categories::badge_layout)),
         ))
         .returning(Category::as_returning())
         .get_result(conn)

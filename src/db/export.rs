@@ -36,10 +36,6 @@ pub(crate) struct ExportRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: Uuid,
     #[diesel(sql_type = Text)]
-    pub family_key: String,
-    #[diesel(sql_type = Text)]
-    pub given_key: String,
-    #[diesel(sql_type = Text)]
     pub given_name: String,
     #[diesel(sql_type = Text)]
     pub family_name: String,
@@ -149,39 +145,93 @@ pub(crate) async fn count(conn: &mut Conn, q: &ExportQuery) -> QueryResult<i64> 
     Ok(row.n)
 }
 
-/// The next `limit` matching participants after `after`, in the listing
-/// order (family key, given key, id).
-pub(crate) async fn page(
+/// The next `limit` participants after `after` in the listing order
+/// (family key, given key, id) that pass the filters of the participant
+/// row itself, by `participants_order_idx` alone: a page of keys costs its
+/// own rows whatever the table's statistics say (a fresh import has none).
+pub(crate) async fn page_keys(
     conn: &mut Conn,
     q: &ExportQuery,
     after: Option<&ExportCursor>,
     limit: i64,
+) -> QueryResult<Vec<KeyRow>> {
+    let base = "SELECT p.family_key, p.given_key, p.id FROM participants p
+         WHERE p.event_id = $1
+           AND ($2::uuid[] IS NULL OR p.category_id = ANY($2))
+           AND ($3::uuid[] IS NULL OR p.delegation_id = ANY($3))
+           AND ($4::uuid[] IS NULL OR p.organization_id = ANY($4))
+           AND ($5::text[] IS NULL OR p.country = ANY($5))
+           AND ($6::text IS NULL OR p.status = $6)";
+    let order = "ORDER BY p.family_key, p.given_key, p.id LIMIT $7";
+    let query = |tail: &str| {
+        diesel::sql_query(format!("{base} {tail}"))
+            .bind::<SqlUuid, _>(q.event_id)
+            .bind::<Nullable<Array<SqlUuid>>, _>(q.category_ids.clone())
+            .bind::<Nullable<Array<SqlUuid>>, _>(q.delegation_ids.clone())
+            .bind::<Nullable<Array<SqlUuid>>, _>(q.organization_ids.clone())
+            .bind::<Nullable<Array<Text>>, _>(q.countries.clone())
+            .bind::<Nullable<Text>, _>(q.status.clone())
+            .bind::<BigInt, _>(limit)
+    };
+    // Right after a bulk import the table has no statistics, and the
+    // planner would sort every row after the cursor for each page: the
+    // index's order is asked for outright, for this statement only.
+    index_order(conn, true).await?;
+    let keys = match after {
+        None => query(order).load(conn).await,
+        Some((family, given, id)) => {
+            query(&format!(
+                "AND (p.family_key, p.given_key, p.id) > ($8, $9, $10) {order}"
+            ))
+            .bind::<Text, _>(family.clone())
+            .bind::<Text, _>(given.clone())
+            .bind::<SqlUuid, _>(*id)
+            .load(conn)
+            .await
+        }
+    };
+    index_order(conn, false).await?;
+    keys
+}
+
+/// Whether the planner is kept from sorting and from bitmap scans, within
+/// the transaction (`SET LOCAL`).
+async fn index_order(conn: &mut Conn, on: bool) -> QueryResult<()> {
+    let value = if on { "off" } else { "on" };
+    diesel::sql_query(format!(
+        "SELECT set_config('enable_sort', '{value}', true), set_config('enable_bitmapscan', '{value}', true)"
+    ))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// A participant's place in the listing order.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub(crate) struct KeyRow {
+    #[diesel(sql_type = Text)]
+    pub family_key: String,
+    #[diesel(sql_type = Text)]
+    pub given_key: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+}
+
+/// These participants as an export writes them, those that pass every
+/// filter (their badge's state, their entry), in the listing order.
+pub(crate) async fn rows(
+    conn: &mut Conn,
+    q: &ExportQuery,
+    ids: &[Uuid],
 ) -> QueryResult<Vec<ExportRow>> {
-    let select = "p.id, p.family_key, p.given_key, p.given_name, p.family_name, p.native_name,
+    let select = "p.id, p.given_name, p.family_name, p.native_name,
                   o.name AS organization, p.country, p.job_title, c.code AS category_code,
                   d.name AS delegation, p.email, p.phone, p.document_cipher, p.status,
                   p.external_ref, p.created_at, s.badge_state, b.serial, b.version,
                   coalesce(ph.jpeg IS NOT NULL, false) AS has_photo, e.first_entry";
-    // Two statements rather than one with `$9 IS NULL OR ...`: the row
-    // comparison alone lets PostgreSQL walk `participants_order_idx` from
-    // the cursor, so a page costs its own rows, not the whole event's.
-    let order = "ORDER BY p.family_key, p.given_key, p.id LIMIT $9";
-    match after {
-        None => {
-            bind_filters!(diesel::sql_query(statement(select, order)), q)
-                .bind::<BigInt, _>(limit)
-                .load(conn)
-                .await
-        }
-        Some((family, given, id)) => {
-            let tail = format!("AND (p.family_key, p.given_key, p.id) > ($10, $11, $12) {order}");
-            bind_filters!(diesel::sql_query(statement(select, &tail)), q)
-                .bind::<BigInt, _>(limit)
-                .bind::<Text, _>(family.clone())
-                .bind::<Text, _>(given.clone())
-                .bind::<SqlUuid, _>(*id)
-                .load(conn)
-                .await
-        }
-    }
+    let tail = "AND p.id = ANY($9) ORDER BY p.family_key, p.given_key, p.id";
+    bind_filters!(diesel::sql_query(statement(select, tail)), q)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .load(conn)
+        .await
 }

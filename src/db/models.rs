@@ -80,6 +80,15 @@ pub struct Category {
     pub valid_days: Vec<Option<NaiveDate>>,
     pub name_ru: String,
     pub name_uz: String,
+    pub badge_layout: CategoryLayout,
+}
+
+text_enum! {
+    /// The badge a category's holders get by default (`categories.badge_layout`).
+    CategoryLayout {
+        A6 => "a6",
+        Card => "card",
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -73,6 +73,7 @@ diesel::table! {
         number -> Int2,
         name_ru -> Text,
         name_uz -> Text,
+        badge_layout -> Text,
     }
 }
 

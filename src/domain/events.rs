@@ -15,7 +15,7 @@ use crate::words::Violation;
 use crate::{
     db::{
         self,
-        models::{Category, Event, Gate, Zone},
+        models::{Category, CategoryLayout, Event, Gate, Zone},
     },
     error::{AppError, AppResult, FieldViolation, Reason},
 };
@@ -100,6 +100,8 @@ pub struct CategoryInput {
     /// The name in Russian and in Uzbek; empty: as `name`.
     pub name_ru: String,
     pub name_uz: String,
+    /// The badge its holders get by default.
+    pub badge_layout: CategoryLayout,
 }
 
 /// A gate to create or change, parsed.
@@ -372,6 +374,7 @@ impl Services {
             color,
             name_ru,
             name_uz,
+            badge_layout,
             ..
         } = input;
         let existing = db::events::find_category_by_code(&mut conn, event.id, &code).await?;
@@ -385,6 +388,7 @@ impl Services {
             valid_days: valid_days.iter().copied().map(Some).collect(),
             name_ru,
             name_uz,
+            badge_layout,
         };
         let category = crate::domain::transaction(&mut conn, async move |conn| {
             let category = db::events::upsert_category(conn, &row).await?;

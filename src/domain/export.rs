@@ -557,12 +557,16 @@ async fn read_rows(
             }
             let mut after: Option<ExportCursor> = None;
             loop {
-                let rows = db::export::page(conn, &query, after.as_ref(), PAGE_ROWS).await?;
-                let Some(last) = rows.last() else {
+                // A page of keys by the index, then those rows whole (the
+                // filters on badges and entries may drop some).
+                let keys = db::export::page_keys(conn, &query, after.as_ref(), PAGE_ROWS).await?;
+                let Some(last) = keys.last() else {
                     return Ok(());
                 };
                 after = Some((last.family_key.clone(), last.given_key.clone(), last.id));
-                let full = rows.len() as i64 == PAGE_ROWS;
+                let full = keys.len() as i64 == PAGE_ROWS;
+                let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.id).collect();
+                let rows = db::export::rows(conn, &query, &ids).await?;
                 let cells = rows
                     .into_iter()
                     .map(|r| format.cells(r))

@@ -162,7 +162,11 @@ impl BadgeService for BadgeApi {
     ) -> Result<Response<pb::IssueBadgeResponse>, Status> {
         let actor = self.state.authorize(&request, DESK).await?;
         let r = request.into_inner();
-        let layout = layout_from(r.layout, Layout::A6)?;
+        // Unspecified: the category's badge.
+        let layout = match r.layout {
+            0 => None,
+            raw => Some(layout_from(raw, Layout::A6)?),
+        };
         let participant = id_field("participant_id", &r.participant_id, ParticipantId)?;
         let (badge, pdf) = self
             .state

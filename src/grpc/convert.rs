@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::words::Violation;
 use crate::{
+    db::models::CategoryLayout,
     domain::{
         events::{CategoryInput, GateInput, MAX_EVENT_DAYS, NewEvent, ZoneInput},
         registration::{
@@ -325,8 +326,22 @@ pub(super) fn category_input(r: pb::UpsertCategoryRequest) -> AppResult<Category
         .iter()
         .map(|z| z.trim().to_uppercase())
         .collect();
+    let badge_layout = match pb::BadgeLayout::try_from(r.badge_layout) {
+        Ok(pb::BadgeLayout::Unspecified | pb::BadgeLayout::A6) => CategoryLayout::A6,
+        Ok(pb::BadgeLayout::Card) => CategoryLayout::Card,
+        Ok(pb::BadgeLayout::A4SheetA6 | pb::BadgeLayout::A4SheetCard) | Err(_) => {
+            v.violation(
+                "badge_layout",
+                Violation::OneOf {
+                    choices: "BADGE_LAYOUT_A6, BADGE_LAYOUT_CARD",
+                },
+            );
+            CategoryLayout::A6
+        }
+    };
     let violations = v.into_violations();
     let category = violations.is_empty().then(|| CategoryInput {
+        badge_layout,
         event_id,
         code,
         name,

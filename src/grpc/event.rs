@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 use super::{ApiState, convert, id_field, timestamp};
 use crate::words::Violation;
 use crate::{
-    db::models::Event,
+    db::models::{CategoryLayout, Event},
     domain::{
         Role,
         event_file::{ChangeKind, EventFileRequest},
@@ -97,6 +97,11 @@ fn category_pb(v: CategoryView) -> pb::Category {
         valid_days: v.valid_days.iter().map(ToString::to_string).collect(),
         name_ru: v.category.name_ru,
         name_uz: v.category.name_uz,
+        badge_layout: match v.category.badge_layout {
+            CategoryLayout::A6 => pb::BadgeLayout::A6,
+            CategoryLayout::Card => pb::BadgeLayout::Card,
+        }
+        .into(),
     }
 }
 

@@ -347,3 +347,161 @@ async fn zone_numbers_past_64_are_a_named_refusal_not_a_failure() {
     let again = apply(&app, &file(&mut (1..=64)), true).await.unwrap();
     assert!(again.changes.is_empty(), "nothing was applied");
 }
+
+/// A zone's capacity cannot go below the people inside it now: two visitors
+/// came in, a file giving the hall one place is refused by the zone's line,
+/// and nothing changes.
+#[tokio::test]
+async fn a_capacity_below_the_people_inside_is_refused_and_nothing_changes() {
+    let app = TestApp::start().await;
+    let fixture = app.event("CAPACITY").await;
+    let gate = app.gate(&fixture, "HALL-1", "HALL-A").await;
+    for (n, (given, family)) in [("Jasur", "Tursunov"), ("Dilnoza", "Karimova")]
+        .into_iter()
+        .enumerate()
+    {
+        let who = app.register(&fixture, person(given, family)).await;
+        let badge = app
+            .badges()
+            .issue_badge(pb::IssueBadgeRequest {
+                participant_id: who.id,
+                layout: pb::BadgeLayout::A6.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .badge
+            .unwrap();
+        let answer = app
+            .gates()
+            .scan(pb::ScanRequest {
+                gate_id: gate.id.clone(),
+                qr_text: badge.qr_text,
+                direction: pb::Direction::In.into(),
+                nonce: format!("capacity-{n}"),
+                scanned_at: Some(prost_types::Timestamp {
+                    seconds: 1_713_855_600 + i64::try_from(n).unwrap(),
+                    nanos: 0,
+                }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(answer.decision(), pb::Decision::Allow, "{answer:?}");
+    }
+    let exported = app
+        .events()
+        .export_event_definition(pb::ExportEventDefinitionRequest {
+            event_code: "CAPACITY".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .content;
+    assert!(exported.contains("capacity = 5000"), "{exported}");
+    let line = exported[..exported.find("capacity = 5000").unwrap()]
+        .lines()
+        .count()
+        + 1;
+    let smaller = exported.replace("capacity = 5000", "capacity = 1");
+    let err = apply(&app, &smaller, false).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&err), "WOULD_LOSE_DATA");
+    let fields = violated_fields(&err);
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with(&format!("line {line}: zones[")) && f.ends_with("capacity")),
+        "{fields:?}"
+    );
+    let after = app
+        .events()
+        .export_event_definition(pb::ExportEventDefinitionRequest {
+            event_code: "CAPACITY".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .content;
+    assert_eq!(after, exported, "nothing applied");
+    // Room for both is accepted.
+    let enough = exported.replace("capacity = 5000", "capacity = 2");
+    let applied = apply(&app, &enough, false).await.unwrap();
+    assert_eq!(lines_of(&applied.changes), ["update zone HALL-A"]);
+}
+
+/// A category's badge set in the file is what IssueBadge prints when the
+/// desk asks for no layout; exported, the key comes back.
+#[tokio::test]
+async fn a_category_printed_as_a_card_by_its_file() {
+    let app = TestApp::start().await;
+    let text = "[event]\ncode = \"CARDS\"\nname = \"Cards fair\"\ntime_zone = \"Asia/Tashkent\"\n\
+        first_day = 2024-04-22\nlast_day = 2024-04-24\n\n\
+        [[zones]]\ncode = \"HALL\"\nname = \"Hall\"\n\n\
+        [[categories]]\ncode = \"PRESS\"\nname = \"Press\"\ncolor = \"#FB8C00\"\nzones = [\"HALL\"]\nbadge = \"card\"\n\n\
+        [[categories]]\ncode = \"VISITOR\"\nname = \"Visitor\"\ncolor = \"#1E88E5\"\nzones = [\"HALL\"]\n";
+    let applied = apply(&app, text, false).await.unwrap();
+    let fixture = Fixture {
+        event_id: applied.event_id.clone(),
+    };
+    let mut press = person("Aziz", "Rahimov");
+    press.category_code = "PRESS".to_owned();
+    let press = app.register(&fixture, press).await;
+    let visitor = app.register(&fixture, person("Olga", "Petrova")).await;
+    let size = |id: String| {
+        let app = &app;
+        async move {
+            let pdf = app
+                .badges()
+                .issue_badge(pb::IssueBadgeRequest {
+                    participant_id: id,
+                    layout: pb::BadgeLayout::Unspecified.into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .pdf;
+            let (w, h) = crate::support::pdf::PdfFile::new(&pdf).page_size();
+            (w.round() as i64, h.round() as i64)
+        }
+    };
+    // 85.6 x 54 mm and 105 x 148 mm, in points.
+    let card = size(press.id.clone()).await;
+    assert!(card == (243, 153) || card == (153, 243), "{card:?}");
+    assert_eq!(size(visitor.id.clone()).await, (298, 420));
+    let categories = app
+        .events()
+        .list_categories(pb::ListCategoriesRequest {
+            event_id: applied.event_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .categories;
+    assert_eq!(categories[0].badge_layout(), pb::BadgeLayout::Card);
+    assert_eq!(categories[1].badge_layout(), pb::BadgeLayout::A6);
+    let exported = app
+        .events()
+        .export_event_definition(pb::ExportEventDefinitionRequest {
+            event_code: "CARDS".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .content;
+    assert_eq!(
+        exported.matches("badge = \"card\"").count(),
+        1,
+        "{exported}"
+    );
+    assert!(
+        apply(&app, &exported, false)
+            .await
+            .unwrap()
+            .changes
+            .is_empty()
+    );
+    let bad = text.replace("badge = \"card\"", "badge = \"poster\"");
+    let err = apply(&app, &bad, false).await.unwrap_err();
+    assert_eq!(violated_fields(&err), ["line 17: categories[0].badge"]);
+}

@@ -6,6 +6,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Category, Event, Gate, Zone, GetRegistrationStatsResponse, SigningKey, EventChange } from "./gen/expopass/v1/event_pb";
+import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ExportFormat, OrganizationKind, ParticipantStatus, type Delegation, type Organization } from "./gen/expopass/v1/registration_pb";
 import type { ApiToken } from "./gen/expopass/v1/token_pb";
 import type { AuditEntry } from "./gen/expopass/v1/audit_pb";
@@ -699,8 +700,9 @@ interface CategoryForm {
   color: string;
   zoneCodes: string[];
   validDays: string;
+  badgeLayout: BadgeLayout;
 }
-const emptyCategory: CategoryForm = { code: "", name: "", nameRu: "", nameUz: "", color: "#1E88E5", zoneCodes: [], validDays: "" };
+const emptyCategory: CategoryForm = { code: "", name: "", nameRu: "", nameUz: "", color: "#1E88E5", zoneCodes: [], validDays: "", badgeLayout: BadgeLayout.A6 };
 
 function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Category[]; onSaved(): void }) {
   const [editing, setEditing] = useState<string | null>(null);
@@ -710,7 +712,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
   const edit = (c: Category | null) => {
     s.clear();
     setEditing(c ? c.code : "");
-    setForm(c ? { code: c.code, name: c.name, nameRu: c.nameRu, nameUz: c.nameUz, color: c.color, zoneCodes: [...c.zoneCodes], validDays: c.validDays.join(", ") } : emptyCategory);
+    setForm(c ? { code: c.code, name: c.name, nameRu: c.nameRu, nameUz: c.nameUz, color: c.color, zoneCodes: [...c.zoneCodes], validDays: c.validDays.join(", "), badgeLayout: c.badgeLayout === BadgeLayout.CARD ? BadgeLayout.CARD : BadgeLayout.A6 } : emptyCategory);
   };
   const save = () =>
     s.save(
@@ -727,6 +729,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
             .split(/[\s,]+/)
             .map((d) => d.trim())
             .filter(Boolean),
+          badgeLayout: form.badgeLayout,
         }),
       () => setEditing(null),
     );
@@ -755,9 +758,16 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
         {zoneProblem && <span class="field-error">{zoneProblem[1]}</span>}
       </td>
       <CellInput label={t("admin.col.days")} field="valid_days" value={form.validDays} problem={s.problem} onInput={set("validDays")} size={12} />
+      <td>
+        <select aria-label={t("admin.col.badge")} value={form.badgeLayout} onChange={(e) => setForm({ ...form, badgeLayout: Number((e.target as HTMLSelectElement).value) as BadgeLayout })}>
+          <option value={BadgeLayout.A6}>{t("admin.badge.a6")}</option>
+          <option value={BadgeLayout.CARD}>{t("admin.badge.card")}</option>
+        </select>
+        <FieldProblem problem={s.problem} field="badge_layout" />
+      </td>
     </>
   );
-  const shown = ["code", "name", "name_ru", "name_uz", "color", "valid_days", ...Object.keys(s.problem?.fields ?? {}).filter((f) => f.startsWith("zone_codes"))];
+  const shown = ["code", "name", "name_ru", "name_uz", "color", "valid_days", "badge_layout", ...Object.keys(s.problem?.fields ?? {}).filter((f) => f.startsWith("zone_codes"))];
   return (
     <section class="pane" aria-labelledby="categories-title">
       <h2 id="categories-title">{t("admin.categories")}</h2>
@@ -771,6 +781,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
             <th>{t("admin.col.colour")}</th>
             <th>{t("admin.col.zones")}</th>
             <th>{t("admin.col.days")}</th>
+            <th>{t("admin.col.badge")}</th>
             <th>
               <span class="sr-only">{t("admin.col.actions")}</span>
             </th>
@@ -779,7 +790,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
         <tbody>
           {props.categories.map((c) =>
             editing === c.code ? (
-              <EditRow key={c.id} cols={7} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("save")}>
+              <EditRow key={c.id} cols={8} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("save")}>
                 {inputs}
               </EditRow>
             ) : (
@@ -795,6 +806,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
                 </td>
                 <td>{c.zoneCodes.join(", ")}</td>
                 <td>{c.validDays.length ? c.validDays.join(", ") : t("admin.every.day")}</td>
+                <td>{c.badgeLayout === BadgeLayout.CARD ? t("admin.badge.card") : t("admin.badge.a6")}</td>
                 <td class="row-actions">
                   <button onClick={() => edit(c)} aria-label={`${t("edit")} ${c.code}`}>
                     {t("edit")}
@@ -804,7 +816,7 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
             ),
           )}
           {editing === "" ? (
-            <EditRow cols={7} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("admin.add")}>
+            <EditRow cols={8} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("admin.add")}>
               {inputs}
             </EditRow>
           ) : null}
@@ -1777,7 +1789,10 @@ function AuditTab(props: { event: Event }) {
                   <code>{a.action}</code>
                 </td>
                 <td>
-                  {a.entityType} <span class="sub">{a.entityId.slice(0, 8)}</span>
+                  {a.entityType}{" "}
+                  <span class="sub" title={a.entityId}>
+                    …{a.entityId.slice(-8)}
+                  </span>
                 </td>
                 <td class="details">{a.details && a.details !== "{}" ? <code>{a.details}</code> : ""}</td>
               </tr>

@@ -14,7 +14,7 @@ use crate::{
     db::{
         self, Conn,
         badges::{BadgeRow, IssueSource, REVOKED_CANCELLED, REVOKED_REPRINTED, REVOKED_STAFF},
-        models::{NewAuditEntry, ParticipantStatus},
+        models::{CategoryLayout, NewAuditEntry, ParticipantStatus},
     },
     error::{AppError, AppResult, Reason},
     render::{self, BadgeCard, Layout},
@@ -229,6 +229,8 @@ struct Issued {
     row: BadgeRow,
     card: BadgeCard,
     category_code: String,
+    /// The category's badge, when the desk asks for none in particular.
+    layout: Layout,
 }
 
 impl Issued {
@@ -236,6 +238,10 @@ impl Issued {
         Self {
             card: card_for(source, &row),
             category_code: source.category_code.clone(),
+            layout: match CategoryLayout::parse(&source.badge_layout) {
+                Some(CategoryLayout::Card) => Layout::Card,
+                Some(CategoryLayout::A6) | None => Layout::A6,
+            },
             row,
         }
     }
@@ -379,7 +385,7 @@ impl Services {
         &self,
         actor: &Principal,
         participant_id: ParticipantId,
-        layout: Layout,
+        layout: Option<Layout>,
     ) -> AppResult<(BadgeView, Vec<u8>)> {
         let mut issued = self
             .issue_batch(actor, &[participant_id], IssueMode::Reprint)
@@ -388,6 +394,7 @@ impl Services {
             row,
             card,
             category_code,
+            layout: category_layout,
         }) = issued.pop()
         else {
             return Err(AppError::not_found(
@@ -395,6 +402,7 @@ impl Services {
                 format!("no participant {participant_id}"),
             ));
         };
+        let layout = layout.unwrap_or(category_layout);
         let title = format!("Badge {}", card.number);
         let pdf = tokio::task::spawn_blocking(move || render::render_pdf(&[card], layout, &title))
             .await

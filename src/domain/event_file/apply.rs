@@ -419,6 +419,7 @@ async fn write(
                 valid_days: c.days.iter().copied().map(Some).collect(),
                 name_ru: c.name_ru.clone(),
                 name_uz: c.name_uz.clone(),
+                badge_layout: c.badge,
             },
         )
         .await?;

@@ -9,6 +9,7 @@ mod parse;
 mod plan;
 mod render;
 
+use crate::db::models::CategoryLayout;
 use chrono::NaiveDate;
 
 use crate::db::models::OrganizationKind;
@@ -63,6 +64,8 @@ pub struct CategorySpec {
     pub zones: Vec<String>,
     /// Days of the event, sorted, each once; empty: every day.
     pub days: Vec<NaiveDate>,
+    /// The badge its holders get by default (`badge = "a6"` or `"card"`).
+    pub badge: CategoryLayout,
 }
 
 #[derive(Debug, Clone, PartialEq)]

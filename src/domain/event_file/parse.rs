@@ -2,6 +2,7 @@
 //! once, each named by its key path and line, with the same checks as the
 //! set-up calls (codes, names, colours, days, countries).
 
+use crate::db::models::CategoryLayout;
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
@@ -463,7 +464,7 @@ impl<'t> Reader<'t> {
         event: Option<&EventSpec>,
     ) -> Vec<CategorySpec> {
         let known = [
-            "code", "name", "name_ru", "name_uz", "color", "zones", "days",
+            "code", "name", "name_ru", "name_uz", "color", "zones", "days", "badge",
         ];
         let mut out = Vec::new();
         let mut seen = HashSet::new();
@@ -474,6 +475,7 @@ impl<'t> Reader<'t> {
             let name_ru = self.text(t, &p, "name_ru");
             let name_uz = self.text(t, &p, "name_uz");
             let color = self.text(t, &p, "color");
+            let badge_text = self.text(t, &p, "badge");
             let listed = self.text_list(t, &p, "zones");
             let mut days = Vec::new();
             for (day_path, item) in self.list(t, &p, "days") {
@@ -494,6 +496,18 @@ impl<'t> Reader<'t> {
             let name_ru = v.optional_text(&format!("{p}name_ru"), &name_ru, MAX_NAME);
             let name_uz = v.optional_text(&format!("{p}name_uz"), &name_uz, MAX_NAME);
             let color = v.color(&format!("{p}color"), &color);
+            let badge = match badge_text.trim().to_lowercase().as_str() {
+                "" => CategoryLayout::A6,
+                text => CategoryLayout::parse(text).unwrap_or_else(|| {
+                    v.violation(
+                        &format!("{p}badge"),
+                        Violation::OneOf {
+                            choices: "\"a6\", \"card\"",
+                        },
+                    );
+                    CategoryLayout::A6
+                }),
+            };
             let mut zones = Vec::new();
             for (i, zone) in listed.into_iter().enumerate() {
                 if !zone_codes.contains(&zone) {
@@ -512,6 +526,7 @@ impl<'t> Reader<'t> {
                 color,
                 zones,
                 days,
+                badge,
             });
         }
         if out.len() > MAX_CATEGORIES {

@@ -191,6 +191,7 @@ pub(crate) fn plan(
                 diff(&mut fields, "color", s.category.color == c.color);
                 diff(&mut fields, "zones", s.zone_codes == c.zones);
                 diff(&mut fields, "days", s.days == c.days);
+                diff(&mut fields, "badge", s.category.badge_layout == c.badge);
                 if !fields.is_empty() {
                     changes.push(change(ChangeKind::Update, "category", &c.code, fields));
                 }

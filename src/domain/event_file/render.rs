@@ -1,6 +1,7 @@
 //! A stored event written as an event file: what `parse` reads back into
 //! the same definition, so exporting then applying changes nothing.
 
+use crate::db::models::CategoryLayout;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -59,6 +60,9 @@ struct CategoryOut<'a> {
     zones: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     days: Vec<String>,
+    /// Left out when the default (A6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -122,6 +126,8 @@ pub(crate) fn render(stored: &Stored) -> Result<String, toml::ser::Error> {
                 color: &c.category.color,
                 zones: &c.zone_codes,
                 days: c.days.iter().map(ToString::to_string).collect(),
+                badge: (c.category.badge_layout != CategoryLayout::A6)
+                    .then(|| c.category.badge_layout.as_str()),
             })
             .collect(),
         gates: stored

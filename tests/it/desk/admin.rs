@@ -209,6 +209,7 @@ async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_wo
     b.until_text("By category").await;
     b.press("Audit").await;
     b.until_text("delegation.create").await;
+    b.until_text("enrolment.create").await;
     b.screenshot("admin-audit").await;
     for (lang, setup, numbers) in [("ru", "Настройка", "Цифры"), ("uz", "Sozlash", "Raqamlar")]
     {

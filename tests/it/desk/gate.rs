@@ -88,6 +88,7 @@ async fn running_event(app: &TestApp, code: &str) -> Running {
             valid_days: vec![],
             name_ru: "Посетитель".to_owned(),
             name_uz: "Tashrif buyuruvchi".to_owned(),
+            ..Default::default()
         })
         .await
         .unwrap();

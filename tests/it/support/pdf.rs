@@ -34,6 +34,22 @@ impl PdfFile {
         run("pdftotext", &["badge.pdf", "-"], self.dir.path())
     }
 
+    /// The first page's size in points, from `pdfinfo` ("Page size: w x h pts").
+    pub fn page_size(&self) -> (f64, f64) {
+        let info = run("pdfinfo", &["badge.pdf"], self.dir.path());
+        let size = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Page size:"))
+            .expect("pdfinfo gives the page size");
+        let mut numbers = size
+            .split_whitespace()
+            .filter_map(|w| w.parse::<f64>().ok());
+        (
+            numbers.next().expect("width"),
+            numbers.next().expect("height"),
+        )
+    }
+
     /// Page count from `pdfinfo`.
     pub fn pages(&self) -> usize {
         run("pdfinfo", &["badge.pdf"], self.dir.path())

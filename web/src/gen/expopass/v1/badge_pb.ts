@@ -131,7 +131,8 @@ export type IssueBadgeRequest = Message<"expopass.v1.IssueBadgeRequest"> & {
   participantId: string;
 
   /**
-   * Layout; A6 when UNSPECIFIED.
+   * Layout; when UNSPECIFIED, the badge of the participant's category
+   * (Category.badge_layout: A6 unless set to a card).
    *
    * @generated from field: expopass.v1.BadgeLayout layout = 2;
    */
