@@ -40,6 +40,25 @@ fn token_pb(t: TokenView) -> pb::ApiToken {
     }
 }
 
+/// A role named in a request.
+fn role_of(text: &str) -> Result<Role, AppError> {
+    text.trim()
+        .parse()
+        .map_err(|_: String| AppError::invalid_field("role", Violation::UnknownRole))
+}
+
+/// When a token stops working, as a request gives it (`field`).
+fn expiry(
+    field: &str,
+    at: Option<prost_types::Timestamp>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    at.map(|ts| {
+        chrono::DateTime::from_timestamp(ts.seconds, 0)
+            .ok_or_else(|| AppError::invalid_field(field, Violation::OutOfRange))
+    })
+    .transpose()
+}
+
 #[tonic::async_trait]
 impl TokenService for TokenApi {
     #[tracing::instrument(skip_all, fields(token_id))]
@@ -49,18 +68,8 @@ impl TokenService for TokenApi {
     ) -> Result<Response<pb::CreateEnrolmentCodeResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
         let r = request.into_inner();
-        let role: Role = r
-            .role
-            .trim()
-            .parse()
-            .map_err(|_: String| AppError::invalid_field("role", Violation::UnknownRole))?;
-        let token_expires_at =
-            match r.token_expires_at {
-                None => None,
-                Some(ts) => Some(chrono::DateTime::from_timestamp(ts.seconds, 0).ok_or_else(
-                    || AppError::invalid_field("token_expires_at", Violation::OutOfRange),
-                )?),
-            };
+        let role = role_of(&r.role)?;
+        let token_expires_at = expiry("token_expires_at", r.token_expires_at)?;
         let ttl = match r.ttl_seconds {
             0 => std::time::Duration::from_secs(24 * 3600),
             s => std::time::Duration::from_secs(u64::from(s)),
@@ -101,18 +110,8 @@ impl TokenService for TokenApi {
     ) -> Result<Response<pb::CreateTokenResponse>, Status> {
         let actor = self.state.authorize(&request, ADMIN).await?;
         let r = request.into_inner();
-        let role: Role = r
-            .role
-            .trim()
-            .parse()
-            .map_err(|_: String| AppError::invalid_field("role", Violation::UnknownRole))?;
-        let expires_at = match r.expires_at {
-            None => None,
-            Some(ts) => Some(
-                chrono::DateTime::from_timestamp(ts.seconds, 0)
-                    .ok_or_else(|| AppError::invalid_field("expires_at", Violation::OutOfRange))?,
-            ),
-        };
+        let role = role_of(&r.role)?;
+        let expires_at = expiry("expires_at", r.expires_at)?;
         let event_code = Some(r.event_code.trim().to_owned()).filter(|c| !c.is_empty());
         let services = &self.state.services;
         let (id, secret) = services

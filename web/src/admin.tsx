@@ -596,6 +596,73 @@ function useSave(onSaved: () => void) {
   return { problem, busy, save, clear: () => setProblem(null) };
 }
 
+/** A set-up table whose rows are edited in place, with a row to add one. */
+function SetupTable<T extends { id: string; code: string }>(props: {
+  id: string;
+  title: string;
+  headers: string[];
+  items: T[];
+  cells(item: T): preact.ComponentChildren;
+  editing: string | null;
+  inputs: preact.ComponentChildren;
+  save: ReturnType<typeof useSave>;
+  shown: string[];
+  onSave(): void;
+  onEdit(item: T | null): void;
+  onCancel(): void;
+  addLabel: string;
+  addDisabled?: boolean;
+}) {
+  const s = props.save;
+  const row = (key: string | undefined, label: string) => (
+    <EditRow key={key} cols={props.headers.length} problem={s.problem} shown={props.shown} busy={s.busy} onSave={props.onSave} onCancel={props.onCancel} label={label}>
+      {props.inputs}
+    </EditRow>
+  );
+  return (
+    <section class="pane" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      <table class="grid setup">
+        <thead>
+          <tr>
+            {props.headers.map((h) => (
+              <th key={h}>{h}</th>
+            ))}
+            <th>
+              <span class="sr-only">{t("admin.col.actions")}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.map((item) =>
+            props.editing === item.code ? (
+              row(item.id, t("save"))
+            ) : (
+              <tr key={item.id}>
+                <td>
+                  <code>{item.code}</code>
+                </td>
+                {props.cells(item)}
+                <td class="row-actions">
+                  <button onClick={() => props.onEdit(item)} aria-label={`${t("edit")} ${item.code}`}>
+                    {t("edit")}
+                  </button>
+                </td>
+              </tr>
+            ),
+          )}
+          {props.editing === "" ? row(undefined, t("admin.add")) : null}
+        </tbody>
+      </table>
+      {props.editing !== "" && (
+        <button class="add" onClick={() => props.onEdit(null)} disabled={props.addDisabled}>
+          {props.addLabel}
+        </button>
+      )}
+    </section>
+  );
+}
+
 interface ZoneForm {
   code: string;
   name: string;
@@ -636,59 +703,29 @@ function ZonesTable(props: { event: Event; zones: Zone[]; onSaved(): void }) {
   );
   const shown = ["code", "name", "name_ru", "name_uz", "capacity", "parent_code"];
   return (
-    <section class="pane" aria-labelledby="zones-title">
-      <h2 id="zones-title">{t("admin.zones")}</h2>
-      <table class="grid setup">
-        <thead>
-          <tr>
-            <th>{t("admin.col.code")}</th>
-            <th>{t("admin.col.name")}</th>
-            <th>{t("admin.col.name_ru")}</th>
-            <th>{t("admin.col.name_uz")}</th>
-            <th>{t("admin.col.capacity")}</th>
-            <th>{t("admin.col.parent")}</th>
-            <th>
-              <span class="sr-only">{t("admin.col.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.zones.map((z) =>
-            editing === z.code ? (
-              <EditRow key={z.id} cols={6} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("save")}>
-                {inputs}
-              </EditRow>
-            ) : (
-              <tr key={z.id}>
-                <td>
-                  <code>{z.code}</code>
-                </td>
-                <td>{z.name}</td>
-                <td>{z.nameRu}</td>
-                <td>{z.nameUz}</td>
-                <td>{z.capacity === 0 ? t("admin.unlimited") : z.capacity}</td>
-                <td>{z.parentCode}</td>
-                <td class="row-actions">
-                  <button onClick={() => edit(z)} aria-label={`${t("edit")} ${z.code}`}>
-                    {t("edit")}
-                  </button>
-                </td>
-              </tr>
-            ),
-          )}
-          {editing === "" ? (
-            <EditRow cols={6} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("admin.add")}>
-              {inputs}
-            </EditRow>
-          ) : null}
-        </tbody>
-      </table>
-      {editing !== "" && (
-        <button class="add" onClick={() => edit(null)}>
-          {t("admin.zone.add")}
-        </button>
+    <SetupTable
+      id="zones-title"
+      title={t("admin.zones")}
+      headers={[t("admin.col.code"), t("admin.col.name"), t("admin.col.name_ru"), t("admin.col.name_uz"), t("admin.col.capacity"), t("admin.col.parent")]}
+      items={props.zones}
+      cells={(z) => (
+        <>
+          <td>{z.name}</td>
+          <td>{z.nameRu}</td>
+          <td>{z.nameUz}</td>
+          <td>{z.capacity === 0 ? t("admin.unlimited") : z.capacity}</td>
+          <td>{z.parentCode}</td>
+        </>
       )}
-    </section>
+      editing={editing}
+      inputs={inputs}
+      save={s}
+      shown={shown}
+      onSave={save}
+      onEdit={edit}
+      onCancel={() => setEditing(null)}
+      addLabel={t("admin.zone.add")}
+    />
   );
 }
 
@@ -769,65 +806,33 @@ function CategoriesTable(props: { event: Event; zones: Zone[]; categories: Categ
   );
   const shown = ["code", "name", "name_ru", "name_uz", "color", "valid_days", "badge_layout", ...Object.keys(s.problem?.fields ?? {}).filter((f) => f.startsWith("zone_codes"))];
   return (
-    <section class="pane" aria-labelledby="categories-title">
-      <h2 id="categories-title">{t("admin.categories")}</h2>
-      <table class="grid setup">
-        <thead>
-          <tr>
-            <th>{t("admin.col.code")}</th>
-            <th>{t("admin.col.name")}</th>
-            <th>{t("admin.col.name_ru")}</th>
-            <th>{t("admin.col.name_uz")}</th>
-            <th>{t("admin.col.colour")}</th>
-            <th>{t("admin.col.zones")}</th>
-            <th>{t("admin.col.days")}</th>
-            <th>{t("admin.col.badge")}</th>
-            <th>
-              <span class="sr-only">{t("admin.col.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.categories.map((c) =>
-            editing === c.code ? (
-              <EditRow key={c.id} cols={8} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("save")}>
-                {inputs}
-              </EditRow>
-            ) : (
-              <tr key={c.id}>
-                <td>
-                  <code>{c.code}</code>
-                </td>
-                <td>{c.name}</td>
-                <td>{c.nameRu}</td>
-                <td>{c.nameUz}</td>
-                <td>
-                  <span class="swatch" style={{ background: c.color }} /> {c.color}
-                </td>
-                <td>{c.zoneCodes.join(", ")}</td>
-                <td>{c.validDays.length ? c.validDays.join(", ") : t("admin.every.day")}</td>
-                <td>{c.badgeLayout === BadgeLayout.CARD ? t("admin.badge.card") : t("admin.badge.a6")}</td>
-                <td class="row-actions">
-                  <button onClick={() => edit(c)} aria-label={`${t("edit")} ${c.code}`}>
-                    {t("edit")}
-                  </button>
-                </td>
-              </tr>
-            ),
-          )}
-          {editing === "" ? (
-            <EditRow cols={8} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("admin.add")}>
-              {inputs}
-            </EditRow>
-          ) : null}
-        </tbody>
-      </table>
-      {editing !== "" && (
-        <button class="add" onClick={() => edit(null)}>
-          {t("admin.category.add")}
-        </button>
+    <SetupTable
+      id="categories-title"
+      title={t("admin.categories")}
+      headers={[t("admin.col.code"), t("admin.col.name"), t("admin.col.name_ru"), t("admin.col.name_uz"), t("admin.col.colour"), t("admin.col.zones"), t("admin.col.days"), t("admin.col.badge")]}
+      items={props.categories}
+      cells={(c) => (
+        <>
+          <td>{c.name}</td>
+          <td>{c.nameRu}</td>
+          <td>{c.nameUz}</td>
+          <td>
+            <span class="swatch" style={{ background: c.color }} /> {c.color}
+          </td>
+          <td>{c.zoneCodes.join(", ")}</td>
+          <td>{c.validDays.length ? c.validDays.join(", ") : t("admin.every.day")}</td>
+          <td>{c.badgeLayout === BadgeLayout.CARD ? t("admin.badge.card") : t("admin.badge.a6")}</td>
+        </>
       )}
-    </section>
+      editing={editing}
+      inputs={inputs}
+      save={s}
+      shown={shown}
+      onSave={save}
+      onEdit={edit}
+      onCancel={() => setEditing(null)}
+      addLabel={t("admin.category.add")}
+    />
   );
 }
 
@@ -859,53 +864,27 @@ function GatesTable(props: { event: Event; zones: Zone[]; gates: Gate[]; onSaved
   );
   const shown = ["code", "name", "zone_code"];
   return (
-    <section class="pane" aria-labelledby="gates-title">
-      <h2 id="gates-title">{t("admin.gates")}</h2>
-      <table class="grid setup">
-        <thead>
-          <tr>
-            <th>{t("admin.col.code")}</th>
-            <th>{t("admin.col.name")}</th>
-            <th>{t("admin.col.zone")}</th>
-            <th>
-              <span class="sr-only">{t("admin.col.actions")}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.gates.map((g) =>
-            editing === g.code ? (
-              <EditRow key={g.id} cols={3} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("save")}>
-                {inputs}
-              </EditRow>
-            ) : (
-              <tr key={g.id}>
-                <td>
-                  <code>{g.code}</code>
-                </td>
-                <td>{g.name}</td>
-                <td>{g.zoneCode}</td>
-                <td class="row-actions">
-                  <button onClick={() => edit(g)} aria-label={`${t("edit")} ${g.code}`}>
-                    {t("edit")}
-                  </button>
-                </td>
-              </tr>
-            ),
-          )}
-          {editing === "" ? (
-            <EditRow cols={3} problem={s.problem} shown={shown} busy={s.busy} onSave={save} onCancel={() => setEditing(null)} label={t("admin.add")}>
-              {inputs}
-            </EditRow>
-          ) : null}
-        </tbody>
-      </table>
-      {editing !== "" && (
-        <button class="add" onClick={() => edit(null)} disabled={props.zones.length === 0}>
-          {t("admin.gate.add")}
-        </button>
+    <SetupTable
+      id="gates-title"
+      title={t("admin.gates")}
+      headers={[t("admin.col.code"), t("admin.col.name"), t("admin.col.zone")]}
+      items={props.gates}
+      cells={(g) => (
+        <>
+          <td>{g.name}</td>
+          <td>{g.zoneCode}</td>
+        </>
       )}
-    </section>
+      editing={editing}
+      inputs={inputs}
+      save={s}
+      shown={shown}
+      onSave={save}
+      onEdit={edit}
+      onCancel={() => setEditing(null)}
+      addLabel={t("admin.gate.add")}
+      addDisabled={props.zones.length === 0}
+    />
   );
 }
 

@@ -1031,6 +1031,25 @@ async fn nothing_overflows_on_any_page_in_any_language_at_two_sizes() {
                 .await;
             no_overflow(&b, "the board", lang, size).await;
         }
+        // The organiser's console: each of its screens.
+        b.goto(&format!("http://{}/admin/", app.addr)).await;
+        set_lang(&b, "en").await;
+        b.type_into("#admin-token", &app.admin_token).await;
+        b.press("Sign in").await;
+        b.press_containing("Fair FIT").await;
+        for lang in ["en", "ru", "uz"] {
+            set_lang(&b, lang).await;
+            for tab in 1..=5 {
+                b.click(&format!("nav button:nth-child({tab})")).await;
+                b.until(
+                    "the screen's content",
+                    "document.querySelectorAll('main .pane').length > 0 \
+                     && !/Loading…|Загрузка…|Yuklanmoqda…/.test(document.body.innerText)",
+                )
+                .await;
+                no_overflow(&b, &format!("the console's screen {tab}"), lang, size).await;
+            }
+        }
         b.stop().await;
     }
 }

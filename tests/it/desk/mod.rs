@@ -779,7 +779,7 @@ async fn every_page_links_its_icon_and_favicon_answers() {
         icon.to_ascii_lowercase()
             .contains("content-type: image/svg+xml")
     );
-    for page in ["/desk/", "/gate/", "/ops/"] {
+    for page in ["/desk/", "/gate/", "/ops/", "/admin/"] {
         let html = http_get(&app, page).await;
         assert!(html.starts_with("HTTP/1.1 200"), "{page}");
         assert!(html.contains(r#"rel="icon" href="icon.svg""#), "{page}");
