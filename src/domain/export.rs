@@ -213,6 +213,9 @@ const STALLED: Duration = Duration::from_secs(60);
 /// The most rows an XLSX sheet holds under its header.
 const XLSX_MAX_ROWS: u64 = 1_048_575;
 
+/// The most values a list of a request (columns, each filter) may hold.
+const MAX_LISTED: usize = 100;
+
 /// Exports running at once; more wait their turn.
 static EXPORTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(2)));
 
@@ -220,6 +223,14 @@ static EXPORTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::
 fn choose_columns(v: &mut Validator, asked: &[String], role: Role) -> (Vec<Column>, Vec<Column>) {
     let wanted: Vec<Column> = if asked.is_empty() {
         Column::ALL.to_vec()
+    } else if asked.len() > MAX_LISTED {
+        v.violation(
+            "columns",
+            Violation::AtMost {
+                max: MAX_LISTED as u64,
+            },
+        );
+        Vec::new()
     } else {
         let mut wanted = Vec::with_capacity(asked.len());
         for (i, name) in asked.iter().enumerate() {
@@ -616,6 +627,32 @@ impl Services {
         let event = self.event(&mut conn, event_id).await?;
         let (columns, withheld) = choose_columns(&mut v, &input.columns, caller.role);
         let f = &input.filter;
+        let mut too_long = input.columns.len() > MAX_LISTED;
+        for (field, len) in [
+            ("filter.category_codes", f.category_codes.len()),
+            ("filter.delegation_ids", f.delegation_ids.len()),
+            ("filter.organization_ids", f.organization_ids.len()),
+            ("filter.countries", f.countries.len()),
+            ("filter.badge_states", f.badge_states.len()),
+        ] {
+            if len > MAX_LISTED {
+                v.violation(
+                    field,
+                    Violation::AtMost {
+                        max: MAX_LISTED as u64,
+                    },
+                );
+                too_long = true;
+            }
+        }
+        if too_long {
+            // Nothing more is read of lists that long.
+            return v.finish().and_then(|()| {
+                Err(AppError::internal(anyhow::anyhow!(
+                    "a list too long without a violation"
+                )))
+            });
+        }
         let mut category_ids = Vec::new();
         for (i, code) in f.category_codes.iter().enumerate() {
             let code = code.trim().to_uppercase();

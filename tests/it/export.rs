@@ -411,3 +411,23 @@ async fn a_desk_token_exports_one_hundred_thousand_rows_without_personal_columns
         99_999
     );
 }
+
+/// Lists longer than 100 (columns, filter values) are refused by name
+/// before anything is looked up.
+#[tokio::test]
+async fn an_export_asking_for_thousands_of_columns_or_values_is_refused_by_field() {
+    let app = TestApp::start().await;
+    let fixture = app.event("EXPORT-LONG").await;
+    let mut r = request(&fixture, pb::ExportFormat::Csv);
+    r.columns = vec!["family_name".to_owned(); 5_000];
+    r.filter = Some(pb::ExportFilter {
+        category_codes: vec!["VISITOR".to_owned(); 10_000],
+        ..Default::default()
+    });
+    let refused = export(&app, Role::Admin, r).await.err().unwrap();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&refused),
+        ["columns", "filter.category_codes"]
+    );
+}

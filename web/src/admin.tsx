@@ -12,7 +12,7 @@ import type { ApiToken } from "./gen/expopass/v1/token_pb";
 import type { AuditEntry } from "./gen/expopass/v1/audit_pb";
 import { failure, requestId, type Failure } from "./api";
 import { connect, tabToken } from "./session";
-import { COUNTRY_CODES, countryName, currentLang, explain, localName, t, type Key, type Lang } from "./i18n";
+import { COUNTRY_CODES, countryName, currentLang, explain, known, localName, t, type Key, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
 import { download } from "./ui";
 import "./app.css";
@@ -412,10 +412,11 @@ function EventFile(props: { event?: Event; onApplied(id: string): void }) {
   return (
     <div class="stack">
       <div class="actions">
+        {/* The input first: its focus ring is drawn on the label after it. */}
+        <input id={id} class="file-input" type="file" accept=".toml,text/plain" onChange={choose} />
         <label class="file-button" for={id}>
           {t("admin.file.upload")}
         </label>
-        <input id={id} class="file-input" type="file" accept=".toml,text/plain" onChange={choose} />
         {props.event && <button onClick={exportFile}>{t("admin.file.download")}</button>}
       </div>
       {busy && <p>{t("loading")}</p>}
@@ -440,7 +441,8 @@ function EventFile(props: { event?: Event; onApplied(id: string): void }) {
             <ul class="plan-list">
               {plan.map((c, i) => (
                 <li key={i}>
-                  <span class={`chip ${c.action === "create" ? "ok" : c.action === "remove" ? "bad" : "warn"}`}>{c.action}</span> {c.kind} <strong>{c.key}</strong>
+                  <span class={`chip ${c.action === "create" ? "ok" : c.action === "remove" ? "bad" : "warn"}`}>{known(`admin.change.${c.action}`) ? t(`admin.change.${c.action}` as Key) : c.action}</span>{" "}
+                  {known(`admin.thing.${c.kind}`) ? t(`admin.thing.${c.kind}` as Key) : c.kind} <strong>{c.key}</strong>
                   {c.fields.length > 0 && <span class="sub"> ({c.fields.join(", ")})</span>}
                 </li>
               ))}

@@ -279,5 +279,50 @@ async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_wo
     )
     .await;
     b.screenshot("admin-numbers").await;
+
+    // Another event from a file: a broken one is refused line by line,
+    // then the plan of a good one is shown and applied.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[event]\ncode = \"FILE-FAIR\"\nname = \"File fair\"\nfirst_day = 2026-05-01\nlast_day = 2026-05-03\n\n[[zones]]\ncode = \"HALL\"\nname = \"Hall\"\ncapacity = -5\n",
+    )
+    .unwrap();
+    let good = dir.path().join("file-fair.toml");
+    std::fs::write(
+        &good,
+        "[event]\ncode = \"FILE-FAIR\"\nname = \"File fair\"\nfirst_day = 2026-05-01\nlast_day = 2026-05-03\n\n[[zones]]\ncode = \"HALL\"\nname = \"Hall\"\ncapacity = 300\n\n[[categories]]\ncode = \"VISITOR\"\nname = \"Visitor\"\ncolor = \"#1E88E5\"\nzones = [\"HALL\"]\nbadge = \"card\"\n",
+    )
+    .unwrap();
+    b.press("Events").await;
+    b.until_text("Set up from a file").await;
+    b.find("#new-event-file")
+        .await
+        .send_keys(broken.to_str().unwrap())
+        .await
+        .unwrap();
+    b.until_text("line 10: zones[0].capacity").await;
+    b.find("#new-event-file")
+        .await
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    b.until_text("What file-fair.toml changes").await;
+    let plan = b.text(".plan-list").await;
+    assert!(
+        plan.contains("create event FILE-FAIR")
+            && plan.contains("create zone HALL")
+            && plan.contains("VISITOR"),
+        "{plan}"
+    );
+    b.screenshot("admin-file-plan").await;
+    b.press("Apply these changes").await;
+    b.until(
+        "the new event open",
+        "document.querySelector('.event-name')?.innerText === 'File fair'",
+    )
+    .await;
+    row_listed(&b, "categories-title", "Card").await;
     b.stop().await;
 }
