@@ -326,3 +326,91 @@ async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_wo
     row_listed(&b, "categories-title", "Card").await;
     b.stop().await;
 }
+
+/// A list exported on /admin/, corrected in a spreadsheet and imported at
+/// the desk updates the same people (by external_ref): no one is added,
+/// a phone written `'+998 …` for the spreadsheet comes back as `+998 …`.
+#[tokio::test]
+async fn an_export_corrected_in_a_spreadsheet_goes_back_through_the_desk_import() {
+    use expopass::proto::pb;
+    let app = TestApp::start().await;
+    let fixture = app.event("ROUND-TRIP").await;
+    for (n, (given, family)) in [("Gulnora", "Saidova"), ("Timur", "Rashidov")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut p = crate::support::builders::person(given, family);
+        p.external_ref = format!("UZ-{n}");
+        p.phone = format!("+998 90 111 22 3{n}");
+        p.job_title = "Engineer".to_owned();
+        app.register(&fixture, p).await;
+    }
+    let b = Browser::start(1280, 900).await;
+    b.goto(&admin_url(&app)).await;
+    b.type_into("#admin-token", &app.admin_token).await;
+    b.press("Sign in").await;
+    b.press_containing("Test fair ROUND-TRIP").await;
+    b.press("Numbers").await;
+    b.until_text("Export participants").await;
+    b.press("Export").await;
+    b.find("a[download]").await;
+    assert!(b.text("[role='status']").await.contains("2 rows"));
+    let exported = String::from_utf8(b.blob("a[download]").await).unwrap();
+    assert!(exported.starts_with('\u{feff}'));
+    assert!(exported.contains("'+998 90 111 22 30"), "{exported}");
+    // The spreadsheet user corrects Timur's job title.
+    let corrected = exported.replacen("Engineer", "Chief engineer", 2).replacen(
+        "Chief engineer",
+        "Engineer",
+        1,
+    );
+    assert_eq!(corrected.matches("Chief engineer").count(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("corrected.csv");
+    std::fs::write(&file, &corrected).unwrap();
+
+    super::sign_in(&b, &app, &app.desk_token, "Test fair ROUND-TRIP").await;
+    b.press("Import").await;
+    b.find("#roster-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.until_text("2 rows in corrected.csv").await;
+    b.press("Import 2 rows").await;
+    b.until_text("2 rows stored (2 of them updated), 0 refused.")
+        .await;
+    b.stop().await;
+
+    let people = app
+        .desk()
+        .search_participants(pb::SearchParticipantsRequest {
+            event_id: fixture.event_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participants;
+    assert_eq!(people.len(), 2, "updated, not added");
+    let titles: Vec<(&str, &str)> = people
+        .iter()
+        .map(|p| (p.family_name.as_str(), p.job_title.as_str()))
+        .collect();
+    assert!(
+        titles == [("Rashidov", "Engineer"), ("Saidova", "Chief engineer")]
+            || titles == [("Rashidov", "Chief engineer"), ("Saidova", "Engineer")],
+        "{titles:?}"
+    );
+    let full = app
+        .registration_admin()
+        .get_participant(pb::GetParticipantRequest {
+            id: people[0].id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap();
+    assert!(full.phone.starts_with("+998 90 111 22 3"), "{}", full.phone);
+}
