@@ -8,7 +8,7 @@ use crate::{
     db::models::{CategoryLayout, Event},
     domain::{
         Role,
-        event_file::{ChangeKind, EventFileRequest},
+        event_file::{Change, ChangeKind, EventFileRequest},
         events::{CategoryView, EventKey, GateView, ZoneView},
         keys::KeyView,
         offline::GateDisplay,
@@ -37,6 +37,20 @@ impl EventApi {
         let id = id_field("event_id", id, EventId)?;
         actor.require_event(id)?;
         Ok(self.state.services.get_event(EventKey::Id(id)).await?.code)
+    }
+}
+
+fn change_pb(c: Change) -> pb::EventChange {
+    pb::EventChange {
+        action: match c.kind {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::Remove => "remove",
+        }
+        .to_owned(),
+        kind: c.what.to_owned(),
+        key: c.key,
+        fields: c.fields.into_iter().map(str::to_owned).collect(),
     }
 }
 
@@ -182,6 +196,34 @@ impl EventService for EventApi {
         let event = self.state.services.create_event(&actor, input).await?;
         Ok(Response::new(pb::CreateEventResponse {
             event: Some(event_pb(event)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn update_event(
+        &self,
+        request: Request<pb::UpdateEventRequest>,
+    ) -> Result<Response<pb::UpdateEventResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let id = id_field("id", &r.id, EventId)?;
+        actor.require_event(id)?;
+        let services = &self.state.services;
+        let code = services.get_event(EventKey::Id(id)).await?.code;
+        let input = convert::new_event(pb::CreateEventRequest {
+            code,
+            name: r.name,
+            venue: r.venue,
+            time_zone: r.time_zone,
+            first_day: r.first_day,
+            last_day: r.last_day,
+            names_at_gates: r.names_at_gates,
+            photos_at_gates: r.photos_at_gates,
+        })?;
+        let (event, changes) = services.update_event_settings(&actor, input).await?;
+        Ok(Response::new(pb::UpdateEventResponse {
+            event: Some(event_pb(event)),
+            changes: changes.into_iter().map(change_pb).collect(),
         }))
     }
 
@@ -374,21 +416,7 @@ impl EventService for EventApi {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             event_code: applied.code,
-            changes: applied
-                .changes
-                .into_iter()
-                .map(|c| pb::EventChange {
-                    action: match c.kind {
-                        ChangeKind::Create => "create",
-                        ChangeKind::Update => "update",
-                        ChangeKind::Remove => "remove",
-                    }
-                    .to_owned(),
-                    kind: c.what.to_owned(),
-                    key: c.key,
-                    fields: c.fields.into_iter().map(str::to_owned).collect(),
-                })
-                .collect(),
+            changes: applied.changes.into_iter().map(change_pb).collect(),
             applied: applied.applied,
         }))
     }

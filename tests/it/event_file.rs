@@ -505,3 +505,103 @@ async fn a_category_printed_as_a_card_by_its_file() {
     let err = apply(&app, &bad, false).await.unwrap_err();
     assert_eq!(violated_fields(&err), ["line 17: categories[0].badge"]);
 }
+
+/// An event's settings changed over gRPC: the same checks as a new event's,
+/// a change list, the code kept; days that would strand a category's valid
+/// day are refused and nothing changes.
+#[tokio::test]
+async fn an_events_settings_change_and_its_days_cannot_strand_a_category() {
+    let app = TestApp::start().await;
+    let fixture = app.event("SETTINGS").await;
+    app.events()
+        .upsert_category(pb::UpsertCategoryRequest {
+            event_id: fixture.event_id.clone(),
+            code: "PRESS".to_owned(),
+            name: "Press".to_owned(),
+            color: "#FB8C00".to_owned(),
+            zone_codes: vec!["HALL-A".to_owned()],
+            valid_days: vec!["2024-04-24".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let settings = |name: &str, first: &str, last: &str| pb::UpdateEventRequest {
+        id: fixture.event_id.clone(),
+        name: name.to_owned(),
+        venue: "Uzexpocentre, pavilion 2".to_owned(),
+        time_zone: "Asia/Tashkent".to_owned(),
+        first_day: first.to_owned(),
+        last_day: last.to_owned(),
+        names_at_gates: true,
+        photos_at_gates: false,
+    };
+    let changed = app
+        .events()
+        .update_event(settings("Tashkent Fair", "2024-04-22", "2024-04-25"))
+        .await
+        .unwrap()
+        .into_inner();
+    let event = changed.event.unwrap();
+    assert_eq!(
+        (
+            event.code.as_str(),
+            event.name.as_str(),
+            event.last_day.as_str()
+        ),
+        ("SETTINGS", "Tashkent Fair", "2024-04-25")
+    );
+    assert!(event.names_at_gates);
+    assert_eq!(lines_of(&changed.changes), ["update event SETTINGS"]);
+    // The same again: nothing to change.
+    let again = app
+        .events()
+        .update_event(settings("Tashkent Fair", "2024-04-22", "2024-04-25"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.changes.is_empty());
+
+    // PRESS is valid on the 24th: the event cannot end on the 23rd.
+    let err = app
+        .events()
+        .update_event(settings("Shorter", "2024-04-22", "2024-04-23"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&err), "WOULD_LOSE_DATA");
+    assert!(
+        violated_fields(&err)
+            .iter()
+            .any(|f| f.starts_with("categories: PRESS")),
+        "{:?}",
+        violated_fields(&err)
+    );
+    let bad = app
+        .events()
+        .update_event(settings("", "2024-04-22", "2024-13-01"))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&bad), ["name", "last_day"]);
+    let now = app
+        .events()
+        .get_event(pb::GetEventRequest {
+            key: Some(pb::get_event_request::Key::Id(fixture.event_id.clone())),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .event
+        .unwrap();
+    assert_eq!(
+        (now.name.as_str(), now.last_day.as_str()),
+        ("Tashkent Fair", "2024-04-25")
+    );
+    // Desks do not change settings.
+    let desk = app
+        .events_as(Some(Role::Desk))
+        .update_event(settings("Desk's fair", "2024-04-22", "2024-04-25"))
+        .await
+        .unwrap_err();
+    assert_eq!(desk.code(), Code::PermissionDenied);
+}

@@ -501,17 +501,10 @@ function SetupTab(props: { event: Event; onChanged(): void }) {
   return (
     <div class="admin-stack">
       <section class="pane" aria-labelledby="settings-title">
-        <h1 id="settings-title">{e.name}</h1>
-        <dl class="facts">
-          <dt>{t("admin.event.code")}</dt>
-          <dd>{e.code}</dd>
-          <dt>{t("admin.event.venue")}</dt>
-          <dd>{e.venue}</dd>
-          <dt>{t("admin.event.days")}</dt>
-          <dd>
-            {e.firstDay} – {e.lastDay} ({e.timeZone})
-          </dd>
-        </dl>
+        <h1 id="settings-title">
+          {e.name} <span class="sub">{e.code}</span>
+        </h1>
+        <SettingsForm key={e.id} event={e} onSaved={props.onChanged} />
         <h2>{t("admin.file")}</h2>
         <p class="hint">{t("admin.file.hint")}</p>
         <EventFile
@@ -531,6 +524,69 @@ function SetupTab(props: { event: Event; onChanged(): void }) {
       <CategoriesTable event={e} zones={setup.zones} categories={setup.categories} onSaved={setup.reload} />
       <GatesTable event={e} zones={setup.zones} gates={setup.gates} onSaved={setup.reload} />
     </div>
+  );
+}
+
+/** The event's own settings, changed with UpdateEvent. */
+function SettingsForm(props: { event: Event; onSaved(): void }) {
+  const e = props.event;
+  const [form, setForm] = useState({ name: e.name, venue: e.venue, timeZone: e.timeZone, firstDay: e.firstDay, lastDay: e.lastDay });
+  const [namesAtGates, setNames] = useState(e.namesAtGates);
+  const [photosAtGates, setPhotos] = useState(e.photosAtGates);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+  // The settings as stored, once they change (here, or by an event file).
+  useEffect(() => {
+    setForm({ name: e.name, venue: e.venue, timeZone: e.timeZone, firstDay: e.firstDay, lastDay: e.lastDay });
+    setNames(e.namesAtGates);
+    setPhotos(e.photosAtGates);
+  }, [e.name, e.venue, e.timeZone, e.firstDay, e.lastDay, e.namesAtGates, e.photosAtGates]);
+  async function save(ev: globalThis.Event) {
+    ev.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    setDone(null);
+    try {
+      const r = await api.events.updateEvent({ id: e.id, ...form, namesAtGates, photosAtGates });
+      setDone(r.changes.length ? t("admin.settings.saved") : t("admin.file.nothing"));
+      if (r.changes.length) props.onSaved();
+    } catch (err) {
+      setProblem(problemOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form class="form-grid" onSubmit={save}>
+      <Field id="set-name" label={t("admin.event.name")} field="name" value={form.name} problem={problem} onInput={set("name")} />
+      <Field id="set-venue" label={t("admin.event.venue")} field="venue" value={form.venue} problem={problem} onInput={set("venue")} />
+      <Field id="set-tz" label={t("admin.event.tz")} field="time_zone" value={form.timeZone} problem={problem} onInput={set("timeZone")} />
+      <div class="form-grid">
+        <Field id="set-first" label={t("admin.event.first")} field="first_day" type="date" value={form.firstDay} problem={problem} onInput={set("firstDay")} />
+        <Field id="set-last" label={t("admin.event.last")} field="last_day" type="date" value={form.lastDay} problem={problem} onInput={set("lastDay")} />
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={namesAtGates} onChange={() => setNames(!namesAtGates)} />
+        {t("admin.settings.names")}
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={photosAtGates} onChange={() => setPhotos(!photosAtGates)} />
+        {t("admin.settings.photos")}
+      </label>
+      <div class="wide">
+        <FormProblem problem={problem} shown={["name", "venue", "time_zone", "first_day", "last_day"]} />
+        <button class="primary" type="submit" disabled={busy}>
+          {t("admin.settings.save")}
+        </button>
+        {done && (
+          <p class="notice success" role="status">
+            {done}
+          </p>
+        )}
+      </div>
+    </form>
   );
 }
 

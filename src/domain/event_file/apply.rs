@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{
-    Change, ChangeKind, EventDefinition, parse,
+    Change, ChangeKind, EventDefinition, EventSpec, parse,
     plan::{
         Heads, Stored, StoredCategory, StoredDelegation, StoredGate, StoredOrganization,
         StoredZone, plan,
@@ -19,7 +19,7 @@ use crate::{
         models::{Category, Delegation, DelegationQuota, Event, Gate, Organization, Zone},
     },
     domain::{
-        Principal, Services, hub::GateEvent, records::Actor, records::audit_row,
+        Principal, Services, events::NewEvent, hub::GateEvent, records::Actor, records::audit_row,
         search_key::sort_key, validate::Validator,
     },
     error::{AppError, AppResult, ErrorKind, Reason},
@@ -118,6 +118,90 @@ impl Services {
             self.applied_here(GateEvent::Rules { event_id });
         }
         Ok(applied)
+    }
+
+    /// Changes an event's own settings (name, venue, time zone, days, what
+    /// gates show) as a file with these settings would: the same checks,
+    /// the same refusals of changes that lose data (a day a category is
+    /// valid on cannot leave the event), in one
+    /// transaction under the event's lock. Returns the event and what
+    /// changed.
+    pub async fn update_event_settings(
+        &self,
+        actor: &Principal,
+        settings: NewEvent,
+    ) -> AppResult<(Event, Vec<Change>)> {
+        let mut conn = self.db.get().await?;
+        let (event_id, changes) = crate::domain::transaction(&mut conn, async move |conn| {
+            let event = db::event_file::lock_event(conn, &settings.code)
+                .await?
+                .ok_or_else(|| AppError::not_found(Reason::EventNotFound, "no such event"))?;
+            actor.require_event(event.id)?;
+            let event_id = event.id;
+            let stored = stored(conn, Some(event)).await?;
+            // The event as its file, with the new settings.
+            let text = render(&stored).map_err(AppError::internal)?;
+            let (mut def, lines) = parse(&text).map_err(AppError::invalid_fields)?;
+            def.event = EventSpec {
+                code: settings.code,
+                name: settings.name,
+                venue: settings.venue,
+                time_zone: settings.time_zone,
+                first_day: settings.first_day,
+                last_day: settings.last_day,
+                names_at_gates: settings.names_at_gates,
+                photos_at_gates: settings.photos_at_gates,
+            };
+            // A category's days stay days of the event (a file is checked
+            // for it as it is read).
+            let mut outside: Vec<crate::error::FieldViolation> = Vec::new();
+            for c in &def.categories {
+                for (i, day) in c.days.iter().enumerate() {
+                    if *day < def.event.first_day || *day > def.event.last_day {
+                        outside.push(crate::error::FieldViolation::new(
+                            format!("categories: {} days[{i}]", c.code),
+                            &Violation::NotAnEventDay,
+                        ));
+                    }
+                }
+            }
+            let heads = heads(conn, &stored, &def).await?;
+            let (changes, mut blocked) = plan(&def, &stored, &lines, &heads);
+            blocked.extend(outside);
+            if !blocked.is_empty() {
+                let mut err = AppError::new(
+                    ErrorKind::FailedPrecondition,
+                    Reason::WouldLoseData,
+                    "nothing was changed: a category is valid on a day the event would no longer have",
+                );
+                // The lines are those of a file nobody wrote: the key alone.
+                err.violations = super::parse::bounded(blocked, Reason::WouldLoseData)
+                    .into_iter()
+                    .map(|mut v| {
+                        if let Some((_, key)) = v
+                            .field
+                            .split_once(": ")
+                            .filter(|(line, _)| line.starts_with("line "))
+                        {
+                            v.field = key.to_owned();
+                        }
+                        v
+                    })
+                    .collect();
+                return Err(err);
+            }
+            if !changes.is_empty() {
+                write(conn, &Some(actor), &def, &stored, &heads, &changes).await?;
+            }
+            Ok((event_id, changes))
+        })
+        .await?;
+        if !changes.is_empty() {
+            self.forget_setup(event_id);
+            self.applied_here(GateEvent::Rules { event_id });
+        }
+        let event = self.fresh_event(&mut conn, event_id).await?;
+        Ok((event, changes))
     }
 
     /// The event with this code as an event file.

@@ -114,6 +114,18 @@ async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_wo
             .await
             .contains("Tashkent Industrial Expo")
     );
+    // Settings changed in place; an empty name is refused under its field.
+    b.type_into("#set-name", "").await;
+    b.press("Save the settings").await;
+    b.until(
+        "the name's problem",
+        "!!document.querySelector(\"#set-name-error[data-field='name']\")",
+    )
+    .await;
+    b.type_into("#set-name", "Tashkent Industrial Expo").await;
+    b.type_into("#set-venue", "Uzexpocentre, pavilion 1").await;
+    b.press("Save the settings").await;
+    b.until_text("The settings are saved.").await;
 
     // Two zones; a bad code is named under its cell.
     b.press("Add a zone").await;

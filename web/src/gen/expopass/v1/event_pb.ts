@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIs0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCRIuCgxiYWRnZV9sYXlvdXQYCiABKA4yGC5leHBvcGFzcy52MS5CYWRnZUxheW91dCLOAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJEi4KDGJhZGdlX2xheW91dBgJIAEoDjIYLmV4cG9wYXNzLnYxLkJhZGdlTGF5b3V0IkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlIqABCgpTaWduaW5nS2V5Eg4KBmtleV9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV0aXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcHVibGljX2tleRgFIAEoCSIqChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IisKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IjwKGFJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiRQoZUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRIoCgdyZXRpcmVkGAEgAygLMhcuZXhwb3Bhc3MudjEuU2lnbmluZ0tleTKsCwoMRXZlbnRTZXJ2aWNlElAKC0NyZWF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXNwb25zZRJHCghHZXRFdmVudBIcLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVxdWVzdBodLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVzcG9uc2USTQoKTGlzdEV2ZW50cxIeLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1Jlc3BvbnNlElkKDlNldEdhdGVEaXNwbGF5EiIuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXNwb25zZRJZCg5VcHNlcnRDYXRlZ29yeRIiLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVzcG9uc2USWQoOTGlzdENhdGVnb3JpZXMSIi5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaIy5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEk0KClVwc2VydFpvbmUSHi5leHBvcGFzcy52MS5VcHNlcnRab25lUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXNwb25zZRJKCglMaXN0Wm9uZXMSHS5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVzcG9uc2USTQoKVXBzZXJ0R2F0ZRIeLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlc3BvbnNlEkoKCUxpc3RHYXRlcxIdLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXNwb25zZRJrChRBcHBseUV2ZW50RGVmaW5pdGlvbhIoLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBopLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVzcG9uc2USbgoVRXhwb3J0RXZlbnREZWZpbml0aW9uEikuZXhwb3Bhc3MudjEuRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBoqLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEmsKFEdldFJlZ2lzdHJhdGlvblN0YXRzEiguZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0GikuZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXNwb25zZRJcCg9MaXN0U2lnbmluZ0tleXMSIy5leHBvcGFzcy52MS5MaXN0U2lnbmluZ0tleXNSZXF1ZXN0GiQuZXhwb3Bhc3MudjEuTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USXwoQUm90YXRlU2lnbmluZ0tleRIkLmV4cG9wYXNzLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0GiUuZXhwb3Bhc3MudjEuUm90YXRlU2lnbmluZ0tleVJlc3BvbnNlEmIKEVJldGlyZVNpZ25pbmdLZXlzEiUuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZWIGcHJvdG8z", [file_expopass_v1_badge, file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQipgEKElVwZGF0ZUV2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAggASgIImMKE1VwZGF0ZUV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudBIpCgdjaGFuZ2VzGAIgAygLMhguZXhwb3Bhc3MudjEuRXZlbnRDaGFuZ2UiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIs0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCRIuCgxiYWRnZV9sYXlvdXQYCiABKA4yGC5leHBvcGFzcy52MS5CYWRnZUxheW91dCLOAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJEi4KDGJhZGdlX2xheW91dBgJIAEoDjIYLmV4cG9wYXNzLnYxLkJhZGdlTGF5b3V0IkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlIqABCgpTaWduaW5nS2V5Eg4KBmtleV9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV0aXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcHVibGljX2tleRgFIAEoCSIqChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IisKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IjwKGFJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiRQoZUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRIoCgdyZXRpcmVkGAEgAygLMhcuZXhwb3Bhc3MudjEuU2lnbmluZ0tleTL+CwoMRXZlbnRTZXJ2aWNlElAKC0NyZWF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXNwb25zZRJQCgtVcGRhdGVFdmVudBIfLmV4cG9wYXNzLnYxLlVwZGF0ZUV2ZW50UmVxdWVzdBogLmV4cG9wYXNzLnYxLlVwZGF0ZUV2ZW50UmVzcG9uc2USRwoIR2V0RXZlbnQSHC5leHBvcGFzcy52MS5HZXRFdmVudFJlcXVlc3QaHS5leHBvcGFzcy52MS5HZXRFdmVudFJlc3BvbnNlEk0KCkxpc3RFdmVudHMSHi5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXNwb25zZRJZCg5TZXRHYXRlRGlzcGxheRIiLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVzcG9uc2USWQoOVXBzZXJ0Q2F0ZWdvcnkSIi5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlcXVlc3QaIy5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlc3BvbnNlElkKDkxpc3RDYXRlZ29yaWVzEiIuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZRJNCgpVcHNlcnRab25lEh4uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRab25lUmVzcG9uc2USSgoJTGlzdFpvbmVzEh0uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3Rab25lc1Jlc3BvbnNlEk0KClVwc2VydEdhdGUSHi5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXNwb25zZRJKCglMaXN0R2F0ZXMSHS5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVzcG9uc2USawoUQXBwbHlFdmVudERlZmluaXRpb24SKC5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKS5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEm4KFUV4cG9ydEV2ZW50RGVmaW5pdGlvbhIpLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKi5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXNwb25zZRJrChRHZXRSZWdpc3RyYXRpb25TdGF0cxIoLmV4cG9wYXNzLnYxLkdldFJlZ2lzdHJhdGlvblN0YXRzUmVxdWVzdBopLmV4cG9wYXNzLnYxLkdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USXAoPTGlzdFNpZ25pbmdLZXlzEiMuZXhwb3Bhc3MudjEuTGlzdFNpZ25pbmdLZXlzUmVxdWVzdBokLmV4cG9wYXNzLnYxLkxpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEl8KEFJvdGF0ZVNpZ25pbmdLZXkSJC5leHBvcGFzcy52MS5Sb3RhdGVTaWduaW5nS2V5UmVxdWVzdBolLmV4cG9wYXNzLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRJiChFSZXRpcmVTaWduaW5nS2V5cxIlLmV4cG9wYXNzLnYxLlJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBomLmV4cG9wYXNzLnYxLlJldGlyZVNpZ25pbmdLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_expopass_v1_badge, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message expopass.v1.GetRegistrationStatsRequest
@@ -551,6 +551,88 @@ export const CreateEventResponseSchema: GenMessage<CreateEventResponse> = /*@__P
   messageDesc(file_expopass_v1_event, 12);
 
 /**
+ * @generated from message expopass.v1.UpdateEventRequest
+ */
+export type UpdateEventRequest = Message<"expopass.v1.UpdateEventRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The settings, all of them, as in CreateEventRequest.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string venue = 3;
+   */
+  venue: string;
+
+  /**
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: string first_day = 5;
+   */
+  firstDay: string;
+
+  /**
+   * @generated from field: string last_day = 6;
+   */
+  lastDay: string;
+
+  /**
+   * @generated from field: bool names_at_gates = 7;
+   */
+  namesAtGates: boolean;
+
+  /**
+   * @generated from field: bool photos_at_gates = 8;
+   */
+  photosAtGates: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.UpdateEventRequest.
+ * Use `create(UpdateEventRequestSchema)` to create a new message.
+ */
+export const UpdateEventRequestSchema: GenMessage<UpdateEventRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 13);
+
+/**
+ * @generated from message expopass.v1.UpdateEventResponse
+ */
+export type UpdateEventResponse = Message<"expopass.v1.UpdateEventResponse"> & {
+  /**
+   * The event as it is now.
+   *
+   * @generated from field: expopass.v1.Event event = 1;
+   */
+  event?: Event | undefined;
+
+  /**
+   * What changed ("update event CODE: name, venue"); empty when nothing.
+   *
+   * @generated from field: repeated expopass.v1.EventChange changes = 2;
+   */
+  changes: EventChange[];
+};
+
+/**
+ * Describes the message expopass.v1.UpdateEventResponse.
+ * Use `create(UpdateEventResponseSchema)` to create a new message.
+ */
+export const UpdateEventResponseSchema: GenMessage<UpdateEventResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 14);
+
+/**
  * @generated from message expopass.v1.GetEventRequest
  */
 export type GetEventRequest = Message<"expopass.v1.GetEventRequest"> & {
@@ -583,7 +665,7 @@ export type GetEventRequest = Message<"expopass.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 13);
+  messageDesc(file_expopass_v1_event, 15);
 
 /**
  * @generated from message expopass.v1.GetEventResponse
@@ -602,7 +684,7 @@ export type GetEventResponse = Message<"expopass.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 14);
+  messageDesc(file_expopass_v1_event, 16);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayRequest
@@ -635,7 +717,7 @@ export type SetGateDisplayRequest = Message<"expopass.v1.SetGateDisplayRequest">
  * Use `create(SetGateDisplayRequestSchema)` to create a new message.
  */
 export const SetGateDisplayRequestSchema: GenMessage<SetGateDisplayRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 15);
+  messageDesc(file_expopass_v1_event, 17);
 
 /**
  * @generated from message expopass.v1.SetGateDisplayResponse
@@ -654,7 +736,7 @@ export type SetGateDisplayResponse = Message<"expopass.v1.SetGateDisplayResponse
  * Use `create(SetGateDisplayResponseSchema)` to create a new message.
  */
 export const SetGateDisplayResponseSchema: GenMessage<SetGateDisplayResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 16);
+  messageDesc(file_expopass_v1_event, 18);
 
 /**
  * @generated from message expopass.v1.ListEventsRequest
@@ -667,7 +749,7 @@ export type ListEventsRequest = Message<"expopass.v1.ListEventsRequest"> & {
  * Use `create(ListEventsRequestSchema)` to create a new message.
  */
 export const ListEventsRequestSchema: GenMessage<ListEventsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 17);
+  messageDesc(file_expopass_v1_event, 19);
 
 /**
  * @generated from message expopass.v1.ListEventsResponse
@@ -686,7 +768,7 @@ export type ListEventsResponse = Message<"expopass.v1.ListEventsResponse"> & {
  * Use `create(ListEventsResponseSchema)` to create a new message.
  */
 export const ListEventsResponseSchema: GenMessage<ListEventsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 18);
+  messageDesc(file_expopass_v1_event, 20);
 
 /**
  * A zone of the venue: a hall, the plenary hall, the B2B area, a lounge.
@@ -755,7 +837,7 @@ export type Zone = Message<"expopass.v1.Zone"> & {
  * Use `create(ZoneSchema)` to create a new message.
  */
 export const ZoneSchema: GenMessage<Zone> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 19);
+  messageDesc(file_expopass_v1_event, 21);
 
 /**
  * @generated from message expopass.v1.UpsertZoneRequest
@@ -816,7 +898,7 @@ export type UpsertZoneRequest = Message<"expopass.v1.UpsertZoneRequest"> & {
  * Use `create(UpsertZoneRequestSchema)` to create a new message.
  */
 export const UpsertZoneRequestSchema: GenMessage<UpsertZoneRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 20);
+  messageDesc(file_expopass_v1_event, 22);
 
 /**
  * @generated from message expopass.v1.UpsertZoneResponse
@@ -835,7 +917,7 @@ export type UpsertZoneResponse = Message<"expopass.v1.UpsertZoneResponse"> & {
  * Use `create(UpsertZoneResponseSchema)` to create a new message.
  */
 export const UpsertZoneResponseSchema: GenMessage<UpsertZoneResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 21);
+  messageDesc(file_expopass_v1_event, 23);
 
 /**
  * @generated from message expopass.v1.ListZonesRequest
@@ -854,7 +936,7 @@ export type ListZonesRequest = Message<"expopass.v1.ListZonesRequest"> & {
  * Use `create(ListZonesRequestSchema)` to create a new message.
  */
 export const ListZonesRequestSchema: GenMessage<ListZonesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 22);
+  messageDesc(file_expopass_v1_event, 24);
 
 /**
  * @generated from message expopass.v1.ListZonesResponse
@@ -873,7 +955,7 @@ export type ListZonesResponse = Message<"expopass.v1.ListZonesResponse"> & {
  * Use `create(ListZonesResponseSchema)` to create a new message.
  */
 export const ListZonesResponseSchema: GenMessage<ListZonesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 23);
+  messageDesc(file_expopass_v1_event, 25);
 
 /**
  * A category of participants with its colour, zones and days.
@@ -959,7 +1041,7 @@ export type Category = Message<"expopass.v1.Category"> & {
  * Use `create(CategorySchema)` to create a new message.
  */
 export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 24);
+  messageDesc(file_expopass_v1_event, 26);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryRequest
@@ -1034,7 +1116,7 @@ export type UpsertCategoryRequest = Message<"expopass.v1.UpsertCategoryRequest">
  * Use `create(UpsertCategoryRequestSchema)` to create a new message.
  */
 export const UpsertCategoryRequestSchema: GenMessage<UpsertCategoryRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 25);
+  messageDesc(file_expopass_v1_event, 27);
 
 /**
  * @generated from message expopass.v1.UpsertCategoryResponse
@@ -1053,7 +1135,7 @@ export type UpsertCategoryResponse = Message<"expopass.v1.UpsertCategoryResponse
  * Use `create(UpsertCategoryResponseSchema)` to create a new message.
  */
 export const UpsertCategoryResponseSchema: GenMessage<UpsertCategoryResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 26);
+  messageDesc(file_expopass_v1_event, 28);
 
 /**
  * @generated from message expopass.v1.ListCategoriesRequest
@@ -1072,7 +1154,7 @@ export type ListCategoriesRequest = Message<"expopass.v1.ListCategoriesRequest">
  * Use `create(ListCategoriesRequestSchema)` to create a new message.
  */
 export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 27);
+  messageDesc(file_expopass_v1_event, 29);
 
 /**
  * @generated from message expopass.v1.ListCategoriesResponse
@@ -1091,7 +1173,7 @@ export type ListCategoriesResponse = Message<"expopass.v1.ListCategoriesResponse
  * Use `create(ListCategoriesResponseSchema)` to create a new message.
  */
 export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 28);
+  messageDesc(file_expopass_v1_event, 30);
 
 /**
  * An entry point (turnstile lane, handheld post) into one zone.
@@ -1140,7 +1222,7 @@ export type Gate = Message<"expopass.v1.Gate"> & {
  * Use `create(GateSchema)` to create a new message.
  */
 export const GateSchema: GenMessage<Gate> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 29);
+  messageDesc(file_expopass_v1_event, 31);
 
 /**
  * @generated from message expopass.v1.UpsertGateRequest
@@ -1180,7 +1262,7 @@ export type UpsertGateRequest = Message<"expopass.v1.UpsertGateRequest"> & {
  * Use `create(UpsertGateRequestSchema)` to create a new message.
  */
 export const UpsertGateRequestSchema: GenMessage<UpsertGateRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 30);
+  messageDesc(file_expopass_v1_event, 32);
 
 /**
  * @generated from message expopass.v1.UpsertGateResponse
@@ -1199,7 +1281,7 @@ export type UpsertGateResponse = Message<"expopass.v1.UpsertGateResponse"> & {
  * Use `create(UpsertGateResponseSchema)` to create a new message.
  */
 export const UpsertGateResponseSchema: GenMessage<UpsertGateResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 31);
+  messageDesc(file_expopass_v1_event, 33);
 
 /**
  * @generated from message expopass.v1.ListGatesRequest
@@ -1218,7 +1300,7 @@ export type ListGatesRequest = Message<"expopass.v1.ListGatesRequest"> & {
  * Use `create(ListGatesRequestSchema)` to create a new message.
  */
 export const ListGatesRequestSchema: GenMessage<ListGatesRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 32);
+  messageDesc(file_expopass_v1_event, 34);
 
 /**
  * @generated from message expopass.v1.ListGatesResponse
@@ -1237,7 +1319,7 @@ export type ListGatesResponse = Message<"expopass.v1.ListGatesResponse"> & {
  * Use `create(ListGatesResponseSchema)` to create a new message.
  */
 export const ListGatesResponseSchema: GenMessage<ListGatesResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 33);
+  messageDesc(file_expopass_v1_event, 35);
 
 /**
  * A signing key of an event; never its secret half.
@@ -1284,7 +1366,7 @@ export type SigningKey = Message<"expopass.v1.SigningKey"> & {
  * Use `create(SigningKeySchema)` to create a new message.
  */
 export const SigningKeySchema: GenMessage<SigningKey> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 34);
+  messageDesc(file_expopass_v1_event, 36);
 
 /**
  * @generated from message expopass.v1.ListSigningKeysRequest
@@ -1303,7 +1385,7 @@ export type ListSigningKeysRequest = Message<"expopass.v1.ListSigningKeysRequest
  * Use `create(ListSigningKeysRequestSchema)` to create a new message.
  */
 export const ListSigningKeysRequestSchema: GenMessage<ListSigningKeysRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 35);
+  messageDesc(file_expopass_v1_event, 37);
 
 /**
  * @generated from message expopass.v1.ListSigningKeysResponse
@@ -1322,7 +1404,7 @@ export type ListSigningKeysResponse = Message<"expopass.v1.ListSigningKeysRespon
  * Use `create(ListSigningKeysResponseSchema)` to create a new message.
  */
 export const ListSigningKeysResponseSchema: GenMessage<ListSigningKeysResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 36);
+  messageDesc(file_expopass_v1_event, 38);
 
 /**
  * @generated from message expopass.v1.RotateSigningKeyRequest
@@ -1341,7 +1423,7 @@ export type RotateSigningKeyRequest = Message<"expopass.v1.RotateSigningKeyReque
  * Use `create(RotateSigningKeyRequestSchema)` to create a new message.
  */
 export const RotateSigningKeyRequestSchema: GenMessage<RotateSigningKeyRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 37);
+  messageDesc(file_expopass_v1_event, 39);
 
 /**
  * @generated from message expopass.v1.RotateSigningKeyResponse
@@ -1360,7 +1442,7 @@ export type RotateSigningKeyResponse = Message<"expopass.v1.RotateSigningKeyResp
  * Use `create(RotateSigningKeyResponseSchema)` to create a new message.
  */
 export const RotateSigningKeyResponseSchema: GenMessage<RotateSigningKeyResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 38);
+  messageDesc(file_expopass_v1_event, 40);
 
 /**
  * @generated from message expopass.v1.RetireSigningKeysRequest
@@ -1386,7 +1468,7 @@ export type RetireSigningKeysRequest = Message<"expopass.v1.RetireSigningKeysReq
  * Use `create(RetireSigningKeysRequestSchema)` to create a new message.
  */
 export const RetireSigningKeysRequestSchema: GenMessage<RetireSigningKeysRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 39);
+  messageDesc(file_expopass_v1_event, 41);
 
 /**
  * @generated from message expopass.v1.RetireSigningKeysResponse
@@ -1405,7 +1487,7 @@ export type RetireSigningKeysResponse = Message<"expopass.v1.RetireSigningKeysRe
  * Use `create(RetireSigningKeysResponseSchema)` to create a new message.
  */
 export const RetireSigningKeysResponseSchema: GenMessage<RetireSigningKeysResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_event, 40);
+  messageDesc(file_expopass_v1_event, 42);
 
 /**
  * The organiser's set-up of an event: the event itself, its zones, the
@@ -1427,6 +1509,20 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof CreateEventRequestSchema;
     output: typeof CreateEventResponseSchema;
+  },
+  /**
+   * Changes an event's settings (admin): every field as CreateEvent checks
+   * it; the code stays. Shortening the days is refused with
+   * FAILED_PRECONDITION (WOULD_LOSE_DATA, naming what blocks it) when a
+   * category is valid on a day that would leave the event; nothing is
+   * changed then. Audited like an event file's change.
+   *
+   * @generated from rpc expopass.v1.EventService.UpdateEvent
+   */
+  updateEvent: {
+    methodKind: "unary";
+    input: typeof UpdateEventRequestSchema;
+    output: typeof UpdateEventResponseSchema;
   },
   /**
    * Reads one event by id or code. NOT_FOUND (EVENT_NOT_FOUND) when unknown.
