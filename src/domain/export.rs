@@ -709,7 +709,9 @@ impl Services {
             tz,
             vault: self.vault.clone(),
         };
-        let reader = tokio::spawn(read_rows(
+        // Not aborted: it ends its snapshot by itself once nobody takes its
+        // pages (an answer refused below drops their receiver).
+        tokio::spawn(read_rows(
             self.db.clone(),
             query.clone(),
             rows,
@@ -720,7 +722,6 @@ impl Services {
             .await
             .map_err(|_| AppError::internal(anyhow::anyhow!("the export's reader stopped")))??;
         if input.format == ExportFormat::Xlsx && total > XLSX_MAX_ROWS {
-            reader.abort();
             v = Validator::new();
             v.violation("format", Violation::AtMost { max: XLSX_MAX_ROWS });
             v.finish()?;
