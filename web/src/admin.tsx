@@ -594,7 +594,20 @@ function SettingsForm(props: { event: Event; onSaved(): void }) {
 function EditRow(props: { cols: number; problem: Problem | null; shown: string[]; busy: boolean; onSave(): void; onCancel?(): void; children: preact.ComponentChildren; label: string }) {
   return (
     <>
-      <tr class="editing">
+      <tr
+        class="editing"
+        onKeyDown={(e) => {
+          // Enter in a cell saves the row, Escape leaves it as it was.
+          const target = e.target as HTMLElement;
+          if (e.key === "Enter" && target.tagName === "INPUT" && (target as HTMLInputElement).type !== "checkbox") {
+            e.preventDefault();
+            props.onSave();
+          } else if (e.key === "Escape" && props.onCancel) {
+            e.preventDefault();
+            props.onCancel();
+          }
+        }}
+      >
         {props.children}
         <td class="row-actions">
           <button class="primary" disabled={props.busy} onClick={props.onSave}>
