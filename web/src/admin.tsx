@@ -4,7 +4,7 @@
 // and exports, and the audit trail.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Category, Event, Gate, Zone, GetRegistrationStatsResponse, SigningKey, EventChange } from "./gen/expopass/v1/event_pb";
 import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ExportFormat, OrganizationKind, ParticipantStatus, type Delegation, type Organization } from "./gen/expopass/v1/registration_pb";
@@ -12,7 +12,7 @@ import type { ApiToken } from "./gen/expopass/v1/token_pb";
 import type { AuditEntry } from "./gen/expopass/v1/audit_pb";
 import { failure, requestId, type Failure } from "./api";
 import { connect, tabToken } from "./session";
-import { COUNTRY_CODES, countryName, currentLang, explain, known, localName, t, type Key, type Lang } from "./i18n";
+import { COUNTRY_CODES, countryName, currentLang, explain, formatTime, known, localName, t, type Key, type Lang } from "./i18n";
 import { LangPicker } from "./lang";
 import { download } from "./ui";
 import "./app.css";
@@ -101,11 +101,6 @@ function Field(props: {
   );
 }
 
-function when(ts?: Timestamp, timeZone?: string): string {
-  if (!ts) return "—";
-  const d = timestampDate(ts);
-  return d.toLocaleString(currentLang(), { timeZone, dateStyle: "medium", timeStyle: "short" });
-}
 
 function Admin() {
   const [lang, changeLang] = useState<Lang>(currentLang());
@@ -694,16 +689,7 @@ function SetupTable<T extends { id: string; code: string }>(props: {
     <section class="pane" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
       <table class="grid setup">
-        <thead>
-          <tr>
-            {props.headers.map((h) => (
-              <th key={h}>{h}</th>
-            ))}
-            <th>
-              <span class="sr-only">{t("admin.col.actions")}</span>
-            </th>
-          </tr>
-        </thead>
+        <Head cols={props.headers} actions />
         <tbody>
           {props.items.map((item) =>
             props.editing === item.code ? (
@@ -1006,16 +992,7 @@ function DelegationsTab(props: { event: Event }) {
         <h1 id="deleg-title">{t("nav.delegations")}</h1>
         {delegations.length === 0 && <p class="empty">{t("delegations.none")}</p>}
         <table class="grid">
-          <thead>
-            <tr>
-              <th>{t("admin.col.name")}</th>
-              <th>{t("admin.col.country")}</th>
-              <th>{t("admin.col.fill")}</th>
-              <th>
-                <span class="sr-only">{t("admin.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={[t("admin.col.name"), t("admin.col.country"), t("admin.col.fill")]} actions />
           <tbody>
             {delegations.map((d) => (
               <tr key={d.id} class={editing === d.id ? "selected" : ""}>
@@ -1192,13 +1169,7 @@ function OrganizationsPane(props: { event: Event; orgs: Organization[]; onSaved(
         <p class="empty">{t("admin.organizations.none")}</p>
       ) : (
         <table class="grid">
-          <thead>
-            <tr>
-              <th>{t("admin.col.name")}</th>
-              <th>{t("admin.col.country")}</th>
-              <th>{t("admin.col.kind")}</th>
-            </tr>
-          </thead>
+          <Head cols={[t("admin.col.name"), t("admin.col.country"), t("admin.col.kind")]} />
           <tbody>
             {props.orgs.map((o) => (
               <tr key={o.id}>
@@ -1281,26 +1252,15 @@ function DevicesTab(props: { event: Event }) {
       <section class="pane" aria-labelledby="tokens-title">
         <h2 id="tokens-title">{t("admin.tokens")}</h2>
         <table class="grid">
-          <thead>
-            <tr>
-              <th>{t("admin.col.name")}</th>
-              <th>{t("admin.col.role")}</th>
-              <th>{t("admin.col.scope")}</th>
-              <th>{t("admin.col.last_use")}</th>
-              <th>{t("admin.col.expires")}</th>
-              <th>
-                <span class="sr-only">{t("admin.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={[t("admin.col.name"), t("admin.col.role"), t("admin.col.scope"), t("admin.col.last_use"), t("admin.col.expires")]} actions />
           <tbody>
             {tokens.map((tk) => (
               <tr key={tk.id} class={tk.revokedAt ? "revoked" : ""}>
                 <td>{tk.name}</td>
-                <td>{tk.role}</td>
+                <td>{known(`admin.role.${tk.role}`) ? t(`admin.role.${tk.role}` as Key) : tk.role}</td>
                 <td>{[tk.eventCode || t("admin.scope.every"), ...(tk.gateCodes.length ? [tk.gateCodes.join(", ")] : [])].join(" · ")}</td>
-                <td>{when(tk.lastUsedAt, e.timeZone)}</td>
-                <td>{tk.revokedAt ? <span class="chip bad">{t("admin.revoked")}</span> : when(tk.expiresAt, e.timeZone)}</td>
+                <td>{formatTime(tk.lastUsedAt, e.timeZone)}</td>
+                <td>{tk.revokedAt ? <span class="chip bad">{t("admin.revoked")}</span> : formatTime(tk.expiresAt, e.timeZone)}</td>
                 <td class="row-actions">
                   {!tk.revokedAt && (
                     <button class="danger" onClick={() => act(() => api.tokens.revokeToken({ id: tk.id }))} aria-label={`${t("admin.revoke")} ${tk.name}`}>
@@ -1317,16 +1277,7 @@ function DevicesTab(props: { event: Event }) {
         <h2 id="keys-title">{t("admin.keys")}</h2>
         <p class="hint">{t("admin.keys.hint")}</p>
         <table class="grid">
-          <thead>
-            <tr>
-              <th>{t("admin.col.key")}</th>
-              <th>{t("admin.col.status")}</th>
-              <th>{t("admin.col.created")}</th>
-              <th>
-                <span class="sr-only">{t("admin.col.actions")}</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={[t("admin.col.key"), t("admin.col.status"), t("admin.col.created")]} actions />
           <tbody>
             {keys.map((k) => (
               <tr key={k.keyId}>
@@ -1336,7 +1287,7 @@ function DevicesTab(props: { event: Event }) {
                 <td>
                   <span class={`chip ${k.status === "active" ? "ok" : k.status === "retired" ? "bad" : "warn"}`}>{t(`admin.key.${k.status}` as Key)}</span>
                 </td>
-                <td>{when(k.createdAt, e.timeZone)}</td>
+                <td>{formatTime(k.createdAt, e.timeZone)}</td>
                 <td class="row-actions">
                   {k.status === "verifying" && (
                     <button class="danger" onClick={() => act(() => api.events.retireSigningKeys({ eventId: e.id, keyId: k.keyId }))}>
@@ -1430,7 +1381,7 @@ function EnrolmentPane(props: { event: Event; gates: Gate[]; onMade(): void }) {
               <code class="code" data-testid="enrolment-code">
                 {made.code}
               </code>
-              <span class="sub">{t("admin.enrol.until", { time: when(made.expires, props.event.timeZone) })}</span>
+              <span class="sub">{t("admin.enrol.until", { time: formatTime(made.expires, props.event.timeZone) })}</span>
             </figcaption>
           </figure>
         )}
@@ -1482,6 +1433,25 @@ function TokenPane(props: { event: Event; onMade(): void }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** A table's header row; `actions`: a last column of buttons, named for
+ * screen readers only. */
+function Head(props: { cols: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {props.cols.map((c) => (
+          <th key={c}>{c}</th>
+        ))}
+        {props.actions && (
+          <th>
+            <span class="sr-only">{t("admin.col.actions")}</span>
+          </th>
+        )}
+      </tr>
+    </thead>
   );
 }
 
@@ -1821,19 +1791,11 @@ function AuditTab(props: { event: Event }) {
         <p class="empty">{t("admin.none")}</p>
       ) : (
         <table class="grid audit">
-          <thead>
-            <tr>
-              <th>{t("admin.audit.when")}</th>
-              <th>{t("admin.audit.who")}</th>
-              <th>{t("admin.audit.action")}</th>
-              <th>{t("admin.audit.entity")}</th>
-              <th>{t("admin.audit.details")}</th>
-            </tr>
-          </thead>
+          <Head cols={[t("admin.audit.when"), t("admin.audit.who"), t("admin.audit.action"), t("admin.audit.entity"), t("admin.audit.details")]} />
           <tbody>
             {entries.map((a) => (
               <tr key={String(a.id)}>
-                <td>{when(a.at, props.event.timeZone)}</td>
+                <td>{formatTime(a.at, props.event.timeZone)}</td>
                 <td>{a.tokenName || t("admin.audit.console")}</td>
                 <td>
                   <code>{a.action}</code>

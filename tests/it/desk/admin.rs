@@ -228,24 +228,51 @@ async fn an_organiser_builds_an_event_on_the_admin_page_and_its_desk_and_gate_wo
     b.until_text("delegation.create").await;
     b.until_text("enrolment.create").await;
     b.screenshot("admin-audit").await;
-    for (lang, setup, numbers) in [("ru", "Настройка", "Цифры"), ("uz", "Sozlash", "Raqamlar")]
-    {
+    // Every screen, in Russian and in Uzbek.
+    for (lang, tabs, marks) in [
+        (
+            "ru",
+            ["Настройка", "Делегации", "Устройства", "Цифры", "Журнал"],
+            [
+                "Зоны",
+                "Новая делегация",
+                "Подключить устройство",
+                "По категориям",
+                "Действие",
+            ],
+        ),
+        (
+            "uz",
+            [
+                "Sozlash",
+                "Delegatsiyalar",
+                "Qurilmalar",
+                "Raqamlar",
+                "Jurnal",
+            ],
+            [
+                "Zonalar",
+                "Yangi delegatsiya",
+                "Qurilmani ulash",
+                "Toifalar boʻyicha",
+                "Amal",
+            ],
+        ),
+    ] {
         b.find("header select")
             .await
             .select_by_value(lang)
             .await
             .unwrap();
-        b.press(setup).await;
-        b.until_text(if lang == "ru" { "Зоны" } else { "Zonalar" })
-            .await;
-        b.screenshot(&format!("admin-setup-{lang}")).await;
-        b.press(numbers).await;
-        b.until(
-            "the numbers",
-            "!!document.querySelector(\"[data-testid='stat-active']\")",
-        )
-        .await;
-        b.screenshot(&format!("admin-numbers-{lang}")).await;
+        for ((tab, mark), name) in
+            tabs.iter()
+                .zip(marks)
+                .zip(["setup", "delegations", "devices", "numbers", "audit"])
+        {
+            b.press(tab).await;
+            b.until_text(mark).await;
+            b.screenshot(&format!("admin-{name}-{lang}")).await;
+        }
     }
     b.find("header select")
         .await
