@@ -93,7 +93,30 @@ fn message_checks(
             }
         };
         let real_oneof = field.oneof_index.is_some() && !field.proto3_optional();
-        if real_oneof {
+        let map_entry = message.nested_type.iter().find(|n| {
+            n.options.as_ref().is_some_and(|o| o.map_entry())
+                && field.type_name().ends_with(&format!(".{}", n.name()))
+        });
+        if let Some(entry) = map_entry {
+            // A map: its keys are text, its values text or ours.
+            let value = entry.field.iter().find(|f| f.number() == 2);
+            let value_check = match value {
+                Some(v) if v.r#type() == Type::String => "text(v, &at, out);",
+                Some(v)
+                    if v.r#type() == Type::Message
+                        && v.type_name().starts_with(".expopass.v1.") =>
+                {
+                    // One violation per entry, named by its key.
+                    "let mut inner = Vec::new(); v.check_fields(&at, &mut inner); \
+                     for mut x in inner { x.field = at.to_string(); out.push(x); }"
+                }
+                _ => "",
+            };
+            let _ = writeln!(
+                body,
+                "for (k, v) in self.{name}.iter() {{ let at = FieldPath::Key({path}, k); text(k, &at, out); {value_check} }}"
+            );
+        } else if real_oneof {
             let oneof = &message.oneof_decl[usize::try_from(field.oneof_index()).unwrap_or(0)];
             let _ = writeln!(
                 body,

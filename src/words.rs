@@ -118,6 +118,18 @@ pub enum Violation {
     QuotaBelowMembers { members: i64 },
     CapacityBelowInside { inside: i64 },
     HeadNotMember,
+    // Custom fields: their definitions and their answers.
+    NotAFieldKey,
+    NotForKind,
+    NotAPattern,
+    UnknownField,
+    UnknownOption,
+    ShownButPrivate,
+    ShowIfLoop,
+    TooShort { min: usize },
+    Pattern,
+    NotAsked,
+    HasAnswers { count: i64 },
 }
 
 impl Violation {
@@ -183,6 +195,17 @@ impl Violation {
             QuotaBelowMembers { members: 12 },
             CapacityBelowInside { inside: 40 },
             HeadNotMember,
+            NotAFieldKey,
+            NotForKind,
+            NotAPattern,
+            UnknownField,
+            UnknownOption,
+            ShownButPrivate,
+            ShowIfLoop,
+            TooShort { min: 2 },
+            Pattern,
+            NotAsked,
+            HasAnswers { count: 3 },
         ]
     }
 
@@ -245,6 +268,17 @@ impl Violation {
             QuotaBelowMembers { .. } => "QUOTA_BELOW_MEMBERS",
             CapacityBelowInside { .. } => "CAPACITY_BELOW_INSIDE",
             HeadNotMember => "HEAD_NOT_MEMBER",
+            NotAFieldKey => "NOT_A_FIELD_KEY",
+            NotForKind => "NOT_FOR_KIND",
+            NotAPattern => "NOT_A_PATTERN",
+            UnknownField => "UNKNOWN_FIELD",
+            UnknownOption => "UNKNOWN_OPTION",
+            ShownButPrivate => "SHOWN_BUT_PRIVATE",
+            ShowIfLoop => "SHOW_IF_LOOP",
+            TooShort { .. } => "TOO_SHORT",
+            Pattern => "PATTERN",
+            NotAsked => "NOT_ASKED",
+            HasAnswers { .. } => "HAS_ANSWERS",
         }
     }
 
@@ -323,6 +357,23 @@ impl Violation {
                 format!("cannot be below the {inside} people inside now")
             }
             HeadNotMember => "must be a member of the delegation".into(),
+            NotAFieldKey => {
+                "must start with a-z and hold 2 to 40 of a-z, 0-9 and '_'".into()
+            }
+            NotForKind => "does not apply to this kind of field".into(),
+            NotAPattern => "is not a pattern this server reads (Rust regex syntax)".into(),
+            UnknownField => "no field with this key is asked here".into(),
+            UnknownOption => "is not one of the options offered".into(),
+            ShownButPrivate => {
+                "personal and secret answers are never printed, shown at gates or used to show other fields".into()
+            }
+            ShowIfLoop => "show-if rules must not go round in a circle".into(),
+            TooShort { min } => format!("must be at least {min} characters"),
+            Pattern => "does not have the form this field asks for".into(),
+            NotAsked => "this field is not asked of this category".into(),
+            HasAnswers { count } => {
+                format!("cannot be removed: {count} record(s) answered it; retire it instead")
+            }
         }
     }
 
@@ -390,6 +441,21 @@ impl Violation {
                 format!("Не меньше числа людей внутри сейчас ({inside})")
             }
             HeadNotMember => "Должен быть членом делегации".into(),
+            NotAFieldKey => "Начинается с a-z, от 2 до 40 символов a-z, 0-9 и '_'".into(),
+            NotForKind => "Не применяется к полю этого типа".into(),
+            NotAPattern => "Шаблон не читается (синтаксис Rust regex)".into(),
+            UnknownField => "Здесь нет поля с таким ключом".into(),
+            UnknownOption => "Такого варианта нет среди предложенных".into(),
+            ShownButPrivate => {
+                "Личные и секретные ответы не печатаются, не показываются на входе и не управляют полями".into()
+            }
+            ShowIfLoop => "Условия показа не должны ссылаться по кругу".into(),
+            TooShort { min } => format!("Не короче {min} символов"),
+            Pattern => "Не соответствует требуемому формату".into(),
+            NotAsked => "Это поле не запрашивается для этой категории".into(),
+            HasAnswers { count } => {
+                format!("Нельзя удалить: есть ответы ({count}); выведите поле из употребления")
+            }
         }
     }
 
@@ -459,6 +525,21 @@ impl Violation {
                 format!("Hozir ichkaridagilardan kam boʻlmasin ({inside})")
             }
             HeadNotMember => "Delegatsiya aʼzosi boʻlishi kerak".into(),
+            NotAFieldKey => "a-z bilan boshlanadi, 2 dan 40 gacha a-z, 0-9 va '_' belgisi".into(),
+            NotForKind => "Bu turdagi maydonga taalluqli emas".into(),
+            NotAPattern => "Andoza oʻqilmaydi (Rust regex sintaksisi)".into(),
+            UnknownField => "Bu yerda bunday kalitli maydon yoʻq".into(),
+            UnknownOption => "Taklif qilingan variantlar orasida yoʻq".into(),
+            ShownButPrivate => {
+                "Shaxsiy va maxfiy javoblar bosilmaydi, kirishda koʻrsatilmaydi va maydonlarni boshqarmaydi".into()
+            }
+            ShowIfLoop => "Koʻrsatish shartlari aylana boʻlib bogʻlanmasligi kerak".into(),
+            TooShort { min } => format!("Kamida {min} ta belgi"),
+            Pattern => "Talab qilingan shaklga mos emas".into(),
+            NotAsked => "Bu maydon ushbu toifadan soʻralmaydi".into(),
+            HasAnswers { count } => {
+                format!("Oʻchirib boʻlmaydi: javoblar bor ({count}); maydonni isteʼmoldan chiqaring")
+            }
         }
     }
 }
@@ -473,6 +554,12 @@ fn type_en(expected: &str) -> &str {
         "date" => "a date such as 2024-04-22",
         "list" => "a list in [ ]",
         "table" => "a table",
+        "decimal" => "a number such as 12.5",
+        "option" => "one of the options",
+        "options" => "options from the list",
+        "country" => "an ISO country code such as UZ",
+        "phone" => "a phone number in international form, such as +998 90 123 45 67",
+        "email" => "an email address",
         other => other,
     }
 }
@@ -485,6 +572,12 @@ fn type_ru(expected: &str) -> &str {
         "date" => "дата, например 2024-04-22",
         "list" => "список в [ ]",
         "table" => "таблица",
+        "decimal" => "число, например 12.5",
+        "option" => "один из вариантов",
+        "options" => "варианты из списка",
+        "country" => "код страны ISO, например UZ",
+        "phone" => "номер телефона в международном формате, например +998 90 123 45 67",
+        "email" => "адрес электронной почты",
         other => other,
     }
 }
@@ -497,6 +590,12 @@ fn type_uz(expected: &str) -> &str {
         "date" => "sana, masalan 2024-04-22",
         "list" => "[ ] ichidagi roʻyxat",
         "table" => "jadval",
+        "decimal" => "son, masalan 12.5",
+        "option" => "variantlardan biri",
+        "options" => "roʻyxatdagi variantlar",
+        "country" => "ISO mamlakat kodi, masalan UZ",
+        "phone" => "xalqaro shakldagi telefon raqami, masalan +998 90 123 45 67",
+        "email" => "elektron pochta manzili",
         other => other,
     }
 }

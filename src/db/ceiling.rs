@@ -201,6 +201,8 @@ pub async fn own_registrations(
                 created_at: now,
                 updated_at: now,
                 external_ref: String::new(),
+                answers: serde_json::json!({}),
+                answer_text: String::new(),
             };
             let request_id = format!("own-{run}-{n}");
             let fingerprint = [7u8; 32];

@@ -10,6 +10,7 @@ pub(crate) mod event_file;
 pub(crate) mod events;
 pub(crate) mod explain;
 pub(crate) mod export;
+pub(crate) mod fields;
 pub(crate) mod gates;
 pub(crate) mod idempotency;
 pub(crate) mod imports;

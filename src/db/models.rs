@@ -175,6 +175,10 @@ pub struct Participant {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub external_ref: String,
+    /// Custom answers by field key (`domain::fields::answers`).
+    pub answers: serde_json::Value,
+    /// The searchable text of the public and internal answers.
+    pub answer_text: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -22,8 +22,8 @@ pub(crate) type ParticipantRow = (Participant, String, Option<String>);
 /// Inserts participants, skipping any that collide with an active
 /// participant's email, travel document or roster reference;
 /// returns the ids inserted. The rows travel as one array per column
-/// (`unnest`): a statement of 22 parameters whatever the batch size,
-/// instead of 22 per row to parse.
+/// (`unnest`): a statement of 24 parameters whatever the batch size,
+/// instead of 24 per row to parse.
 pub(crate) async fn insert_many(
     conn: &mut Conn,
     rows: &[&Participant],
@@ -46,17 +46,17 @@ pub(crate) async fn insert_many(
         "INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, family_key,
              organization_id, country, job_title, category_id, delegation_id, email, phone,
              document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at,
-             external_ref)
+             external_ref, answers, answer_text)
          SELECT id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
              country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-             status, cancel_reason, version, created_at, updated_at, external_ref
+             status, cancel_reason, version, created_at, updated_at, external_ref, answers, answer_text
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::text[], $14::text[],
              $15::bytea[], $16::bytea[], $17::text[], $18::text[], $19::int8[], $20::timestamptz[],
-             $21::timestamptz[], $22::text[])
+             $21::timestamptz[], $22::text[], $23::jsonb[], $24::text[])
              AS u (id, event_id, given_name, family_name, native_name, given_key, family_key, organization_id,
                  country, job_title, category_id, delegation_id, email, phone, document_cipher, document_hash,
-                 status, cancel_reason, version, created_at, updated_at, external_ref)
+                 status, cancel_reason, version, created_at, updated_at, external_ref, answers, answer_text)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind::<Array<SqlUuid>, _>(column!(id))
@@ -81,6 +81,8 @@ pub(crate) async fn insert_many(
     .bind::<Array<Timestamptz>, _>(column!(created_at))
     .bind::<Array<Timestamptz>, _>(column!(updated_at))
     .bind::<Array<Text>, _>(column!(external_ref))
+    .bind::<Array<diesel::sql_types::Jsonb>, _>(column!(answers))
+    .bind::<Array<Text>, _>(column!(answer_text))
     .load(conn)
     .await?;
     Ok(ids.into_iter().map(|i| i.id).collect())
@@ -440,7 +442,7 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
             "WITH p AS (INSERT INTO participants (id, event_id, given_name, family_name, native_name, given_key, \
              family_key, organization_id, country, job_title, category_id, delegation_id, email, phone, \
              document_cipher, document_hash, status, cancel_reason, version, created_at, updated_at, \
-             external_ref) SELECT ",
+             external_ref, answers, answer_text) SELECT ",
         );
         out.push_bind_param::<SqlUuid, _>(&r.id)?;
         out.push_sql(", ");
@@ -485,6 +487,10 @@ impl diesel::query_builder::QueryFragment<Pg> for RegisterStatement<'_> {
         out.push_bind_param::<Timestamptz, _>(&r.updated_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(&r.external_ref)?;
+        out.push_sql(", ");
+        out.push_bind_param::<diesel::sql_types::Jsonb, _>(&r.answers)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&r.answer_text)?;
         out.push_sql(
             " WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = 'participant.register' AND request_id = ",
         );

@@ -93,6 +93,7 @@ diesel::table! {
         name -> Text,
         head_participant_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        answers -> Jsonb,
     }
 }
 
@@ -166,6 +167,7 @@ diesel::table! {
         country -> Text,
         kind -> Text,
         created_at -> Timestamptz,
+        answers -> Jsonb,
     }
 }
 
@@ -197,6 +199,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         changed_by -> Xid8,
         external_ref -> Text,
+        answers -> Jsonb,
+        answer_text -> Text,
     }
 }
 

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, Pool, gates::GateZone},
-    domain::{auth::TokenCache, offline::Rules},
+    domain::{auth::TokenCache, fields::EventFields, offline::Rules},
     error::{AppError, AppResult},
     ids::{BadgeId, EventId, GateId, TokenId},
 };
@@ -103,6 +103,8 @@ pub struct GateHub {
     pub(crate) rules: RwLock<HashMap<EventId, Arc<Rules>>>,
     /// Gates with their zones.
     pub(crate) gates: RwLock<HashMap<GateId, GateZone>>,
+    /// Each event's custom fields (cleared with its rules).
+    pub(crate) fields: RwLock<HashMap<EventId, Arc<EventFields>>>,
     started: std::sync::Once,
     stopping: AtomicBool,
     /// Whether a listening session is open (revocations are heard).
@@ -118,6 +120,7 @@ impl Default for GateHub {
             events: broadcast::channel(4096).0,
             rules: RwLock::default(),
             gates: RwLock::default(),
+            fields: RwLock::default(),
             started: std::sync::Once::new(),
             stopping: AtomicBool::new(false),
             listening: AtomicBool::new(false),
@@ -138,6 +141,9 @@ impl GateHub {
                 if let Ok(mut gates) = self.gates.write() {
                     gates.retain(|_, g| g.event_id != *event_id);
                 }
+                if let Ok(mut fields) = self.fields.write() {
+                    fields.remove(event_id);
+                }
             }
             GateEvent::Resync => {
                 if let Ok(mut rules) = self.rules.write() {
@@ -145,6 +151,9 @@ impl GateHub {
                 }
                 if let Ok(mut gates) = self.gates.write() {
                     gates.clear();
+                }
+                if let Ok(mut fields) = self.fields.write() {
+                    fields.clear();
                 }
             }
             GateEvent::Revoked {

@@ -267,7 +267,8 @@ impl Services {
         for (i, checked) in checked_rows {
             let code = checked.category_code.clone();
             let current = registered.get(&checked.external_ref);
-            match self.prepare(conn, event_id, checked).await {
+            let base = current.map(|c| (&c.answers, true));
+            match self.prepare(conn, event_id, checked, base).await {
                 Ok((p, _)) => match current {
                     Some(current) => {
                         let result = self
@@ -420,6 +421,7 @@ fn same_record(a: &Participant, b: &Participant) -> bool {
         && a.email == b.email
         && a.phone == b.phone
         && a.document_hash == b.document_hash
+        && a.answers == b.answers
 }
 
 /// The error of an import whose stream broke off before its end.

@@ -8,6 +8,7 @@ pub mod enrolment;
 pub mod event_file;
 pub(crate) mod events;
 pub mod export;
+pub mod fields;
 pub(crate) mod gates;
 pub(crate) mod hub;
 pub use crate::ids;

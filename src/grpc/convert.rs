@@ -3,6 +3,8 @@
 //! use case runs or takes a connection. Field paths (`participant.…`) are
 //! the wire's, and are made here only.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use crate::words::Violation;
@@ -10,6 +12,10 @@ use crate::{
     db::models::CategoryLayout,
     domain::{
         events::{CategoryInput, GateInput, MAX_EVENT_DAYS, NewEvent, ZoneInput},
+        fields::{
+            MAX_FIELDS,
+            answers::{Given, RawAnswer},
+        },
         registration::{
             DelegationUpdate, NewDelegation, NewOrganization, ParticipantChanges,
             ParticipantFields, ParticipantInput, QuotaInput, Registration,
@@ -44,6 +50,44 @@ pub(super) fn participant_input(p: Option<pb::ParticipantInput>) -> ParticipantI
         phone: p.phone,
         travel_document: p.travel_document,
         external_ref: p.external_ref,
+        answers: answers(p.answers),
+    }
+}
+
+/// Answers as sent: a value per key (none takes an answer off).
+pub(super) fn answers(
+    sent: std::collections::HashMap<String, pb::AnswerValue>,
+) -> BTreeMap<String, Given> {
+    use pb::answer_value::Value;
+    sent.into_iter()
+        .map(|(key, a)| {
+            let value = match a.value {
+                None => RawAnswer::Clear,
+                Some(Value::Text(t)) => RawAnswer::Text(t),
+                Some(Value::Integer(n)) => RawAnswer::Integer(n),
+                Some(Value::Boolean(b)) => RawAnswer::Boolean(b),
+                Some(Value::Choices(c)) => RawAnswer::Choices(c.keys),
+            };
+            (
+                key,
+                Given {
+                    value,
+                    on_badge: a.on_badge,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Most answers one record carries.
+fn answer_count(v: &mut Validator, answers: &BTreeMap<String, Given>) {
+    if answers.len() > MAX_FIELDS {
+        v.violation(
+            "answers",
+            Violation::AtMost {
+                max: MAX_FIELDS as u64,
+            },
+        );
     }
 }
 
@@ -79,6 +123,10 @@ pub(super) fn participant_fields(v: &mut Validator, input: &ParticipantInput) ->
         phone: v.phone("phone", &input.phone),
         document,
         external_ref: v.optional_text("external_ref", &input.external_ref, MAX_EXTERNAL_REF),
+        answers: {
+            answer_count(v, &input.answers);
+            input.answers.clone()
+        },
     }
 }
 
@@ -128,6 +176,8 @@ pub(super) fn participant_changes(
     let travel_document = r
         .travel_document
         .map(|x| travel_document(&mut v, "travel_document", &x));
+    let answers = answers(r.answers);
+    answer_count(&mut v, &answers);
     Ok(ParticipantChanges {
         id: v.finish_with(id)?,
         expected_version: r.expected_version,
@@ -141,6 +191,7 @@ pub(super) fn participant_changes(
         email,
         phone,
         travel_document,
+        answers,
     })
 }
 

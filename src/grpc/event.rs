@@ -10,6 +10,7 @@ use crate::{
         Role,
         event_file::{Change, ChangeKind, EventFileRequest},
         events::{CategoryView, EventKey, GateView, ZoneView},
+        fields,
         keys::KeyView,
         offline::GateDisplay,
     },
@@ -65,6 +66,8 @@ fn key_pb(k: KeyView) -> pb::SigningKey {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
+/// Who reads an event's custom fields: its organisers and desks.
+const STAFF: &[Role] = &[Role::Desk, Role::Admin];
 /// Reading an event and its categories, zones and gates: desks and gates
 /// need them too (a gate sees only the gates its token names, when it
 /// names some).
@@ -143,6 +146,38 @@ impl EventService for EventApi {
         let keys = self.state.services.list_keys(&code).await?;
         Ok(Response::new(pb::ListSigningKeysResponse {
             keys: keys.into_iter().map(key_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn list_fields(
+        &self,
+        request: Request<pb::ListFieldsRequest>,
+    ) -> Result<Response<pb::ListFieldsResponse>, Status> {
+        let actor = self.state.authorize(&request, STAFF).await?;
+        let event_id = id_field("event_id", &request.into_inner().event_id, EventId)?;
+        let fields = self.state.services.list_fields(&actor, event_id).await?;
+        Ok(Response::new(pb::ListFieldsResponse {
+            fields: fields.into_iter().map(field_pb).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(token_id))]
+    async fn upsert_field(
+        &self,
+        request: Request<pb::UpsertFieldRequest>,
+    ) -> Result<Response<pb::UpsertFieldResponse>, Status> {
+        let actor = self.state.authorize(&request, ADMIN).await?;
+        let r = request.into_inner();
+        let event_id = id_field("event_id", &r.event_id, EventId)?;
+        let draft = field_draft(r.field.unwrap_or_default());
+        let view = self
+            .state
+            .services
+            .upsert_field(&actor, event_id, draft)
+            .await?;
+        Ok(Response::new(pb::UpsertFieldResponse {
+            field: Some(field_pb(view)),
         }))
     }
 
@@ -488,5 +523,133 @@ impl EventService for EventApi {
             entered_per_day: days(s.entered_per_day),
             registered_per_day: days(s.registered_per_day),
         }))
+    }
+}
+
+fn texts_pb(t: fields::Texts) -> pb::LocalizedText {
+    pb::LocalizedText {
+        en: t.en,
+        ru: t.ru,
+        uz: t.uz,
+    }
+}
+
+fn texts(t: Option<pb::LocalizedText>) -> fields::Texts {
+    let t = t.unwrap_or_default();
+    fields::Texts {
+        en: t.en,
+        ru: t.ru,
+        uz: t.uz,
+    }
+}
+
+fn placement_pb(p: fields::Placement) -> pb::FieldPlacement {
+    pb::FieldPlacement {
+        required: p.required,
+        badge: p.badge.name().to_owned(),
+        gate: p.gate,
+        export: p.export,
+    }
+}
+
+/// A field as the set-up calls answer it.
+fn field_pb(view: fields::FieldView) -> pb::FieldDefinition {
+    let d = view.def;
+    pb::FieldDefinition {
+        key: d.key,
+        scope: d.scope.name().to_owned(),
+        kind: d.kind.name().to_owned(),
+        sensitivity: d.sensitivity.name().to_owned(),
+        position: d.position,
+        label: Some(texts_pb(d.label)),
+        help: Some(texts_pb(d.help)),
+        min_length: d.rules.min_length.map(i64::from),
+        max_length: d.rules.max_length.map(i64::from),
+        pattern: d.rules.pattern,
+        min: d.rules.min.unwrap_or_default(),
+        max: d.rules.max.unwrap_or_default(),
+        min_date: d.rules.min_date.map(|x| x.to_string()).unwrap_or_default(),
+        max_date: d.rules.max_date.map(|x| x.to_string()).unwrap_or_default(),
+        options: d
+            .options
+            .into_iter()
+            .map(|o| pb::FieldOption {
+                key: o.key,
+                label: Some(texts_pb(o.label)),
+                retired: o.retired,
+            })
+            .collect(),
+        show_if: d.show_if.map(|s| pb::FieldShowIf {
+            field: s.field,
+            any_of: s.any_of,
+        }),
+        placement: Some(placement_pb(d.placement)),
+        categories: d
+            .categories
+            .into_iter()
+            .map(|(code, p)| (code, placement_pb(p)))
+            .collect(),
+        retired: d.retired,
+        version: view.version,
+        answered: view.answered,
+    }
+}
+
+/// A field as sent, for the domain to check.
+fn field_draft(f: pb::FieldDefinition) -> fields::FieldDraft {
+    let placement = f.placement.unwrap_or(pb::FieldPlacement {
+        required: false,
+        badge: String::new(),
+        gate: false,
+        export: true,
+    });
+    fields::FieldDraft {
+        key: f.key,
+        scope: f.scope,
+        kind: f.kind,
+        sensitivity: f.sensitivity,
+        position: Some(i64::from(f.position)),
+        label: texts(f.label),
+        help: texts(f.help),
+        min_length: f.min_length,
+        max_length: f.max_length,
+        pattern: f.pattern,
+        min: f.min,
+        max: f.max,
+        min_date: f.min_date,
+        max_date: f.max_date,
+        options: f
+            .options
+            .into_iter()
+            .map(|o| fields::FieldOption {
+                key: o.key,
+                label: texts(o.label),
+                retired: o.retired,
+            })
+            .collect(),
+        show_if: f.show_if.map(|s| fields::ShowIf {
+            field: s.field,
+            any_of: s.any_of,
+        }),
+        required: placement.required,
+        badge: placement.badge,
+        gate: placement.gate,
+        export: placement.export,
+        categories: f
+            .categories
+            .into_iter()
+            .map(|(code, p)| {
+                (
+                    code,
+                    fields::PlacementDraft {
+                        required: Some(p.required),
+                        badge: Some(p.badge).filter(|b| !b.is_empty()),
+                        gate: Some(p.gate),
+                        export: Some(p.export),
+                    },
+                )
+            })
+            .collect(),
+        retired: f.retired,
     }
 }

@@ -100,7 +100,40 @@ const IMPORT_BATCH: usize = 1_000;
 /// Most rows one import call may carry.
 const IMPORT_MAX_ROWS: usize = 100_000;
 
+/// Stored answers as the wire carries them.
+pub(super) fn answers_pb(
+    answers: crate::domain::fields::Answers,
+) -> std::collections::HashMap<String, pb::AnswerValue> {
+    use pb::answer_value::Value as V;
+    use serde_json::Value;
+    answers
+        .into_iter()
+        .filter_map(|(key, a)| {
+            let value = match a.x? {
+                Value::String(s) => V::Text(s),
+                Value::Number(n) => V::Integer(n.as_i64()?),
+                Value::Bool(b) => V::Boolean(b),
+                Value::Array(items) => V::Choices(pb::AnswerChoices {
+                    keys: items
+                        .into_iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect(),
+                }),
+                _ => return None,
+            };
+            Some((
+                key,
+                pb::AnswerValue {
+                    value: Some(value),
+                    on_badge: a.b,
+                },
+            ))
+        })
+        .collect()
+}
+
 fn participant_pb(v: ParticipantView) -> pb::Participant {
+    let answers = answers_pb(v.answers);
     let p = v.row;
     let status = if p.status == ParticipantStatus::Active {
         pb::ParticipantStatus::Active
@@ -129,6 +162,7 @@ fn participant_pb(v: ParticipantView) -> pb::Participant {
         created_at: Some(timestamp(p.created_at)),
         updated_at: Some(timestamp(p.updated_at)),
         external_ref: p.external_ref,
+        answers,
         badge_state: v
             .desk
             .map_or(pb::BadgeState::Unspecified, |d| match d.badge {

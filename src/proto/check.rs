@@ -43,6 +43,8 @@ pub enum FieldPath<'a> {
     Root,
     Field(&'a FieldPath<'a>, &'static str),
     Index(&'a FieldPath<'a>, usize),
+    /// An entry of a map: `answers.sector`.
+    Key(&'a FieldPath<'a>, &'a str),
 }
 
 impl fmt::Display for FieldPath<'_> {
@@ -52,6 +54,7 @@ impl fmt::Display for FieldPath<'_> {
             Self::Field(Self::Root, name) => f.write_str(name),
             Self::Field(parent, name) => write!(f, "{parent}.{name}"),
             Self::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Self::Key(parent, key) => write!(f, "{parent}.{key}"),
         }
     }
 }

@@ -20,6 +20,7 @@ mod event_file;
 mod events;
 mod export;
 mod failover;
+mod fields;
 mod fuzz;
 mod gates;
 mod grpc_web;

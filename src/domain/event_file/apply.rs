@@ -336,7 +336,18 @@ async fn stored(conn: &mut db::Conn, event: Option<Event>) -> AppResult<Stored> 
             }
         })
         .collect();
+    let mut fields = Vec::new();
+    for (def, version) in crate::domain::fields::newest(conn, id).await? {
+        let answered = db::fields::answered(conn, id, &def.key).await?;
+        fields.push(super::plan::StoredField {
+            def,
+            version,
+            answered,
+        });
+    }
+    fields.sort_by(|a, b| (a.def.position, &a.def.key).cmp(&(b.def.position, &b.def.key)));
     Ok(Stored {
+        fields,
         badges_issued: db::event_file::badges_issued(conn, id).await?,
         event: Some(event),
         zones: stored_zones,
@@ -691,6 +702,32 @@ async fn write(
             break;
         }
         removed = next;
+    }
+    // Custom fields: a changed one with answers gets a new version.
+    for f in &def.fields {
+        let before = stored.fields.iter().find(|s| s.def.key == f.key);
+        let version = crate::domain::fields::write_field(
+            conn,
+            event_id,
+            f,
+            before.map(|s| (&s.def, s.version)),
+        )
+        .await?;
+        if before.is_none_or(|s| s.def != *f) {
+            let entry = audit_row(actor, "field.upsert", "event", event_id.0, "");
+            db::audit::record_with_details(
+                conn,
+                &entry,
+                &serde_json::json!({"key": f.key, "version": version}),
+            )
+            .await?;
+        }
+    }
+    for s in &stored.fields {
+        if !def.fields.iter().any(|f| f.key == s.def.key) {
+            audit(conn, actor, "field.remove", "event", event_id.0).await?;
+            db::fields::delete(conn, event_id, &s.def.key).await?;
+        }
     }
     Ok(event_id)
 }

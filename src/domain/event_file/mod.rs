@@ -27,6 +27,8 @@ pub struct EventDefinition {
     pub gates: Vec<GateSpec>,
     pub organizations: Vec<OrganizationSpec>,
     pub delegations: Vec<DelegationSpec>,
+    /// Custom registration fields (`[[fields]]`), checked.
+    pub fields: Vec<crate::domain::fields::FieldDef>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

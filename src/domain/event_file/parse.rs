@@ -43,6 +43,7 @@ const SECTIONS: &[&str] = &[
     "gates",
     "organizations",
     "delegations",
+    "fields",
 ];
 
 /// The file read: the definition with its keys' lines, or every problem
@@ -71,6 +72,7 @@ pub fn parse(text: &str) -> Result<(EventDefinition, KeyLines), Vec<FieldViolati
     let gates = r.gates(root, &zone_codes);
     let organizations = r.organizations(root);
     let delegations = r.delegations(root, &category_codes);
+    let fields = r.fields(root, text, &category_codes);
     match event {
         Some(event) if r.problems.is_empty() && r.v.is_empty() => Ok((
             EventDefinition {
@@ -80,11 +82,34 @@ pub fn parse(text: &str) -> Result<(EventDefinition, KeyLines), Vec<FieldViolati
                 gates,
                 organizations,
                 delegations,
+                fields,
             },
             r.lines,
         )),
         _ => Err(r.finish_problems()),
     }
+}
+
+/// A `[[fields]]` table with its dates and numbers as text, as a field
+/// draft reads them.
+fn field_value(value: toml::Value) -> toml::Value {
+    let toml::Value::Table(mut t) = value else {
+        return value;
+    };
+    for key in ["min", "max", "min_date", "max_date"] {
+        if let Some(v) = t.get_mut(key) {
+            let text = match &*v {
+                toml::Value::Integer(n) => Some(n.to_string()),
+                toml::Value::Float(f) => Some(f.to_string()),
+                toml::Value::Datetime(d) => Some(d.to_string()),
+                _ => None,
+            };
+            if let Some(text) = text {
+                *v = toml::Value::String(text);
+            }
+        }
+    }
+    toml::Value::Table(t)
 }
 
 /// At most `MAX_PROBLEMS` problems, then one that counts the rest.
@@ -591,6 +616,83 @@ impl<'t> Reader<'t> {
                 kind,
             });
         }
+        out
+    }
+
+    /// `[[fields]]`: each table read as a field draft and checked; then
+    /// what only the whole set tells (keys once, show-if).
+    fn fields(
+        &mut self,
+        root: &DeTable<'_>,
+        text: &str,
+        category_codes: &HashSet<String>,
+    ) -> Vec<crate::domain::fields::FieldDef> {
+        use crate::domain::fields::{FieldDraft, check_set};
+        const KNOWN: &[&str] = &[
+            "key",
+            "scope",
+            "kind",
+            "sensitivity",
+            "position",
+            "label",
+            "help",
+            "min_length",
+            "max_length",
+            "pattern",
+            "min",
+            "max",
+            "min_date",
+            "max_date",
+            "options",
+            "show_if",
+            "required",
+            "badge",
+            "gate",
+            "export",
+            "categories",
+            "retired",
+        ];
+        let tables = self.tables(root, "fields", KNOWN);
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        // The same tables as plain TOML values, for serde.
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            #[serde(default)]
+            fields: Vec<toml::Value>,
+        }
+        let values = toml::from_str::<Doc>(text)
+            .map(|d| d.fields)
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, ((path, table), value)) in tables.iter().zip(values).enumerate() {
+            let unknown = table
+                .iter()
+                .any(|(k, _)| !KNOWN.contains(&k.get_ref().as_ref()));
+            let mut draft: FieldDraft = match field_value(value).try_into() {
+                Ok(draft) => draft,
+                Err(e) if !unknown => {
+                    let mut v = FieldViolation::new(
+                        self.lines.field(path),
+                        &Violation::WrongType { expected: "table" },
+                    );
+                    v.description = e.message().to_owned();
+                    self.problems.push(v);
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            if draft.position.is_none() {
+                draft.position = i64::try_from((i + 1) * 10).ok();
+            }
+            let mut v = self.validator();
+            out.push(draft.check(&mut v, &format!("{path}."), category_codes));
+            self.keep(v);
+        }
+        let mut v = self.validator();
+        check_set(&mut v, &out, |i| format!("fields[{i}]."));
+        self.keep(v);
         out
     }
 

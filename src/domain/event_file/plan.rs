@@ -27,6 +27,16 @@ pub(crate) struct Stored {
     /// Whether any badge was issued: badges carry zone and category
     /// numbers, which a removal would free for another.
     pub badges_issued: bool,
+    /// Custom fields, newest versions, in position order.
+    pub fields: Vec<StoredField>,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredField {
+    pub def: crate::domain::fields::FieldDef,
+    pub version: i32,
+    /// Records holding an answer to it.
+    pub answered: i64,
 }
 
 #[derive(Debug)]
@@ -277,7 +287,42 @@ pub(crate) fn plan(
         }
     }
 
+    for f in &def.fields {
+        match stored.fields.iter().find(|s| s.def.key == f.key) {
+            None => changes.push(change(ChangeKind::Create, "field", &f.key, vec![])),
+            Some(s) => {
+                let o = &s.def;
+                let mut fields = Vec::new();
+                diff(&mut fields, "scope", o.scope == f.scope);
+                diff(&mut fields, "kind", o.kind == f.kind);
+                diff(&mut fields, "sensitivity", o.sensitivity == f.sensitivity);
+                diff(&mut fields, "position", o.position == f.position);
+                diff(&mut fields, "label", o.label == f.label);
+                diff(&mut fields, "help", o.help == f.help);
+                diff(&mut fields, "rules", o.rules == f.rules);
+                diff(&mut fields, "options", o.options == f.options);
+                diff(&mut fields, "show_if", o.show_if == f.show_if);
+                diff(&mut fields, "placement", o.placement == f.placement);
+                diff(&mut fields, "categories", o.categories == f.categories);
+                diff(&mut fields, "retired", o.retired == f.retired);
+                if !fields.is_empty() {
+                    changes.push(change(ChangeKind::Update, "field", &f.key, fields));
+                }
+            }
+        }
+    }
     // What the file leaves out is removed, unless that loses data.
+    for s in &stored.fields {
+        if !def.fields.iter().any(|f| f.key == s.def.key) {
+            if s.answered > 0 {
+                block(
+                    format!("fields: {}", s.def.key),
+                    Violation::HasAnswers { count: s.answered },
+                );
+            }
+            changes.push(change(ChangeKind::Remove, "field", &s.def.key, vec![]));
+        }
+    }
     for s in &stored.delegations {
         let name = s.delegation.name.to_lowercase();
         if !def

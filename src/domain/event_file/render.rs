@@ -21,6 +21,8 @@ struct File<'a> {
     organizations: Vec<OrganizationOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     delegations: Vec<DelegationOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<crate::domain::fields::FieldDraft>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +160,7 @@ pub(crate) fn render(stored: &Stored) -> Result<String, toml::ser::Error> {
                 quotas: d.quotas.iter().map(|(c, q)| (c.as_str(), *q)).collect(),
             })
             .collect(),
+        fields: stored.fields.iter().map(|f| (&f.def).into()).collect(),
     };
     let body = toml::to_string(&file)?;
     Ok(format!(

@@ -129,4 +129,10 @@ impl Services {
     pub(crate) fn applied_here(&self, event: GateEvent) {
         self.hub.apply(&event);
     }
+
+    /// What this process caches of an event's rules and fields changed
+    /// here: forgotten at once, before its notification comes back.
+    pub(crate) fn rules_changed_here(&self, event_id: crate::ids::EventId) {
+        self.applied_here(GateEvent::Rules { event_id });
+    }
 }

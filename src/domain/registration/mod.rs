@@ -54,6 +54,9 @@ pub struct ParticipantFields {
     /// Normalised (`DocumentVault::normalize`); empty when none.
     pub document: String,
     pub external_ref: String,
+    /// Custom answers as given (checked against the event's fields when
+    /// the references are resolved).
+    pub answers: std::collections::BTreeMap<String, crate::domain::fields::answers::Given>,
 }
 
 /// A delegation's seats of one category: its quota, and how many of its

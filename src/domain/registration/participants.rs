@@ -1,5 +1,7 @@
 //! Registering, reading, changing and cancelling one participant.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -13,6 +15,7 @@ use crate::{
     },
     domain::{
         Principal, Role, Services,
+        fields::answers::{Asked, Given},
         records::{audit_row, replay_of, reused_key},
         search_key,
         secrets::mask_document,
@@ -40,6 +43,9 @@ pub struct ParticipantInput {
     /// the fingerprint, which stays what it was before references existed).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub external_ref: String,
+    /// Custom answers; left out of the fingerprint when none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub answers: BTreeMap<String, Given>,
 }
 
 /// A participant as callers see it.
@@ -52,6 +58,8 @@ pub struct ParticipantView {
     pub document_masked: Option<String>,
     /// Badge state and photo, for the answers that list them to the desk.
     pub desk: Option<super::DeskFacts>,
+    /// The custom answers the caller may read.
+    pub answers: crate::domain::fields::Answers,
 }
 
 /// Partial change of a participant, parsed: `None` leaves a field as it
@@ -72,6 +80,8 @@ pub struct ParticipantChanges {
     pub phone: Option<String>,
     /// Normalised; `Some("")` takes the document off.
     pub travel_document: Option<String>,
+    /// Answers to set (or, empty, to take off); the others stay.
+    pub answers: BTreeMap<String, Given>,
 }
 
 /// A reference of an event resolved to its id (and, for organisations, its
@@ -131,12 +141,15 @@ impl Services {
         Owner { event_id, name }
     }
 
-    /// Resolves the references of parsed fields and builds the row.
+    /// Resolves the references of parsed fields, checks the answers (over
+    /// `base`: the answers stored now and whether required ones are
+    /// checked; none for a new participant) and builds the row.
     pub(in crate::domain) async fn prepare(
         &self,
         conn: &mut Conn,
         event_id: EventId,
         checked: ParticipantFields,
+        base: Option<(&serde_json::Value, bool)>,
     ) -> AppResult<(Prepared, Option<String>)> {
         let mut v = Validator::new();
         let category_id = self
@@ -175,6 +188,19 @@ impl Services {
             }
         }
         let category_id = v.finish_with(category_id)?;
+        let fields = self.event_fields(conn, event_id).await?;
+        let empty = serde_json::Value::Object(serde_json::Map::new());
+        let (stored, check_required) = base.unwrap_or((&empty, true));
+        let (answers, answer_text) = if fields.is_empty() && checked.answers.is_empty() {
+            (stored.clone(), String::new())
+        } else {
+            let asked = Asked {
+                scope: crate::domain::fields::Scope::Participant,
+                category: Some(&checked.category_code),
+                check_required,
+            };
+            self.settle_answers(&fields, asked, stored, &checked.answers)?
+        };
         let (document_cipher, document_hash) = if checked.document.is_empty() {
             (None, None)
         } else {
@@ -207,6 +233,8 @@ impl Services {
             created_at: now,
             updated_at: now,
             external_ref: checked.external_ref,
+            answers,
+            answer_text,
         };
         let email_lower = row.email.to_lowercase();
         Ok((Prepared { row, email_lower }, organization_name))
@@ -292,12 +320,14 @@ impl Services {
             (Some(cipher), Role::Admin) => Some(mask_document(&self.vault.decrypt(cipher)?)),
             _ => None,
         };
+        let answers = self.readable_answers(caller, &row.answers);
         Ok(ParticipantView {
             row,
             category_code,
             organization_name,
             document_masked,
             desk: None,
+            answers,
         })
     }
 
@@ -336,7 +366,7 @@ impl Services {
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
         let category_code = fields.category_code.clone();
-        let (prepared, organization_name) = self.prepare(&mut conn, event.id, fields).await?;
+        let (prepared, organization_name) = self.prepare(&mut conn, event.id, fields, None).await?;
         let (request_id, fingerprint, code, ready) =
             (&request_id, &fingerprint, &category_code, &prepared);
         let outcome = match prepared.row.delegation_id {
@@ -453,9 +483,14 @@ impl Services {
                     // Kept as stored when not given (below).
                     document: c.travel_document.unwrap_or_default(),
                     external_ref: current.external_ref.clone(),
+                    answers: c.answers,
                 };
                 let category_code = merged.category_code.clone();
-                let (prepared, _) = self.prepare(conn, current.event_id, merged).await?;
+                // Required answers are asked for when the answers or the
+                // category change, not on every edit of a name.
+                let check_required = !merged.answers.is_empty() || changes.category_code.is_some();
+                let base = Some((&current.answers, check_required));
+                let (prepared, _) = self.prepare(conn, current.event_id, merged, base).await?;
                 let mut row = prepared.row;
                 row.id = current.id;
                 row.created_at = current.created_at;

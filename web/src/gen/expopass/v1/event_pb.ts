@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/event.proto.
  */
 export const file_expopass_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQipgEKElVwZGF0ZUV2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAggASgIImMKE1VwZGF0ZUV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudBIpCgdjaGFuZ2VzGAIgAygLMhguZXhwb3Bhc3MudjEuRXZlbnRDaGFuZ2UiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIs0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCRIuCgxiYWRnZV9sYXlvdXQYCiABKA4yGC5leHBvcGFzcy52MS5CYWRnZUxheW91dCLOAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJEi4KDGJhZGdlX2xheW91dBgJIAEoDjIYLmV4cG9wYXNzLnYxLkJhZGdlTGF5b3V0IkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlIqABCgpTaWduaW5nS2V5Eg4KBmtleV9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV0aXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcHVibGljX2tleRgFIAEoCSIqChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IisKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IjwKGFJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiRQoZUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRIoCgdyZXRpcmVkGAEgAygLMhcuZXhwb3Bhc3MudjEuU2lnbmluZ0tleTL+CwoMRXZlbnRTZXJ2aWNlElAKC0NyZWF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuQ3JlYXRlRXZlbnRSZXNwb25zZRJQCgtVcGRhdGVFdmVudBIfLmV4cG9wYXNzLnYxLlVwZGF0ZUV2ZW50UmVxdWVzdBogLmV4cG9wYXNzLnYxLlVwZGF0ZUV2ZW50UmVzcG9uc2USRwoIR2V0RXZlbnQSHC5leHBvcGFzcy52MS5HZXRFdmVudFJlcXVlc3QaHS5leHBvcGFzcy52MS5HZXRFdmVudFJlc3BvbnNlEk0KCkxpc3RFdmVudHMSHi5leHBvcGFzcy52MS5MaXN0RXZlbnRzUmVxdWVzdBofLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXNwb25zZRJZCg5TZXRHYXRlRGlzcGxheRIiLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlNldEdhdGVEaXNwbGF5UmVzcG9uc2USWQoOVXBzZXJ0Q2F0ZWdvcnkSIi5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlcXVlc3QaIy5leHBvcGFzcy52MS5VcHNlcnRDYXRlZ29yeVJlc3BvbnNlElkKDkxpc3RDYXRlZ29yaWVzEiIuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZRJNCgpVcHNlcnRab25lEh4uZXhwb3Bhc3MudjEuVXBzZXJ0Wm9uZVJlcXVlc3QaHy5leHBvcGFzcy52MS5VcHNlcnRab25lUmVzcG9uc2USSgoJTGlzdFpvbmVzEh0uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVxdWVzdBoeLmV4cG9wYXNzLnYxLkxpc3Rab25lc1Jlc3BvbnNlEk0KClVwc2VydEdhdGUSHi5leHBvcGFzcy52MS5VcHNlcnRHYXRlUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXNwb25zZRJKCglMaXN0R2F0ZXMSHS5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdEdhdGVzUmVzcG9uc2USawoUQXBwbHlFdmVudERlZmluaXRpb24SKC5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKS5leHBvcGFzcy52MS5BcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEm4KFUV4cG9ydEV2ZW50RGVmaW5pdGlvbhIpLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlcXVlc3QaKi5leHBvcGFzcy52MS5FeHBvcnRFdmVudERlZmluaXRpb25SZXNwb25zZRJrChRHZXRSZWdpc3RyYXRpb25TdGF0cxIoLmV4cG9wYXNzLnYxLkdldFJlZ2lzdHJhdGlvblN0YXRzUmVxdWVzdBopLmV4cG9wYXNzLnYxLkdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USXAoPTGlzdFNpZ25pbmdLZXlzEiMuZXhwb3Bhc3MudjEuTGlzdFNpZ25pbmdLZXlzUmVxdWVzdBokLmV4cG9wYXNzLnYxLkxpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEl8KEFJvdGF0ZVNpZ25pbmdLZXkSJC5leHBvcGFzcy52MS5Sb3RhdGVTaWduaW5nS2V5UmVxdWVzdBolLmV4cG9wYXNzLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRJiChFSZXRpcmVTaWduaW5nS2V5cxIlLmV4cG9wYXNzLnYxLlJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBomLmV4cG9wYXNzLnYxLlJldGlyZVNpZ25pbmdLZXlzUmVzcG9uc2ViBnByb3RvMw", [file_expopass_v1_badge, file_google_protobuf_timestamp]);
+  fileDesc("ChdleHBvcGFzcy92MS9ldmVudC5wcm90bxILZXhwb3Bhc3MudjEiLwobR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIjYKCVN0YXRDb3VudBILCgNrZXkYASABKAkSDQoFbGFiZWwYAiABKAkSDQoFY291bnQYAyABKAQiZgoORGVsZWdhdGlvbkZpbGwSFQoNZGVsZWdhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDwoHbWVtYmVycxgEIAEoBBINCgVxdW90YRgFIAEoBCImCghEYXlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAQiqAMKHEdldFJlZ2lzdHJhdGlvblN0YXRzUmVzcG9uc2USDgoGYWN0aXZlGAEgASgEEhEKCWNhbmNlbGxlZBgCIAEoBBIrCgtieV9jYXRlZ29yeRgDIAMoCzIWLmV4cG9wYXNzLnYxLlN0YXRDb3VudBIqCgpieV9jb3VudHJ5GAQgAygLMhYuZXhwb3Bhc3MudjEuU3RhdENvdW50EjIKDWJ5X2RlbGVnYXRpb24YBSADKAsyGy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uRmlsbBIvCg9ieV9vcmdhbml6YXRpb24YBiADKAsyFi5leHBvcGFzcy52MS5TdGF0Q291bnQSFAoMYmFkZ2VzX3ZhbGlkGAcgASgEEhYKDmJhZGdlc19wcmludGVkGAggASgEEhYKDmJhZGdlc19yZXZva2VkGAkgASgEEi4KD2VudGVyZWRfcGVyX2RheRgKIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50EjEKEnJlZ2lzdGVyZWRfcGVyX2RheRgLIAMoCzIVLmV4cG9wYXNzLnYxLkRheUNvdW50IlMKG0FwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBIPCgdjb250ZW50GAEgASgMEg8KB2RyeV9ydW4YAiABKAgSEgoKZXZlbnRfY29kZRgDIAEoCSJICgtFdmVudENoYW5nZRIOCgZhY3Rpb24YASABKAkSDAoEa2luZBgCIAEoCRILCgNrZXkYAyABKAkSDgoGZmllbGRzGAQgAygJIoABChxBcHBseUV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEhAKCGV2ZW50X2lkGAEgASgJEhIKCmV2ZW50X2NvZGUYAiABKAkSKQoHY2hhbmdlcxgDIAMoCzIYLmV4cG9wYXNzLnYxLkV2ZW50Q2hhbmdlEg8KB2FwcGxpZWQYBCABKAgiMgocRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBISCgpldmVudF9jb2RlGAEgASgJIjAKHUV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEg8KB2NvbnRlbnQYASABKAki1wEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgV2ZW51ZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSEQoJZmlyc3RfZGF5GAYgASgJEhAKCGxhc3RfZGF5GAcgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAggASgIEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3Bob3Rvc19hdF9nYXRlcxgKIAEoCCKoAQoSQ3JlYXRlRXZlbnRSZXF1ZXN0EgwKBGNvZGUYASABKAkSDAoEbmFtZRgCIAEoCRINCgV2ZW51ZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSEQoJZmlyc3RfZGF5GAUgASgJEhAKCGxhc3RfZGF5GAYgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAcgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgIIAEoCCI4ChNDcmVhdGVFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQipgEKElVwZGF0ZUV2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBXZlbnVlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIRCglmaXJzdF9kYXkYBSABKAkSEAoIbGFzdF9kYXkYBiABKAkSFgoObmFtZXNfYXRfZ2F0ZXMYByABKAgSFwoPcGhvdG9zX2F0X2dhdGVzGAggASgIImMKE1VwZGF0ZUV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi5leHBvcGFzcy52MS5FdmVudBIpCgdjaGFuZ2VzGAIgAygLMhguZXhwb3Bhc3MudjEuRXZlbnRDaGFuZ2UiNgoPR2V0RXZlbnRSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEY29kZRgCIAEoCUgAQgUKA2tleSI1ChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiWgoVU2V0R2F0ZURpc3BsYXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEhYKDm5hbWVzX2F0X2dhdGVzGAIgASgIEhcKD3Bob3Rvc19hdF9nYXRlcxgDIAEoCCI7ChZTZXRHYXRlRGlzcGxheVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIuZXhwb3Bhc3MudjEuRXZlbnQiEwoRTGlzdEV2ZW50c1JlcXVlc3QiOAoSTGlzdEV2ZW50c1Jlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLmV4cG9wYXNzLnYxLkV2ZW50IokBCgRab25lEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEgwKBGNvZGUYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghjYXBhY2l0eRgFIAEoDRITCgtwYXJlbnRfY29kZRgGIAEoCRIPCgduYW1lX3J1GAcgASgJEg8KB25hbWVfdXoYCCABKAkiigEKEVVwc2VydFpvbmVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIQCghjYXBhY2l0eRgEIAEoDRITCgtwYXJlbnRfY29kZRgFIAEoCRIPCgduYW1lX3J1GAYgASgJEg8KB25hbWVfdXoYByABKAkiNQoSVXBzZXJ0Wm9uZVJlc3BvbnNlEh8KBHpvbmUYASABKAsyES5leHBvcGFzcy52MS5ab25lIiQKEExpc3Rab25lc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdFpvbmVzUmVzcG9uc2USIAoFem9uZXMYASADKAsyES5leHBvcGFzcy52MS5ab25lIs0BCghDYXRlZ29yeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSDQoFY29sb3IYBSABKAkSEgoKem9uZV9jb2RlcxgGIAMoCRISCgp2YWxpZF9kYXlzGAcgAygJEg8KB25hbWVfcnUYCCABKAkSDwoHbmFtZV91ehgJIAEoCRIuCgxiYWRnZV9sYXlvdXQYCiABKA4yGC5leHBvcGFzcy52MS5CYWRnZUxheW91dCLOAQoVVXBzZXJ0Q2F0ZWdvcnlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRINCgVjb2xvchgEIAEoCRISCgp6b25lX2NvZGVzGAUgAygJEhIKCnZhbGlkX2RheXMYBiADKAkSDwoHbmFtZV9ydRgHIAEoCRIPCgduYW1lX3V6GAggASgJEi4KDGJhZGdlX2xheW91dBgJIAEoDjIYLmV4cG9wYXNzLnYxLkJhZGdlTGF5b3V0IkEKFlVwc2VydENhdGVnb3J5UmVzcG9uc2USJwoIY2F0ZWdvcnkYASABKAsyFS5leHBvcGFzcy52MS5DYXRlZ29yeSIpChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiQwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRIpCgpjYXRlZ29yaWVzGAEgAygLMhUuZXhwb3Bhc3MudjEuQ2F0ZWdvcnkiUwoER2F0ZRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRjb2RlGAMgASgJEgwKBG5hbWUYBCABKAkSEQoJem9uZV9jb2RlGAUgASgJIlQKEVVwc2VydEdhdGVSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEgwKBGNvZGUYAiABKAkSDAoEbmFtZRgDIAEoCRIRCgl6b25lX2NvZGUYBCABKAkiNQoSVXBzZXJ0R2F0ZVJlc3BvbnNlEh8KBGdhdGUYASABKAsyES5leHBvcGFzcy52MS5HYXRlIiQKEExpc3RHYXRlc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiNQoRTGlzdEdhdGVzUmVzcG9uc2USIAoFZ2F0ZXMYASADKAsyES5leHBvcGFzcy52MS5HYXRlIqABCgpTaWduaW5nS2V5Eg4KBmtleV9pZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV0aXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcHVibGljX2tleRgFIAEoCSIqChZMaXN0U2lnbmluZ0tleXNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKF0xpc3RTaWduaW5nS2V5c1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IisKF1JvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkAKGFJvdGF0ZVNpZ25pbmdLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5leHBvcGFzcy52MS5TaWduaW5nS2V5IjwKGFJldGlyZVNpZ25pbmdLZXlzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkiRQoZUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRIoCgdyZXRpcmVkGAEgAygLMhcuZXhwb3Bhc3MudjEuU2lnbmluZ0tleSIzCg1Mb2NhbGl6ZWRUZXh0EgoKAmVuGAEgASgJEgoKAnJ1GAIgASgJEgoKAnV6GAMgASgJIlYKC0ZpZWxkT3B0aW9uEgsKA2tleRgBIAEoCRIpCgVsYWJlbBgCIAEoCzIaLmV4cG9wYXNzLnYxLkxvY2FsaXplZFRleHQSDwoHcmV0aXJlZBgDIAEoCCIsCgtGaWVsZFNob3dJZhINCgVmaWVsZBgBIAEoCRIOCgZhbnlfb2YYAiADKAkiTwoORmllbGRQbGFjZW1lbnQSEAoIcmVxdWlyZWQYASABKAgSDQoFYmFkZ2UYAiABKAkSDAoEZ2F0ZRgDIAEoCBIOCgZleHBvcnQYBCABKAgiogUKD0ZpZWxkRGVmaW5pdGlvbhILCgNrZXkYASABKAkSDQoFc2NvcGUYAiABKAkSDAoEa2luZBgDIAEoCRITCgtzZW5zaXRpdml0eRgEIAEoCRIQCghwb3NpdGlvbhgFIAEoBRIpCgVsYWJlbBgGIAEoCzIaLmV4cG9wYXNzLnYxLkxvY2FsaXplZFRleHQSKAoEaGVscBgHIAEoCzIaLmV4cG9wYXNzLnYxLkxvY2FsaXplZFRleHQSFwoKbWluX2xlbmd0aBgIIAEoA0gAiAEBEhcKCm1heF9sZW5ndGgYCSABKANIAYgBARIPCgdwYXR0ZXJuGAogASgJEgsKA21pbhgLIAEoCRILCgNtYXgYDCABKAkSEAoIbWluX2RhdGUYDSABKAkSEAoIbWF4X2RhdGUYDiABKAkSKQoHb3B0aW9ucxgPIAMoCzIYLmV4cG9wYXNzLnYxLkZpZWxkT3B0aW9uEikKB3Nob3dfaWYYECABKAsyGC5leHBvcGFzcy52MS5GaWVsZFNob3dJZhIuCglwbGFjZW1lbnQYESABKAsyGy5leHBvcGFzcy52MS5GaWVsZFBsYWNlbWVudBJACgpjYXRlZ29yaWVzGBIgAygLMiwuZXhwb3Bhc3MudjEuRmllbGREZWZpbml0aW9uLkNhdGVnb3JpZXNFbnRyeRIPCgdyZXRpcmVkGBMgASgIEg8KB3ZlcnNpb24YFCABKAUSEAoIYW5zd2VyZWQYFSABKAMaTgoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRIqCgV2YWx1ZRgCIAEoCzIbLmV4cG9wYXNzLnYxLkZpZWxkUGxhY2VtZW50OgI4AUINCgtfbWluX2xlbmd0aEINCgtfbWF4X2xlbmd0aCIlChFMaXN0RmllbGRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJCChJMaXN0RmllbGRzUmVzcG9uc2USLAoGZmllbGRzGAEgAygLMhwuZXhwb3Bhc3MudjEuRmllbGREZWZpbml0aW9uIlMKElVwc2VydEZpZWxkUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIrCgVmaWVsZBgCIAEoCzIcLmV4cG9wYXNzLnYxLkZpZWxkRGVmaW5pdGlvbiJCChNVcHNlcnRGaWVsZFJlc3BvbnNlEisKBWZpZWxkGAEgASgLMhwuZXhwb3Bhc3MudjEuRmllbGREZWZpbml0aW9uMp8NCgxFdmVudFNlcnZpY2USUAoLQ3JlYXRlRXZlbnQSHy5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlcXVlc3QaIC5leHBvcGFzcy52MS5DcmVhdGVFdmVudFJlc3BvbnNlElAKC1VwZGF0ZUV2ZW50Eh8uZXhwb3Bhc3MudjEuVXBkYXRlRXZlbnRSZXF1ZXN0GiAuZXhwb3Bhc3MudjEuVXBkYXRlRXZlbnRSZXNwb25zZRJHCghHZXRFdmVudBIcLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVxdWVzdBodLmV4cG9wYXNzLnYxLkdldEV2ZW50UmVzcG9uc2USTQoKTGlzdEV2ZW50cxIeLmV4cG9wYXNzLnYxLkxpc3RFdmVudHNSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuTGlzdEV2ZW50c1Jlc3BvbnNlElkKDlNldEdhdGVEaXNwbGF5EiIuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXF1ZXN0GiMuZXhwb3Bhc3MudjEuU2V0R2F0ZURpc3BsYXlSZXNwb25zZRJZCg5VcHNlcnRDYXRlZ29yeRIiLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVxdWVzdBojLmV4cG9wYXNzLnYxLlVwc2VydENhdGVnb3J5UmVzcG9uc2USWQoOTGlzdENhdGVnb3JpZXMSIi5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaIy5leHBvcGFzcy52MS5MaXN0Q2F0ZWdvcmllc1Jlc3BvbnNlEk0KClVwc2VydFpvbmUSHi5leHBvcGFzcy52MS5VcHNlcnRab25lUmVxdWVzdBofLmV4cG9wYXNzLnYxLlVwc2VydFpvbmVSZXNwb25zZRJKCglMaXN0Wm9uZXMSHS5leHBvcGFzcy52MS5MaXN0Wm9uZXNSZXF1ZXN0Gh4uZXhwb3Bhc3MudjEuTGlzdFpvbmVzUmVzcG9uc2USTQoKVXBzZXJ0R2F0ZRIeLmV4cG9wYXNzLnYxLlVwc2VydEdhdGVSZXF1ZXN0Gh8uZXhwb3Bhc3MudjEuVXBzZXJ0R2F0ZVJlc3BvbnNlEkoKCUxpc3RHYXRlcxIdLmV4cG9wYXNzLnYxLkxpc3RHYXRlc1JlcXVlc3QaHi5leHBvcGFzcy52MS5MaXN0R2F0ZXNSZXNwb25zZRJrChRBcHBseUV2ZW50RGVmaW5pdGlvbhIoLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVxdWVzdBopLmV4cG9wYXNzLnYxLkFwcGx5RXZlbnREZWZpbml0aW9uUmVzcG9uc2USbgoVRXhwb3J0RXZlbnREZWZpbml0aW9uEikuZXhwb3Bhc3MudjEuRXhwb3J0RXZlbnREZWZpbml0aW9uUmVxdWVzdBoqLmV4cG9wYXNzLnYxLkV4cG9ydEV2ZW50RGVmaW5pdGlvblJlc3BvbnNlEmsKFEdldFJlZ2lzdHJhdGlvblN0YXRzEiguZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXF1ZXN0GikuZXhwb3Bhc3MudjEuR2V0UmVnaXN0cmF0aW9uU3RhdHNSZXNwb25zZRJcCg9MaXN0U2lnbmluZ0tleXMSIy5leHBvcGFzcy52MS5MaXN0U2lnbmluZ0tleXNSZXF1ZXN0GiQuZXhwb3Bhc3MudjEuTGlzdFNpZ25pbmdLZXlzUmVzcG9uc2USXwoQUm90YXRlU2lnbmluZ0tleRIkLmV4cG9wYXNzLnYxLlJvdGF0ZVNpZ25pbmdLZXlSZXF1ZXN0GiUuZXhwb3Bhc3MudjEuUm90YXRlU2lnbmluZ0tleVJlc3BvbnNlEmIKEVJldGlyZVNpZ25pbmdLZXlzEiUuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuUmV0aXJlU2lnbmluZ0tleXNSZXNwb25zZRJNCgpMaXN0RmllbGRzEh4uZXhwb3Bhc3MudjEuTGlzdEZpZWxkc1JlcXVlc3QaHy5leHBvcGFzcy52MS5MaXN0RmllbGRzUmVzcG9uc2USUAoLVXBzZXJ0RmllbGQSHy5leHBvcGFzcy52MS5VcHNlcnRGaWVsZFJlcXVlc3QaIC5leHBvcGFzcy52MS5VcHNlcnRGaWVsZFJlc3BvbnNlYgZwcm90bzM", [file_expopass_v1_badge, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message expopass.v1.GetRegistrationStatsRequest
@@ -1490,6 +1490,366 @@ export const RetireSigningKeysResponseSchema: GenMessage<RetireSigningKeysRespon
   messageDesc(file_expopass_v1_event, 42);
 
 /**
+ * A text in the interface languages; `en` is required, the others fall
+ * back to it.
+ *
+ * @generated from message expopass.v1.LocalizedText
+ */
+export type LocalizedText = Message<"expopass.v1.LocalizedText"> & {
+  /**
+   * @generated from field: string en = 1;
+   */
+  en: string;
+
+  /**
+   * @generated from field: string ru = 2;
+   */
+  ru: string;
+
+  /**
+   * @generated from field: string uz = 3;
+   */
+  uz: string;
+};
+
+/**
+ * Describes the message expopass.v1.LocalizedText.
+ * Use `create(LocalizedTextSchema)` to create a new message.
+ */
+export const LocalizedTextSchema: GenMessage<LocalizedText> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 43);
+
+/**
+ * An option of a choice field.
+ *
+ * @generated from message expopass.v1.FieldOption
+ */
+export type FieldOption = Message<"expopass.v1.FieldOption"> & {
+  /**
+   * 1 to 40 of a-z, 0-9, '_' and '-'; stable: answers keep it.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: expopass.v1.LocalizedText label = 2;
+   */
+  label?: LocalizedText | undefined;
+
+  /**
+   * Kept on the answers that chose it; cannot be chosen anew.
+   *
+   * @generated from field: bool retired = 3;
+   */
+  retired: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.FieldOption.
+ * Use `create(FieldOptionSchema)` to create a new message.
+ */
+export const FieldOptionSchema: GenMessage<FieldOption> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 44);
+
+/**
+ * Asked only when another field of the same scope (single or multiple
+ * choice, or boolean) has one of `any_of` (option keys, or "true" /
+ * "false").
+ *
+ * @generated from message expopass.v1.FieldShowIf
+ */
+export type FieldShowIf = Message<"expopass.v1.FieldShowIf"> & {
+  /**
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * @generated from field: repeated string any_of = 2;
+   */
+  anyOf: string[];
+};
+
+/**
+ * Describes the message expopass.v1.FieldShowIf.
+ * Use `create(FieldShowIfSchema)` to create a new message.
+ */
+export const FieldShowIfSchema: GenMessage<FieldShowIf> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 45);
+
+/**
+ * How a field is asked of a category.
+ *
+ * @generated from message expopass.v1.FieldPlacement
+ */
+export type FieldPlacement = Message<"expopass.v1.FieldPlacement"> & {
+  /**
+   * @generated from field: bool required = 1;
+   */
+  required: boolean;
+
+  /**
+   * "never" (default), "always", or "choice" (the participant's:
+   * `AnswerValue.on_badge`).
+   *
+   * @generated from field: string badge = 2;
+   */
+  badge: string;
+
+  /**
+   * Shown with an entry allowed online (never in an offline bundle).
+   *
+   * @generated from field: bool gate = 3;
+   */
+  gate: boolean;
+
+  /**
+   * Written by ExportParticipants.
+   *
+   * @generated from field: bool export = 4;
+   */
+  export: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.FieldPlacement.
+ * Use `create(FieldPlacementSchema)` to create a new message.
+ */
+export const FieldPlacementSchema: GenMessage<FieldPlacement> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 46);
+
+/**
+ * A custom registration field (docs/fields.md).
+ *
+ * @generated from message expopass.v1.FieldDefinition
+ */
+export type FieldDefinition = Message<"expopass.v1.FieldDefinition"> & {
+  /**
+   * `^[a-z][a-z0-9_]{1,39}$`: stable, and the export's column name.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * "participant" (default), "delegation" or "organization".
+   *
+   * @generated from field: string scope = 2;
+   */
+  scope: string;
+
+  /**
+   * "text", "long_text", "integer", "decimal", "boolean", "date",
+   * "single_choice", "multiple_choice", "country", "phone" or "email".
+   *
+   * @generated from field: string kind = 3;
+   */
+  kind: string;
+
+  /**
+   * "public" (searchable, may print), "internal" (default; searchable),
+   * "personal" (never searched; exported to admins only) or "secret"
+   * (admins only; sealed).
+   *
+   * @generated from field: string sensitivity = 4;
+   */
+  sensitivity: string;
+
+  /**
+   * Order on forms and in exports (0 to 10000; ties by key).
+   *
+   * @generated from field: int32 position = 5;
+   */
+  position: number;
+
+  /**
+   * @generated from field: expopass.v1.LocalizedText label = 6;
+   */
+  label?: LocalizedText | undefined;
+
+  /**
+   * @generated from field: expopass.v1.LocalizedText help = 7;
+   */
+  help?: LocalizedText | undefined;
+
+  /**
+   * Text lengths, in characters (text and long_text).
+   *
+   * @generated from field: optional int64 min_length = 8;
+   */
+  minLength?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 max_length = 9;
+   */
+  maxLength?: bigint | undefined;
+
+  /**
+   * Rust regex syntax, at most 200 characters; the whole answer must
+   * match (text, long_text, phone, email).
+   *
+   * @generated from field: string pattern = 10;
+   */
+  pattern: string;
+
+  /**
+   * Bounds of integer and decimal answers, as decimal text.
+   *
+   * @generated from field: string min = 11;
+   */
+  min: string;
+
+  /**
+   * @generated from field: string max = 12;
+   */
+  max: string;
+
+  /**
+   * Bounds of date answers, "YYYY-MM-DD".
+   *
+   * @generated from field: string min_date = 13;
+   */
+  minDate: string;
+
+  /**
+   * @generated from field: string max_date = 14;
+   */
+  maxDate: string;
+
+  /**
+   * Options of a choice field.
+   *
+   * @generated from field: repeated expopass.v1.FieldOption options = 15;
+   */
+  options: FieldOption[];
+
+  /**
+   * @generated from field: expopass.v1.FieldShowIf show_if = 16;
+   */
+  showIf?: FieldShowIf | undefined;
+
+  /**
+   * How every category is asked, unless `categories` names some.
+   *
+   * @generated from field: expopass.v1.FieldPlacement placement = 17;
+   */
+  placement?: FieldPlacement | undefined;
+
+  /**
+   * Category code -> its own settings; when not empty the field is asked
+   * of these categories only (participant fields only).
+   *
+   * @generated from field: map<string, expopass.v1.FieldPlacement> categories = 18;
+   */
+  categories: { [key: string]: FieldPlacement };
+
+  /**
+   * No longer asked; answers kept and exported.
+   *
+   * @generated from field: bool retired = 19;
+   */
+  retired: boolean;
+
+  /**
+   * Output only: the newest version, and how many records answered it
+   * (admins only).
+   *
+   * @generated from field: int32 version = 20;
+   */
+  version: number;
+
+  /**
+   * @generated from field: int64 answered = 21;
+   */
+  answered: bigint;
+};
+
+/**
+ * Describes the message expopass.v1.FieldDefinition.
+ * Use `create(FieldDefinitionSchema)` to create a new message.
+ */
+export const FieldDefinitionSchema: GenMessage<FieldDefinition> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 47);
+
+/**
+ * @generated from message expopass.v1.ListFieldsRequest
+ */
+export type ListFieldsRequest = Message<"expopass.v1.ListFieldsRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message expopass.v1.ListFieldsRequest.
+ * Use `create(ListFieldsRequestSchema)` to create a new message.
+ */
+export const ListFieldsRequestSchema: GenMessage<ListFieldsRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 48);
+
+/**
+ * @generated from message expopass.v1.ListFieldsResponse
+ */
+export type ListFieldsResponse = Message<"expopass.v1.ListFieldsResponse"> & {
+  /**
+   * @generated from field: repeated expopass.v1.FieldDefinition fields = 1;
+   */
+  fields: FieldDefinition[];
+};
+
+/**
+ * Describes the message expopass.v1.ListFieldsResponse.
+ * Use `create(ListFieldsResponseSchema)` to create a new message.
+ */
+export const ListFieldsResponseSchema: GenMessage<ListFieldsResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 49);
+
+/**
+ * @generated from message expopass.v1.UpsertFieldRequest
+ */
+export type UpsertFieldRequest = Message<"expopass.v1.UpsertFieldRequest"> & {
+  /**
+   * Event id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: expopass.v1.FieldDefinition field = 2;
+   */
+  field?: FieldDefinition | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.UpsertFieldRequest.
+ * Use `create(UpsertFieldRequestSchema)` to create a new message.
+ */
+export const UpsertFieldRequestSchema: GenMessage<UpsertFieldRequest> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 50);
+
+/**
+ * @generated from message expopass.v1.UpsertFieldResponse
+ */
+export type UpsertFieldResponse = Message<"expopass.v1.UpsertFieldResponse"> & {
+  /**
+   * @generated from field: expopass.v1.FieldDefinition field = 1;
+   */
+  field?: FieldDefinition | undefined;
+};
+
+/**
+ * Describes the message expopass.v1.UpsertFieldResponse.
+ * Use `create(UpsertFieldResponseSchema)` to create a new message.
+ */
+export const UpsertFieldResponseSchema: GenMessage<UpsertFieldResponse> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_event, 51);
+
+/**
  * The organiser's set-up of an event: the event itself, its zones, the
  * categories of participants and the gates. Needs the `admin` role; `desk`
  * and `gate` tokens may also read their events, categories, zones and gates
@@ -1692,6 +2052,30 @@ export const EventService: GenService<{
     methodKind: "unary";
     input: typeof RetireSigningKeysRequestSchema;
     output: typeof RetireSigningKeysResponseSchema;
+  },
+  /**
+   * The event's custom registration fields, newest versions, in position
+   * order (retired ones too). Admins and desks of the event.
+   *
+   * @generated from rpc expopass.v1.EventService.ListFields
+   */
+  listFields: {
+    methodKind: "unary";
+    input: typeof ListFieldsRequestSchema;
+    output: typeof ListFieldsResponseSchema;
+  },
+  /**
+   * Adds or changes one field (admin). A change to a field that already
+   * has answers makes a new version: old answers keep theirs. A new
+   * position alone does not. Violations are named `field.<key path>`.
+   * Audited ("field.upsert").
+   *
+   * @generated from rpc expopass.v1.EventService.UpsertField
+   */
+  upsertField: {
+    methodKind: "unary";
+    input: typeof UpsertFieldRequestSchema;
+    output: typeof UpsertFieldResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_expopass_v1_event, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file expopass/v1/registration.proto.
  */
 export const file_expopass_v1_registration: GenFile = /*@__PURE__*/
-  fileDesc("Ch5leHBvcGFzcy92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2V4cG9wYXNzLnYxIuwBCgxFeHBvcnRGaWx0ZXISFgoOY2F0ZWdvcnlfY29kZXMYASADKAkSFgoOZGVsZWdhdGlvbl9pZHMYAiADKAkSGAoQb3JnYW5pemF0aW9uX2lkcxgDIAMoCRIRCgljb3VudHJpZXMYBCADKAkSLgoGc3RhdHVzGAUgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSLQoMYmFkZ2Vfc3RhdGVzGAYgAygOMhcuZXhwb3Bhc3MudjEuQmFkZ2VTdGF0ZRIUCgdlbnRlcmVkGAcgASgISACIAQFCCgoIX2VudGVyZWQilAEKGUV4cG9ydFBhcnRpY2lwYW50c1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSKQoGZm9ybWF0GAIgASgOMhkuZXhwb3Bhc3MudjEuRXhwb3J0Rm9ybWF0Eg8KB2NvbHVtbnMYAyADKAkSKQoGZmlsdGVyGAQgASgLMhkuZXhwb3Bhc3MudjEuRXhwb3J0RmlsdGVyIncKDUV4cG9ydFN0YXJ0ZWQSEQoJZmlsZV9uYW1lGAEgASgJEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIPCgdjb2x1bW5zGAMgAygJEhgKEHdpdGhoZWxkX2NvbHVtbnMYBCADKAkSEgoKdG90YWxfcm93cxgFIAEoBCJ5ChpFeHBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZRItCgdzdGFydGVkGAEgASgLMhouZXhwb3Bhc3MudjEuRXhwb3J0U3RhcnRlZEgAEg8KBWNodW5rGAIgASgMSAASEwoJcm93c19kb25lGAMgASgESABCBgoEaXRlbSKIAgoQUGFydGljaXBhbnRJbnB1dBISCgpnaXZlbl9uYW1lGAEgASgJEhMKC2ZhbWlseV9uYW1lGAIgASgJEhMKC25hdGl2ZV9uYW1lGAMgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgEIAEoCRIPCgdjb3VudHJ5GAUgASgJEhEKCWpvYl90aXRsZRgGIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAcgASgJEhUKDWRlbGVnYXRpb25faWQYCCABKAkSDQoFZW1haWwYCSABKAkSDQoFcGhvbmUYCiABKAkSFwoPdHJhdmVsX2RvY3VtZW50GAsgASgJEhQKDGV4dGVybmFsX3JlZhgMIAEoCSLvBAoLUGFydGljaXBhbnQSCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSEgoKZ2l2ZW5fbmFtZRgDIAEoCRITCgtmYW1pbHlfbmFtZRgEIAEoCRITCgtuYXRpdmVfbmFtZRgFIAEoCRIXCg9vcmdhbml6YXRpb25faWQYBiABKAkSGQoRb3JnYW5pemF0aW9uX25hbWUYByABKAkSDwoHY291bnRyeRgIIAEoCRIRCglqb2JfdGl0bGUYCSABKAkSFQoNY2F0ZWdvcnlfY29kZRgKIAEoCRIVCg1kZWxlZ2F0aW9uX2lkGAsgASgJEg0KBWVtYWlsGAwgASgJEg0KBXBob25lGA0gASgJEh4KFnRyYXZlbF9kb2N1bWVudF9tYXNrZWQYDiABKAkSGwoTaGFzX3RyYXZlbF9kb2N1bWVudBgPIAEoCBIuCgZzdGF0dXMYECABKA4yHi5leHBvcGFzcy52MS5QYXJ0aWNpcGFudFN0YXR1cxIVCg1jYW5jZWxfcmVhc29uGBEgASgJEg8KB3ZlcnNpb24YEiABKAMSLgoKY3JlYXRlZF9hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgUIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZXh0ZXJuYWxfcmVmGBUgASgJEiwKC2JhZGdlX3N0YXRlGBYgASgOMhcuZXhwb3Bhc3MudjEuQmFkZ2VTdGF0ZRIRCgloYXNfcGhvdG8YFyABKAgSFAoMYmFkZ2VfbnVtYmVyGBggASgJInYKGlJlZ2lzdGVyUGFydGljaXBhbnRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSMgoLcGFydGljaXBhbnQYAyABKAsyHS5leHBvcGFzcy52MS5QYXJ0aWNpcGFudElucHV0IkwKG1JlZ2lzdGVyUGFydGljaXBhbnRSZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IiMKFUdldFBhcnRpY2lwYW50UmVxdWVzdBIKCgJpZBgBIAEoCSJHChZHZXRQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQi0gMKGFVwZGF0ZVBhcnRpY2lwYW50UmVxdWVzdBIKCgJpZBgBIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAIgASgDEhcKCmdpdmVuX25hbWUYAyABKAlIAIgBARIYCgtmYW1pbHlfbmFtZRgEIAEoCUgBiAEBEhgKC25hdGl2ZV9uYW1lGAUgASgJSAKIAQESHAoPb3JnYW5pemF0aW9uX2lkGAYgASgJSAOIAQESFAoHY291bnRyeRgHIAEoCUgEiAEBEhYKCWpvYl90aXRsZRgIIAEoCUgFiAEBEhoKDWNhdGVnb3J5X2NvZGUYCSABKAlIBogBARISCgVlbWFpbBgKIAEoCUgHiAEBEhIKBXBob25lGAsgASgJSAiIAQESHAoPdHJhdmVsX2RvY3VtZW50GAwgASgJSAmIAQFCDQoLX2dpdmVuX25hbWVCDgoMX2ZhbWlseV9uYW1lQg4KDF9uYXRpdmVfbmFtZUISChBfb3JnYW5pemF0aW9uX2lkQgoKCF9jb3VudHJ5QgwKCl9qb2JfdGl0bGVCEAoOX2NhdGVnb3J5X2NvZGVCCAoGX2VtYWlsQggKBl9waG9uZUISChBfdHJhdmVsX2RvY3VtZW50IkoKGVVwZGF0ZVBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCI2ChhDYW5jZWxQYXJ0aWNpcGFudFJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkoKGUNhbmNlbFBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCLxAQoZU2VhcmNoUGFydGljaXBhbnRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRITCgtuYW1lX3ByZWZpeBgCIAEoCRIXCg9vcmdhbml6YXRpb25faWQYAyABKAkSDwoHY291bnRyeRgEIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAUgASgJEhUKDWRlbGVnYXRpb25faWQYBiABKAkSLgoGc3RhdHVzGAcgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSEQoJcGFnZV9zaXplGAggASgNEhIKCnBhZ2VfdG9rZW4YCSABKAkidAoaU2VhcmNoUGFydGljaXBhbnRzUmVzcG9uc2USLgoMcGFydGljaXBhbnRzGAEgAygLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEg0KBXRvdGFsGAMgASgEIoYBChlJbXBvcnRQYXJ0aWNpcGFudHNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJEjIKC3BhcnRpY2lwYW50GAIgASgLMh0uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRJbnB1dBIPCgdyb3dfcmVmGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiugEKD0ltcG9ydFJvd1Jlc3VsdBIRCglyb3dfaW5kZXgYASABKA0SDwoHcm93X3JlZhgCIAEoCRIWCg5wYXJ0aWNpcGFudF9pZBgDIAEoCRIUCgxlcnJvcl9yZWFzb24YBCABKAkSFQoNZXJyb3JfbWVzc2FnZRgFIAEoCRItCgxmaWVsZF9lcnJvcnMYBiADKAsyFy5leHBvcGFzcy52MS5GaWVsZEVycm9yEg8KB3VwZGF0ZWQYByABKAgiXwoKRmllbGRFcnJvchINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIOCgZyZWFzb24YAyABKAkSHQoVbG9jYWxpemVkX2Rlc2NyaXB0aW9uGAQgASgJIm0KGkltcG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5leHBvcGFzcy52MS5JbXBvcnRSb3dSZXN1bHQSEAoIaW1wb3J0ZWQYAiABKA0SDgoGZmFpbGVkGAMgASgNIkUKD0RlbGVnYXRpb25RdW90YRIVCg1jYXRlZ29yeV9jb2RlGAEgASgJEg0KBXF1b3RhGAIgASgNEgwKBHVzZWQYAyABKA0i2gEKCkRlbGVnYXRpb24SCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDwoHY291bnRyeRgDIAEoCRIMCgRuYW1lGAQgASgJEhsKE2hlYWRfcGFydGljaXBhbnRfaWQYBSABKAkSLAoGcXVvdGFzGAYgAygLMhwuZXhwb3Bhc3MudjEuRGVsZWdhdGlvblF1b3RhEhQKDG1lbWJlcl9jb3VudBgHIAEoDRIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKMAQoXQ3JlYXRlRGVsZWdhdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIPCgdjb3VudHJ5GAMgASgJEgwKBG5hbWUYBCABKAkSLAoGcXVvdGFzGAUgAygLMhwuZXhwb3Bhc3MudjEuRGVsZWdhdGlvblF1b3RhIkcKGENyZWF0ZURlbGVnYXRpb25SZXNwb25zZRIrCgpkZWxlZ2F0aW9uGAEgASgLMhcuZXhwb3Bhc3MudjEuRGVsZWdhdGlvbiIiChRHZXREZWxlZ2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSJvChVHZXREZWxlZ2F0aW9uUmVzcG9uc2USKwoKZGVsZWdhdGlvbhgBIAEoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24SKQoHbWVtYmVycxgCIAMoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50IioKFkxpc3REZWxlZ2F0aW9uc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkiRwoXTGlzdERlbGVnYXRpb25zUmVzcG9uc2USLAoLZGVsZWdhdGlvbnMYASADKAsyFy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uIsEBChdVcGRhdGVEZWxlZ2F0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIRCgRuYW1lGAIgASgJSACIAQESIAoTaGVhZF9wYXJ0aWNpcGFudF9pZBgDIAEoCUgBiAEBEhYKDnJlcGxhY2VfcXVvdGFzGAQgASgIEiwKBnF1b3RhcxgFIAMoCzIcLmV4cG9wYXNzLnYxLkRlbGVnYXRpb25RdW90YUIHCgVfbmFtZUIWChRfaGVhZF9wYXJ0aWNpcGFudF9pZCJHChhVcGRhdGVEZWxlZ2F0aW9uUmVzcG9uc2USKwoKZGVsZWdhdGlvbhgBIAEoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24iqAEKDE9yZ2FuaXphdGlvbhIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2NvdW50cnkYBCABKAkSKwoEa2luZBgFIAEoDjIdLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbktpbmQSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAijQEKGUNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2NvdW50cnkYBCABKAkSKwoEa2luZBgFIAEoDjIdLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbktpbmQiTQoaQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USLwoMb3JnYW5pemF0aW9uGAEgASgLMhkuZXhwb3Bhc3MudjEuT3JnYW5pemF0aW9uImgKGExpc3RPcmdhbml6YXRpb25zUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRITCgtuYW1lX3ByZWZpeBgCIAEoCRIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCSJmChlMaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEjAKDW9yZ2FuaXphdGlvbnMYASADKAsyGS5leHBvcGFzcy52MS5Pcmdhbml6YXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkMKGlNldFBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0EhYKDnBhcnRpY2lwYW50X2lkGAEgASgJEg0KBWltYWdlGAIgASgMImsKG1NldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRItCgtwYXJ0aWNpcGFudBgBIAEoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50Eg0KBXdpZHRoGAIgASgNEg4KBmhlaWdodBgDIAEoDSI0ChpHZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCSJbChtHZXRQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USDAoEanBlZxgBIAEoDBIuCgp1cGRhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI3Ch1SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCSJPCh5SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCpcCgxFeHBvcnRGb3JtYXQSHQoZRVhQT1JUX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhUKEUVYUE9SVF9GT1JNQVRfQ1NWEAESFgoSRVhQT1JUX0ZPUk1BVF9YTFNYEAIqogEKCkJhZGdlU3RhdGUSGwoXQkFER0VfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBCQURHRV9TVEFURV9OT05FEAESFQoRQkFER0VfU1RBVEVfVkFMSUQQAhIYChRCQURHRV9TVEFURV9PVVREQVRFRBADEhcKE0JBREdFX1NUQVRFX1JFVk9LRUQQBBIXChNCQURHRV9TVEFURV9CTE9DS0VEEAUqeAoRUGFydGljaXBhbnRTdGF0dXMSIgoeUEFSVElDSVBBTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZUEFSVElDSVBBTlRfU1RBVFVTX0FDVElWRRABEiAKHFBBUlRJQ0lQQU5UX1NUQVRVU19DQU5DRUxMRUQQAiqwAQoQT3JnYW5pemF0aW9uS2luZBIhCh1PUkdBTklaQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEh0KGU9SR0FOSVpBVElPTl9LSU5EX0NPTVBBTlkQARIgChxPUkdBTklaQVRJT05fS0lORF9HT1ZFUk5NRU5UEAISGwoXT1JHQU5JWkFUSU9OX0tJTkRfTUVESUEQAxIbChdPUkdBTklaQVRJT05fS0lORF9PVEhFUhAEMuUMChNSZWdpc3RyYXRpb25TZXJ2aWNlEmgKE1JlZ2lzdGVyUGFydGljaXBhbnQSJy5leHBvcGFzcy52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVxdWVzdBooLmV4cG9wYXNzLnYxLlJlZ2lzdGVyUGFydGljaXBhbnRSZXNwb25zZRJZCg5HZXRQYXJ0aWNpcGFudBIiLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UmVxdWVzdBojLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UmVzcG9uc2USYgoRVXBkYXRlUGFydGljaXBhbnQSJS5leHBvcGFzcy52MS5VcGRhdGVQYXJ0aWNpcGFudFJlcXVlc3QaJi5leHBvcGFzcy52MS5VcGRhdGVQYXJ0aWNpcGFudFJlc3BvbnNlEmIKEUNhbmNlbFBhcnRpY2lwYW50EiUuZXhwb3Bhc3MudjEuQ2FuY2VsUGFydGljaXBhbnRSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuQ2FuY2VsUGFydGljaXBhbnRSZXNwb25zZRJlChJTZWFyY2hQYXJ0aWNpcGFudHMSJi5leHBvcGFzcy52MS5TZWFyY2hQYXJ0aWNpcGFudHNSZXF1ZXN0GicuZXhwb3Bhc3MudjEuU2VhcmNoUGFydGljaXBhbnRzUmVzcG9uc2USZwoSSW1wb3J0UGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuSW1wb3J0UGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLkltcG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlKAESXwoQQ3JlYXRlRGVsZWdhdGlvbhIkLmV4cG9wYXNzLnYxLkNyZWF0ZURlbGVnYXRpb25SZXF1ZXN0GiUuZXhwb3Bhc3MudjEuQ3JlYXRlRGVsZWdhdGlvblJlc3BvbnNlElYKDUdldERlbGVnYXRpb24SIS5leHBvcGFzcy52MS5HZXREZWxlZ2F0aW9uUmVxdWVzdBoiLmV4cG9wYXNzLnYxLkdldERlbGVnYXRpb25SZXNwb25zZRJcCg9MaXN0RGVsZWdhdGlvbnMSIy5leHBvcGFzcy52MS5MaXN0RGVsZWdhdGlvbnNSZXF1ZXN0GiQuZXhwb3Bhc3MudjEuTGlzdERlbGVnYXRpb25zUmVzcG9uc2USXwoQVXBkYXRlRGVsZWdhdGlvbhIkLmV4cG9wYXNzLnYxLlVwZGF0ZURlbGVnYXRpb25SZXF1ZXN0GiUuZXhwb3Bhc3MudjEuVXBkYXRlRGVsZWdhdGlvblJlc3BvbnNlEmUKEkNyZWF0ZU9yZ2FuaXphdGlvbhImLmV4cG9wYXNzLnYxLkNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaJy5leHBvcGFzcy52MS5DcmVhdGVPcmdhbml6YXRpb25SZXNwb25zZRJiChFMaXN0T3JnYW5pemF0aW9ucxIlLmV4cG9wYXNzLnYxLkxpc3RPcmdhbml6YXRpb25zUmVxdWVzdBomLmV4cG9wYXNzLnYxLkxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USaAoTU2V0UGFydGljaXBhbnRQaG90bxInLmV4cG9wYXNzLnYxLlNldFBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0GiguZXhwb3Bhc3MudjEuU2V0UGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEmgKE0dldFBhcnRpY2lwYW50UGhvdG8SJy5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBooLmV4cG9wYXNzLnYxLkdldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRJxChZSZW1vdmVQYXJ0aWNpcGFudFBob3RvEiouZXhwb3Bhc3MudjEuUmVtb3ZlUGFydGljaXBhbnRQaG90b1JlcXVlc3QaKy5leHBvcGFzcy52MS5SZW1vdmVQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USZwoSRXhwb3J0UGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuRXhwb3J0UGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLkV4cG9ydFBhcnRpY2lwYW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5leHBvcGFzcy92MS9yZWdpc3RyYXRpb24ucHJvdG8SC2V4cG9wYXNzLnYxIuwBCgxFeHBvcnRGaWx0ZXISFgoOY2F0ZWdvcnlfY29kZXMYASADKAkSFgoOZGVsZWdhdGlvbl9pZHMYAiADKAkSGAoQb3JnYW5pemF0aW9uX2lkcxgDIAMoCRIRCgljb3VudHJpZXMYBCADKAkSLgoGc3RhdHVzGAUgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSLQoMYmFkZ2Vfc3RhdGVzGAYgAygOMhcuZXhwb3Bhc3MudjEuQmFkZ2VTdGF0ZRIUCgdlbnRlcmVkGAcgASgISACIAQFCCgoIX2VudGVyZWQilAEKGUV4cG9ydFBhcnRpY2lwYW50c1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSKQoGZm9ybWF0GAIgASgOMhkuZXhwb3Bhc3MudjEuRXhwb3J0Rm9ybWF0Eg8KB2NvbHVtbnMYAyADKAkSKQoGZmlsdGVyGAQgASgLMhkuZXhwb3Bhc3MudjEuRXhwb3J0RmlsdGVyIncKDUV4cG9ydFN0YXJ0ZWQSEQoJZmlsZV9uYW1lGAEgASgJEhQKDGNvbnRlbnRfdHlwZRgCIAEoCRIPCgdjb2x1bW5zGAMgAygJEhgKEHdpdGhoZWxkX2NvbHVtbnMYBCADKAkSEgoKdG90YWxfcm93cxgFIAEoBCJ5ChpFeHBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZRItCgdzdGFydGVkGAEgASgLMhouZXhwb3Bhc3MudjEuRXhwb3J0U3RhcnRlZEgAEg8KBWNodW5rGAIgASgMSAASEwoJcm93c19kb25lGAMgASgESABCBgoEaXRlbSKPAwoQUGFydGljaXBhbnRJbnB1dBISCgpnaXZlbl9uYW1lGAEgASgJEhMKC2ZhbWlseV9uYW1lGAIgASgJEhMKC25hdGl2ZV9uYW1lGAMgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgEIAEoCRIPCgdjb3VudHJ5GAUgASgJEhEKCWpvYl90aXRsZRgGIAEoCRIVCg1jYXRlZ29yeV9jb2RlGAcgASgJEhUKDWRlbGVnYXRpb25faWQYCCABKAkSDQoFZW1haWwYCSABKAkSDQoFcGhvbmUYCiABKAkSFwoPdHJhdmVsX2RvY3VtZW50GAsgASgJEhQKDGV4dGVybmFsX3JlZhgMIAEoCRI7CgdhbnN3ZXJzGA0gAygLMiouZXhwb3Bhc3MudjEuUGFydGljaXBhbnRJbnB1dC5BbnN3ZXJzRW50cnkaSAoMQW5zd2Vyc0VudHJ5EgsKA2tleRgBIAEoCRInCgV2YWx1ZRgCIAEoCzIYLmV4cG9wYXNzLnYxLkFuc3dlclZhbHVlOgI4ASKNAQoLQW5zd2VyVmFsdWUSDgoEdGV4dBgBIAEoCUgAEhEKB2ludGVnZXIYAiABKANIABIRCgdib29sZWFuGAMgASgISAASLQoHY2hvaWNlcxgEIAEoCzIaLmV4cG9wYXNzLnYxLkFuc3dlckNob2ljZXNIABIQCghvbl9iYWRnZRgFIAEoCEIHCgV2YWx1ZSIdCg1BbnN3ZXJDaG9pY2VzEgwKBGtleXMYASADKAki8QUKC1BhcnRpY2lwYW50EgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhIKCmdpdmVuX25hbWUYAyABKAkSEwoLZmFtaWx5X25hbWUYBCABKAkSEwoLbmF0aXZlX25hbWUYBSABKAkSFwoPb3JnYW5pemF0aW9uX2lkGAYgASgJEhkKEW9yZ2FuaXphdGlvbl9uYW1lGAcgASgJEg8KB2NvdW50cnkYCCABKAkSEQoJam9iX3RpdGxlGAkgASgJEhUKDWNhdGVnb3J5X2NvZGUYCiABKAkSFQoNZGVsZWdhdGlvbl9pZBgLIAEoCRINCgVlbWFpbBgMIAEoCRINCgVwaG9uZRgNIAEoCRIeChZ0cmF2ZWxfZG9jdW1lbnRfbWFza2VkGA4gASgJEhsKE2hhc190cmF2ZWxfZG9jdW1lbnQYDyABKAgSLgoGc3RhdHVzGBAgASgOMh4uZXhwb3Bhc3MudjEuUGFydGljaXBhbnRTdGF0dXMSFQoNY2FuY2VsX3JlYXNvbhgRIAEoCRIPCgd2ZXJzaW9uGBIgASgDEi4KCmNyZWF0ZWRfYXQYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGV4dGVybmFsX3JlZhgVIAEoCRIsCgtiYWRnZV9zdGF0ZRgWIAEoDjIXLmV4cG9wYXNzLnYxLkJhZGdlU3RhdGUSEQoJaGFzX3Bob3RvGBcgASgIEhQKDGJhZGdlX251bWJlchgYIAEoCRI2CgdhbnN3ZXJzGBkgAygLMiUuZXhwb3Bhc3MudjEuUGFydGljaXBhbnQuQW5zd2Vyc0VudHJ5GkgKDEFuc3dlcnNFbnRyeRILCgNrZXkYASABKAkSJwoFdmFsdWUYAiABKAsyGC5leHBvcGFzcy52MS5BbnN3ZXJWYWx1ZToCOAEidgoaUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIyCgtwYXJ0aWNpcGFudBgDIAEoCzIdLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50SW5wdXQiTAobUmVnaXN0ZXJQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQiIwoVR2V0UGFydGljaXBhbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkcKFkdldFBhcnRpY2lwYW50UmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCLhBAoYVXBkYXRlUGFydGljaXBhbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAMSFwoKZ2l2ZW5fbmFtZRgDIAEoCUgAiAEBEhgKC2ZhbWlseV9uYW1lGAQgASgJSAGIAQESGAoLbmF0aXZlX25hbWUYBSABKAlIAogBARIcCg9vcmdhbml6YXRpb25faWQYBiABKAlIA4gBARIUCgdjb3VudHJ5GAcgASgJSASIAQESFgoJam9iX3RpdGxlGAggASgJSAWIAQESGgoNY2F0ZWdvcnlfY29kZRgJIAEoCUgGiAEBEhIKBWVtYWlsGAogASgJSAeIAQESEgoFcGhvbmUYCyABKAlICIgBARIcCg90cmF2ZWxfZG9jdW1lbnQYDCABKAlICYgBARJDCgdhbnN3ZXJzGA0gAygLMjIuZXhwb3Bhc3MudjEuVXBkYXRlUGFydGljaXBhbnRSZXF1ZXN0LkFuc3dlcnNFbnRyeRpICgxBbnN3ZXJzRW50cnkSCwoDa2V5GAEgASgJEicKBXZhbHVlGAIgASgLMhguZXhwb3Bhc3MudjEuQW5zd2VyVmFsdWU6AjgBQg0KC19naXZlbl9uYW1lQg4KDF9mYW1pbHlfbmFtZUIOCgxfbmF0aXZlX25hbWVCEgoQX29yZ2FuaXphdGlvbl9pZEIKCghfY291bnRyeUIMCgpfam9iX3RpdGxlQhAKDl9jYXRlZ29yeV9jb2RlQggKBl9lbWFpbEIICgZfcGhvbmVCEgoQX3RyYXZlbF9kb2N1bWVudCJKChlVcGRhdGVQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQiNgoYQ2FuY2VsUGFydGljaXBhbnRSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSJKChlDYW5jZWxQYXJ0aWNpcGFudFJlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQi8QEKGVNlYXJjaFBhcnRpY2lwYW50c1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSEwoLbmFtZV9wcmVmaXgYAiABKAkSFwoPb3JnYW5pemF0aW9uX2lkGAMgASgJEg8KB2NvdW50cnkYBCABKAkSFQoNY2F0ZWdvcnlfY29kZRgFIAEoCRIVCg1kZWxlZ2F0aW9uX2lkGAYgASgJEi4KBnN0YXR1cxgHIAEoDjIeLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50U3RhdHVzEhEKCXBhZ2Vfc2l6ZRgIIAEoDRISCgpwYWdlX3Rva2VuGAkgASgJInQKGlNlYXJjaFBhcnRpY2lwYW50c1Jlc3BvbnNlEi4KDHBhcnRpY2lwYW50cxgBIAMoCzIYLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRINCgV0b3RhbBgDIAEoBCKGAQoZSW1wb3J0UGFydGljaXBhbnRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCRIyCgtwYXJ0aWNpcGFudBgCIAEoCzIdLmV4cG9wYXNzLnYxLlBhcnRpY2lwYW50SW5wdXQSDwoHcm93X3JlZhgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIroBCg9JbXBvcnRSb3dSZXN1bHQSEQoJcm93X2luZGV4GAEgASgNEg8KB3Jvd19yZWYYAiABKAkSFgoOcGFydGljaXBhbnRfaWQYAyABKAkSFAoMZXJyb3JfcmVhc29uGAQgASgJEhUKDWVycm9yX21lc3NhZ2UYBSABKAkSLQoMZmllbGRfZXJyb3JzGAYgAygLMhcuZXhwb3Bhc3MudjEuRmllbGRFcnJvchIPCgd1cGRhdGVkGAcgASgIIl8KCkZpZWxkRXJyb3ISDQoFZmllbGQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGcmVhc29uGAMgASgJEh0KFWxvY2FsaXplZF9kZXNjcmlwdGlvbhgEIAEoCSJtChpJbXBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZRItCgdyZXN1bHRzGAEgAygLMhwuZXhwb3Bhc3MudjEuSW1wb3J0Um93UmVzdWx0EhAKCGltcG9ydGVkGAIgASgNEg4KBmZhaWxlZBgDIAEoDSJFCg9EZWxlZ2F0aW9uUXVvdGESFQoNY2F0ZWdvcnlfY29kZRgBIAEoCRINCgVxdW90YRgCIAEoDRIMCgR1c2VkGAMgASgNItoBCgpEZWxlZ2F0aW9uEgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEg8KB2NvdW50cnkYAyABKAkSDAoEbmFtZRgEIAEoCRIbChNoZWFkX3BhcnRpY2lwYW50X2lkGAUgASgJEiwKBnF1b3RhcxgGIAMoCzIcLmV4cG9wYXNzLnYxLkRlbGVnYXRpb25RdW90YRIUCgxtZW1iZXJfY291bnQYByABKA0SLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAijAEKF0NyZWF0ZURlbGVnYXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDwoHY291bnRyeRgDIAEoCRIMCgRuYW1lGAQgASgJEiwKBnF1b3RhcxgFIAMoCzIcLmV4cG9wYXNzLnYxLkRlbGVnYXRpb25RdW90YSJHChhDcmVhdGVEZWxlZ2F0aW9uUmVzcG9uc2USKwoKZGVsZWdhdGlvbhgBIAEoCzIXLmV4cG9wYXNzLnYxLkRlbGVnYXRpb24iIgoUR2V0RGVsZWdhdGlvblJlcXVlc3QSCgoCaWQYASABKAkibwoVR2V0RGVsZWdhdGlvblJlc3BvbnNlEisKCmRlbGVnYXRpb24YASABKAsyFy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uEikKB21lbWJlcnMYAiADKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudCIqChZMaXN0RGVsZWdhdGlvbnNSZXF1ZXN0EhAKCGV2ZW50X2lkGAEgASgJIkcKF0xpc3REZWxlZ2F0aW9uc1Jlc3BvbnNlEiwKC2RlbGVnYXRpb25zGAEgAygLMhcuZXhwb3Bhc3MudjEuRGVsZWdhdGlvbiLBAQoXVXBkYXRlRGVsZWdhdGlvblJlcXVlc3QSCgoCaWQYASABKAkSEQoEbmFtZRgCIAEoCUgAiAEBEiAKE2hlYWRfcGFydGljaXBhbnRfaWQYAyABKAlIAYgBARIWCg5yZXBsYWNlX3F1b3RhcxgEIAEoCBIsCgZxdW90YXMYBSADKAsyHC5leHBvcGFzcy52MS5EZWxlZ2F0aW9uUXVvdGFCBwoFX25hbWVCFgoUX2hlYWRfcGFydGljaXBhbnRfaWQiRwoYVXBkYXRlRGVsZWdhdGlvblJlc3BvbnNlEisKCmRlbGVnYXRpb24YASABKAsyFy5leHBvcGFzcy52MS5EZWxlZ2F0aW9uIqgBCgxPcmdhbml6YXRpb24SCgoCaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIPCgdjb3VudHJ5GAQgASgJEisKBGtpbmQYBSABKA4yHS5leHBvcGFzcy52MS5Pcmdhbml6YXRpb25LaW5kEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIo0BChlDcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIPCgdjb3VudHJ5GAQgASgJEisKBGtpbmQYBSABKA4yHS5leHBvcGFzcy52MS5Pcmdhbml6YXRpb25LaW5kIk0KGkNyZWF0ZU9yZ2FuaXphdGlvblJlc3BvbnNlEi8KDG9yZ2FuaXphdGlvbhgBIAEoCzIZLmV4cG9wYXNzLnYxLk9yZ2FuaXphdGlvbiJoChhMaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QSEAoIZXZlbnRfaWQYASABKAkSEwoLbmFtZV9wcmVmaXgYAiABKAkSEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkiZgoZTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZRIwCg1vcmdhbml6YXRpb25zGAEgAygLMhkuZXhwb3Bhc3MudjEuT3JnYW5pemF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJDChpTZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRINCgVpbWFnZRgCIAEoDCJrChtTZXRQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2USLQoLcGFydGljaXBhbnQYASABKAsyGC5leHBvcGFzcy52MS5QYXJ0aWNpcGFudBINCgV3aWR0aBgCIAEoDRIOCgZoZWlnaHQYAyABKA0iNAoaR2V0UGFydGljaXBhbnRQaG90b1JlcXVlc3QSFgoOcGFydGljaXBhbnRfaWQYASABKAkiWwobR2V0UGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEgwKBGpwZWcYASABKAwSLgoKdXBkYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNwodUmVtb3ZlUGFydGljaXBhbnRQaG90b1JlcXVlc3QSFgoOcGFydGljaXBhbnRfaWQYASABKAkiTwoeUmVtb3ZlUGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEi0KC3BhcnRpY2lwYW50GAEgASgLMhguZXhwb3Bhc3MudjEuUGFydGljaXBhbnQqXAoMRXhwb3J0Rm9ybWF0Eh0KGUVYUE9SVF9GT1JNQVRfVU5TUEVDSUZJRUQQABIVChFFWFBPUlRfRk9STUFUX0NTVhABEhYKEkVYUE9SVF9GT1JNQVRfWExTWBACKqIBCgpCYWRnZVN0YXRlEhsKF0JBREdFX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQQkFER0VfU1RBVEVfTk9ORRABEhUKEUJBREdFX1NUQVRFX1ZBTElEEAISGAoUQkFER0VfU1RBVEVfT1VUREFURUQQAxIXChNCQURHRV9TVEFURV9SRVZPS0VEEAQSFwoTQkFER0VfU1RBVEVfQkxPQ0tFRBAFKngKEVBhcnRpY2lwYW50U3RhdHVzEiIKHlBBUlRJQ0lQQU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh0KGVBBUlRJQ0lQQU5UX1NUQVRVU19BQ1RJVkUQARIgChxQQVJUSUNJUEFOVF9TVEFUVVNfQ0FOQ0VMTEVEEAIqsAEKEE9yZ2FuaXphdGlvbktpbmQSIQodT1JHQU5JWkFUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIdChlPUkdBTklaQVRJT05fS0lORF9DT01QQU5ZEAESIAocT1JHQU5JWkFUSU9OX0tJTkRfR09WRVJOTUVOVBACEhsKF09SR0FOSVpBVElPTl9LSU5EX01FRElBEAMSGwoXT1JHQU5JWkFUSU9OX0tJTkRfT1RIRVIQBDLlDAoTUmVnaXN0cmF0aW9uU2VydmljZRJoChNSZWdpc3RlclBhcnRpY2lwYW50EicuZXhwb3Bhc3MudjEuUmVnaXN0ZXJQYXJ0aWNpcGFudFJlcXVlc3QaKC5leHBvcGFzcy52MS5SZWdpc3RlclBhcnRpY2lwYW50UmVzcG9uc2USWQoOR2V0UGFydGljaXBhbnQSIi5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFJlcXVlc3QaIy5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFJlc3BvbnNlEmIKEVVwZGF0ZVBhcnRpY2lwYW50EiUuZXhwb3Bhc3MudjEuVXBkYXRlUGFydGljaXBhbnRSZXF1ZXN0GiYuZXhwb3Bhc3MudjEuVXBkYXRlUGFydGljaXBhbnRSZXNwb25zZRJiChFDYW5jZWxQYXJ0aWNpcGFudBIlLmV4cG9wYXNzLnYxLkNhbmNlbFBhcnRpY2lwYW50UmVxdWVzdBomLmV4cG9wYXNzLnYxLkNhbmNlbFBhcnRpY2lwYW50UmVzcG9uc2USZQoSU2VhcmNoUGFydGljaXBhbnRzEiYuZXhwb3Bhc3MudjEuU2VhcmNoUGFydGljaXBhbnRzUmVxdWVzdBonLmV4cG9wYXNzLnYxLlNlYXJjaFBhcnRpY2lwYW50c1Jlc3BvbnNlEmcKEkltcG9ydFBhcnRpY2lwYW50cxImLmV4cG9wYXNzLnYxLkltcG9ydFBhcnRpY2lwYW50c1JlcXVlc3QaJy5leHBvcGFzcy52MS5JbXBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZSgBEl8KEENyZWF0ZURlbGVnYXRpb24SJC5leHBvcGFzcy52MS5DcmVhdGVEZWxlZ2F0aW9uUmVxdWVzdBolLmV4cG9wYXNzLnYxLkNyZWF0ZURlbGVnYXRpb25SZXNwb25zZRJWCg1HZXREZWxlZ2F0aW9uEiEuZXhwb3Bhc3MudjEuR2V0RGVsZWdhdGlvblJlcXVlc3QaIi5leHBvcGFzcy52MS5HZXREZWxlZ2F0aW9uUmVzcG9uc2USXAoPTGlzdERlbGVnYXRpb25zEiMuZXhwb3Bhc3MudjEuTGlzdERlbGVnYXRpb25zUmVxdWVzdBokLmV4cG9wYXNzLnYxLkxpc3REZWxlZ2F0aW9uc1Jlc3BvbnNlEl8KEFVwZGF0ZURlbGVnYXRpb24SJC5leHBvcGFzcy52MS5VcGRhdGVEZWxlZ2F0aW9uUmVxdWVzdBolLmV4cG9wYXNzLnYxLlVwZGF0ZURlbGVnYXRpb25SZXNwb25zZRJlChJDcmVhdGVPcmdhbml6YXRpb24SJi5leHBvcGFzcy52MS5DcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0GicuZXhwb3Bhc3MudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVzcG9uc2USYgoRTGlzdE9yZ2FuaXphdGlvbnMSJS5leHBvcGFzcy52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJi5leHBvcGFzcy52MS5MaXN0T3JnYW5pemF0aW9uc1Jlc3BvbnNlEmgKE1NldFBhcnRpY2lwYW50UGhvdG8SJy5leHBvcGFzcy52MS5TZXRQYXJ0aWNpcGFudFBob3RvUmVxdWVzdBooLmV4cG9wYXNzLnYxLlNldFBhcnRpY2lwYW50UGhvdG9SZXNwb25zZRJoChNHZXRQYXJ0aWNpcGFudFBob3RvEicuZXhwb3Bhc3MudjEuR2V0UGFydGljaXBhbnRQaG90b1JlcXVlc3QaKC5leHBvcGFzcy52MS5HZXRQYXJ0aWNpcGFudFBob3RvUmVzcG9uc2UScQoWUmVtb3ZlUGFydGljaXBhbnRQaG90bxIqLmV4cG9wYXNzLnYxLlJlbW92ZVBhcnRpY2lwYW50UGhvdG9SZXF1ZXN0GisuZXhwb3Bhc3MudjEuUmVtb3ZlUGFydGljaXBhbnRQaG90b1Jlc3BvbnNlEmcKEkV4cG9ydFBhcnRpY2lwYW50cxImLmV4cG9wYXNzLnYxLkV4cG9ydFBhcnRpY2lwYW50c1JlcXVlc3QaJy5leHBvcGFzcy52MS5FeHBvcnRQYXJ0aWNpcGFudHNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Which participants an export holds. Every list matches any of its
@@ -305,6 +305,17 @@ export type ParticipantInput = Message<"expopass.v1.ParticipantInput"> & {
    * @generated from field: string external_ref = 12;
    */
   externalRef: string;
+
+  /**
+   * Answers to the event's custom fields, by field key (ListFields). Each
+   * is checked against the field's newest version and the category:
+   * INVALID_ARGUMENT names `answers.<key>` with REQUIRED, TOO_LONG,
+   * TOO_SHORT, PATTERN, OUT_OF_RANGE, UNKNOWN_OPTION, WRONG_TYPE,
+   * UNKNOWN_FIELD or NOT_ASKED.
+   *
+   * @generated from field: map<string, expopass.v1.AnswerValue> answers = 13;
+   */
+  answers: { [key: string]: AnswerValue };
 };
 
 /**
@@ -313,6 +324,79 @@ export type ParticipantInput = Message<"expopass.v1.ParticipantInput"> & {
  */
 export const ParticipantInputSchema: GenMessage<ParticipantInput> = /*@__PURE__*/
   messageDesc(file_expopass_v1_registration, 4);
+
+/**
+ * An answer to a custom field. `text` suits every kind (parsed by the
+ * field's kind: "42", "yes", "2024-04-22", an option's key or label, option
+ * keys separated by ';'); the typed forms suit their own kinds. No value
+ * takes a stored answer off.
+ *
+ * @generated from message expopass.v1.AnswerValue
+ */
+export type AnswerValue = Message<"expopass.v1.AnswerValue"> & {
+  /**
+   * @generated from oneof expopass.v1.AnswerValue.value
+   */
+  value: {
+    /**
+     * @generated from field: string text = 1;
+     */
+    value: string;
+    case: "text";
+  } | {
+    /**
+     * @generated from field: int64 integer = 2;
+     */
+    value: bigint;
+    case: "integer";
+  } | {
+    /**
+     * @generated from field: bool boolean = 3;
+     */
+    value: boolean;
+    case: "boolean";
+  } | {
+    /**
+     * @generated from field: expopass.v1.AnswerChoices choices = 4;
+     */
+    value: AnswerChoices;
+    case: "choices";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The participant asks for the answer on the badge (fields whose badge
+   * setting is "choice").
+   *
+   * @generated from field: bool on_badge = 5;
+   */
+  onBadge: boolean;
+};
+
+/**
+ * Describes the message expopass.v1.AnswerValue.
+ * Use `create(AnswerValueSchema)` to create a new message.
+ */
+export const AnswerValueSchema: GenMessage<AnswerValue> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 5);
+
+/**
+ * Option keys of a multiple-choice answer.
+ *
+ * @generated from message expopass.v1.AnswerChoices
+ */
+export type AnswerChoices = Message<"expopass.v1.AnswerChoices"> & {
+  /**
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message expopass.v1.AnswerChoices.
+ * Use `create(AnswerChoicesSchema)` to create a new message.
+ */
+export const AnswerChoicesSchema: GenMessage<AnswerChoices> = /*@__PURE__*/
+  messageDesc(file_expopass_v1_registration, 6);
 
 /**
  * A registered participant as the API returns it.
@@ -489,6 +573,15 @@ export type Participant = Message<"expopass.v1.Participant"> & {
    * @generated from field: string badge_number = 24;
    */
   badgeNumber: string;
+
+  /**
+   * Answers to custom fields, normalised (text for text-like kinds, dates,
+   * decimals and option keys; integer, boolean, choices). Desks read all
+   * but secret ones; admins read every one.
+   *
+   * @generated from field: map<string, expopass.v1.AnswerValue> answers = 25;
+   */
+  answers: { [key: string]: AnswerValue };
 };
 
 /**
@@ -496,7 +589,7 @@ export type Participant = Message<"expopass.v1.Participant"> & {
  * Use `create(ParticipantSchema)` to create a new message.
  */
 export const ParticipantSchema: GenMessage<Participant> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 5);
+  messageDesc(file_expopass_v1_registration, 7);
 
 /**
  * @generated from message expopass.v1.RegisterParticipantRequest
@@ -529,7 +622,7 @@ export type RegisterParticipantRequest = Message<"expopass.v1.RegisterParticipan
  * Use `create(RegisterParticipantRequestSchema)` to create a new message.
  */
 export const RegisterParticipantRequestSchema: GenMessage<RegisterParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 6);
+  messageDesc(file_expopass_v1_registration, 8);
 
 /**
  * @generated from message expopass.v1.RegisterParticipantResponse
@@ -548,7 +641,7 @@ export type RegisterParticipantResponse = Message<"expopass.v1.RegisterParticipa
  * Use `create(RegisterParticipantResponseSchema)` to create a new message.
  */
 export const RegisterParticipantResponseSchema: GenMessage<RegisterParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 7);
+  messageDesc(file_expopass_v1_registration, 9);
 
 /**
  * @generated from message expopass.v1.GetParticipantRequest
@@ -567,7 +660,7 @@ export type GetParticipantRequest = Message<"expopass.v1.GetParticipantRequest">
  * Use `create(GetParticipantRequestSchema)` to create a new message.
  */
 export const GetParticipantRequestSchema: GenMessage<GetParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 8);
+  messageDesc(file_expopass_v1_registration, 10);
 
 /**
  * @generated from message expopass.v1.GetParticipantResponse
@@ -586,7 +679,7 @@ export type GetParticipantResponse = Message<"expopass.v1.GetParticipantResponse
  * Use `create(GetParticipantResponseSchema)` to create a new message.
  */
 export const GetParticipantResponseSchema: GenMessage<GetParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 9);
+  messageDesc(file_expopass_v1_registration, 11);
 
 /**
  * @generated from message expopass.v1.UpdateParticipantRequest
@@ -675,6 +768,15 @@ export type UpdateParticipantRequest = Message<"expopass.v1.UpdateParticipantReq
    * @generated from field: optional string travel_document = 12;
    */
   travelDocument?: string | undefined;
+
+  /**
+   * Answers to set; an answer without a value takes it off; answers not
+   * named stay. Required answers are checked when answers or the
+   * category change.
+   *
+   * @generated from field: map<string, expopass.v1.AnswerValue> answers = 13;
+   */
+  answers: { [key: string]: AnswerValue };
 };
 
 /**
@@ -682,7 +784,7 @@ export type UpdateParticipantRequest = Message<"expopass.v1.UpdateParticipantReq
  * Use `create(UpdateParticipantRequestSchema)` to create a new message.
  */
 export const UpdateParticipantRequestSchema: GenMessage<UpdateParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 10);
+  messageDesc(file_expopass_v1_registration, 12);
 
 /**
  * @generated from message expopass.v1.UpdateParticipantResponse
@@ -701,7 +803,7 @@ export type UpdateParticipantResponse = Message<"expopass.v1.UpdateParticipantRe
  * Use `create(UpdateParticipantResponseSchema)` to create a new message.
  */
 export const UpdateParticipantResponseSchema: GenMessage<UpdateParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 11);
+  messageDesc(file_expopass_v1_registration, 13);
 
 /**
  * @generated from message expopass.v1.CancelParticipantRequest
@@ -727,7 +829,7 @@ export type CancelParticipantRequest = Message<"expopass.v1.CancelParticipantReq
  * Use `create(CancelParticipantRequestSchema)` to create a new message.
  */
 export const CancelParticipantRequestSchema: GenMessage<CancelParticipantRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 12);
+  messageDesc(file_expopass_v1_registration, 14);
 
 /**
  * @generated from message expopass.v1.CancelParticipantResponse
@@ -746,7 +848,7 @@ export type CancelParticipantResponse = Message<"expopass.v1.CancelParticipantRe
  * Use `create(CancelParticipantResponseSchema)` to create a new message.
  */
 export const CancelParticipantResponseSchema: GenMessage<CancelParticipantResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 13);
+  messageDesc(file_expopass_v1_registration, 15);
 
 /**
  * @generated from message expopass.v1.SearchParticipantsRequest
@@ -827,7 +929,7 @@ export type SearchParticipantsRequest = Message<"expopass.v1.SearchParticipantsR
  * Use `create(SearchParticipantsRequestSchema)` to create a new message.
  */
 export const SearchParticipantsRequestSchema: GenMessage<SearchParticipantsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 14);
+  messageDesc(file_expopass_v1_registration, 16);
 
 /**
  * @generated from message expopass.v1.SearchParticipantsResponse
@@ -860,7 +962,7 @@ export type SearchParticipantsResponse = Message<"expopass.v1.SearchParticipants
  * Use `create(SearchParticipantsResponseSchema)` to create a new message.
  */
 export const SearchParticipantsResponseSchema: GenMessage<SearchParticipantsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 15);
+  messageDesc(file_expopass_v1_registration, 17);
 
 /**
  * @generated from message expopass.v1.ImportParticipantsRequest
@@ -907,7 +1009,7 @@ export type ImportParticipantsRequest = Message<"expopass.v1.ImportParticipantsR
  * Use `create(ImportParticipantsRequestSchema)` to create a new message.
  */
 export const ImportParticipantsRequestSchema: GenMessage<ImportParticipantsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 16);
+  messageDesc(file_expopass_v1_registration, 18);
 
 /**
  * The outcome of one imported row.
@@ -972,7 +1074,7 @@ export type ImportRowResult = Message<"expopass.v1.ImportRowResult"> & {
  * Use `create(ImportRowResultSchema)` to create a new message.
  */
 export const ImportRowResultSchema: GenMessage<ImportRowResult> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 17);
+  messageDesc(file_expopass_v1_registration, 19);
 
 /**
  * One invalid field of a row.
@@ -1016,7 +1118,7 @@ export type FieldError = Message<"expopass.v1.FieldError"> & {
  * Use `create(FieldErrorSchema)` to create a new message.
  */
 export const FieldErrorSchema: GenMessage<FieldError> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 18);
+  messageDesc(file_expopass_v1_registration, 20);
 
 /**
  * @generated from message expopass.v1.ImportParticipantsResponse
@@ -1049,7 +1151,7 @@ export type ImportParticipantsResponse = Message<"expopass.v1.ImportParticipants
  * Use `create(ImportParticipantsResponseSchema)` to create a new message.
  */
 export const ImportParticipantsResponseSchema: GenMessage<ImportParticipantsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 19);
+  messageDesc(file_expopass_v1_registration, 21);
 
 /**
  * Quota of one category within a delegation.
@@ -1084,7 +1186,7 @@ export type DelegationQuota = Message<"expopass.v1.DelegationQuota"> & {
  * Use `create(DelegationQuotaSchema)` to create a new message.
  */
 export const DelegationQuotaSchema: GenMessage<DelegationQuota> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 20);
+  messageDesc(file_expopass_v1_registration, 22);
 
 /**
  * An official delegation of a country.
@@ -1155,7 +1257,7 @@ export type Delegation = Message<"expopass.v1.Delegation"> & {
  * Use `create(DelegationSchema)` to create a new message.
  */
 export const DelegationSchema: GenMessage<Delegation> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 21);
+  messageDesc(file_expopass_v1_registration, 23);
 
 /**
  * @generated from message expopass.v1.CreateDelegationRequest
@@ -1202,7 +1304,7 @@ export type CreateDelegationRequest = Message<"expopass.v1.CreateDelegationReque
  * Use `create(CreateDelegationRequestSchema)` to create a new message.
  */
 export const CreateDelegationRequestSchema: GenMessage<CreateDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 22);
+  messageDesc(file_expopass_v1_registration, 24);
 
 /**
  * @generated from message expopass.v1.CreateDelegationResponse
@@ -1221,7 +1323,7 @@ export type CreateDelegationResponse = Message<"expopass.v1.CreateDelegationResp
  * Use `create(CreateDelegationResponseSchema)` to create a new message.
  */
 export const CreateDelegationResponseSchema: GenMessage<CreateDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 23);
+  messageDesc(file_expopass_v1_registration, 25);
 
 /**
  * @generated from message expopass.v1.GetDelegationRequest
@@ -1240,7 +1342,7 @@ export type GetDelegationRequest = Message<"expopass.v1.GetDelegationRequest"> &
  * Use `create(GetDelegationRequestSchema)` to create a new message.
  */
 export const GetDelegationRequestSchema: GenMessage<GetDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 24);
+  messageDesc(file_expopass_v1_registration, 26);
 
 /**
  * @generated from message expopass.v1.GetDelegationResponse
@@ -1266,7 +1368,7 @@ export type GetDelegationResponse = Message<"expopass.v1.GetDelegationResponse">
  * Use `create(GetDelegationResponseSchema)` to create a new message.
  */
 export const GetDelegationResponseSchema: GenMessage<GetDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 25);
+  messageDesc(file_expopass_v1_registration, 27);
 
 /**
  * @generated from message expopass.v1.ListDelegationsRequest
@@ -1285,7 +1387,7 @@ export type ListDelegationsRequest = Message<"expopass.v1.ListDelegationsRequest
  * Use `create(ListDelegationsRequestSchema)` to create a new message.
  */
 export const ListDelegationsRequestSchema: GenMessage<ListDelegationsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 26);
+  messageDesc(file_expopass_v1_registration, 28);
 
 /**
  * @generated from message expopass.v1.ListDelegationsResponse
@@ -1304,7 +1406,7 @@ export type ListDelegationsResponse = Message<"expopass.v1.ListDelegationsRespon
  * Use `create(ListDelegationsResponseSchema)` to create a new message.
  */
 export const ListDelegationsResponseSchema: GenMessage<ListDelegationsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 27);
+  messageDesc(file_expopass_v1_registration, 29);
 
 /**
  * @generated from message expopass.v1.UpdateDelegationRequest
@@ -1351,7 +1453,7 @@ export type UpdateDelegationRequest = Message<"expopass.v1.UpdateDelegationReque
  * Use `create(UpdateDelegationRequestSchema)` to create a new message.
  */
 export const UpdateDelegationRequestSchema: GenMessage<UpdateDelegationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 28);
+  messageDesc(file_expopass_v1_registration, 30);
 
 /**
  * @generated from message expopass.v1.UpdateDelegationResponse
@@ -1370,7 +1472,7 @@ export type UpdateDelegationResponse = Message<"expopass.v1.UpdateDelegationResp
  * Use `create(UpdateDelegationResponseSchema)` to create a new message.
  */
 export const UpdateDelegationResponseSchema: GenMessage<UpdateDelegationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 29);
+  messageDesc(file_expopass_v1_registration, 31);
 
 /**
  * A company, ministry or media outlet.
@@ -1426,7 +1528,7 @@ export type Organization = Message<"expopass.v1.Organization"> & {
  * Use `create(OrganizationSchema)` to create a new message.
  */
 export const OrganizationSchema: GenMessage<Organization> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 30);
+  messageDesc(file_expopass_v1_registration, 32);
 
 /**
  * @generated from message expopass.v1.CreateOrganizationRequest
@@ -1474,7 +1576,7 @@ export type CreateOrganizationRequest = Message<"expopass.v1.CreateOrganizationR
  * Use `create(CreateOrganizationRequestSchema)` to create a new message.
  */
 export const CreateOrganizationRequestSchema: GenMessage<CreateOrganizationRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 31);
+  messageDesc(file_expopass_v1_registration, 33);
 
 /**
  * @generated from message expopass.v1.CreateOrganizationResponse
@@ -1493,7 +1595,7 @@ export type CreateOrganizationResponse = Message<"expopass.v1.CreateOrganization
  * Use `create(CreateOrganizationResponseSchema)` to create a new message.
  */
 export const CreateOrganizationResponseSchema: GenMessage<CreateOrganizationResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 32);
+  messageDesc(file_expopass_v1_registration, 34);
 
 /**
  * @generated from message expopass.v1.ListOrganizationsRequest
@@ -1533,7 +1635,7 @@ export type ListOrganizationsRequest = Message<"expopass.v1.ListOrganizationsReq
  * Use `create(ListOrganizationsRequestSchema)` to create a new message.
  */
 export const ListOrganizationsRequestSchema: GenMessage<ListOrganizationsRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 33);
+  messageDesc(file_expopass_v1_registration, 35);
 
 /**
  * @generated from message expopass.v1.ListOrganizationsResponse
@@ -1559,7 +1661,7 @@ export type ListOrganizationsResponse = Message<"expopass.v1.ListOrganizationsRe
  * Use `create(ListOrganizationsResponseSchema)` to create a new message.
  */
 export const ListOrganizationsResponseSchema: GenMessage<ListOrganizationsResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 34);
+  messageDesc(file_expopass_v1_registration, 36);
 
 /**
  * @generated from message expopass.v1.SetParticipantPhotoRequest
@@ -1585,7 +1687,7 @@ export type SetParticipantPhotoRequest = Message<"expopass.v1.SetParticipantPhot
  * Use `create(SetParticipantPhotoRequestSchema)` to create a new message.
  */
 export const SetParticipantPhotoRequestSchema: GenMessage<SetParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 35);
+  messageDesc(file_expopass_v1_registration, 37);
 
 /**
  * @generated from message expopass.v1.SetParticipantPhotoResponse
@@ -1618,7 +1720,7 @@ export type SetParticipantPhotoResponse = Message<"expopass.v1.SetParticipantPho
  * Use `create(SetParticipantPhotoResponseSchema)` to create a new message.
  */
 export const SetParticipantPhotoResponseSchema: GenMessage<SetParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 36);
+  messageDesc(file_expopass_v1_registration, 38);
 
 /**
  * @generated from message expopass.v1.GetParticipantPhotoRequest
@@ -1637,7 +1739,7 @@ export type GetParticipantPhotoRequest = Message<"expopass.v1.GetParticipantPhot
  * Use `create(GetParticipantPhotoRequestSchema)` to create a new message.
  */
 export const GetParticipantPhotoRequestSchema: GenMessage<GetParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 37);
+  messageDesc(file_expopass_v1_registration, 39);
 
 /**
  * @generated from message expopass.v1.GetParticipantPhotoResponse
@@ -1663,7 +1765,7 @@ export type GetParticipantPhotoResponse = Message<"expopass.v1.GetParticipantPho
  * Use `create(GetParticipantPhotoResponseSchema)` to create a new message.
  */
 export const GetParticipantPhotoResponseSchema: GenMessage<GetParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 38);
+  messageDesc(file_expopass_v1_registration, 40);
 
 /**
  * @generated from message expopass.v1.RemoveParticipantPhotoRequest
@@ -1682,7 +1784,7 @@ export type RemoveParticipantPhotoRequest = Message<"expopass.v1.RemoveParticipa
  * Use `create(RemoveParticipantPhotoRequestSchema)` to create a new message.
  */
 export const RemoveParticipantPhotoRequestSchema: GenMessage<RemoveParticipantPhotoRequest> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 39);
+  messageDesc(file_expopass_v1_registration, 41);
 
 /**
  * @generated from message expopass.v1.RemoveParticipantPhotoResponse
@@ -1701,7 +1803,7 @@ export type RemoveParticipantPhotoResponse = Message<"expopass.v1.RemoveParticip
  * Use `create(RemoveParticipantPhotoResponseSchema)` to create a new message.
  */
 export const RemoveParticipantPhotoResponseSchema: GenMessage<RemoveParticipantPhotoResponse> = /*@__PURE__*/
-  messageDesc(file_expopass_v1_registration, 40);
+  messageDesc(file_expopass_v1_registration, 42);
 
 /**
  * A file format for exports.
