@@ -101,6 +101,9 @@ pub(crate) struct IssueSource {
     /// The holder's photo (JPEG), when on file.
     #[diesel(sql_type = Nullable<diesel::sql_types::Bytea>)]
     pub photo: Option<Vec<u8>>,
+    /// The holder's custom answers.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub answers: serde_json::Value,
 }
 
 const SOURCES: &str = "
@@ -114,7 +117,7 @@ SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native
        c.valid_days, e.name AS event_name, e.venue AS event_venue, e.first_day, e.last_day,
        b.serial AS last_serial, b.version AS last_version,
        CASE WHEN b.revoked_at IS NULL THEN b.id END AS current_badge_id,
-       ph.jpeg AS photo
+       ph.jpeg AS photo, p.answers
 FROM participants p
 JOIN categories c ON c.id = p.category_id
 JOIN events e ON e.id = p.event_id

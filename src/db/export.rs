@@ -73,6 +73,8 @@ pub(crate) struct ExportRow {
     pub has_photo: bool,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub first_entry: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub answers: serde_json::Value,
 }
 
 /// The state of a participant's latest badge, as the desk reads it
@@ -227,7 +229,7 @@ pub(crate) async fn rows(
     let select = "p.id, p.given_name, p.family_name, p.native_name,
                   o.name AS organization, p.country, p.job_title, c.code AS category_code,
                   d.name AS delegation, p.email, p.phone, p.document_cipher, p.status,
-                  p.external_ref, p.created_at, s.badge_state, b.serial, b.version,
+                  p.external_ref, p.created_at, s.badge_state, b.serial, b.version, p.answers,
                   coalesce(ph.jpeg IS NOT NULL, false) AS has_photo, e.first_entry";
     let tail = "AND p.id = ANY($9) ORDER BY p.family_key, p.given_key, p.id";
     bind_filters!(diesel::sql_query(statement(select, tail)), q)

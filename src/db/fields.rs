@@ -110,3 +110,26 @@ pub(crate) async fn answered(conn: &mut Conn, event_id: EventId, key: &str) -> Q
     .await?;
     Ok(row.n)
 }
+
+#[derive(QueryableByName)]
+pub(crate) struct HolderAnswers {
+    #[diesel(sql_type = Jsonb)]
+    pub answers: serde_json::Value,
+    #[diesel(sql_type = Text)]
+    pub category_code: String,
+}
+
+/// The answers and category of the holder of badge `serial`.
+pub(crate) async fn of_badge(conn: &mut Conn, serial: i64) -> QueryResult<Option<HolderAnswers>> {
+    use diesel::OptionalExtension as _;
+    diesel::sql_query(
+        "SELECT p.answers, c.code AS category_code FROM badges b
+         JOIN participants p ON p.id = b.participant_id
+         JOIN categories c ON c.id = p.category_id
+         WHERE b.serial = $1 LIMIT 1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(serial)
+    .get_result(conn)
+    .await
+    .optional()
+}

@@ -58,6 +58,9 @@ pub(crate) struct IndexRow {
     pub status: ParticipantStatus,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub version: i64,
+    /// The searchable text of the public and internal custom answers.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub answer_text: String,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -69,7 +72,7 @@ struct Snapshot {
 }
 
 const COLUMNS: &str = "id, given_name, family_name, native_name, given_key, family_key, \
-     organization_id, country, category_id, delegation_id, status, version";
+     organization_id, country, category_id, delegation_id, status, version, answer_text";
 
 const SNAPSHOT: &str = "SELECT pg_snapshot_xmax(s)::text AS xmax, \
      ARRAY(SELECT x::text FROM pg_snapshot_xip(s) AS x) AS xip FROM pg_current_snapshot() AS s";
@@ -134,6 +137,8 @@ struct Change {
     status: Option<ParticipantStatus>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
     version: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    answer_text: Option<String>,
 }
 
 type BoxedSql =
@@ -145,7 +150,8 @@ fn changes_query(event_id: EventId, since: &Horizon) -> BoxedSql {
         "WITH snap AS (SELECT pg_snapshot_xmax(s)::text AS xmax, \
              ARRAY(SELECT x::text FROM pg_snapshot_xip(s) AS x) AS xip FROM pg_current_snapshot() AS s) \
          SELECT snap.xmax, snap.xip, p.id, p.given_name, p.family_name, p.native_name, p.given_key, \
-             p.family_key, p.organization_id, p.country, p.category_id, p.delegation_id, p.status, p.version \
+             p.family_key, p.organization_id, p.country, p.category_id, p.delegation_id, p.status, p.version, \
+             p.answer_text \
          FROM snap LEFT JOIN participants p ON p.event_id = $1 \
              AND (p.changed_by >= CAST($2 AS xid8) OR p.changed_by = ANY (CAST($3 AS xid8[])))",
     )
@@ -218,6 +224,7 @@ pub(crate) async fn changes(
                 delegation_id: c.delegation_id,
                 status,
                 version,
+                answer_text: c.answer_text.unwrap_or_default(),
             });
         }
     }

@@ -17,6 +17,11 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::{
     Principal, Role, Services,
     badges::badge_number,
+    fields::{
+        Answers, EventFields, Scope, Sensitivity,
+        answers::{self, display},
+        open_sealed,
+    },
     records::audit_row,
     registration::BadgeState,
     secrets::{DocumentVault, mask_document},
@@ -30,12 +35,12 @@ use crate::{
     },
     error::{AppError, AppResult},
     ids::EventId,
-    words::Violation,
+    words::{Lang, Violation},
 };
 
 /// A column of an export. The names are those the desk's roster import
 /// reads where the column can be imported back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     Id,
     ExternalRef,
@@ -57,6 +62,12 @@ pub enum Column {
     Entered,
     FirstEntry,
     RegisteredAt,
+    /// The answers to a custom field, named by its key; personal and
+    /// secret ones are the organiser's only.
+    Answer {
+        key: String,
+        private: bool,
+    },
 }
 
 impl Column {
@@ -84,8 +95,9 @@ impl Column {
         Column::RegisteredAt,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
+            Column::Answer { key, .. } => key,
             Column::Id => "id",
             Column::ExternalRef => "external_ref",
             Column::GivenName => "given_name",
@@ -111,24 +123,26 @@ impl Column {
 
     fn parse(name: &str) -> Option<Column> {
         let name = name.trim().to_lowercase();
-        Column::ALL.iter().copied().find(|c| c.name() == name)
+        Column::ALL.iter().find(|c| c.name() == name).cloned()
     }
 
-    /// Personal contact data and the document: `admin` tokens only.
-    pub fn admin_only(self) -> bool {
-        matches!(
-            self,
-            Column::Email | Column::Phone | Column::TravelDocumentMasked
-        )
+    /// Personal contact data, the document and personal or secret
+    /// answers: `admin` tokens only.
+    pub fn admin_only(&self) -> bool {
+        match self {
+            Column::Answer { private, .. } => *private,
+            Column::Email | Column::Phone | Column::TravelDocumentMasked => true,
+            _ => false,
+        }
     }
 
     /// Width in characters in an XLSX sheet.
-    fn width(self) -> f64 {
+    fn width(&self) -> f64 {
         match self {
             Column::Id => 38.0,
             Column::GivenName | Column::FamilyName | Column::NativeName | Column::Email => 24.0,
             Column::Organization | Column::JobTitle | Column::Delegation => 30.0,
-            Column::FirstEntry | Column::RegisteredAt => 18.0,
+            Column::FirstEntry | Column::RegisteredAt | Column::Answer { .. } => 18.0,
             _ => 14.0,
         }
     }
@@ -179,6 +193,8 @@ pub struct ExportInput {
     pub format: ExportFormat,
     /// Column names; empty: every column the caller may see.
     pub columns: Vec<String>,
+    /// The language of option labels and yes/no in answer columns.
+    pub lang: Lang,
     pub filter: ExportFilterInput,
 }
 
@@ -220,9 +236,25 @@ const MAX_LISTED: usize = 100;
 static EXPORTS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(2)));
 
 /// The columns of the file and those withheld from the caller's role.
-fn choose_columns(v: &mut Validator, asked: &[String], role: Role) -> (Vec<Column>, Vec<Column>) {
+fn choose_columns(
+    v: &mut Validator,
+    asked: &[String],
+    role: Role,
+    fields: &EventFields,
+) -> (Vec<Column>, Vec<Column>) {
+    let answer_column = |f: &crate::domain::fields::Loaded| Column::Answer {
+        key: f.def.key.clone(),
+        private: f.def.sensitivity >= Sensitivity::Personal,
+    };
     let wanted: Vec<Column> = if asked.is_empty() {
-        Column::ALL.to_vec()
+        let mut all = Column::ALL.to_vec();
+        all.extend(
+            fields
+                .of_scope(Scope::Participant)
+                .filter(|f| f.def.exported())
+                .map(|f| answer_column(f)),
+        );
+        all
     } else if asked.len() > MAX_LISTED {
         v.violation(
             "columns",
@@ -235,7 +267,11 @@ fn choose_columns(v: &mut Validator, asked: &[String], role: Role) -> (Vec<Colum
         let mut wanted = Vec::with_capacity(asked.len());
         for (i, name) in asked.iter().enumerate() {
             let field = format!("columns[{i}]");
-            match Column::parse(name) {
+            let answer = fields
+                .get(name.trim())
+                .filter(|f| f.def.scope == Scope::Participant)
+                .map(|f| answer_column(f));
+            match Column::parse(name).or(answer) {
                 None => v.violation(
                     &field,
                     Violation::OneOf {
@@ -286,11 +322,45 @@ struct RowFormat {
     columns: Vec<Column>,
     tz: Tz,
     vault: Arc<DocumentVault>,
+    fields: Arc<EventFields>,
+    /// The language of option labels and yes/no.
+    lang: Lang,
 }
 
 impl RowFormat {
+    /// The answer to `key` as the file writes it: empty where the
+    /// participant's category does not export it.
+    fn answer(&self, answers: &Answers, category: &str, key: &str) -> String {
+        let exported = self
+            .fields
+            .get(key)
+            .is_some_and(|f| f.def.placement(Some(category)).is_none_or(|p| p.export));
+        let Some(answer) = answers.get(key).filter(|_| exported) else {
+            return String::new();
+        };
+        match &answer.s {
+            Some(sealed) => {
+                let opened = crate::domain::fields::Answer {
+                    x: open_sealed(&self.vault, sealed),
+                    ..answer.clone()
+                };
+                display(&self.fields, key, &opened, self.lang)
+            }
+            None => display(&self.fields, key, answer, self.lang),
+        }
+    }
+
     fn cells(&self, row: ExportRow) -> AppResult<Vec<String>> {
         let mut row = row;
+        let answers = if self
+            .columns
+            .iter()
+            .any(|c| matches!(c, Column::Answer { .. }))
+        {
+            answers::from_json(&row.answers)
+        } else {
+            Answers::new()
+        };
         let mut cells = Vec::with_capacity(self.columns.len());
         for column in &self.columns {
             let cell = match column {
@@ -324,6 +394,7 @@ impl RowFormat {
                     .map(|at| local_time(at, self.tz))
                     .unwrap_or_default(),
                 Column::RegisteredAt => local_time(row.created_at, self.tz),
+                Column::Answer { key, .. } => self.answer(&answers, &row.category_code, key),
             };
             cells.push(cell);
         }
@@ -625,7 +696,8 @@ impl Services {
         caller.require_event(event_id)?;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
-        let (columns, withheld) = choose_columns(&mut v, &input.columns, caller.role);
+        let fields = self.event_fields(&mut conn, event_id).await?;
+        let (columns, withheld) = choose_columns(&mut v, &input.columns, caller.role, &fields);
         let f = &input.filter;
         let mut too_long = input.columns.len() > MAX_LISTED;
         for (field, len) in [
@@ -708,6 +780,8 @@ impl Services {
             columns: columns.clone(),
             tz,
             vault: self.vault.clone(),
+            fields,
+            lang: input.lang,
         };
         // Not aborted: it ends its snapshot by itself once nobody takes its
         // pages (an answer refused below drops their receiver).
@@ -782,7 +856,7 @@ mod tests {
     #[test]
     fn desk_tokens_never_get_personal_columns() {
         let mut v = Validator::new();
-        let (shown, withheld) = choose_columns(&mut v, &[], Role::Desk);
+        let (shown, withheld) = choose_columns(&mut v, &[], Role::Desk, &EventFields::default());
         assert!(v.finish().is_ok());
         assert!(shown.iter().all(|c| !c.admin_only()));
         assert_eq!(
@@ -790,7 +864,7 @@ mod tests {
             vec![Column::Email, Column::Phone, Column::TravelDocumentMasked]
         );
         let mut v = Validator::new();
-        let (shown, withheld) = choose_columns(&mut v, &[], Role::Admin);
+        let (shown, withheld) = choose_columns(&mut v, &[], Role::Admin, &EventFields::default());
         assert!(v.finish().is_ok());
         assert_eq!(shown.len(), Column::ALL.len());
         assert!(withheld.is_empty());
@@ -800,7 +874,7 @@ mod tests {
     fn unknown_and_repeated_columns_are_named() {
         let mut v = Validator::new();
         let asked = ["family_name", "FAMILY_NAME", "passport"].map(String::from);
-        choose_columns(&mut v, &asked, Role::Admin);
+        choose_columns(&mut v, &asked, Role::Admin, &EventFields::default());
         let fields: Vec<String> = v.into_violations().into_iter().map(|f| f.field).collect();
         assert_eq!(fields, ["columns[1]", "columns[2]"]);
     }

@@ -70,10 +70,12 @@ struct EventIndex {
 
 impl EventIndex {
     fn apply(&mut self, row: IndexRow) {
+        // Names, and the words of public and internal custom answers.
         let keys = search_key::name_keys([
             row.given_name.as_str(),
             row.family_name.as_str(),
             row.native_name.as_str(),
+            row.answer_text.as_str(),
         ]);
         let entry = Entry {
             id: row.id,

@@ -106,6 +106,7 @@ fn scan_request(r: pb::ScanRequest) -> Result<ScanRequest, AppError> {
         direction,
         nonce,
         scanned_at: time_from(r.scanned_at),
+        lang: crate::call::lang().unwrap_or(crate::words::Lang::En),
     })
 }
 
@@ -169,6 +170,7 @@ impl GateService for GateApi {
             badge_number: result.badge_number,
             holder_name: result.holder_name,
             holder_photo: result.holder_photo.unwrap_or_default(),
+            notes: result.notes,
         }))
     }
 

@@ -78,6 +78,7 @@ fn export_input(r: pb::ExportParticipantsRequest) -> Result<ExportInput, Status>
         event_id,
         format,
         columns: r.columns,
+        lang: crate::call::lang().unwrap_or(crate::words::Lang::En),
         filter,
     })
 }

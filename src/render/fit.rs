@@ -261,6 +261,28 @@ pub(super) fn personal_block(
     let size = fitted.size;
     last = put(fitted, last - size / PT_PER_MM - below, &grey);
     lowest = lowest.min(last - size * 0.3 / PT_PER_MM);
+    for line in &card.answers {
+        if shape(book, line, REGULAR).missing > 0 {
+            tracing::warn!("a badge answer has characters no badge font can show; left off");
+            continue;
+        }
+        let fitted = fit(
+            book,
+            line,
+            REGULAR,
+            width,
+            sizes.small * 0.9 * scale,
+            sizes.small_min * scale,
+            1,
+        );
+        let size = fitted.size;
+        last = put(
+            fitted,
+            last - size / PT_PER_MM - gap(sizes.small) * 0.4,
+            &ink,
+        );
+        lowest = lowest.min(last - size * 0.3 / PT_PER_MM);
+    }
     (draws, lowest)
 }
 

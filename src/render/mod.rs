@@ -40,6 +40,9 @@ pub struct BadgeCard {
     pub qr_text: String,
     /// The holder's photo, a JPEG; `None` keeps the layout without one.
     pub photo: Option<bytes::Bytes>,
+    /// Answers to custom fields printed on the badge ("Press card:
+    /// UZ-1234"), one line each, under the country.
+    pub answers: Vec<String>,
 }
 
 /// Paper and arrangement.
@@ -215,6 +218,7 @@ mod tests {
             number: "0001042-1".into(),
             qr_text: format!("EP1:{}", "A".repeat(141)),
             photo: None,
+            answers: Vec::new(),
         }
     }
 

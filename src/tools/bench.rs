@@ -892,6 +892,7 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             number: format!("{:07}-1", n + 1),
             qr_text: claims.sign(&key).context("sign")?,
             photo: None,
+            answers: Vec::new(),
         };
         let t = Instant::now();
         let pdf = render::render_pdf(&[card], Layout::A6, "bench")?;

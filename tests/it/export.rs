@@ -14,13 +14,13 @@ use crate::support::{
 
 /// An export, gathered: its start and the file's bytes, with the progress
 /// seen on the way.
-struct Exported {
-    started: pb::ExportStarted,
-    file: Vec<u8>,
+pub(crate) struct Exported {
+    pub(crate) started: pb::ExportStarted,
+    pub(crate) file: Vec<u8>,
     progress: Vec<u64>,
 }
 
-async fn export(
+pub(crate) async fn export(
     app: &TestApp,
     role: Role,
     request: pb::ExportParticipantsRequest,
@@ -52,7 +52,10 @@ async fn export(
     })
 }
 
-fn request(fixture: &Fixture, format: pb::ExportFormat) -> pb::ExportParticipantsRequest {
+pub(crate) fn request(
+    fixture: &Fixture,
+    format: pb::ExportFormat,
+) -> pb::ExportParticipantsRequest {
     pb::ExportParticipantsRequest {
         event_id: fixture.event_id.clone(),
         format: format.into(),
@@ -62,7 +65,7 @@ fn request(fixture: &Fixture, format: pb::ExportFormat) -> pb::ExportParticipant
 
 /// The CSV's rows as a spreadsheet reads them (header first), after
 /// checking the byte order mark.
-fn csv_rows(file: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn csv_rows(file: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(file).expect("UTF-8");
     let body = text.strip_prefix('\u{feff}').expect("a byte order mark");
     csv::ReaderBuilder::new()

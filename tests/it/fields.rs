@@ -314,3 +314,325 @@ async fn every_case_of_the_table_has_the_same_verdict_on_register_update_and_imp
         assert_eq!(got, want, "{name}: import row");
     }
 }
+
+async fn upsert(app: &TestApp, fixture: &Fixture, field: Value) -> pb::FieldDefinition {
+    app.events()
+        .upsert_field(pb::UpsertFieldRequest {
+            event_id: fixture.event_id.clone(),
+            field: Some(field_pb(&field)),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .field
+        .unwrap()
+}
+
+fn text(t: &str) -> pb::AnswerValue {
+    answer(&serde_json::json!({ "text": t }))
+}
+
+async fn read(app: &TestApp, role: expopass::domain::Role, id: &str) -> pb::Participant {
+    app.registration_as(Some(role))
+        .get_participant(pb::GetParticipantRequest { id: id.to_owned() })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_edit_with_answers_makes_a_version_and_old_answers_keep_their_labels() {
+    use expopass::domain::Role;
+    let app = TestApp::start().await;
+    let fixture = app.event("FIELDS-VERSIONS").await;
+    let sector = serde_json::json!({
+        "key": "sector", "kind": "single_choice", "sensitivity": "public",
+        "label": {"en": "Sector"},
+        "options": [
+            {"key": "energy", "label": {"en": "Energy", "ru": "Энергетика"}},
+            {"key": "mining", "label": {"en": "Mining"}}
+        ]
+    });
+    let first = upsert(&app, &fixture, sector.clone()).await;
+    assert_eq!(first.version, 1);
+    // Nobody answered yet: an edit stays version 1.
+    let mut edited = sector.clone();
+    edited["label"]["en"] = "Industry sector".into();
+    assert_eq!(upsert(&app, &fixture, edited.clone()).await.version, 1);
+
+    let mut input = person("Aziza", "Karimova");
+    input.answers = HashMap::from([("sector".to_owned(), text("energy"))]);
+    let aziza = app.register(&fixture, input).await;
+
+    // Now answered: the energy option is renamed and retired in version 2.
+    edited["options"][0]["label"]["en"] = "Power generation".into();
+    edited["options"][0]["retired"] = true.into();
+    let second = upsert(&app, &fixture, edited).await;
+    assert_eq!((second.version, second.answered), (2, 1));
+
+    // Nobody chooses the retired option anew; Aziza keeps it, also through
+    // an edit of another field.
+    let mut late = person("Bobur", "Aliev");
+    late.answers = HashMap::from([("sector".to_owned(), text("energy"))]);
+    let refused = app
+        .desk()
+        .register_participant(crate::support::builders::register_request(&fixture, late))
+        .await
+        .unwrap_err();
+    assert_eq!(status_verdict(&refused), "answers.sector:UNKNOWN_OPTION");
+    let kept = app
+        .desk()
+        .update_participant(pb::UpdateParticipantRequest {
+            id: aziza.id.clone(),
+            expected_version: aziza.version,
+            job_title: Some("Engineer".to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap();
+    assert_eq!(stored(&kept), serde_json::json!({"sector": "energy"}));
+
+    // The export writes Aziza's answer with the labels of version 1, in
+    // the language asked for.
+    let mut asked = crate::export::request(&fixture, pb::ExportFormat::Csv);
+    asked.columns = vec!["family_name".to_owned(), "sector".to_owned()];
+    let file = crate::export::export(&app, Role::Admin, asked.clone())
+        .await
+        .unwrap();
+    assert_eq!(file.started.columns, ["family_name", "sector"]);
+    let rows = crate::export::csv_rows(&file.file);
+    assert_eq!(rows[1], ["Karimova", "Energy"]);
+    let mut russian = tonic::Request::new(asked);
+    russian
+        .metadata_mut()
+        .insert("accept-language", "ru".parse().unwrap());
+    let mut stream = app
+        .registration_admin()
+        .export_participants(russian)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut bytes = Vec::new();
+    while let Some(m) = stream.message().await.unwrap() {
+        if let Some(pb::export_participants_response::Item::Chunk(c)) = m.item {
+            bytes.extend(c);
+        }
+    }
+    assert_eq!(
+        crate::export::csv_rows(&bytes)[1],
+        ["Karimova", "Энергетика"]
+    );
+    // And the default columns hold every exported field.
+    let all = crate::export::export(
+        &app,
+        Role::Desk,
+        crate::export::request(&fixture, pb::ExportFormat::Csv),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        all.started.columns.last().map(String::as_str),
+        Some("sector")
+    );
+
+    // Given again, the retired option stays hers (now under version 2).
+    let again = app
+        .desk()
+        .update_participant(pb::UpdateParticipantRequest {
+            id: aziza.id.clone(),
+            expected_version: kept.version,
+            answers: HashMap::from([("sector".to_owned(), text("energy"))]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap();
+    assert_eq!(stored(&again), serde_json::json!({"sector": "energy"}));
+    assert_eq!(
+        stored(&read(&app, Role::Desk, &aziza.id).await),
+        serde_json::json!({"sector": "energy"})
+    );
+}
+
+#[tokio::test]
+async fn a_secret_answer_is_sealed_in_the_database_and_shown_to_organisers_only() {
+    use expopass::domain::Role;
+    let app = TestApp::start().await;
+    let fixture = app.event("FIELDS-SECRET").await;
+    upsert(
+        &app,
+        &fixture,
+        serde_json::json!({
+            "key": "visa_note", "kind": "text", "sensitivity": "secret",
+            "label": {"en": "Visa note"}
+        }),
+    )
+    .await;
+    upsert(
+        &app,
+        &fixture,
+        serde_json::json!({
+            "key": "hobby", "kind": "text", "sensitivity": "public",
+            "label": {"en": "Hobby"}
+        }),
+    )
+    .await;
+    upsert(
+        &app,
+        &fixture,
+        serde_json::json!({
+            "key": "diet", "kind": "text", "sensitivity": "personal",
+            "label": {"en": "Diet"}
+        }),
+    )
+    .await;
+    let secret = format!("Kestrelvisa{}", fastrand::u32(100_000..));
+    let mut input = person("Nodira", "Yusupova");
+    input.answers = HashMap::from([
+        ("visa_note".to_owned(), text(&secret)),
+        ("hobby".to_owned(), text("Falconry")),
+        ("diet".to_owned(), text("Vegetarian")),
+    ]);
+    let p = app.register(&fixture, input).await;
+
+    let desk = read(&app, Role::Desk, &p.id).await;
+    assert!(
+        !desk.answers.contains_key("visa_note"),
+        "desks never read it"
+    );
+    assert!(
+        desk.answers.contains_key("diet"),
+        "desks read personal answers"
+    );
+    let admin = read(&app, Role::Admin, &p.id).await;
+    assert_eq!(
+        plain(&admin.answers["visa_note"]),
+        Value::from(secret.clone())
+    );
+
+    // Search finds public answers, never personal or secret ones.
+    assert_eq!(app.found(&fixture.event_id, "falcon").await, ["Nodira"]);
+    assert!(app.found(&fixture.event_id, "vegetar").await.is_empty());
+    assert!(app.found(&fixture.event_id, "kestrel").await.is_empty());
+
+    // Exports: the organiser's has it; a desk's leaves it out and says so.
+    let by_desk = crate::export::export(
+        &app,
+        Role::Desk,
+        crate::export::request(&fixture, pb::ExportFormat::Csv),
+    )
+    .await
+    .unwrap();
+    assert!(
+        by_desk
+            .started
+            .withheld_columns
+            .contains(&"visa_note".to_owned())
+    );
+    assert!(
+        by_desk
+            .started
+            .withheld_columns
+            .contains(&"diet".to_owned())
+    );
+    assert!(!String::from_utf8_lossy(&by_desk.file).contains(&secret));
+    let by_admin = crate::export::export(
+        &app,
+        Role::Admin,
+        crate::export::request(&fixture, pb::ExportFormat::Csv),
+    )
+    .await
+    .unwrap();
+    assert!(String::from_utf8_lossy(&by_admin.file).contains(&secret));
+
+    // The plaintext is in no table: a dump of the whole database.
+    let dump = std::process::Command::new(crate::failover::bin_dir().join("pg_dump"))
+        .args(["--format=plain", "--dbname"])
+        .arg(&app.db.url)
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let dump = String::from_utf8_lossy(&dump.stdout);
+    assert!(dump.contains("Falconry"), "the dump holds the answers");
+    assert!(!dump.contains(&secret), "a secret answer is sealed");
+}
+
+#[tokio::test]
+async fn answers_print_on_badges_in_any_script_and_show_at_gates_online() {
+    let app = TestApp::start().await;
+    let venue = crate::gates::venue(&app, "FIELDS-PRINT").await;
+    let fixture = &venue.fixture;
+    upsert(
+        &app,
+        fixture,
+        serde_json::json!({
+            "key": "interpreter", "kind": "text", "sensitivity": "public",
+            "label": {"en": "Interpreter"}, "badge": "always", "gate": true
+        }),
+    )
+    .await;
+    upsert(
+        &app,
+        fixture,
+        serde_json::json!({
+            "key": "vip_parking", "kind": "boolean", "label": {"en": "VIP parking"},
+            "gate": true
+        }),
+    )
+    .await;
+    for (given, said) in [("Layla", "العربية"), ("Wei", "中文普通话")] {
+        let mut input = person(given, "Holder");
+        input.answers = HashMap::from([
+            ("interpreter".to_owned(), text(said)),
+            ("vip_parking".to_owned(), text("yes")),
+        ]);
+        let p = app.register(fixture, input).await;
+        let issued = app
+            .badges()
+            .issue_badge(pb::IssueBadgeRequest {
+                participant_id: p.id.clone(),
+                layout: 0,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let pdf = crate::support::pdf::PdfFile::new(&issued.pdf);
+        let printed = pdf.text();
+        assert!(printed.contains("Interpreter"), "{printed}");
+        assert!(
+            printed.contains(said) || printed.contains(&said.chars().rev().collect::<String>()),
+            "{said} is printed: {printed}"
+        );
+        let badge = issued.badge.unwrap();
+        assert_eq!(
+            pdf.qr_codes(1),
+            [badge.qr_text.clone()],
+            "zbar reads the QR"
+        );
+
+        let scan = app
+            .gates()
+            .scan(crate::gates::scan_request(
+                &venue.hall,
+                &badge.qr_text,
+                &format!("n-{given}"),
+                pb::Direction::In,
+                crate::gates::DURING,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(scan.decision(), pb::Decision::Allow);
+        assert_eq!(
+            scan.notes,
+            [format!("Interpreter: {said}"), "VIP parking".to_owned()]
+        );
+    }
+}

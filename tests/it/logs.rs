@@ -9,13 +9,15 @@ use tonic::{Code, metadata::MetadataValue};
 use crate::support::{TestApp, builders::register_request, serve::ServeProcess};
 
 /// Personal values no log line may hold.
-const CANARIES: [&str; 6] = [
+const CANARIES: [&str; 7] = [
     "Quokkafield",
     "Ørnsvikova",
     "Щукинаканар",
     "quokka.canary@example.uz",
     "+998 90 555 31 77",
     "QK7319046",
+    // The answer to a secret custom field.
+    "Kakapovisa-note-7734",
 ];
 
 fn canary_person() -> pb::ParticipantInput {
@@ -28,6 +30,13 @@ fn canary_person() -> pb::ParticipantInput {
         email: CANARIES[3].to_owned(),
         phone: CANARIES[4].to_owned(),
         travel_document: CANARIES[5].to_owned(),
+        answers: std::collections::HashMap::from([(
+            "visa_note".to_owned(),
+            pb::AnswerValue {
+                value: Some(pb::answer_value::Value::Text(CANARIES[6].to_owned())),
+                on_badge: false,
+            },
+        )]),
         ..Default::default()
     }
 }
@@ -48,6 +57,22 @@ fn tagged<T>(ids: &mut Vec<String>, message: T) -> tonic::Request<T> {
 /// each call with a request id of ours; returns those ids.
 async fn calls_with_personal_data(app: &TestApp, server: &ServeProcess) -> Vec<String> {
     let fixture = app.event(&format!("LOG-{}", fastrand::u32(..))).await;
+    app.events()
+        .upsert_field(pb::UpsertFieldRequest {
+            event_id: fixture.event_id.clone(),
+            field: Some(pb::FieldDefinition {
+                key: "visa_note".to_owned(),
+                kind: "text".to_owned(),
+                sensitivity: "secret".to_owned(),
+                label: Some(pb::LocalizedText {
+                    en: "Visa note".to_owned(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("a secret field");
     let mut desk = server.desk(&app.desk_token).await;
     let mut ids = Vec::new();
     let first = register_request(&fixture, canary_person());

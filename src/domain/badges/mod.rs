@@ -1,12 +1,13 @@
 //! Badges: issue and reprint, revocation, bulk printing.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{Datelike as _, NaiveDate};
 
 use super::{
     Principal, Services,
-    ids::{BadgeId, ParticipantId},
+    fields::{EventFields, OnBadge, answers::shown_answers},
+    ids::{BadgeId, EventId, ParticipantId},
     qr::{BadgeClaims, event_tag},
     records::audit_row,
 };
@@ -185,8 +186,32 @@ fn claims_for(
     })
 }
 
-fn card_for(source: &IssueSource, badge: &BadgeRow) -> BadgeCard {
+/// The answers a badge prints: fields on the badge always, or where the
+/// holder asked for it.
+fn badge_answers(source: &IssueSource, fields: &EventFields) -> Vec<String> {
+    if fields.is_empty() {
+        return Vec::new();
+    }
+    let answers = crate::domain::fields::answers::from_json(&source.answers);
+    shown_answers(
+        fields,
+        &source.category_code,
+        &answers,
+        crate::words::Lang::En,
+        |p, a| match p.badge {
+            OnBadge::Always => true,
+            OnBadge::Choice => a.b,
+            OnBadge::Never => false,
+        },
+    )
+    .into_iter()
+    .map(|s| s.text)
+    .collect()
+}
+
+fn card_for(source: &IssueSource, badge: &BadgeRow, fields: &EventFields) -> BadgeCard {
     BadgeCard {
+        answers: badge_answers(source, fields),
         event_name: source.event_name.clone(),
         event_line: event_line(source.first_day, source.last_day, &source.event_venue),
         given_name: source.given_name.clone(),
@@ -234,9 +259,9 @@ struct Issued {
 }
 
 impl Issued {
-    fn new(source: &IssueSource, row: BadgeRow) -> Self {
+    fn new(source: &IssueSource, row: BadgeRow, fields: &EventFields) -> Self {
         Self {
-            card: card_for(source, &row),
+            card: card_for(source, &row, fields),
             category_code: source.category_code.clone(),
             layout: match CategoryLayout::parse(&source.badge_layout) {
                 Some(CategoryLayout::Card) => Layout::Card,
@@ -276,9 +301,15 @@ impl Services {
         mode: IssueMode,
     ) -> AppResult<Vec<Issued>> {
         let sources = db::badges::lock_sources(conn, ids).await?;
+        let mut fields: HashMap<EventId, Arc<EventFields>> = HashMap::new();
         for source in &sources {
             actor.require_event(source.event_id)?;
+            if let std::collections::hash_map::Entry::Vacant(slot) = fields.entry(source.event_id) {
+                slot.insert(self.event_fields(conn, source.event_id).await?);
+            }
         }
+        let no_fields = EventFields::default();
+        let fields_of = |e: &EventId| fields.get(e).map_or(&no_fields, |f| f.as_ref());
         let mut keep = Vec::new();
         let mut fresh = Vec::new();
         for source in &sources {
@@ -303,7 +334,8 @@ impl Services {
                 rows.into_iter().map(|(r, _)| (r.id, r)).collect();
             for (source, badge_id) in keep {
                 if let Some(row) = by_id.get(&badge_id) {
-                    out.insert(source.participant_id, Issued::new(source, row.clone()));
+                    let issued = Issued::new(source, row.clone(), fields_of(&source.event_id));
+                    out.insert(source.participant_id, issued);
                 }
             }
         }
@@ -360,7 +392,8 @@ impl Services {
                     revocation_reason: None,
                     revocation_note: String::new(),
                 };
-                out.insert(source.participant_id, Issued::new(source, row.clone()));
+                let issued = Issued::new(source, row.clone(), fields_of(&source.event_id));
+                out.insert(source.participant_id, issued);
                 rows.push(row);
             }
             db::badges::insert_many(conn, &rows).await?;

@@ -24,7 +24,7 @@ mod setup;
 
 pub use answers::{Answer, Answers, RawAnswer, Shown, check_answers, display};
 pub use setup::FieldView;
-pub(crate) use setup::{newest, write_field};
+pub(crate) use setup::{newest, open_sealed, write_field};
 
 /// Most fields of one event.
 pub const MAX_FIELDS: usize = 100;

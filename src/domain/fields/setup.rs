@@ -15,7 +15,9 @@ use super::{
 };
 use crate::{
     db::{self, Conn},
-    domain::{Principal, Role, Services, records::audit_row, validate::Validator},
+    domain::{
+        Principal, Role, Services, records::audit_row, secrets::DocumentVault, validate::Validator,
+    },
     error::{AppError, AppResult, FieldViolation},
     ids::EventId,
     words::Lang,
@@ -194,13 +196,19 @@ impl Services {
 
     /// A sealed answer opened; `None` when it does not open.
     pub(crate) fn open(&self, sealed: &str) -> Option<Value> {
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(sealed)
-            .ok()?;
-        let plain = self.vault.decrypt(&bytes).ok()?;
-        serde_json::from_str(&plain).ok()
+        open_sealed(&self.vault, sealed)
     }
+}
+
+/// A secret answer opened with the document key; `None` when it does not
+/// open.
+pub(crate) fn open_sealed(vault: &DocumentVault, sealed: &str) -> Option<Value> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    let plain = vault.decrypt(&bytes).ok()?;
+    serde_json::from_str(&plain).ok()
 }
 
 /// The text desks find a participant by: public and internal answers, with

@@ -32,6 +32,8 @@ pub struct ScanRequest {
     pub direction: Direction,
     pub nonce: String,
     pub scanned_at: Option<DateTime<Utc>>,
+    /// The language of the answers shown with an entry allowed.
+    pub lang: crate::words::Lang,
 }
 
 /// What a gate shows.
@@ -46,6 +48,8 @@ pub struct ScanResult {
     /// The holder's photo (JPEG), on an entry allowed, only where the event
     /// allows photos at gates and one is on file.
     pub holder_photo: Option<Vec<u8>>,
+    /// Answers the event shows at gates, on an entry allowed.
+    pub notes: Vec<String>,
 }
 
 /// The checks that need no database, for one direction (`decide_way`);
@@ -105,6 +109,7 @@ impl Services {
                     badge_number: String::new(),
                     holder_name: String::new(),
                     holder_photo: None,
+                    notes: Vec::new(),
                 });
             }
         }
@@ -141,6 +146,7 @@ impl Services {
             badge_number: String::new(),
             holder_name: outcome.holder.unwrap_or_default(),
             holder_photo: None,
+            notes: Vec::new(),
         };
         if outcome.deny.is_none()
             && input.direction == Direction::In
@@ -148,6 +154,14 @@ impl Services {
             && let Some(claims) = badge
         {
             result.holder_photo = db::photos::of_badge(&mut conn, i64::from(claims.serial)).await?;
+        }
+        if outcome.deny.is_none()
+            && input.direction == Direction::In
+            && let Some(claims) = badge
+        {
+            result.notes = self
+                .gate_notes(&mut conn, gate.event_id, claims.serial, input.lang)
+                .await?;
         }
         if let Some(claims) = badge {
             result.badge_number = badge_number(i64::from(claims.serial), i32::from(claims.version));
@@ -157,5 +171,40 @@ impl Services {
             }
         }
         Ok(result)
+    }
+}
+
+impl Services {
+    /// The holder's answers the event shows at gates for their category;
+    /// nothing read when no field is shown at gates.
+    async fn gate_notes(
+        &self,
+        conn: &mut crate::db::Conn,
+        event_id: crate::ids::EventId,
+        serial: u32,
+        lang: crate::words::Lang,
+    ) -> AppResult<Vec<String>> {
+        let fields = self.event_fields(conn, event_id).await?;
+        let shown_somewhere = fields
+            .current
+            .iter()
+            .any(|f| f.def.placement.gate || f.def.categories.values().any(|p| p.gate));
+        if !shown_somewhere {
+            return Ok(Vec::new());
+        }
+        let Some(holder) = db::fields::of_badge(conn, i64::from(serial)).await? else {
+            return Ok(Vec::new());
+        };
+        let answers = crate::domain::fields::answers::from_json(&holder.answers);
+        Ok(crate::domain::fields::answers::shown_answers(
+            &fields,
+            &holder.category_code,
+            &answers,
+            lang,
+            |p, _| p.gate,
+        )
+        .into_iter()
+        .map(|s| s.text)
+        .collect())
     }
 }
