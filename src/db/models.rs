@@ -140,6 +140,8 @@ pub struct Delegation {
     pub name: String,
     pub head_participant_id: Option<ParticipantId>,
     pub created_at: DateTime<Utc>,
+    /// Custom answers of delegation fields (`domain::fields::answers`).
+    pub answers: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -193,6 +193,18 @@ pub(crate) async fn set_delegation_name(
     Ok(n == 1)
 }
 
+pub(crate) async fn set_delegation_answers(
+    conn: &mut Conn,
+    id: DelegationId,
+    answers: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(delegations::table.find(id))
+        .set(delegations::answers.eq(answers))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 pub(crate) async fn set_delegation_head(
     conn: &mut Conn,
     id: DelegationId,

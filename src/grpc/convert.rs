@@ -212,6 +212,8 @@ pub(super) fn new_delegation(r: pb::CreateDelegationRequest) -> AppResult<NewDel
     let event_id = v.id("event_id", &r.event_id).map(EventId);
     let country = v.country("country", &r.country);
     let name = v.required_text("name", &r.name, MAX_TITLE);
+    let answers = answers(r.answers);
+    answer_count(&mut v, &answers);
     let event_id = v.finish_with(event_id)?;
     Ok(NewDelegation {
         request_id,
@@ -219,6 +221,7 @@ pub(super) fn new_delegation(r: pb::CreateDelegationRequest) -> AppResult<NewDel
         country,
         name,
         quotas: quotas(r.quotas),
+        answers,
     })
 }
 
@@ -234,12 +237,15 @@ pub(super) fn delegation_update(r: pb::UpdateDelegationRequest) -> AppResult<Del
         .head_participant_id
         .as_deref()
         .map(|h| v.optional_id("head_participant_id", h));
+    let answers = answers(r.answers);
+    answer_count(&mut v, &answers);
     let id = v.finish_with(id)?;
     Ok(DelegationUpdate {
         id,
         name,
         head,
         quotas: r.replace_quotas.then(|| quotas(r.quotas)),
+        answers,
     })
 }
 

@@ -202,6 +202,12 @@ fn delegation_pb(v: DelegationView) -> pb::Delegation {
             .collect(),
         member_count: v.member_count,
         created_at: Some(timestamp(d.created_at)),
+        answers: answers_pb(
+            crate::domain::fields::answers::from_json(&d.answers)
+                .into_iter()
+                .filter(|(_, a)| a.s.is_none())
+                .collect(),
+        ),
     }
 }
 

@@ -636,3 +636,77 @@ async fn answers_print_on_badges_in_any_script_and_show_at_gates_online() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_delegation_answers_its_own_fields_once() {
+    let app = TestApp::start().await;
+    let fixture = app.event("FIELDS-DELEGATION").await;
+    upsert(
+        &app,
+        &fixture,
+        serde_json::json!({
+            "key": "interpreter_language", "scope": "delegation", "kind": "single_choice",
+            "label": {"en": "Interpreter"}, "required": true,
+            "options": [
+                {"key": "zh", "label": {"en": "Chinese"}},
+                {"key": "ar", "label": {"en": "Arabic"}}
+            ]
+        }),
+    )
+    .await;
+    let create = |answers: HashMap<String, pb::AnswerValue>| pb::CreateDelegationRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        event_id: fixture.event_id.clone(),
+        country: "CN".to_owned(),
+        name: "Delegation of China".to_owned(),
+        answers,
+        ..Default::default()
+    };
+    let missing = app
+        .desk()
+        .create_delegation(create(HashMap::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_verdict(&missing),
+        "answers.interpreter_language:REQUIRED"
+    );
+    let created = app
+        .desk()
+        .create_delegation(create(HashMap::from([(
+            "interpreter_language".to_owned(),
+            text("Chinese"),
+        )])))
+        .await
+        .unwrap()
+        .into_inner()
+        .delegation
+        .unwrap();
+    assert_eq!(plain(&created.answers["interpreter_language"]), "zh");
+    let updated = app
+        .desk()
+        .update_delegation(pb::UpdateDelegationRequest {
+            id: created.id.clone(),
+            answers: HashMap::from([("interpreter_language".to_owned(), text("ar"))]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .delegation
+        .unwrap();
+    assert_eq!(plain(&updated.answers["interpreter_language"]), "ar");
+
+    // A participant does not answer a delegation's field.
+    let mut input = person("Li", "Wei");
+    input.answers = HashMap::from([("interpreter_language".to_owned(), text("zh"))]);
+    let refused = app
+        .desk()
+        .register_participant(crate::support::builders::register_request(&fixture, input))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_verdict(&refused),
+        "answers.interpreter_language:UNKNOWN_FIELD"
+    );
+}

@@ -772,6 +772,7 @@ async fn a_quota_of_a_billion_is_refused_by_field() {
                         used: 0,
                     },
                 ],
+                ..Default::default()
             })
             .await
             .unwrap_err();

@@ -622,6 +622,7 @@ async fn write(
                     name: d.name.clone(),
                     head_participant_id: None,
                     created_at: crate::domain::now(),
+                    answers: serde_json::json!({}),
                 };
                 db::registry::insert_delegation(conn, &delegation, &quotas).await?;
                 audit(conn, actor, "delegation.create", "delegation", id.0).await?;

@@ -1,6 +1,6 @@
 //! Delegations: a country's official group, its head and its quotas.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{ParticipantView, Seats, claim_or_replay};
 use crate::words::Violation;
@@ -9,7 +9,15 @@ use crate::{
         self, Conn,
         models::{Delegation, DelegationQuota, ParticipantStatus},
     },
-    domain::{Principal, Services, records::audit_row, validate::Validator},
+    domain::{
+        Principal, Services,
+        fields::{
+            Scope,
+            answers::{Asked, Given},
+        },
+        records::audit_row,
+        validate::Validator,
+    },
     error::{AppError, AppResult, Reason},
     ids::{CategoryId, DelegationId, EventId, ParticipantId},
 };
@@ -28,6 +36,7 @@ pub struct NewDelegation {
     pub country: String,
     pub name: String,
     pub quotas: Vec<QuotaInput>,
+    pub answers: BTreeMap<String, Given>,
 }
 
 /// A change of a delegation, parsed: what `update_delegation` takes. Its
@@ -39,6 +48,8 @@ pub struct DelegationUpdate {
     /// `Some(None)` removes the head.
     pub head: Option<Option<ParticipantId>>,
     pub quotas: Option<Vec<QuotaInput>>,
+    /// Answers to set (or, empty, to take off); the others stay.
+    pub answers: BTreeMap<String, Given>,
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +199,7 @@ impl Services {
             country,
             name,
             quotas: quota_input,
+            answers: given,
         } = command;
         actor.require_event(event_id)?;
         let mut conn = self.db.get().await?;
@@ -197,12 +209,19 @@ impl Services {
         let mut v = Validator::new();
         let quotas = self.check_quotas(&mut v, &quota_input, &categories, id);
         v.finish()?;
+        let fields = self.event_fields(&mut conn, event.id).await?;
+        let asked = Asked {
+            scope: Scope::Delegation,
+            category: None,
+            check_required: true,
+        };
+        let (answers, _) = self.settle_answers(&fields, asked, &serde_json::json!({}), &given)?;
         let quota_key: Vec<(String, u32)> = quota_input
             .iter()
             .map(|q| (q.category_code.trim().to_uppercase(), q.quota))
             .collect();
         let fingerprint = self.vault.fingerprint(
-            &serde_json::to_vec(&(event.id, &country, &name, &quota_key))
+            &serde_json::to_vec(&(event.id, &country, &name, &quota_key, &given))
                 .map_err(AppError::internal)?,
         );
         let delegation = Delegation {
@@ -212,6 +231,7 @@ impl Services {
             name,
             head_participant_id: None,
             created_at: crate::domain::now(),
+            answers,
         };
         let id = crate::domain::transaction(&mut conn, async move |conn| {
             let request_id = &request_id;
@@ -288,6 +308,7 @@ impl Services {
             name,
             head,
             quotas,
+            answers,
         } = changes;
         let mut conn = self.db.get().await?;
         crate::domain::transaction(&mut conn, async move |conn| {
@@ -302,6 +323,17 @@ impl Services {
                 // A name another delegation of the event has is refused by
                 // the unique constraint (DELEGATION_EXISTS).
                 db::registry::set_delegation_name(conn, id, name).await?;
+            }
+            if !answers.is_empty() {
+                let fields = self.event_fields(conn, delegation.event_id).await?;
+                let asked = Asked {
+                    scope: Scope::Delegation,
+                    category: None,
+                    check_required: true,
+                };
+                let (stored, _) =
+                    self.settle_answers(&fields, asked, &delegation.answers, &answers)?;
+                db::registry::set_delegation_answers(conn, id, &stored).await?;
             }
             if let Some(head) = head {
                 if let Some(head_id) = head {

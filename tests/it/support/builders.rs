@@ -103,6 +103,7 @@ impl TestApp {
                         used: 0,
                     })
                     .collect(),
+                ..Default::default()
             })
             .await
             .expect("delegation")
