@@ -5,7 +5,11 @@ use expopass::{domain::Role, proto::pb};
 use tonic::Code;
 use tonic_types::StatusExt as _;
 
-use crate::support::{TestApp, builders::Fixture, builders::person, reason, violated_fields};
+use crate::support::{
+    TestApp,
+    builders::{Fixture, answered_for_the_fair, person},
+    reason, violated_fields,
+};
 
 const REFERENCE: &str = include_str!("../../examples/innoprom-ca-2024.toml");
 
@@ -49,7 +53,8 @@ async fn the_reference_file_is_planned_applied_once_and_exported_back_unchanged(
     assert!(!plan.applied);
     assert_eq!(plan.event_code, "INNOPROM-CA-2024");
     let planned = lines_of(&plan.changes);
-    assert_eq!(planned.len(), 1 + 14 + 8 + 15 + 27, "{planned:?}");
+    assert_eq!(planned.len(), 1 + 14 + 8 + 15 + 27 + 5, "{planned:?}");
+    assert!(planned.contains(&"create field press_card".to_owned()));
     assert_eq!(planned[0], "create event INNOPROM-CA-2024");
     assert!(planned.contains(&"create zone PAV-UZ".to_owned()));
     assert!(planned.contains(&"create gate HALL-MAIN-6".to_owned()));
@@ -156,7 +161,8 @@ async fn a_file_that_would_lose_data_applies_nothing_and_names_what_blocks_it() 
     let fixture = Fixture {
         event_id: id.clone(),
     };
-    app.register(&fixture, person("Jasur", "Tursunov")).await;
+    app.register(&fixture, answered_for_the_fair(person("Jasur", "Tursunov")))
+        .await;
     let delegations = app
         .desk()
         .list_delegations(pb::ListDelegationsRequest {
@@ -191,7 +197,10 @@ async fn a_file_that_would_lose_data_applies_nothing_and_names_what_blocks_it() 
     let end = quotas + text[quotas..].find(',').unwrap();
     text.replace_range(quotas..end, "DELEGATE = 2");
     let quota_line = text[..quotas].lines().count();
-    let text = text.replace("name = \"VIP lounge\"", "name = \"The VIP lounge\"");
+    let text = text
+        .replace("name = \"VIP lounge\"", "name = \"The VIP lounge\"")
+        // The fields asked of visitors go with them.
+        .replace("categories.VISITOR = { required = true }\n", "");
     let err = apply(&app, &text, false).await.unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert_eq!(reason(&err), "WOULD_LOSE_DATA");

@@ -6,7 +6,7 @@ use tonic::Code;
 
 use crate::support::{
     TestApp,
-    builders::{Fixture, person},
+    builders::{Fixture, answered_for_the_fair, person},
 };
 
 const REFERENCE: &str = include_str!("../../examples/innoprom-ca-2024.toml");
@@ -61,14 +61,17 @@ async fn the_numbers_of_an_event_match_what_was_registered_printed_and_scanned()
         ("Dilnoza", "Karimova"),
         ("Aziz", "Rahimov"),
     ] {
-        visitors.push(app.register(&fixture, person(given, family)).await);
+        visitors.push(
+            app.register(&fixture, answered_for_the_fair(person(given, family)))
+                .await,
+        );
     }
     for (given, family) in [("Ivan", "Petrov"), ("Olga", "Smirnova")] {
         let mut p = person(given, family);
         p.country = "RU".to_owned();
         p.category_code = "EXHIBITOR".to_owned();
         p.organization_id = org.id.clone();
-        app.register(&fixture, p).await;
+        app.register(&fixture, answered_for_the_fair(p)).await;
     }
     let mut delegate = person("Aigerim", "Nurlanqyzy");
     delegate.country = "KZ".to_owned();

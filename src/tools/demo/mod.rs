@@ -309,11 +309,13 @@ impl Demo {
         let count = |kind: &str| applied.changes.iter().filter(|c| c.kind == kind).count();
         println!(
             "Event {code}: 3 days (22-24 April 2024), {} zones, {} categories, {} gates, \
-             {} delegations, from examples/innoprom-ca-2024.toml",
+             {} delegations, {} custom fields (sector, purpose of visit, the delegations' \
+             interpreter, press card, VIP parking), from examples/innoprom-ca-2024.toml",
             count("zone"),
             count("category"),
             count("gate"),
             count("delegation"),
+            count("field"),
         );
         self.timed(
             "event set-up (ApplyEventDefinition)",
@@ -459,6 +461,32 @@ impl Demo {
                 .iter()
                 .find(|d| d.country == country.code)
                 .with_context(|| format!("no delegation of {} in the event file", country.name))?;
+            // Each delegation answers its own field: its interpreter.
+            let language = match country.code {
+                "CN" => "zh",
+                "AE" | "SA" | "EG" | "QA" => "ar",
+                "TR" => "tr",
+                "KR" => "ko",
+                "JP" => "ja",
+                "DE" => "de",
+                "FR" => "fr",
+                "IR" => "fa",
+                "KZ" | "KG" | "TJ" | "TM" | "RU" | "BY" | "AZ" => "none",
+                _ => "en",
+            };
+            self.desk
+                .update_delegation(pb::UpdateDelegationRequest {
+                    id: delegation.id.clone(),
+                    answers: std::collections::HashMap::from([(
+                        "interpreter".to_owned(),
+                        pb::AnswerValue {
+                            value: Some(pb::answer_value::Value::Text(language.to_owned())),
+                            on_badge: false,
+                        },
+                    )]),
+                    ..Default::default()
+                })
+                .await?;
             let quotas = ["DELEGATE", "VIP", "PRESS"]
                 .into_iter()
                 .map(|code| {
@@ -523,8 +551,61 @@ impl Demo {
                 _ => "",
             }
             .to_owned(),
+            answers: self.answers(n, country, category),
             ..Default::default()
         }
+    }
+
+    /// What the reference event's custom fields ask of `category`.
+    fn answers(
+        &mut self,
+        n: usize,
+        country: &Country,
+        category: &str,
+    ) -> std::collections::HashMap<String, pb::AnswerValue> {
+        const SECTORS: [&str; 8] = [
+            "metallurgy",
+            "mining",
+            "machinery",
+            "energy",
+            "chemicals",
+            "construction",
+            "digital",
+            "other",
+        ];
+        const PURPOSES: [&str; 4] = ["buy", "partners", "invest", "learn"];
+        let text = |t: String| pb::AnswerValue {
+            value: Some(pb::answer_value::Value::Text(t)),
+            on_badge: false,
+        };
+        let mut answers = std::collections::HashMap::new();
+        let mut pick = |list: &[&str]| list[self.rng.usize(0..list.len())].to_owned();
+        match category {
+            "VISITOR" => {
+                answers.insert("sector".to_owned(), text(pick(&SECTORS)));
+                answers.insert("purpose".to_owned(), text(pick(&PURPOSES)));
+            }
+            "EXHIBITOR" | "DELEGATE" => {
+                answers.insert("sector".to_owned(), text(pick(&SECTORS)));
+            }
+            "PRESS" => {
+                answers.insert(
+                    "press_card".to_owned(),
+                    text(format!("{}-{:05}", country.code, 10_000 + n)),
+                );
+            }
+            "VIP" => {
+                answers.insert(
+                    "vip_parking".to_owned(),
+                    pb::AnswerValue {
+                        value: Some(pb::answer_value::Value::Boolean(n % 3 != 0)),
+                        on_badge: false,
+                    },
+                );
+            }
+            _ => {}
+        }
+        answers
     }
 
     /// Delegation members through RegisterParticipant, many desks at once.

@@ -172,3 +172,26 @@ pub fn register_request(
         participant: Some(input),
     }
 }
+
+/// `p` with the answers the reference event's custom fields require of
+/// its category (examples/innoprom-ca-2024.toml).
+pub fn answered_for_the_fair(mut p: pb::ParticipantInput) -> pb::ParticipantInput {
+    let text = |t: &str| pb::AnswerValue {
+        value: Some(pb::answer_value::Value::Text(t.to_owned())),
+        on_badge: false,
+    };
+    match p.category_code.as_str() {
+        "VISITOR" => {
+            p.answers.insert("sector".to_owned(), text("energy"));
+            p.answers.insert("purpose".to_owned(), text("partners"));
+        }
+        "EXHIBITOR" => {
+            p.answers.insert("sector".to_owned(), text("machinery"));
+        }
+        "PRESS" => {
+            p.answers.insert("press_card".to_owned(), text("UZ-20431"));
+        }
+        _ => {}
+    }
+    p
+}
