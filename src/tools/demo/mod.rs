@@ -598,7 +598,7 @@ impl Demo {
                 answers.insert(
                     "vip_parking".to_owned(),
                     pb::AnswerValue {
-                        value: Some(pb::answer_value::Value::Boolean(n % 3 != 0)),
+                        value: Some(pb::answer_value::Value::Boolean(!n.is_multiple_of(3))),
                         on_badge: false,
                     },
                 );
