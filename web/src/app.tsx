@@ -2,7 +2,7 @@
 // imports.
 import { useEffect, useState } from "preact/hooks";
 import { api, failure, session, Code } from "./api";
-import type { Event, Category } from "./gen/expopass/v1/event_pb";
+import type { Event, Category, FieldDefinition } from "./gen/expopass/v1/event_pb";
 import type { Delegation } from "./gen/expopass/v1/registration_pb";
 import { type Lang, t, currentLang } from "./i18n";
 import { LangPicker } from "./lang";
@@ -127,6 +127,7 @@ function Desk(props: {
   const { event } = props;
   const [view, setView] = useState<View>((session.get("view") as View) || "participants");
   const [categories, setCategories] = useState<Category[]>([]);
+  const [fields, setFields] = useState<FieldDefinition[]>([]);
   const [delegations, setDelegations] = useState<Delegation[]>([]);
   const [openParticipant, setOpenParticipant] = useState<string | null>(null);
 
@@ -140,6 +141,10 @@ function Desk(props: {
     api.events
       .listCategories({ eventId: event.id })
       .then((r) => setCategories(r.categories))
+      .catch(() => undefined);
+    api.events
+      .listFields({ eventId: event.id })
+      .then((r) => setFields(r.fields))
       .catch(() => undefined);
     refreshDelegations();
   }, [event.id]);
@@ -176,7 +181,7 @@ function Desk(props: {
     return () => window.removeEventListener("hashchange", follow);
   }, [event.id]);
 
-  const ctx: EventContext = { event, categories, delegations, refreshDelegations };
+  const ctx: EventContext = { event, categories, delegations, fields, refreshDelegations };
   const nav = (
     <nav aria-label={t("nav")}>
       {(["participants", "delegations", "import"] as View[]).map((v) => (

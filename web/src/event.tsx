@@ -3,7 +3,7 @@
 // page that provides it.
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { Category, Event } from "./gen/expopass/v1/event_pb";
+import type { Category, Event, FieldDefinition } from "./gen/expopass/v1/event_pb";
 import type { Delegation } from "./gen/expopass/v1/registration_pb";
 
 /** What every view of the desk knows about the event. */
@@ -11,6 +11,8 @@ export interface EventContext {
   event: Event;
   categories: Category[];
   delegations: Delegation[];
+  /** The event's custom registration fields, in order. */
+  fields: FieldDefinition[];
   /** Re-reads the delegations (after a registration changes their use). */
   refreshDelegations(): void;
 }

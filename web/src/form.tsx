@@ -5,6 +5,7 @@ import { api, failure, requestId, Code, type Failure } from "./api";
 import { useEvent, type EventContext } from "./event";
 import { OrganizationKind, type Organization, type Participant } from "./gen/expopass/v1/registration_pb";
 import { COUNTRY_CODES, countryName, explain, t, localName } from "./i18n";
+import { AnswersSection, answerErrors, typingOf, wireAnswers, type Typing } from "./answers";
 
 const FIELDS = [
   "given_name",
@@ -64,6 +65,8 @@ export function ParticipantForm(props: {
   const [base, setBase] = useState<Participant | undefined>(existing);
   const [values, setValues] = useState<Values>(() => valuesOf(existing, ctx));
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [typing, setTyping] = useState<Typing>(() => typingOf(existing?.answers));
+  const [answerErrs, setAnswerErrs] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<{ text: string; existing?: string } | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [orgs, setOrgs] = useState<Organization[]>([]);
@@ -130,13 +133,21 @@ export function ParticipantForm(props: {
 
   function show(f: Failure) {
     const fieldErrors: Partial<Record<Field, string>> = {};
+    const answerFieldErrors: Record<string, string> = {};
     let unplaced = "";
     for (const [path, text] of Object.entries(f.fields)) {
+      const answer = /(?:^|\.)answers\.(.+)$/.exec(path);
       const field = fieldOf(path);
-      if (field) fieldErrors[field] = text;
+      if (answer) answerFieldErrors[answer[1]] = text;
+      else if (field) fieldErrors[field] = text;
       else unplaced += `${path}: ${text} `;
     }
     setErrors(fieldErrors);
+    setAnswerErrs(answerFieldErrors);
+    const firstAnswer = Object.keys(answerFieldErrors)[0];
+    if (firstAnswer && Object.keys(fieldErrors).length === 0) {
+      form.current?.querySelector<HTMLElement>(`[data-answer="${firstAnswer}"] input, [data-answer="${firstAnswer}"] select, [data-answer="${firstAnswer}"] textarea`)?.focus();
+    }
     if (f.reason === "DUPLICATE_PARTICIPANT") {
       setProblem({ text: t("register.duplicate"), existing: f.metadata.participant_id });
     } else if (f.reason === "DELEGATION_QUOTA_EXCEEDED") {
@@ -148,7 +159,7 @@ export function ParticipantForm(props: {
           quota: f.metadata.quota ?? "?",
         }),
       });
-    } else if (Object.keys(fieldErrors).length > 0) {
+    } else if (Object.keys(fieldErrors).length > 0 || Object.keys(answerFieldErrors).length > 0) {
       setProblem(unplaced ? { text: unplaced } : null);
       const first = FIELDS.find((x) => fieldErrors[x]);
       if (first) form.current?.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
@@ -162,9 +173,17 @@ export function ParticipantForm(props: {
     setProblem(null);
     const local = localErrors();
     setErrors(local);
+    const category = values.category_code.trim().toUpperCase();
+    const localAnswers = answerErrors(ctx.fields, category, typing, typingOf(base?.answers));
+    setAnswerErrs(localAnswers);
     if (Object.keys(local).length > 0) {
       const first = FIELDS.find((x) => local[x]);
       if (first) form.current?.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
+      return;
+    }
+    const firstAnswer = Object.keys(localAnswers)[0];
+    if (firstAnswer) {
+      form.current?.querySelector<HTMLElement>(`[data-answer="${firstAnswer}"] input, [data-answer="${firstAnswer}"] select, [data-answer="${firstAnswer}"] textarea`)?.focus();
       return;
     }
     setBusy(true);
@@ -188,6 +207,7 @@ export function ParticipantForm(props: {
             phone: values.phone,
             travelDocument: values.travel_document,
             externalRef: values.external_ref,
+            answers: wireAnswers(ctx.fields, values.category_code.trim().toUpperCase(), typing),
           },
         });
         if (r.participant) props.onDone(r.participant);
@@ -224,6 +244,7 @@ export function ParticipantForm(props: {
       email: changed("email") ? values.email.trim() : undefined,
       phone: changed("phone") ? values.phone : undefined,
       travelDocument: values.travel_document ? values.travel_document : undefined,
+      answers: wireAnswers(ctx.fields, values.category_code.trim().toUpperCase(), typing, typingOf(read.answers)),
     });
     if (r.participant) props.onDone(r.participant);
   }
@@ -363,6 +384,16 @@ export function ParticipantForm(props: {
         {input("travel_document", { hint: base?.hasTravelDocument ? t("hint.document.kept") : undefined })}
         {input("external_ref", { disabled: !!base })}
       </div>
+      <AnswersSection
+        fields={ctx.fields}
+        category={values.category_code.trim().toUpperCase()}
+        typing={typing}
+        errors={answerErrs}
+        onChange={(key, typed) => {
+          setTyping((old) => ({ ...old, [key]: typed }));
+          if (answerErrs[key]) setAnswerErrs((old) => ({ ...old, [key]: "" }));
+        }}
+      />
       {list(
         "countries",
         COUNTRY_CODES.map((c) => ({ value: c, label: countryName(c) })),

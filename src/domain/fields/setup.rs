@@ -117,6 +117,12 @@ impl Services {
             });
             v.finish()?;
             let before = newest.iter().find(|(d, _)| d.key == def.key);
+            // A new field without a position goes after the others.
+            let mut def = def;
+            if before.is_none() && def.position == 0 {
+                let last = newest.iter().map(|(d, _)| d.position).max().unwrap_or(0);
+                def.position = (last + 10).min(10_000);
+            }
             let version = write_field(conn, event_id, &def, before.map(|(d, v)| (d, *v))).await?;
             let entry = audit_row(actor, "field.upsert", "event", event_id.0, "");
             db::audit::record_with_details(

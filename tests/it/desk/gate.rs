@@ -1053,3 +1053,69 @@ async fn nothing_overflows_on_any_page_in_any_language_at_two_sizes() {
         b.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_field_shown_at_gates_appears_with_an_entry_allowed() {
+    let app = TestApp::start().await;
+    let Running { event_id, .. } = running_event(&app, "GATEFIELD").await;
+    let fixture = crate::support::builders::Fixture {
+        event_id: event_id.clone(),
+    };
+    app.events()
+        .upsert_field(pb::UpsertFieldRequest {
+            event_id: event_id.clone(),
+            field: Some(pb::FieldDefinition {
+                key: "vip_parking".to_owned(),
+                kind: "boolean".to_owned(),
+                label: Some(pb::LocalizedText {
+                    en: "VIP parking".to_owned(),
+                    ru: "VIP-парковка".to_owned(),
+                    uz: "VIP avtoturargoh".to_owned(),
+                }),
+                placement: Some(pb::FieldPlacement {
+                    gate: true,
+                    export: true,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let mut guest = person("Bekzod", "Usmonov");
+    guest.answers = std::collections::HashMap::from([(
+        "vip_parking".to_owned(),
+        pb::AnswerValue {
+            value: Some(pb::answer_value::Value::Boolean(true)),
+            on_badge: false,
+        },
+    )]);
+    let guest = app.register(&fixture, guest).await;
+    let badge = app
+        .badges()
+        .issue_badge(pb::IssueBadgeRequest {
+            participant_id: guest.id,
+            layout: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .badge
+        .unwrap();
+
+    let code = gate_code(&app, "GATEFIELD").await;
+    let b = Browser::start(1280, 800).await;
+    b.goto(&format!("http://{}/gate/", app.addr)).await;
+    b.type_into("#gate-code", &code).await;
+    b.press("Enrol").await;
+    b.until_text("Ready: show a badge").await;
+    wedge(&b, &badge.qr_text).await;
+    verdict(&b, "ALLOW", "").await;
+    b.until(
+        "the field shown with the entry",
+        "document.querySelector('.verdict .notes')?.innerText.includes('VIP parking')",
+    )
+    .await;
+    b.screenshot("gate-field").await;
+    b.stop().await;
+}

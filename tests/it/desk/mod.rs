@@ -5,6 +5,7 @@ mod admin;
 mod browser;
 mod gate;
 mod photos;
+mod questions;
 mod vectors;
 
 use std::time::Duration;

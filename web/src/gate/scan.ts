@@ -49,7 +49,8 @@ export async function decideOffline(c: ScanContext, text: string, direction: Dir
     badgeNumber: v.claims ? `${String(v.claims.serial).padStart(7, "0")}-${v.claims.version}` : "",
     holderName: "",
     holderPhoto: new Uint8Array(),
-  } as ScanResponse;
+    notes: [],
+  } as unknown as ScanResponse;
   return { kind: v.deny ? "deny" : "allow", r, offline: true, direction };
 }
 

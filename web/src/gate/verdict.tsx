@@ -59,6 +59,13 @@ export function VerdictView(props: { v: Verdict; onDismiss(): void; categoryName
       )}
       {r.holderPhoto.length > 0 && <Photo jpeg={r.holderPhoto} />}
       {r.holderName && <p class="holder">{r.holderName}</p>}
+      {r.notes.length > 0 && (
+        <ul class="notes">
+          {r.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       {r.badgeNumber && <p class="number">{r.badgeNumber}</p>}
     </section>
   );

@@ -1657,7 +1657,8 @@ export type FieldDefinition = Message<"expopass.v1.FieldDefinition"> & {
   sensitivity: string;
 
   /**
-   * Order on forms and in exports (0 to 10000; ties by key).
+   * Order on forms and in exports (0 to 10000; ties by key). A new field
+   * given 0 goes after the others.
    *
    * @generated from field: int32 position = 5;
    */
