@@ -129,6 +129,8 @@ pub struct Organization {
     pub country: String,
     pub kind: OrganizationKind,
     pub created_at: DateTime<Utc>,
+    /// Custom answers of organisation fields (`domain::fields::answers`).
+    pub answers: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -79,6 +79,18 @@ pub struct RowError {
     pub of_participant: bool,
 }
 
+impl RowError {
+    /// What a row's fields are once an import has taken them.
+    fn taken() -> Self {
+        RowError {
+            reason: String::new(),
+            message: String::new(),
+            violations: Vec::new(),
+            of_participant: false,
+        }
+    }
+}
+
 impl From<AppError> for RowError {
     fn from(e: AppError) -> Self {
         if e.kind == ErrorKind::Internal {
@@ -153,11 +165,11 @@ impl Services {
                     let mut hasher = Sha256::new();
                     loop {
                         match rows.recv().await {
-                            Some(ImportMessage::Rows(batch)) => {
+                            Some(ImportMessage::Rows(mut batch)) => {
                                 hash_rows(&mut hasher, &batch);
                                 let decided = self
                                     .import_batch(
-                                        conn, actor, event.id, request_id, &batch, &mut refs,
+                                        conn, actor, event.id, request_id, &mut batch, &mut refs,
                                     )
                                     .await?;
                                 outcomes.extend(batch.into_iter().zip(decided).map(
@@ -223,17 +235,20 @@ impl Services {
         actor: &Principal,
         event_id: EventId,
         request_id: &str,
-        rows: &[ImportRow],
+        rows: &mut [ImportRow],
         refs: &mut HashSet<String>,
     ) -> AppResult<Vec<(Result<ParticipantId, RowError>, bool)>> {
         let mut outcomes: Vec<Option<(Result<ParticipantId, RowError>, bool)>> =
             vec![None; rows.len()];
         let mut checked_rows: Vec<(usize, ParticipantFields)> = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let checked = match &row.fields {
-                Ok(fields) => fields.clone(),
+        for (i, row) in rows.iter_mut().enumerate() {
+            // The fields are taken, not copied: the row keeps its input and
+            // reference for the answer.
+            let taken = std::mem::replace(&mut row.fields, Err(RowError::taken()));
+            let checked = match taken {
+                Ok(fields) => fields,
                 Err(refused) => {
-                    outcomes[i] = Some((Err(refused.clone()), false));
+                    outcomes[i] = Some((Err(refused), false));
                     continue;
                 }
             };

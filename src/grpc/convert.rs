@@ -270,6 +270,8 @@ pub(super) fn new_organization(r: pb::CreateOrganizationRequest) -> AppResult<Ne
             None
         }
     };
+    let answers = answers(r.answers);
+    answer_count(&mut v, &answers);
     let (event_id, kind) = v.finish_with(event_id.zip(kind))?;
     Ok(NewOrganization {
         request_id,
@@ -277,6 +279,7 @@ pub(super) fn new_organization(r: pb::CreateOrganizationRequest) -> AppResult<Ne
         name,
         country,
         kind,
+        answers,
     })
 }
 

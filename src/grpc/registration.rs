@@ -225,6 +225,12 @@ fn organization_pb(o: Organization) -> pb::Organization {
         country: o.country,
         kind: kind.into(),
         created_at: Some(timestamp(o.created_at)),
+        answers: answers_pb(
+            crate::domain::fields::answers::from_json(&o.answers)
+                .into_iter()
+                .filter(|(_, a)| a.s.is_none())
+                .collect(),
+        ),
     }
 }
 

@@ -4,7 +4,7 @@
 //! server (the token must be an admin's); without, it starts the server in
 //! this process on the configured database, exactly as `serve` would.
 
-use std::time::Instant;
+use std::{collections::HashMap, time::Instant};
 
 use anyhow::Context as _;
 use futures::{StreamExt as _, stream};
@@ -52,6 +52,10 @@ pub(crate) struct ExportArgs {
     /// Exports per format, one at a time.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Custom fields of the event, every participant answering each (one
+    /// column each in the file).
+    #[arg(long, default_value_t = 0)]
+    pub answers: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -158,6 +162,10 @@ pub(crate) struct RegisterArgs {
     /// Who is registered, and what the desk types.
     #[arg(long, value_enum, default_value_t = Population::Realistic)]
     pub names: Population,
+    /// Custom fields of the event, every registration and import row
+    /// answering each.
+    #[arg(long, default_value_t = 0)]
+    pub answers: usize,
 }
 
 /// The people of `bench register` and the searches typed for them.
@@ -247,21 +255,30 @@ async fn export(config: Config, args: ExportArgs) -> anyhow::Result<()> {
     use pb::export_participants_response::Item;
     let target = target(&config, &args.target).await?;
     let (code, event_id) = bench_event(&target).await?;
+    bench_fields(&target, &event_id, args.answers).await?;
     // In calls of at most 10,000 rows: an import's answer carries a
     // result per row.
     let mut left = args.participants;
     let mut part = 0;
     while left > 0 {
         let n = left.min(10_000);
-        import_visitors(&target, &event_id, n, &format!("export{part}-")).await?;
+        import_visitors(
+            &target,
+            &event_id,
+            n,
+            &format!("export{part}-"),
+            args.answers,
+        )
+        .await?;
         left -= n;
         part += 1;
     }
     let mut desk = RegistrationServiceClient::new(target.client()?);
     let (rss_before, _) = memory_mib();
     println!(
-        "event {code}: {} participants; resident memory before the exports {rss_before:.0} MiB",
-        args.participants
+        "event {code}: {} participants, {} custom answers each; resident memory before the \
+         exports {rss_before:.0} MiB",
+        args.participants, args.answers
     );
     for (format, name, target_ms) in [
         (pb::ExportFormat::Csv, "CSV", 2_000.0),
@@ -559,7 +576,7 @@ async fn stats(config: Config, args: StatsArgs) -> anyhow::Result<()> {
         })
         .await?;
     let t = Instant::now();
-    import_visitors(&target, &event_id, args.participants, "stats").await?;
+    import_visitors(&target, &event_id, args.participants, "stats", 0).await?;
     let participants = u64::try_from(args.participants).unwrap_or(u64::MAX);
     expopass::db::seed::scans(
         &services.db,
@@ -624,6 +641,8 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
         ("Jürgen", "Müller", ""),
     ];
     let population = args.names;
+    bench_fields(&target, &event_id, args.answers).await?;
+    let answer_count = args.answers;
     let person = |n: usize, tag: &str| {
         let (given, family, native, country) = match population {
             Population::Realistic => realistic_person(n),
@@ -651,12 +670,13 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
                 String::new()
             },
             job_title: "Engineer".to_owned(),
+            answers: bench_answers(n, answer_count),
             ..Default::default()
         }
     };
     println!(
-        "expopass bench register: event {code}, {} in flight",
-        args.concurrency
+        "expopass bench register: event {code}, {} in flight, {} custom answers each",
+        args.concurrency, args.answers
     );
 
     // 1. Single registrations.
@@ -708,23 +728,26 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
         )
     );
 
-    // 2. Import.
+    // 2. Import. The rows are made before the clock starts: the figure is
+    // the import's, not the making of its test data.
     let streams = args.import_streams.max(1);
     let per_stream = args.import_rows.div_ceil(streams);
+    let batches: Vec<Vec<pb::ImportParticipantsRequest>> = (0..streams)
+        .map(|s| {
+            (s * per_stream..((s + 1) * per_stream).min(args.import_rows))
+                .map(|n| pb::ImportParticipantsRequest {
+                    event_id: event_id.clone(),
+                    participant: Some(person(n, "import")),
+                    row_ref: n.to_string(),
+                    request_id: format!("{code}-import-{s}"),
+                })
+                .collect()
+        })
+        .collect();
     let started = Instant::now();
     let mut calls = Vec::new();
-    for s in 0..streams {
+    for rows in batches {
         let mut desk = desk.clone();
-        let event_id = event_id.clone();
-        let rows: Vec<pb::ImportParticipantsRequest> = (s * per_stream
-            ..((s + 1) * per_stream).min(args.import_rows))
-            .map(|n| pb::ImportParticipantsRequest {
-                event_id: event_id.clone(),
-                participant: Some(person(n, "import")),
-                row_ref: n.to_string(),
-                request_id: format!("{code}-import-{s}"),
-            })
-            .collect();
         calls.push(tokio::spawn(async move {
             desk.import_participants(stream::iter(rows)).await
         }));
@@ -800,6 +823,103 @@ async fn register(config: Config, args: RegisterArgs) -> anyhow::Result<()> {
     target.close().await
 }
 
+/// The kinds of the bench's custom fields, in turn, with an answer of
+/// each.
+const ANSWER_KINDS: [&str; 6] = [
+    "text",
+    "integer",
+    "single_choice",
+    "date",
+    "boolean",
+    "multiple_choice",
+];
+
+/// Defines `count` custom fields on the event, of every kind in turn.
+async fn bench_fields(target: &Target, event_id: &str, count: usize) -> anyhow::Result<()> {
+    let mut events = EventServiceClient::new(target.client()?);
+    let text = |en: &str| {
+        Some(pb::LocalizedText {
+            en: en.to_owned(),
+            ru: format!("{en} (ru)"),
+            uz: format!("{en} (uz)"),
+        })
+    };
+    for i in 0..count {
+        let kind = ANSWER_KINDS[i % ANSWER_KINDS.len()];
+        let options = if kind.ends_with("choice") {
+            (0..8)
+                .map(|o| pb::FieldOption {
+                    key: format!("option_{o}"),
+                    label: text(&format!("Option {o}")),
+                    retired: false,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        events
+            .upsert_field(pb::UpsertFieldRequest {
+                event_id: event_id.to_owned(),
+                field: Some(pb::FieldDefinition {
+                    key: format!("question_{i:02}"),
+                    kind: kind.to_owned(),
+                    sensitivity: "public".to_owned(),
+                    label: text(&format!("Question {i}")),
+                    max_length: (kind == "text").then_some(100),
+                    pattern: if kind == "text" {
+                        "[A-Za-z0-9 ]+".to_owned()
+                    } else {
+                        String::new()
+                    },
+                    min: if kind == "integer" {
+                        "0".to_owned()
+                    } else {
+                        String::new()
+                    },
+                    max: if kind == "integer" {
+                        "1000000".to_owned()
+                    } else {
+                        String::new()
+                    },
+                    options,
+                    position: i32::try_from(i + 1).unwrap_or(0),
+                    ..Default::default()
+                }),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Answers of participant `n` to the bench's `count` custom fields, as a
+/// desk or a spreadsheet sends them (text).
+fn bench_answers(n: usize, count: usize) -> HashMap<String, pb::AnswerValue> {
+    (0..count)
+        .map(|i| {
+            let text = match ANSWER_KINDS[i % ANSWER_KINDS.len()] {
+                "text" => format!("Answer {n} to {i}"),
+                "integer" => (n % 1000).to_string(),
+                "single_choice" => format!("option_{}", (n + i) % 8),
+                "date" => format!("2024-04-{:02}", 1 + (n + i) % 28),
+                "boolean" => if (n + i).is_multiple_of(2) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned(),
+                _ => format!("option_{}; option_{}", n % 8, (n + 3) % 8),
+            };
+            (
+                format!("question_{i:02}"),
+                pb::AnswerValue {
+                    value: Some(pb::answer_value::Value::Text(text)),
+                    on_badge: false,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Imports `count` visitors with names in several scripts; returns their
 /// ids in order.
 async fn import_visitors(
@@ -807,6 +927,7 @@ async fn import_visitors(
     event_id: &str,
     count: usize,
     tag: &str,
+    answers: usize,
 ) -> anyhow::Result<Vec<String>> {
     let rows: Vec<pb::ImportParticipantsRequest> = (0..count)
         .map(|n| {
@@ -822,6 +943,7 @@ async fn import_visitors(
                     country: "UZ".to_owned(),
                     category_code: "VISITOR".to_owned(),
                     email: format!("{tag}{n}@bench.example"),
+                    answers: bench_answers(n, answers),
                     ..Default::default()
                 }),
             }
@@ -915,7 +1037,7 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     let (code, event_id) = bench_event(&target).await?;
     let mut badges = BadgeServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
     let total = args.issues + args.bulk;
-    let mut ids = import_visitors(&target, &event_id, total, "badge").await?;
+    let mut ids = import_visitors(&target, &event_id, total, "badge", 0).await?;
     println!("expopass bench badges: event {code}, {total} participants");
 
     // 2. IssueBadge end to end (database, signing, PDF), one at a time.
@@ -1027,7 +1149,7 @@ async fn scan(config: Config, args: ScanArgs) -> anyhow::Result<()> {
             .context("no gate")?;
         gate_ids.push(gate.id);
     }
-    let ids = import_visitors(&target, &event_id, args.badges, "scan").await?;
+    let ids = import_visitors(&target, &event_id, args.badges, "scan", 0).await?;
     // Issue every badge (PrintBadges issues the missing ones), then read
     // their QR texts back.
     let mut printing = badges

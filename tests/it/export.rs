@@ -96,6 +96,7 @@ async fn three_visitors(app: &TestApp, code: &str) -> (Fixture, Vec<pb::Particip
             name: "=HYPERLINK(\"http://evil.example\",\"click\")".to_owned(),
             country: "UZ".to_owned(),
             kind: pb::OrganizationKind::Company.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

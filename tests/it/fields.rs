@@ -638,7 +638,7 @@ async fn answers_print_on_badges_in_any_script_and_show_at_gates_online() {
 }
 
 #[tokio::test]
-async fn a_delegation_answers_its_own_fields_once() {
+async fn delegations_and_organisations_answer_their_own_fields() {
     let app = TestApp::start().await;
     let fixture = app.event("FIELDS-DELEGATION").await;
     upsert(
@@ -696,6 +696,43 @@ async fn a_delegation_answers_its_own_fields_once() {
         .delegation
         .unwrap();
     assert_eq!(plain(&updated.answers["interpreter_language"]), "ar");
+
+    // An organisation answers its own fields when it is created.
+    upsert(
+        &app,
+        &fixture,
+        serde_json::json!({
+            "key": "chamber_member", "scope": "organization", "kind": "boolean",
+            "label": {"en": "Member of the chamber of commerce"}, "required": true
+        }),
+    )
+    .await;
+    let org = |answers: HashMap<String, pb::AnswerValue>| pb::CreateOrganizationRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        event_id: fixture.event_id.clone(),
+        name: "Sinoma Engineering".to_owned(),
+        country: "CN".to_owned(),
+        answers,
+        ..Default::default()
+    };
+    let missing = app
+        .desk()
+        .create_organization(org(HashMap::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(status_verdict(&missing), "answers.chamber_member:REQUIRED");
+    let created = app
+        .desk()
+        .create_organization(org(HashMap::from([(
+            "chamber_member".to_owned(),
+            text("да"),
+        )])))
+        .await
+        .unwrap()
+        .into_inner()
+        .organization
+        .unwrap();
+    assert_eq!(plain(&created.answers["chamber_member"]), true);
 
     // A participant does not answer a delegation's field.
     let mut input = person("Li", "Wei");

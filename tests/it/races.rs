@@ -57,6 +57,7 @@ async fn racing_calls_meet_each_unique_constraint_with_its_reason() {
                 name: "Uzbek Aluminium".to_owned(),
                 country: "UZ".to_owned(),
                 kind: 0,
+                ..Default::default()
             })
             .await
         }

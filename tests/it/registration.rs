@@ -554,6 +554,7 @@ async fn organisations_are_unique_per_event_and_idempotent() {
         name: "Uzbekistan Railways".to_owned(),
         country: "uz".to_owned(),
         kind: pb::OrganizationKind::Company.into(),
+        ..Default::default()
     };
     let first = app
         .desk()
@@ -581,6 +582,7 @@ async fn organisations_are_unique_per_event_and_idempotent() {
             name: "UZBEKISTAN railways".to_owned(),
             country: "UZ".to_owned(),
             kind: pb::OrganizationKind::Company.into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();

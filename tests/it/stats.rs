@@ -38,6 +38,7 @@ async fn the_numbers_of_an_event_match_what_was_registered_printed_and_scanned()
             name: "Uralmash Engineering".to_owned(),
             country: "RU".to_owned(),
             kind: pb::OrganizationKind::Company.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -568,6 +568,7 @@ async fn write(
                     country: o.country.clone(),
                     kind: o.kind,
                     created_at: crate::domain::now(),
+                    answers: serde_json::json!({}),
                 };
                 db::registry::insert_organization(conn, &org).await?;
                 audit(conn, actor, "organization.create", "organization", org.id.0).await?;

@@ -55,7 +55,7 @@ pub type Answers = BTreeMap<String, Answer>;
 
 /// Reads stored answers; a document that does not read is no answers.
 pub fn from_json(value: &Value) -> Answers {
-    serde_json::from_value(value.clone()).unwrap_or_default()
+    Answers::deserialize(value).unwrap_or_default()
 }
 
 pub fn to_json(answers: &Answers) -> Value {

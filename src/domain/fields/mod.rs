@@ -382,9 +382,11 @@ impl EventFields {
     /// The version an answer was given under (the newest when that one is
     /// gone).
     pub fn version(&self, key: &str, version: i32) -> Option<&Arc<Loaded>> {
-        self.versions
-            .get(&(key.to_owned(), version))
-            .or_else(|| self.get(key))
+        match self.get(key) {
+            // Most answers are of the newest version: no lookup by version.
+            Some(newest) if newest.version == version => Some(newest),
+            newest => self.versions.get(&(key.to_owned(), version)).or(newest),
+        }
     }
 
     pub fn of_scope(&self, scope: Scope) -> impl Iterator<Item = &Arc<Loaded>> {

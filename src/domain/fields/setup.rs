@@ -9,8 +9,8 @@ use std::{
 use serde_json::Value;
 
 use super::{
-    Answers, EventFields, FieldDef, FieldDraft, Sensitivity,
-    answers::{Asked, Given, check_answers, display, from_json, to_json},
+    Answers, EventFields, FieldDef, FieldDraft, Kind, Sensitivity,
+    answers::{Asked, Given, check_answers, from_json, to_json},
     check_set,
 };
 use crate::{
@@ -20,7 +20,6 @@ use crate::{
     },
     error::{AppError, AppResult, FieldViolation},
     ids::EventId,
-    words::Lang,
 };
 
 /// A field as the set-up calls answer it.
@@ -153,9 +152,12 @@ impl Services {
         stored: &Value,
         given: &BTreeMap<String, Given>,
     ) -> AppResult<(Value, String)> {
-        let stored = from_json(stored);
+        let stored = match stored {
+            Value::Object(map) if map.is_empty() => Answers::new(),
+            other => from_json(other),
+        };
         if given.is_empty() && !asked.check_required {
-            return Ok((to_json(&stored), search_text(fields, &stored)));
+            return Ok((to_json(&stored), search_text(&stored, fields)));
         }
         let merged = check_answers(fields, asked, &stored, given).map_err(|problems| {
             AppError::invalid_fields(
@@ -165,7 +167,7 @@ impl Services {
                     .collect(),
             )
         })?;
-        let text = search_text(fields, &merged);
+        let text = search_text(&merged, fields);
         let mut sealed = Answers::new();
         for (key, mut answer) in merged {
             let secret = fields
@@ -217,28 +219,27 @@ pub(crate) fn open_sealed(vault: &DocumentVault, sealed: &str) -> Option<Value> 
     serde_json::from_str(&plain).ok()
 }
 
-/// The text desks find a participant by: public and internal answers, with
-/// option labels in every language.
-fn search_text(fields: &EventFields, answers: &Answers) -> String {
-    let mut words: Vec<String> = Vec::new();
+/// The text desks find a participant by: public and internal answers that
+/// name the person (a press card, a plate, a hotel, an email), not the
+/// choices and numbers thousands share, which a name search would drown
+/// in.
+fn search_text(answers: &Answers, fields: &EventFields) -> String {
+    let mut text = String::new();
     for (key, answer) in answers {
         let Some(field) = fields.version(key, answer.v) else {
             continue;
         };
-        if field.def.sensitivity > Sensitivity::Internal || answer.x.is_none() {
-            continue;
-        }
-        if matches!(answer.x, Some(Value::Bool(_))) {
-            continue;
-        }
-        for lang in Lang::ALL {
-            let text = display(fields, key, answer, lang);
-            if !text.is_empty() && !words.contains(&text) {
-                words.push(text);
+        let def = &field.def;
+        let searchable = def.sensitivity <= Sensitivity::Internal
+            && matches!(def.kind, Kind::Text | Kind::Email | Kind::Phone);
+        if let (true, Some(Value::String(s))) = (searchable, &answer.x) {
+            if !text.is_empty() {
+                text.push(' ');
             }
+            text.push_str(s);
         }
     }
-    words.join(" ")
+    text
 }
 
 fn parse_rows(rows: Vec<db::fields::FieldRow>) -> Vec<(FieldDef, i32)> {

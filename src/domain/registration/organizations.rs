@@ -8,6 +8,10 @@ use crate::{
     },
     domain::{
         Principal, Services,
+        fields::{
+            Scope,
+            answers::{Asked, Given},
+        },
         records::{audit_row, claim_or_replay},
         search_key,
         validate::Validator,
@@ -23,6 +27,7 @@ pub struct NewOrganization {
     pub name: String,
     pub country: String,
     pub kind: OrganizationKind,
+    pub answers: std::collections::BTreeMap<String, Given>,
 }
 
 impl Services {
@@ -37,14 +42,22 @@ impl Services {
             name,
             country,
             kind,
+            answers: given,
         } = command;
         actor.require_event(event_id)?;
         let mut conn = self.db.get().await?;
         let event = self.event(&mut conn, event_id).await?;
         let fingerprint = self.vault.fingerprint(
-            &serde_json::to_vec(&(event.id, &name, &country, kind.as_str()))
+            &serde_json::to_vec(&(event.id, &name, &country, kind.as_str(), &given))
                 .map_err(AppError::internal)?,
         );
+        let fields = self.event_fields(&mut conn, event.id).await?;
+        let asked = Asked {
+            scope: Scope::Organization,
+            category: None,
+            check_required: true,
+        };
+        let (answers, _) = self.settle_answers(&fields, asked, &serde_json::json!({}), &given)?;
         let org = Organization {
             id: OrganizationId::generate(),
             event_id: event.id,
@@ -53,6 +66,7 @@ impl Services {
             country,
             kind,
             created_at: crate::domain::now(),
+            answers,
         };
         let id = crate::domain::transaction(&mut conn, async move |conn| {
             let request_id = &request_id;

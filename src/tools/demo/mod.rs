@@ -347,6 +347,7 @@ impl Demo {
                         name,
                         country: country.to_owned(),
                         kind: kind.into(),
+                        ..Default::default()
                     },
                     country,
                     kind,
