@@ -5,7 +5,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Category, Event, Gate, Zone, GetRegistrationStatsResponse, SigningKey, EventChange } from "./gen/expopass/v1/event_pb";
+import type { Category, Event, FieldDefinition, Gate, Zone, GetRegistrationStatsResponse, SigningKey, EventChange } from "./gen/expopass/v1/event_pb";
 import { BadgeLayout } from "./gen/expopass/v1/badge_pb";
 import { BadgeState, ExportFormat, OrganizationKind, ParticipantStatus, type Delegation, type Organization } from "./gen/expopass/v1/registration_pb";
 import type { ApiToken } from "./gen/expopass/v1/token_pb";
@@ -21,8 +21,8 @@ import "./admin.css";
 const adminToken = tabToken("expopass.admin.token");
 const api = connect(adminToken, currentLang);
 
-type Tab = "setup" | "delegations" | "devices" | "numbers" | "audit";
-const TABS: Tab[] = ["setup", "delegations", "devices", "numbers", "audit"];
+type Tab = "setup" | "fields" | "delegations" | "devices" | "numbers" | "audit";
+const TABS: Tab[] = ["setup", "fields", "delegations", "devices", "numbers", "audit"];
 
 /** A failed call as a form shows it: the message, and each field's problem. */
 interface Problem {
@@ -198,6 +198,7 @@ function Admin() {
   return (
     <Shell right={right} center={center}>
       {tab === "setup" && <SetupTab key={event.id} event={event} onChanged={loadEvents} />}
+      {tab === "fields" && <FieldsTab key={event.id} event={event} />}
       {tab === "delegations" && <DelegationsTab key={event.id} event={event} />}
       {tab === "devices" && <DevicesTab key={event.id} event={event} />}
       {tab === "numbers" && <NumbersTab key={event.id} event={event} />}
@@ -1814,6 +1815,299 @@ function AuditTab(props: { event: Event }) {
       )}
       {next && <button onClick={() => load(true)}>{t("admin.audit.more")}</button>}
     </section>
+  );
+}
+
+
+const FIELD_KINDS = ["text", "long_text", "integer", "decimal", "boolean", "date", "single_choice", "multiple_choice", "country", "phone", "email"];
+const FIELD_SCOPES = ["participant", "delegation", "organization"];
+const SENSITIVITIES = ["public", "internal", "personal", "secret"];
+const BADGES = ["never", "always", "choice"];
+
+/** What the question form holds. */
+interface FieldForm {
+  key: string;
+  kind: string;
+  scope: string;
+  sensitivity: string;
+  en: string;
+  ru: string;
+  uz: string;
+  options: string;
+  categories: string;
+  required: boolean;
+  badge: string;
+  gate: boolean;
+  pattern: string;
+}
+
+const blankField: FieldForm = {
+  key: "",
+  kind: "text",
+  scope: "participant",
+  sensitivity: "internal",
+  en: "",
+  ru: "",
+  uz: "",
+  options: "",
+  categories: "",
+  required: false,
+  badge: "never",
+  gate: false,
+  pattern: "",
+};
+
+function formOf(f: FieldDefinition): FieldForm {
+  const codes = Object.keys(f.categories);
+  const place = codes.length ? f.categories[codes[0]] : f.placement;
+  return {
+    key: f.key,
+    kind: f.kind,
+    scope: f.scope,
+    sensitivity: f.sensitivity,
+    en: f.label?.en ?? "",
+    ru: f.label?.ru ?? "",
+    uz: f.label?.uz ?? "",
+    options: f.options.map((o) => `${o.retired ? "~" : ""}${o.key} = ${o.label?.en ?? ""}`).join("\n"),
+    categories: codes.join(", "),
+    required: place?.required ?? false,
+    badge: place?.badge || "never",
+    gate: place?.gate ?? false,
+    pattern: f.pattern,
+  };
+}
+
+/** The form as a definition, over what `base` holds (its other rules kept). */
+function definitionOf(form: FieldForm, base: FieldDefinition | undefined, position: number): Partial<FieldDefinition> {
+  const place = { required: form.required, badge: form.badge, gate: form.gate, export: true };
+  const codes = form.categories
+    .split(",")
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
+  const oldOptions = base?.options ?? [];
+  const options = form.options
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const retired = line.startsWith("~");
+      const [key, ...rest] = line.replace(/^~/, "").split("=");
+      const k = key.trim();
+      const old = oldOptions.find((o) => o.key === k);
+      const en = rest.join("=").trim() || k;
+      return { key: k, label: { ...(old?.label ?? { ru: "", uz: "" }), en }, retired };
+    });
+  // A plain object throughout: the stored message's type mark would make
+  // the client take the plain placements below for whole messages.
+  const { $typeName: _, ...kept } = base ?? { $typeName: "" };
+  return {
+    ...kept,
+    key: form.key.trim(),
+    kind: form.kind,
+    scope: form.scope,
+    sensitivity: form.sensitivity,
+    position: base?.position ?? position,
+    label: { ...(base?.label ?? {}), en: form.en, ru: form.ru, uz: form.uz } as FieldDefinition["label"],
+    options: options as FieldDefinition["options"],
+    placement: place as FieldDefinition["placement"],
+    categories: Object.fromEntries(codes.map((c) => [c, place])) as FieldDefinition["categories"],
+    pattern: form.pattern,
+  };
+}
+
+function FieldsTab(props: { event: Event }) {
+  const e = props.event;
+  const [fields, setFields] = useState<FieldDefinition[]>([]);
+  const [form, setForm] = useState<FieldForm>(blankField);
+  const [editing, setEditing] = useState<FieldDefinition | undefined>(undefined);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  function reload() {
+    api.events
+      .listFields({ eventId: e.id })
+      .then((r) => setFields(r.fields))
+      .catch((err) => setProblem(problemOf(err)));
+  }
+  useEffect(reload, [e.id]);
+  async function upsert(field: Partial<FieldDefinition>): Promise<FieldDefinition | undefined> {
+    const r = await api.events.upsertField({ eventId: e.id, field: field as FieldDefinition });
+    return r.field;
+  }
+  async function act(call: () => Promise<unknown>) {
+    setProblem(null);
+    setNotice(null);
+    try {
+      await call();
+      reload();
+    } catch (err) {
+      setProblem(problemOf(err));
+    }
+  }
+  async function save(ev: { preventDefault(): void }) {
+    ev.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    setNotice(null);
+    try {
+      const last = fields.reduce((m, f) => Math.max(m, f.position), 0);
+      const saved = await upsert(definitionOf(form, editing, last + 10));
+      setNotice(t("admin.fields.saved", { key: saved?.key ?? form.key, version: saved?.version ?? 1 }));
+      setForm(blankField);
+      setEditing(undefined);
+      reload();
+    } catch (err) {
+      setProblem(problemOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  /** Moves a question one place, renumbering every position in steps of ten. */
+  function move(index: number, by: number) {
+    const order = [...fields];
+    const [f] = order.splice(index, 1);
+    order.splice(index + by, 0, f);
+    return act(async () => {
+      for (const [i, q] of order.entries()) {
+        const position = (i + 1) * 10;
+        if (q.position !== position) await upsert({ ...q, position });
+      }
+    });
+  }
+  const set = (k: keyof FieldForm) => (ev: { currentTarget: EventTarget | null }) => {
+    const el = ev.currentTarget as HTMLInputElement;
+    setForm((old) => ({ ...old, [k]: el.type === "checkbox" ? el.checked : el.value }));
+  };
+  const label = (f: FieldDefinition) => {
+    const l = currentLang();
+    return (l === "ru" ? f.label?.ru : l === "uz" ? f.label?.uz : f.label?.en) || f.label?.en || f.key;
+  };
+  const shown = ["field.key", "field.label.en", "field.options", "field.categories", "field.pattern", "field.kind"];
+  const input = (k: keyof FieldForm, name: Key, path: string, extra: Record<string, unknown> = {}) => (
+    <label class="field">
+      <span>{t(name)}</span>
+      <input value={form[k] as string} onInput={set(k)} aria-invalid={problem?.fields[path] ? "true" : undefined} {...extra} />
+      <FieldProblem problem={problem} field={path} />
+    </label>
+  );
+  const select = (k: keyof FieldForm, name: Key, values: string[], text: (v: string) => string = (v) => v) => (
+    <label class="field">
+      <span>{t(name)}</span>
+      <select id={`field-${k}`} value={form[k] as string} onChange={set(k)}>
+        {values.map((v) => (
+          <option key={v} value={v}>
+            {text(v)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <div class="admin-stack">
+      <section class="pane" aria-labelledby="fields-title">
+        <h2 id="fields-title">{t("admin.fields.title")}</h2>
+        <p class="hint">{t("admin.fields.hint")}</p>
+        {notice && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {fields.length === 0 ? (
+          <p class="empty">{t("admin.fields.none")}</p>
+        ) : (
+          <table class="grid fields-table">
+            <Head cols={[t("admin.fields.key"), t("admin.fields.label_en").replace(/ \(.*\)$/, ""), t("admin.fields.kind"), t("admin.fields.categories"), t("admin.fields.version"), t("admin.fields.answered")]} actions />
+            <tbody>
+              {fields.map((f, i) => (
+                <tr key={f.key} class={f.retired ? "revoked" : ""} data-field-key={f.key}>
+                  <td>
+                    <code>{f.key}</code>
+                  </td>
+                  <td>{label(f)}</td>
+                  <td>{t(`admin.fields.kind.${f.kind}` as Key)}</td>
+                  <td>{Object.keys(f.categories).join(", ") || t("admin.fields.everyone")}</td>
+                  <td>{f.version}</td>
+                  <td>{String(f.answered)}</td>
+                  <td class="row-actions">
+                    {f.retired && <span class="chip bad">{t("admin.fields.retired")}</span>}
+                    <button disabled={i === 0} onClick={() => move(i, -1)} aria-label={`${t("admin.fields.up")} ${f.key}`}>
+                      ↑
+                    </button>
+                    <button disabled={i === fields.length - 1} onClick={() => move(i, 1)} aria-label={`${t("admin.fields.down")} ${f.key}`}>
+                      ↓
+                    </button>
+                    <button
+                      onClick={() => {
+                        setEditing(f);
+                        setForm(formOf(f));
+                        setProblem(null);
+                      }}
+                      aria-label={t("admin.fields.edit", { key: f.key })}
+                    >
+                      {t("admin.fields.change")}
+                    </button>
+                    <button class={f.retired ? "" : "danger"} onClick={() => act(() => upsert({ ...f, retired: !f.retired }))} aria-label={`${f.retired ? t("admin.fields.restore") : t("admin.fields.retire")} ${f.key}`}>
+                      {f.retired ? t("admin.fields.restore") : t("admin.fields.retire")}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section class="pane" aria-labelledby="field-form-title">
+        <h2 id="field-form-title">{editing ? t("admin.fields.edit", { key: editing.key }) : t("admin.fields.add")}</h2>
+        <form class="form-grid fields-form" onSubmit={save} noValidate>
+          {input("key", "admin.fields.key", "field.key", { id: "field-key", disabled: !!editing })}
+          {select("kind", "admin.fields.kind", FIELD_KINDS, (v) => t(`admin.fields.kind.${v}` as Key))}
+          {select("scope", "admin.fields.scope", FIELD_SCOPES, (v) => t(`admin.fields.scope.${v}` as Key))}
+          {select("sensitivity", "admin.fields.sensitivity", SENSITIVITIES, (v) => t(`admin.fields.sensitivity.${v}` as Key))}
+          {input("en", "admin.fields.label_en", "field.label.en", { id: "field-label-en" })}
+          {input("ru", "admin.fields.label_ru", "field.label.ru", { id: "field-label-ru" })}
+          {input("uz", "admin.fields.label_uz", "field.label.uz", { id: "field-label-uz" })}
+          <label class="field wide">
+            <span>{t("admin.fields.options")}</span>
+            <textarea id="field-options" rows={4} value={form.options} onInput={set("options")} />
+            <small class="hint">{t("admin.fields.options.hint")}</small>
+            <FieldProblem problem={problem} field="field.options" />
+          </label>
+          {input("categories", "admin.fields.categories", "field.categories", { id: "field-categories", placeholder: t("admin.fields.categories.hint") })}
+          {input("pattern", "admin.fields.pattern", "field.pattern", { id: "field-pattern" })}
+          {select("badge", "admin.fields.badge", BADGES, (v) => t(`admin.fields.badge.${v}` as Key))}
+          <div class="checks-row">
+            <label class="check">
+              <input type="checkbox" id="field-required" checked={form.required} onChange={set("required")} />
+              {t("admin.fields.required")}
+            </label>
+            <label class="check">
+              <input type="checkbox" id="field-gate" checked={form.gate} onChange={set("gate")} />
+              {t("admin.fields.gate")}
+            </label>
+          </div>
+          <div class="wide">
+            <FormProblem problem={problem} shown={shown} />
+          </div>
+          <div class="actions wide-actions">
+            <button class="primary" type="submit" disabled={busy}>
+              {t("admin.fields.save")}
+            </button>
+            {editing && (
+              <button
+                type="button"
+                onClick={() => {
+                  setEditing(undefined);
+                  setForm(blankField);
+                  setProblem(null);
+                }}
+              >
+                {t("back")}
+              </button>
+            )}
+          </div>
+        </form>
+      </section>
+    </div>
   );
 }
 

@@ -458,3 +458,147 @@ async fn an_export_corrected_in_a_spreadsheet_goes_back_through_the_desk_import(
         .unwrap();
     assert!(full.phone.starts_with("+998 90 111 22 3"), "{}", full.phone);
 }
+
+/// The event's questions on the console: one added (a bad pattern refused
+/// under its field first), listed, moved, retired, and edited after it has
+/// answers, which makes a second version.
+#[tokio::test]
+async fn an_organiser_asks_the_events_questions_on_the_admin_page() {
+    use expopass::proto::pb;
+    let app = TestApp::start().await;
+    let fixture = app.event("ASKS").await;
+    let b = Browser::start(1280, 1000).await;
+    b.goto(&admin_url(&app)).await;
+    b.type_into("#admin-token", &app.admin_token).await;
+    b.press("Sign in").await;
+    b.press_containing("Test fair ASKS").await;
+    b.press("Questions").await;
+    b.until_text("No questions yet.").await;
+
+    // A choice question for visitors and the press.
+    b.type_into("#field-key", "sector").await;
+    b.find("#field-kind")
+        .await
+        .select_by_label("One choice")
+        .await
+        .unwrap();
+    b.type_into("#field-label-en", "Industry sector").await;
+    b.type_into("#field-label-ru", "Отрасль").await;
+    b.type_into("#field-options", "energy = Energy\nmining = Mining")
+        .await;
+    b.type_into("#field-categories", "visitor, PRESS").await;
+    b.click("#field-required").await;
+    b.press("Save question").await;
+    b.until_text("Question sector saved (version 1).").await;
+
+    // A press card: a pattern that is not one is named under its input.
+    b.type_into("#field-key", "press_card").await;
+    b.type_into("#field-label-en", "Press card").await;
+    b.type_into("#field-pattern", "[A-Z").await;
+    b.type_into("#field-categories", "PRESS").await;
+    b.find("#field-badge")
+        .await
+        .select_by_label("always")
+        .await
+        .unwrap();
+    b.click("#field-gate").await;
+    b.press("Save question").await;
+    b.until(
+        "the pattern's problem under it",
+        "!!document.querySelector(\"[data-field='field.pattern']\") && \
+         document.querySelector('#field-pattern').getAttribute('aria-invalid') === 'true'",
+    )
+    .await;
+    b.screenshot("admin-fields-error").await;
+    b.type_into("#field-pattern", "^[A-Z]{2}-[0-9]{4,8}$").await;
+    b.press("Save question").await;
+    b.until_text("Question press_card saved (version 1).").await;
+
+    let listed = |fields: &[pb::FieldDefinition]| -> Vec<(String, bool)> {
+        let mut order: Vec<_> = fields.iter().collect();
+        order.sort_by_key(|f| f.position);
+        order
+            .into_iter()
+            .map(|f| (f.key.clone(), f.retired))
+            .collect()
+    };
+    let fields = || async {
+        app.events()
+            .list_fields(pb::ListFieldsRequest {
+                event_id: fixture.event_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .fields
+    };
+    let saved = fields().await;
+    assert_eq!(
+        listed(&saved),
+        [
+            ("sector".to_owned(), false),
+            ("press_card".to_owned(), false)
+        ]
+    );
+    let sector = &saved[0];
+    assert_eq!(sector.kind, "single_choice");
+    assert_eq!(sector.label.as_ref().unwrap().ru, "Отрасль");
+    let options: Vec<_> = sector.options.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(options, ["energy", "mining"]);
+    let mut asked: Vec<_> = sector.categories.keys().cloned().collect();
+    asked.sort();
+    assert_eq!(asked, ["PRESS", "VISITOR"]);
+    assert!(sector.categories["VISITOR"].required);
+    let card = &saved[1];
+    assert_eq!(card.categories["PRESS"].badge, "always");
+    assert!(card.categories["PRESS"].gate);
+
+    // The press card moves first; the sector is retired.
+    b.click("button[aria-label='Move up press_card']").await;
+    b.until(
+        "press_card listed first",
+        "document.querySelector('table.fields-table tbody tr')?.dataset.fieldKey === 'press_card'",
+    )
+    .await;
+    b.click("button[aria-label='Retire sector']").await;
+    b.until(
+        "sector shown retired",
+        "document.querySelector(\"tr[data-field-key='sector']\")?.classList.contains('revoked')",
+    )
+    .await;
+    assert_eq!(
+        listed(&fields().await),
+        [
+            ("press_card".to_owned(), false),
+            ("sector".to_owned(), true)
+        ]
+    );
+
+    // A journalist answers; relabelling the question then makes version 2.
+    let mut p = crate::support::builders::person("Aziza", "Karimova");
+    p.category_code = "PRESS".to_owned();
+    p.answers.insert(
+        "press_card".to_owned(),
+        pb::AnswerValue {
+            value: Some(pb::answer_value::Value::Text("UZ-20431".to_owned())),
+            on_badge: false,
+        },
+    );
+    app.register(&fixture, p).await;
+    b.goto(&admin_url(&app)).await;
+    b.press("Questions").await;
+    b.click("button[aria-label='Edit question press_card']")
+        .await;
+    b.type_into("#field-label-en", "Press card number").await;
+    b.press("Save question").await;
+    b.until_text("Question press_card saved (version 2).").await;
+    b.until_text("Press card number").await;
+    b.screenshot("admin-fields").await;
+    b.stop().await;
+    let card = fields()
+        .await
+        .into_iter()
+        .find(|f| f.key == "press_card")
+        .unwrap();
+    assert_eq!((card.version, card.answered), (2, 1));
+}
