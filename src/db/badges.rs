@@ -81,6 +81,8 @@ pub(crate) struct IssueSource {
     pub badge_layout: String,
     #[diesel(sql_type = Array<Int2>)]
     pub zone_numbers: Vec<i16>,
+    #[diesel(sql_type = Array<Text>)]
+    pub zone_names: Vec<String>,
     #[diesel(sql_type = Array<Nullable<Date>>)]
     pub valid_days: Vec<Option<NaiveDate>>,
     #[diesel(sql_type = Text)]
@@ -114,6 +116,8 @@ SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native
        c.color AS category_color, c.number AS category_number, c.badge_layout,
        coalesce((SELECT array_agg(z.number ORDER BY z.number) FROM zones z
                  WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_numbers,
+       coalesce((SELECT array_agg(z.name ORDER BY z.number) FROM zones z
+                 WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_names,
        c.valid_days, e.name AS event_name, e.venue AS event_venue, e.first_day, e.last_day,
        b.serial AS last_serial, b.version AS last_version,
        CASE WHEN b.revoked_at IS NULL THEN b.id END AS current_badge_id,

@@ -48,27 +48,36 @@ pub(super) struct PhotoSource {
     pixels: (u32, u32),
 }
 
-/// A photo on a page: its box in millimetres.
+/// A photo on a page: its box in millimetres, and the box it is cut to
+/// when it overflows one.
 pub(super) struct PlacedPhoto {
     source: PhotoSource,
     x: f32,
     y: f32,
     w: f32,
     h: f32,
+    clip: Option<(f32, f32, f32, f32)>,
 }
 
 /// The card's photo when it has one that reads as a JPEG; a photo that
 /// does not is left out rather than failing the badge.
 pub(super) fn photo(card: &BadgeCard) -> Option<PhotoSource> {
-    let jpeg = card.photo.clone()?;
-    let pixels =
-        image::ImageReader::with_format(std::io::Cursor::new(&jpeg[..]), image::ImageFormat::Jpeg)
-            .into_dimensions()
-            .ok()?;
-    Some(PhotoSource { jpeg, pixels })
+    PhotoSource::from_jpeg(card.photo.clone()?)
 }
 
 impl PhotoSource {
+    /// A JPEG whose size reads; `None` otherwise.
+    pub(super) fn from_jpeg(jpeg: bytes::Bytes) -> Option<PhotoSource> {
+        let pixels = image::ImageReader::with_format(
+            std::io::Cursor::new(&jpeg[..]),
+            image::ImageFormat::Jpeg,
+        )
+        .into_dimensions()
+        .ok()?;
+        Some(PhotoSource { jpeg, pixels })
+    }
+
+    /// Stretched to the box.
     pub(super) fn at(self, x: f32, y: f32, w: f32, h: f32) -> Draw {
         Draw::Photo(PlacedPhoto {
             source: self,
@@ -76,6 +85,32 @@ impl PhotoSource {
             y,
             w,
             h,
+            clip: None,
+        })
+    }
+
+    /// In the box with its proportions kept: whole and centred
+    /// (`cover` false), or filling the box, the overflow cut.
+    pub(super) fn fitted(self, x: f32, y: f32, w: f32, h: f32, cover: bool) -> Draw {
+        let (pw, ph) = self.pixels;
+        if pw == 0 || ph == 0 {
+            return self.at(x, y, w, h);
+        }
+        let by_width = w / pw as f32;
+        let by_height = h / ph as f32;
+        let scale = if cover {
+            by_width.max(by_height)
+        } else {
+            by_width.min(by_height)
+        };
+        let (iw, ih) = (pw as f32 * scale, ph as f32 * scale);
+        Draw::Photo(PlacedPhoto {
+            source: self,
+            x: x + (w - iw) / 2.0,
+            y: y + (h - ih) / 2.0,
+            w: iw,
+            h: ih,
+            clip: cover.then_some((x, y, w, h)),
         })
     }
 }
@@ -108,6 +143,24 @@ impl PlacedPhoto {
             height: None,
             dpi: None,
         }
+    }
+
+    /// The operations that draw the image, cut to its clip box if any.
+    pub(super) fn ops(&self, id: XObjectId, ops: &mut Vec<Op>) {
+        let Some((x, y, w, h)) = self.clip else {
+            ops.push(self.op(id));
+            return;
+        };
+        ops.push(Op::SaveGraphicsState);
+        ops.push(Op::DrawPolygon {
+            polygon: Polygon {
+                rings: vec![rect_ring(x, y, w, h)],
+                mode: PaintMode::Clip,
+                winding_order: WindingOrder::NonZero,
+            },
+        });
+        ops.push(self.op(id));
+        ops.push(Op::RestoreGraphicsState);
     }
 
     /// Draws the image (a unit square) scaled to its box.

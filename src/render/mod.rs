@@ -7,6 +7,7 @@ mod fit;
 pub(crate) mod fonts;
 mod layouts;
 pub(crate) mod sink;
+pub mod template;
 pub(crate) mod text;
 
 use printpdf::{Mm, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions};
@@ -43,6 +44,13 @@ pub struct BadgeCard {
     /// Answers to custom fields printed on the badge ("Press card:
     /// UZ-1234"), one line each, under the country.
     pub answers: Vec<String>,
+    /// Shown answers by field key, for templates that place a field
+    /// themselves ("Interpreter" in large type).
+    pub values: std::collections::BTreeMap<String, String>,
+    /// The zones the badge opens, by name.
+    pub zones: Vec<String>,
+    /// The days it is valid, one line ("14–16 April"; empty: every day).
+    pub days: String,
 }
 
 /// Paper and arrangement.
@@ -136,6 +144,41 @@ pub fn draft_pages(cards: &[BadgeCard], layout: Layout) -> Result<Vec<PageDraft>
     Ok(pages)
 }
 
+/// Lays out `cards` with `template`: a page per side, the back (when the
+/// template has one) after its front.
+pub fn draft_template_pages(
+    cards: &[BadgeCard],
+    template: &template::Template,
+    assets: &template::Assets,
+) -> Result<Vec<PageDraft>, RenderError> {
+    let book = FontBook::get();
+    let size = (template.width, template.height);
+    let mut pages = Vec::with_capacity(cards.len() * 2);
+    for card in cards {
+        for side in std::iter::once(&template.front).chain(template.back.as_ref()) {
+            let mut draws = Vec::new();
+            template::draw_side(book, template, side, card, assets, (0.0, 0.0), &mut draws)?;
+            pages.push(PageDraft { size, draws });
+        }
+    }
+    Ok(pages)
+}
+
+/// One PDF file of `cards` printed with `template`.
+pub fn render_template_pdf(
+    cards: &[BadgeCard],
+    template: &template::Template,
+    assets: &template::Assets,
+    title: &str,
+) -> Result<Vec<u8>, RenderError> {
+    let doc = document(draft_template_pages(cards, template, assets)?, title);
+    let mut sink = sink::PdfSink::new();
+    sink.append(sink::PdfSink::prepare(&doc));
+    let mut bytes = sink.take();
+    bytes.extend(sink.finish());
+    Ok(bytes)
+}
+
 /// A PDF document of drafted pages, fonts added as used.
 pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
     let book = FontBook::get();
@@ -161,7 +204,7 @@ pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
                 if let Draw::Photo(placed) = draw {
                     // The JPEG goes in as it is (DCTDecode): no re-encoding.
                     let id = doc.add_xobject(&placed.xobject());
-                    ops.push(placed.op(id));
+                    placed.ops(id, &mut ops);
                     continue;
                 }
                 emit(&mut ops, &handles, draw);
@@ -219,6 +262,9 @@ mod tests {
             qr_text: format!("EP1:{}", "A".repeat(141)),
             photo: None,
             answers: Vec::new(),
+            values: Default::default(),
+            zones: vec!["Hall A".into(), "Plenary".into()],
+            days: "14–16 April".into(),
         }
     }
 

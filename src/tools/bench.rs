@@ -1015,6 +1015,9 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             qr_text: claims.sign(&key).context("sign")?,
             photo: None,
             answers: Vec::new(),
+            values: Default::default(),
+            zones: vec!["Hall A".to_owned(), "Plenary".to_owned()],
+            days: "14–16 April".to_owned(),
         };
         let t = Instant::now();
         let pdf = render::render_pdf(&[card], Layout::A6, "bench")?;

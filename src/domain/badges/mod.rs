@@ -1,6 +1,9 @@
 //! Badges: issue and reprint, revocation, bulk printing.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use chrono::{Datelike as _, NaiveDate};
 
@@ -209,9 +212,60 @@ fn badge_answers(source: &IssueSource, fields: &EventFields) -> Vec<String> {
     .collect()
 }
 
+/// The answers a template may place by key: the shown value, without
+/// the label (a template prints its own).
+fn shown_values(source: &IssueSource, fields: &EventFields) -> BTreeMap<String, String> {
+    if fields.is_empty() {
+        return BTreeMap::new();
+    }
+    let answers = crate::domain::fields::answers::from_json(&source.answers);
+    answers
+        .iter()
+        .filter(|(_, a)| a.x.is_some())
+        .filter(|(key, _)| {
+            fields.get(key).is_some_and(|f| {
+                f.def.sensitivity <= crate::domain::fields::Sensitivity::Public
+                    && f.def.placement(Some(&source.category_code)).is_some()
+            })
+        })
+        .map(|(key, a)| {
+            let text =
+                crate::domain::fields::answers::display(fields, key, a, crate::words::Lang::En);
+            (key.clone(), text)
+        })
+        .collect()
+}
+
+/// The days a badge is valid, one line: the category's own days, or the
+/// event's span.
+fn days_line(source: &IssueSource) -> String {
+    let mut days: Vec<NaiveDate> = source.valid_days.iter().flatten().copied().collect();
+    days.sort();
+    days.dedup();
+    if days.is_empty() {
+        return event_line(source.first_day, source.last_day, "");
+    }
+    let last = days.len() - 1;
+    days.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            if i == last || d.month() != days[i + 1].month() {
+                d.format("%-d %B").to_string()
+            } else {
+                d.format("%-d").to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn card_for(source: &IssueSource, badge: &BadgeRow, fields: &EventFields) -> BadgeCard {
+    let shown = badge_answers(source, fields);
     BadgeCard {
-        answers: badge_answers(source, fields),
+        values: shown_values(source, fields),
+        answers: shown,
+        zones: source.zone_names.clone(),
+        days: days_line(source),
         event_name: source.event_name.clone(),
         event_line: event_line(source.first_day, source.last_day, &source.event_venue),
         given_name: source.given_name.clone(),
