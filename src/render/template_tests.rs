@@ -3,37 +3,10 @@ use crate::render::{draft_template_pages, render_template_pdf, tests::sample};
 
 /// A delegate's A6 badge: a colour band with the category, the names,
 /// the photo, an answer in large type, the QR; a back with fixed text.
-const DELEGATE: &str = r##"{
-  "width": 105, "height": 148,
-  "front": { "elements": [
-    { "type": "rect", "box": [0, 0, 105, 16], "fill": "category" },
-    { "type": "text", "box": [5, 3, 95, 10], "bind": "category_name", "size": 20,
-      "min_size": 10, "weight": "bold", "color": "on_category", "upper": true },
-    { "type": "image", "box": [5, 22, 30, 40], "source": "photo", "fit": "cover" },
-    { "type": "text", "box": [38, 22, 62, 14], "bind": "given_name", "size": 24,
-      "min_size": 9, "max_lines": 2, "weight": "bold", "align": "left" },
-    { "type": "text", "box": [38, 37, 62, 12], "bind": "family_name", "size": 20,
-      "min_size": 8, "max_lines": 2, "upper": true, "align": "left" },
-    { "type": "text", "box": [38, 50, 62, 12], "bind": "native_name", "size": 14,
-      "min_size": 6, "max_lines": 2, "align": "left" },
-    { "type": "text", "box": [5, 64, 95, 8], "bind": "organization", "size": 11,
-      "min_size": 6, "max_lines": 2 },
-    { "type": "text", "box": [5, 72, 95, 7], "bind": "field:interpreter", "size": 16,
-      "min_size": 8, "weight": "bold", "color": "category" },
-    { "type": "qr", "at": [35, 84], "size": 35 },
-    { "type": "text", "box": [5, 136, 60, 6], "bind": "zones", "size": 9, "min_size": 5,
-      "align": "left" },
-    { "type": "text", "box": [70, 136, 30, 6], "bind": "number", "size": 9, "align": "right" }
-  ]},
-  "back": { "elements": [
-    { "type": "text", "box": [5, 10, 95, 10], "bind": "text", "size": 14,
-      "text": { "en": "Programme and map", "ru": "Программа и карта", "uz": "Dastur va xarita" } },
-    { "type": "text", "box": [5, 22, 95, 8], "bind": "days", "size": 12 }
-  ]}
-}"##;
+const DELEGATE: &str = include_str!("../../examples/templates/delegate.toml");
 
 fn delegate() -> Template {
-    Template::from_json(DELEGATE).unwrap()
+    Template::from_toml(DELEGATE).unwrap()
 }
 
 fn kinds(problems: &[Problem]) -> Vec<(&str, &ProblemKind)> {
@@ -209,7 +182,9 @@ fn the_qr_keeps_its_quiet_zone_and_the_front_needs_one() {
 
 #[test]
 fn unknown_keys_and_wrong_types_are_refused_not_ignored() {
-    let typo = DELEGATE.replace("\"min_size\": 10", "\"minsize\": 10");
+    let json = delegate().to_json();
+    let typo = json.replacen("\"min_size\":10", "\"minsize\":10", 1);
+    assert_ne!(typo, json);
     let Err(p) = Template::from_json(&typo) else {
         panic!("a typo passed")
     };
@@ -217,12 +192,15 @@ fn unknown_keys_and_wrong_types_are_refused_not_ignored() {
         panic!("{p:?}")
     };
     assert!(message.contains("minsize"), "{message}");
+    let toml_typo = DELEGATE.replacen("min_size = 10", "minsize = 10", 1);
+    assert!(Template::from_toml(&toml_typo).is_err());
     for bad in [
-        DELEGATE.replace("\"type\": \"qr\"", "\"type\": \"barcode\""),
-        DELEGATE.replace("\"size\": 35", "\"size\": \"35\""),
-        DELEGATE.replace("\"width\": 105,", ""),
-        DELEGATE.replace("\"align\": \"right\"", "\"align\": \"justify\""),
+        json.replacen("\"type\":\"qr\"", "\"type\":\"barcode\"", 1),
+        json.replacen("\"size\":35.0", "\"size\":\"35\"", 1),
+        json.replacen("\"width\":105.0,", "", 1),
+        json.replacen("\"align\":\"right\"", "\"align\":\"justify\"", 1),
     ] {
+        assert_ne!(bad, json);
         assert!(Template::from_json(&bad).is_err(), "{bad}");
     }
 }

@@ -118,6 +118,12 @@ pub(crate) struct BadgesArgs {
     /// Participants printed by one PrintBadges call per sheet layout.
     #[arg(long, default_value_t = 10_000)]
     pub bulk: usize,
+    /// Render with this badge template (TOML) instead of the built-in A6.
+    #[arg(long)]
+    pub template: Option<std::path::PathBuf>,
+    /// Only render in-process: no server, no database.
+    #[arg(long)]
+    pub render_only: bool,
 }
 
 /// Which server a bench measures.
@@ -985,6 +991,17 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     // 1. Rendering alone: one A6 badge, start to PDF bytes, on one core.
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let first = chrono::NaiveDate::from_ymd_opt(2026, 4, 14).context("date")?;
+    let template = match &args.template {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let t = render::template::Template::from_toml(&text)
+                .map_err(|p| anyhow::anyhow!("{}: {:?}", path.display(), p.kind))?;
+            Some(t)
+        }
+    };
+    let assets = render::template::Assets::new();
     let mut hist = histogram()?;
     let mut bytes = 0usize;
     for n in 0..args.renders.max(1) {
@@ -1020,7 +1037,10 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
             days: "14–16 April".to_owned(),
         };
         let t = Instant::now();
-        let pdf = render::render_pdf(&[card], Layout::A6, "bench")?;
+        let pdf = match &template {
+            Some(template) => render::render_template_pdf(&[card], template, &assets, "bench")?,
+            None => render::render_pdf(&[card], Layout::A6, "bench")?,
+        };
         hist.record(
             u64::try_from(t.elapsed().as_micros())
                 .unwrap_or(u64::MAX)
@@ -1029,12 +1049,18 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
         bytes += pdf.len();
     }
     println!(
-        "render one A6 badge (sign + QR + layout + PDF, one core): p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per badge",
+        "render one {} badge (sign + QR + layout + PDF, one core): p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per badge",
+        args.template
+            .as_ref()
+            .map_or("A6".to_owned(), |p| p.display().to_string()),
         ms(hist.value_at_quantile(0.5)),
         ms(hist.value_at_quantile(0.99)),
         hist.len(),
         bytes as f64 / hist.len() as f64 / 1024.0,
     );
+    if args.render_only {
+        return Ok(());
+    }
 
     let target = target(&config, &args.target).await?;
     let (code, event_id) = bench_event(&target).await?;
