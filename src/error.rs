@@ -74,6 +74,8 @@ reasons! {
     OrganizationNotFound => "ORGANIZATION_NOT_FOUND",
     Overloaded => "OVERLOADED",
     ParticipantCancelled => "PARTICIPANT_CANCELLED",
+    TemplateNotFound => "TEMPLATE_NOT_FOUND",
+    TemplateNotPublished => "TEMPLATE_NOT_PUBLISHED",
     TokenExpired => "TOKEN_EXPIRED",
     TokenNotFound => "TOKEN_NOT_FOUND",
     ParticipantNotFound => "PARTICIPANT_NOT_FOUND",

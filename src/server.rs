@@ -11,15 +11,19 @@ use tonic_health::ServingStatus;
 use crate::{
     config::ServeConfig,
     domain::Services,
-    grpc::{ApiState, AuditApi, AuthApi, BadgeApi, EventApi, GateApi, RegistrationApi, TokenApi},
+    grpc::{
+        ApiState, AuditApi, AuthApi, BadgeApi, BadgeTemplateApi, EventApi, GateApi,
+        RegistrationApi, TokenApi,
+    },
     limits::LimitsLayer,
     observe::ObserveLayer,
     proto::{
         FILE_DESCRIPTOR_SET,
         pb::{
             audit_service_server::AuditServiceServer, auth_service_server::AuthServiceServer,
-            badge_service_server::BadgeServiceServer, event_service_server::EventServiceServer,
-            gate_service_server::GateServiceServer,
+            badge_service_server::BadgeServiceServer,
+            badge_template_service_server::BadgeTemplateServiceServer,
+            event_service_server::EventServiceServer, gate_service_server::GateServiceServer,
             registration_service_server::RegistrationServiceServer,
             token_service_server::TokenServiceServer,
         },
@@ -27,7 +31,7 @@ use crate::{
 };
 
 /// Names of the services, as health checks know them.
-pub const SERVICE_NAMES: [&str; 7] = [
+pub const SERVICE_NAMES: [&str; 8] = [
     "expopass.v1.AuthService",
     "expopass.v1.EventService",
     "expopass.v1.RegistrationService",
@@ -35,6 +39,7 @@ pub const SERVICE_NAMES: [&str; 7] = [
     "expopass.v1.GateService",
     "expopass.v1.TokenService",
     "expopass.v1.AuditService",
+    "expopass.v1.BadgeTemplateService",
 ];
 
 /// How long calls in flight may take to finish after a shutdown signal.
@@ -139,6 +144,10 @@ pub async fn serve(
         )
         .add_service(
             AuditServiceServer::new(AuditApi::new(state.clone())).max_decoding_message_size(max),
+        )
+        .add_service(
+            BadgeTemplateServiceServer::new(BadgeTemplateApi::new(state.clone()))
+                .max_decoding_message_size(max),
         )
         .add_service(AuthServiceServer::new(AuthApi::new(state)).max_decoding_message_size(max));
 

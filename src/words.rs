@@ -130,6 +130,18 @@ pub enum Violation {
     Pattern,
     NotAsked,
     HasAnswers { count: i64 },
+    // Badge templates.
+    Unreadable { detail: String },
+    NotBetween { min: String, max: String },
+    OutsidePage,
+    QrTooSmall { min_mm: u32 },
+    CoversQr,
+    NoQr,
+    SecondQr,
+    UnknownBinding,
+    UnknownAsset,
+    NotPrintable,
+    DoesNotFit { sample: String },
 }
 
 impl Violation {
@@ -206,6 +218,24 @@ impl Violation {
             Pattern,
             NotAsked,
             HasAnswers { count: 3 },
+            Unreadable {
+                detail: "expected `,` or `}` at line 1 column 9".into(),
+            },
+            NotBetween {
+                min: "40".into(),
+                max: "420".into(),
+            },
+            OutsidePage,
+            QrTooSmall { min_mm: 30 },
+            CoversQr,
+            NoQr,
+            SecondQr,
+            UnknownBinding,
+            UnknownAsset,
+            NotPrintable,
+            DoesNotFit {
+                sample: "Maximilian-Alexander".into(),
+            },
         ]
     }
 
@@ -279,6 +309,17 @@ impl Violation {
             Pattern => "PATTERN",
             NotAsked => "NOT_ASKED",
             HasAnswers { .. } => "HAS_ANSWERS",
+            Unreadable { .. } => "UNREADABLE",
+            NotBetween { .. } => "NOT_BETWEEN",
+            OutsidePage => "OUTSIDE_PAGE",
+            QrTooSmall { .. } => "QR_TOO_SMALL",
+            CoversQr => "COVERS_QR",
+            NoQr => "NO_QR",
+            SecondQr => "SECOND_QR",
+            UnknownBinding => "UNKNOWN_BINDING",
+            UnknownAsset => "UNKNOWN_ASSET",
+            NotPrintable => "NOT_PRINTABLE",
+            DoesNotFit { .. } => "DOES_NOT_FIT",
         }
     }
 
@@ -374,6 +415,21 @@ impl Violation {
             HasAnswers { count } => {
                 format!("cannot be removed: {count} record(s) answered it; retire it instead")
             }
+            Unreadable { detail } => format!("is not a badge template: {detail}"),
+            NotBetween { min, max } => format!("must be between {min} and {max}"),
+            OutsidePage => "reaches outside the page".into(),
+            QrTooSmall { min_mm } => {
+                format!("the QR must be at least {min_mm} mm wide, or gates cannot read it")
+            }
+            CoversQr => "covers the QR's quiet zone, which must stay blank".into(),
+            NoQr => "the front side needs the badge's QR".into(),
+            SecondQr => "a badge carries one QR".into(),
+            UnknownBinding => "is not something a badge can print".into(),
+            UnknownAsset => "is not an image uploaded to this event".into(),
+            NotPrintable => "is missing, too long, or has characters no badge font draws".into(),
+            DoesNotFit { sample } => {
+                format!("\"{sample}\" does not fit the box at the smallest size allowed")
+            }
         }
     }
 
@@ -455,6 +511,21 @@ impl Violation {
             NotAsked => "Это поле не запрашивается для этой категории".into(),
             HasAnswers { count } => {
                 format!("Нельзя удалить: есть ответы ({count}); выведите поле из употребления")
+            }
+            Unreadable { detail } => format!("Это не шаблон бейджа: {detail}"),
+            NotBetween { min, max } => format!("Должно быть от {min} до {max}"),
+            OutsidePage => "Выходит за край страницы".into(),
+            QrTooSmall { min_mm } => {
+                format!("QR-код должен быть не меньше {min_mm} мм, иначе турникеты его не прочтут")
+            }
+            CoversQr => "Закрывает свободное поле вокруг QR-кода, которое должно оставаться чистым".into(),
+            NoQr => "На лицевой стороне нужен QR-код бейджа".into(),
+            SecondQr => "На бейдже только один QR-код".into(),
+            UnknownBinding => "Такого бейдж напечатать не может".into(),
+            UnknownAsset => "Это не изображение, загруженное для этого мероприятия".into(),
+            NotPrintable => "Текст пуст, слишком длинный или содержит знаки, которых нет в шрифтах бейджа".into(),
+            DoesNotFit { sample } => {
+                format!("«{sample}» не помещается в рамку даже наименьшим размером")
             }
         }
     }
@@ -539,6 +610,21 @@ impl Violation {
             NotAsked => "Bu maydon ushbu toifadan soʻralmaydi".into(),
             HasAnswers { count } => {
                 format!("Oʻchirib boʻlmaydi: javoblar bor ({count}); maydonni isteʼmoldan chiqaring")
+            }
+            Unreadable { detail } => format!("Bu beydj shabloni emas: {detail}"),
+            NotBetween { min, max } => format!("{min} dan {max} gacha boʻlishi kerak"),
+            OutsidePage => "Sahifa chetidan chiqib ketadi".into(),
+            QrTooSmall { min_mm } => {
+                format!("QR kod kamida {min_mm} mm boʻlishi kerak, aks holda turniketlar uni oʻqiy olmaydi")
+            }
+            CoversQr => "QR kod atrofidagi boʻsh joyni yopadi; u toza qolishi kerak".into(),
+            NoQr => "Old tomonda beydjning QR kodi boʻlishi kerak".into(),
+            SecondQr => "Beydjda faqat bitta QR kod boʻladi".into(),
+            UnknownBinding => "Beydj buni chop eta olmaydi".into(),
+            UnknownAsset => "Bu tadbirga yuklangan rasm emas".into(),
+            NotPrintable => "Matn boʻsh, juda uzun yoki beydj shriftlarida yoʻq belgilar bor".into(),
+            DoesNotFit { sample } => {
+                format!("«{sample}» eng kichik oʻlchamda ham ramkaga sigʻmaydi")
             }
         }
     }

@@ -37,6 +37,10 @@ pub struct BadgeRow {
     pub revoked_at: Option<DateTime<Utc>>,
     pub revocation_reason: Option<String>,
     pub revocation_note: String,
+    /// The template it was printed with, and its version; `None` for a
+    /// built-in layout.
+    pub template_code: Option<String>,
+    pub template_version: Option<i32>,
 }
 
 /// A badge with its category code.
@@ -79,6 +83,12 @@ pub(crate) struct IssueSource {
     /// The category's badge: "a6" or "card".
     #[diesel(sql_type = Text)]
     pub badge_layout: String,
+    /// The category's template and its newest published version, when it
+    /// has one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub template_code: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub template_version: Option<i32>,
     #[diesel(sql_type = Array<Int2>)]
     pub zone_numbers: Vec<i16>,
     #[diesel(sql_type = Array<Text>)]
@@ -114,6 +124,7 @@ SELECT p.id AS participant_id, p.event_id, p.given_name, p.family_name, p.native
        c.id AS category_id, c.code AS category_code, c.name AS category_name,
        c.name_ru AS category_name_ru, c.name_uz AS category_name_uz,
        c.color AS category_color, c.number AS category_number, c.badge_layout,
+       t.code AS template_code, t.version AS template_version,
        coalesce((SELECT array_agg(z.number ORDER BY z.number) FROM zones z
                  WHERE z.id = ANY (c.zone_ids)), '{}') AS zone_numbers,
        coalesce((SELECT array_agg(z.name ORDER BY z.number) FROM zones z
@@ -127,6 +138,11 @@ JOIN categories c ON c.id = p.category_id
 JOIN events e ON e.id = p.event_id
 LEFT JOIN organizations o ON o.id = p.organization_id
 LEFT JOIN participant_photos ph ON ph.participant_id = p.id
+LEFT JOIN LATERAL (
+    SELECT code, version FROM badge_templates
+    WHERE event_id = p.event_id AND code = c.badge_template AND version > 0
+    ORDER BY version DESC LIMIT 1
+) t ON true
 LEFT JOIN LATERAL (
     SELECT serial, version, id, revoked_at FROM badges
     WHERE participant_id = p.id ORDER BY version DESC LIMIT 1
@@ -147,6 +163,18 @@ pub(crate) async fn lock_sources(
         .bind::<Array<SqlUuid>, _>(ids)
         .execute(conn)
         .await?;
+    diesel::sql_query(SOURCES)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .load(conn)
+        .await
+}
+
+/// The sources of these participants as they are now, unlocked: what a
+/// preview shows.
+pub(crate) async fn sources(
+    conn: &mut Conn,
+    ids: &[ParticipantId],
+) -> QueryResult<Vec<IssueSource>> {
     diesel::sql_query(SOURCES)
         .bind::<Array<SqlUuid>, _>(ids)
         .load(conn)

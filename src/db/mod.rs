@@ -24,6 +24,7 @@ pub(crate) mod registry;
 pub(crate) mod schema;
 pub mod seed;
 pub(crate) mod stats;
+pub(crate) mod templates;
 pub(crate) mod tokens;
 
 use anyhow::Context as _;

@@ -58,6 +58,8 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         revocation_reason -> Nullable<Text>,
         revocation_note -> Text,
+        template_code -> Nullable<Text>,
+        template_version -> Nullable<Int4>,
     }
 }
 
@@ -74,6 +76,7 @@ diesel::table! {
         name_ru -> Text,
         name_uz -> Text,
         badge_layout -> Text,
+        badge_template -> Nullable<Text>,
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Services {
     pub name_indexes: Arc<name_index::NameIndexes>,
     /// Scans refused for the badge itself, written in the background.
     pub(crate) denials: gates::SharedDenialLog,
+    /// Published badge templates, parsed.
+    pub(crate) templates: Arc<badges::templates::TemplateCache>,
 }
 
 impl Services {
@@ -69,6 +71,7 @@ impl Services {
             occupancy_hub: Arc::new(occupancy::OccupancyHub::default()),
             name_indexes: Arc::new(name_index::NameIndexes::default()),
             denials: Arc::default(),
+            templates: Arc::default(),
         }
     }
 }

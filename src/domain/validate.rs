@@ -39,6 +39,11 @@ impl Validator {
         ));
     }
 
+    /// Violations found elsewhere (their paths already whole).
+    pub(crate) fn extend(&mut self, found: impl IntoIterator<Item = FieldViolation>) {
+        self.violations.extend(found);
+    }
+
     pub(crate) fn finish(self) -> AppResult<()> {
         if self.violations.is_empty() {
             Ok(())

@@ -146,6 +146,11 @@ fn badge_pb(v: BadgeView) -> pb::Badge {
         revocation_note: b.revocation_note,
         blocked,
         block_reason: v.block_reason.unwrap_or_default(),
+        template_code: b.template_code.unwrap_or_default(),
+        template_version: b
+            .template_version
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0),
     }
 }
 

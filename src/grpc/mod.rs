@@ -8,6 +8,7 @@ mod convert;
 mod event;
 mod gate;
 mod registration;
+mod template;
 mod token;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +20,7 @@ pub(crate) use badge::BadgeApi;
 pub(crate) use event::EventApi;
 pub(crate) use gate::GateApi;
 pub(crate) use registration::RegistrationApi;
+pub(crate) use template::BadgeTemplateApi;
 pub(crate) use token::TokenApi;
 
 use uuid::Uuid;

@@ -189,13 +189,19 @@ pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
             if let Draw::Text { line, .. } = draw {
                 for face in line.faces() {
                     if handles[face].is_none() {
-                        let id = doc.add_font(&book.face(face).pdf);
+                        // Named by face, not at random as `add_font` would,
+                        // so the same badge is the same file byte for byte.
+                        // The name's six capitals are also its subset tag.
+                        let id = printpdf::FontId(subset_tag(face));
+                        let font = printpdf::PdfFont::new(book.face(face).pdf.clone());
+                        doc.resources.fonts.map.insert(id.clone(), font);
                         handles[face] = Some(PdfFontHandle::External(id));
                     }
                 }
             }
         }
     }
+    let mut images = 0usize;
     let pdf_pages = pages
         .into_iter()
         .map(|page| {
@@ -203,7 +209,12 @@ pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
             for draw in page.draws {
                 if let Draw::Photo(placed) = draw {
                     // The JPEG goes in as it is (DCTDecode): no re-encoding.
-                    let id = doc.add_xobject(&placed.xobject());
+                    images += 1;
+                    let id = printpdf::XObjectId(format!("Im{images}"));
+                    doc.resources
+                        .xobjects
+                        .map
+                        .insert(id.clone(), printpdf::XObject::External(placed.xobject()));
                     placed.ops(id, &mut ops);
                     continue;
                 }
@@ -214,6 +225,13 @@ pub fn document(pages: Vec<PageDraft>, title: &str) -> PdfDocument {
         .collect();
     doc.with_pages(pdf_pages);
     doc
+}
+
+/// Six capitals naming the subset of face `face` in a file: `EXPOAA`,
+/// `EXPOAB`...
+fn subset_tag(face: usize) -> String {
+    let letter = |n: usize| char::from(b'A' + (n % 26) as u8);
+    format!("EXPO{}{}", letter(face / 26), letter(face))
 }
 
 /// Save options: compressed streams, subset fonts.

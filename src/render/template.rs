@@ -418,7 +418,7 @@ impl Template {
                     Element::Qr(q) => {
                         qrs += 1;
                         if qrs > 1 {
-                            at(format!("{path}"), ProblemKind::SecondQr);
+                            at(path.to_string(), ProblemKind::SecondQr);
                         }
                         if q.size < MIN_QR {
                             at(

@@ -33,5 +33,6 @@ mod registration;
 mod search;
 mod stats;
 mod support;
+mod templates;
 mod tls;
 mod tokens;

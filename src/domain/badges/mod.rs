@@ -26,6 +26,7 @@ use crate::{
 
 mod blocks;
 mod print;
+pub(crate) mod templates;
 
 pub(crate) use print::{PrintItem, PrintTarget};
 
@@ -100,9 +101,13 @@ impl BadgeKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum IssueMode {
-    /// Always a new version; a valid badge is revoked (REPRINTED).
+    /// Always a new version; a valid badge is revoked (REPRINTED). Printed
+    /// with the category's template when it has one.
     Reprint,
-    /// Keep valid badges as they are; issue the missing ones.
+    /// As `Reprint`, printed with a built-in layout the desk chose.
+    ReprintBuiltIn,
+    /// Keep valid badges as they are; issue the missing ones (printed on
+    /// built-in sheets).
     Missing,
 }
 
@@ -118,7 +123,7 @@ fn revocation_error(source: &IssueSource) -> AppError {
 }
 
 /// "14–16 April 2026 · Uzexpocentre, Tashkent".
-fn event_line(first: NaiveDate, last: NaiveDate, venue: &str) -> String {
+pub(crate) fn event_line(first: NaiveDate, last: NaiveDate, venue: &str) -> String {
     let dates = if first == last {
         first.format("%-d %B %Y").to_string()
     } else if first.year() == last.year() && first.month() == last.month() {
@@ -139,7 +144,7 @@ fn event_line(first: NaiveDate, last: NaiveDate, venue: &str) -> String {
     }
 }
 
-fn country_name(code: &str) -> String {
+pub(crate) fn country_name(code: &str) -> String {
     isocountry::CountryCode::for_alpha2(code)
         .map(|c| c.name().to_owned())
         .unwrap_or_else(|_| code.to_owned())
@@ -259,7 +264,40 @@ fn days_line(source: &IssueSource) -> String {
         .join(", ")
 }
 
+/// What a badge of `source` shows; `badge` is the badge it is printed
+/// as, or `None` for a preview of one not issued yet (a sample number and
+/// a code no gate accepts).
+pub(crate) fn preview_card(
+    source: &IssueSource,
+    badge: Option<BadgeRow>,
+    fields: &EventFields,
+) -> BadgeCard {
+    match badge {
+        Some(row) => card_for(source, &row, fields),
+        None => card_for_number(
+            source,
+            badge_number(0, 0),
+            templates::sample_qr(source.first_day),
+            fields,
+        ),
+    }
+}
+
 fn card_for(source: &IssueSource, badge: &BadgeRow, fields: &EventFields) -> BadgeCard {
+    card_for_number(
+        source,
+        badge_number(badge.serial, badge.version),
+        badge.qr_text.clone(),
+        fields,
+    )
+}
+
+fn card_for_number(
+    source: &IssueSource,
+    number: String,
+    qr_text: String,
+    fields: &EventFields,
+) -> BadgeCard {
     let shown = badge_answers(source, fields);
     BadgeCard {
         values: shown_values(source, fields),
@@ -280,8 +318,8 @@ fn card_for(source: &IssueSource, badge: &BadgeRow, fields: &EventFields) -> Bad
             [&source.category_name_ru, &source.category_name_uz],
         ),
         category_color: source.category_color.clone(),
-        number: badge_number(badge.serial, badge.version),
-        qr_text: badge.qr_text.clone(),
+        number,
+        qr_text,
         photo: source.photo.clone().map(bytes::Bytes::from),
     }
 }
@@ -310,6 +348,9 @@ struct Issued {
     category_code: String,
     /// The category's badge, when the desk asks for none in particular.
     layout: Layout,
+    /// The template and version the badge prints with, when not a
+    /// built-in layout.
+    template: Option<(String, i32)>,
 }
 
 impl Issued {
@@ -321,6 +362,7 @@ impl Issued {
                 Some(CategoryLayout::Card) => Layout::Card,
                 Some(CategoryLayout::A6) | None => Layout::A6,
             },
+            template: row.template_code.clone().zip(row.template_version),
             row,
         }
     }
@@ -368,7 +410,7 @@ impl Services {
         let mut fresh = Vec::new();
         for source in &sources {
             if source.status != ParticipantStatus::Active {
-                if mode == IssueMode::Reprint {
+                if mode != IssueMode::Missing {
                     return Err(revocation_error(source));
                 }
                 tracing::info!(participant = %source.participant_id, "cancelled while printing: left out");
@@ -445,6 +487,16 @@ impl Services {
                     revoked_at: None,
                     revocation_reason: None,
                     revocation_note: String::new(),
+                    template_code: None,
+                    template_version: None,
+                };
+                let row = match (&source.template_code, source.template_version) {
+                    (Some(code), Some(version)) if mode == IssueMode::Reprint => BadgeRow {
+                        template_code: Some(code.clone()),
+                        template_version: Some(version),
+                        ..row
+                    },
+                    _ => row,
                 };
                 let issued = Issued::new(source, row.clone(), fields_of(&source.event_id));
                 out.insert(source.participant_id, issued);
@@ -474,14 +526,17 @@ impl Services {
         participant_id: ParticipantId,
         layout: Option<Layout>,
     ) -> AppResult<(BadgeView, Vec<u8>)> {
-        let mut issued = self
-            .issue_batch(actor, &[participant_id], IssueMode::Reprint)
-            .await?;
+        let mode = match layout {
+            Some(_) => IssueMode::ReprintBuiltIn,
+            None => IssueMode::Reprint,
+        };
+        let mut issued = self.issue_batch(actor, &[participant_id], mode).await?;
         let Some(Issued {
             row,
             card,
             category_code,
             layout: category_layout,
+            template,
         }) = issued.pop()
         else {
             return Err(AppError::not_found(
@@ -489,13 +544,27 @@ impl Services {
                 format!("no participant {participant_id}"),
             ));
         };
-        let layout = layout.unwrap_or(category_layout);
         let title = format!("Badge {}", card.number);
-        let pdf = tokio::task::spawn_blocking(move || render::render_pdf(&[card], layout, &title))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
         let mut conn = self.db.get().await?;
+        let pdf = match template {
+            Some((code, version)) => {
+                let template = self
+                    .published_template(&mut conn, row.event_id, &code, version)
+                    .await?;
+                let assets = self.template_assets(row.event_id);
+                tokio::task::spawn_blocking(move || {
+                    render::render_template_pdf(&[card], &template, &assets, &title)
+                })
+                .await
+            }
+            None => {
+                let layout = layout.unwrap_or(category_layout);
+                tokio::task::spawn_blocking(move || render::render_pdf(&[card], layout, &title))
+                    .await
+            }
+        }
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
         let block_reason = db::gates::block_reason(&mut conn, row.serial).await?;
         Ok((
             BadgeView {

@@ -23,8 +23,9 @@ use expopass::{
     domain::{Role, Services},
     local::{Authed, LocalServer},
     proto::pb::{
-        self, badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
-        gate_service_client::GateServiceClient,
+        self, badge_service_client::BadgeServiceClient,
+        badge_template_service_client::BadgeTemplateServiceClient,
+        event_service_client::EventServiceClient, gate_service_client::GateServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -118,6 +119,8 @@ async fn run_on(
     let gates = GateServiceClient::new(server.client(&gate)?);
     let badges = BadgeServiceClient::new(server.client(&desk)?).max_decoding_message_size(64 << 20);
     let desk = RegistrationServiceClient::new(server.client(&desk)?);
+    let templates =
+        BadgeTemplateServiceClient::new(server.client(&admin)?).max_decoding_message_size(64 << 20);
     println!("Expopass demo: INNOPROM. Central Asia, Uzexpocentre, Tashkent (server on {addr})");
 
     let outcome = Demo {
@@ -125,6 +128,7 @@ async fn run_on(
         desk,
         badges,
         gates,
+        templates,
         out_dir: out_dir.to_owned(),
         samples: BTreeMap::new(),
         args: args.clone(),
@@ -210,6 +214,7 @@ struct Demo {
     desk: RegistrationServiceClient<Authed>,
     badges: BadgeServiceClient<Authed>,
     gates: GateServiceClient<Authed>,
+    templates: BadgeTemplateServiceClient<Authed>,
     /// Where badge PDFs go: `<data dir>/badges`.
     out_dir: PathBuf,
     /// One participant id per script, for the A6 samples.
@@ -222,6 +227,8 @@ struct Demo {
 /// Code, name, colour, zones and days of a category.
 /// The reference event as an event file, applied by every run.
 const REFERENCE_EVENT: &str = include_str!("../../../examples/innoprom-ca-2024.toml");
+/// The delegates' badge template.
+const DELEGATE_TEMPLATE: &str = include_str!("../../../examples/templates/delegate.toml");
 
 /// An organisation the demo created.
 #[derive(Clone)]
@@ -251,6 +258,12 @@ impl Demo {
         self.checks(&event_id, &delegations, &registered).await?;
         self.report(&event_id, registered.len() + imported).await?;
         self.print_badges(&event_id).await?;
+        if let Some((_, delegate)) = registered
+            .iter()
+            .find(|(_, p)| p.category_code == "DELEGATE")
+        {
+            self.designed_badge(&event_id, &delegate.id).await?;
+        }
         let clients = morning::Clients {
             events: self.events.clone(),
             desk: self.desk.clone(),
@@ -1044,6 +1057,73 @@ impl Demo {
                 .await?;
             println!("  {:<48} {:>8.1} KB", path.display(), size as f64 / 1024.0);
         }
+        Ok(())
+    }
+
+    /// The delegates' own badge: the example template saved, published
+    /// and assigned to DELEGATE, then one delegate's badge issued with it.
+    async fn designed_badge(&mut self, event_id: &str, participant_id: &str) -> anyhow::Result<()> {
+        let t = Instant::now();
+        let saved = self
+            .templates
+            .save_badge_template_draft(pb::SaveBadgeTemplateDraftRequest {
+                event_id: event_id.to_owned(),
+                code: "DELEGATES".to_owned(),
+                name: "Delegates".to_owned(),
+                document: DELEGATE_TEMPLATE.as_bytes().to_vec(),
+            })
+            .await?
+            .into_inner();
+        anyhow::ensure!(
+            saved.problems.is_empty(),
+            "the delegates' template does not print: {:?}",
+            saved.problems
+        );
+        let published = self
+            .templates
+            .publish_badge_template(pb::PublishBadgeTemplateRequest {
+                event_id: event_id.to_owned(),
+                code: "DELEGATES".to_owned(),
+            })
+            .await?
+            .into_inner()
+            .template
+            .map_or(0, |t| t.version);
+        self.templates
+            .assign_badge_template(pb::AssignBadgeTemplateRequest {
+                event_id: event_id.to_owned(),
+                category_code: "DELEGATE".to_owned(),
+                template_code: "DELEGATES".to_owned(),
+            })
+            .await?;
+        let issued = self
+            .badges
+            .issue_badge(pb::IssueBadgeRequest {
+                participant_id: participant_id.to_owned(),
+                layout: pb::BadgeLayout::Unspecified.into(),
+            })
+            .await?
+            .into_inner();
+        let path = self.out_dir.join("badge-template-delegate.pdf");
+        tokio::fs::write(&path, &issued.pdf)
+            .await
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let badge = issued.badge.unwrap_or_default();
+        println!(
+            "A delegate's badge from the event's own template (examples/templates/delegate.toml, \
+             DELEGATES v{published}, front and back):\n  {:<48} {:>8.1} KB, badge {} printed with {} v{}",
+            path.display(),
+            issued.pdf.len() as f64 / 1024.0,
+            badge.number,
+            badge.template_code,
+            badge.template_version,
+        );
+        self.timed(
+            "badge template saved, published, assigned, printed",
+            1,
+            "badges",
+            t,
+        );
         Ok(())
     }
 

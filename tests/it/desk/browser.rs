@@ -254,8 +254,21 @@ impl Browser {
         }
     }
 
+    /// Clicks the first element `css` finds, once it can take a click: a
+    /// dialog just opened may still be coming in, and a page just
+    /// rendered may replace the element.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let mut tries = 0;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if tries < 40 && not_yet_clickable(&e) => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {css}: {e:?}"),
+            }
+        }
     }
 
     /// Clicks the button whose text is exactly `label`.
@@ -362,4 +375,9 @@ fn xpath_literal(s: &str) -> String {
     } else {
         format!("\"{s}\"")
     }
+}
+
+/// Whether a click failed only because the element cannot take it yet.
+fn not_yet_clickable(e: &fantoccini::error::CmdError) -> bool {
+    e.is_element_not_interactable() || e.is_stale_element_reference()
 }

@@ -13,8 +13,9 @@ use expopass::{
     config::ServeConfig,
     domain::{Role, Services},
     proto::pb::{
-        badge_service_client::BadgeServiceClient, event_service_client::EventServiceClient,
-        gate_service_client::GateServiceClient,
+        badge_service_client::BadgeServiceClient,
+        badge_template_service_client::BadgeTemplateServiceClient,
+        event_service_client::EventServiceClient, gate_service_client::GateServiceClient,
         registration_service_client::RegistrationServiceClient,
     },
 };
@@ -358,6 +359,15 @@ impl TestApp {
 
     pub fn badges(&self) -> BadgeServiceClient<Authed> {
         self.badges_as(Some(Role::Desk))
+    }
+
+    pub fn templates_as(&self, role: Option<Role>) -> BadgeTemplateServiceClient<Authed> {
+        BadgeTemplateServiceClient::with_interceptor(self.channel(), self.bearer(role))
+            .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    pub fn templates(&self) -> BadgeTemplateServiceClient<Authed> {
+        self.templates_as(Some(Role::Admin))
     }
 
     pub fn gates_as(&self, role: Option<Role>) -> GateServiceClient<Authed> {

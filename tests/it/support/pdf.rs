@@ -50,6 +50,48 @@ impl PdfFile {
         )
     }
 
+    /// The colour at (`x`, `y`) mm from the top left of page `page`,
+    /// rasterised by `pdftoppm` at 72 dpi.
+    pub fn pixel(&self, page: usize, x_mm: f64, y_mm: f64) -> (u8, u8, u8) {
+        let p = page.to_string();
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "72",
+                "-f",
+                &p,
+                "-l",
+                &p,
+                "-singlefile",
+                "badge.pdf",
+                "colour",
+            ],
+            self.dir.path(),
+        );
+        let bytes =
+            std::fs::read(self.dir.path().join("colour.ppm")).expect("pdftoppm wrote a PPM");
+        // P6, width, height, maxval, one whitespace, then RGB bytes.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        assert_eq!(fields[0], "P6");
+        let width: usize = fields[1].parse().expect("width");
+        let data = &bytes[at + 1..];
+        let px = |mm: f64| (mm / 25.4 * 72.0).floor() as usize;
+        let i = (px(y_mm) * width + px(x_mm)) * 3;
+        (data[i], data[i + 1], data[i + 2])
+    }
+
     /// Page count from `pdfinfo`.
     pub fn pages(&self) -> usize {
         run("pdfinfo", &["badge.pdf"], self.dir.path())
