@@ -443,3 +443,61 @@ async fn the_validator_refuses_what_a_gate_or_a_printer_cannot_take() {
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
 }
+
+/// The text boxes of a side of a template document, [x, y, w, h] mm.
+fn text_boxes(document: &str, side: &str) -> Vec<[f64; 4]> {
+    let doc: toml::Value = toml::from_str(document).expect("toml");
+    doc.get(side)
+        .and_then(|s| s.get("elements"))
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.get("type").and_then(|t| t.as_str()) == Some("text"))
+        .map(|e| {
+            let b: Vec<f64> = e["box"]
+                .as_array()
+                .expect("box")
+                .iter()
+                .map(|v| {
+                    v.as_float()
+                        .or(v.as_integer().map(|i| i as f64))
+                        .expect("number")
+                })
+                .collect();
+            [b[0], b[1], b[2], b[3]]
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_sample_name_leaves_its_box_in_latin_arabic_or_chinese() {
+    let app = TestApp::start().await;
+    let fixture = app.event("TBOX").await;
+    save(&app, &fixture, "DELEGATES", DELEGATE).await;
+    let preview = preview_stored(&app, &fixture, "DELEGATES", 0, &[]).await;
+    let pdf = PdfFile::new(&preview.pdf);
+    let (front, back) = (text_boxes(DELEGATE, "front"), text_boxes(DELEGATE, "back"));
+    let words = pdf.words();
+    // Each sample's names came out whole, in their own scripts.
+    let all = pdf.text();
+    for name in ["Maximilian-Alexander", "الهاشمي", "欧阳明远"] {
+        assert!(all.contains(name), "{name:?} missing from {all:?}");
+    }
+    // Sideways, a word keeps to its box to within a rounding. Up and
+    // down, pdftotext measures a word by its font's whole height, which
+    // the Arabic face draws far taller than its letters: the middle of the
+    // word must lie in the box.
+    const ACROSS: f64 = 0.3;
+    for (page, word, [x0, y0, x1, y1]) in &words {
+        let boxes = if page % 2 == 1 { &front } else { &back };
+        let middle = (y0 + y1) / 2.0;
+        let inside = boxes.iter().any(|[bx, by, bw, bh]| {
+            *x0 >= bx - ACROSS && *x1 <= bx + bw + ACROSS && middle >= *by && middle <= by + bh
+        });
+        assert!(
+            inside,
+            "{word:?} on page {page} at [{x0:.1}, {y0:.1}, {x1:.1}, {y1:.1}] leaves its box"
+        );
+    }
+    assert!(words.len() > 20, "{} words", words.len());
+}

@@ -34,6 +34,33 @@ impl PdfFile {
         run("pdftotext", &["badge.pdf", "-"], self.dir.path())
     }
 
+    /// Every word `pdftotext -bbox` finds: (page from 1, text, [x min,
+    /// y min, x max, y max] in mm from the page's top left).
+    pub fn words(&self) -> Vec<(usize, String, [f64; 4])> {
+        let xml = run("pdftotext", &["-bbox", "badge.pdf", "-"], self.dir.path());
+        let attr = |line: &str, name: &str| -> f64 {
+            let start = line.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
+            let end = start + line[start..].find('"').expect("closing quote");
+            line[start..end].parse::<f64>().expect("number") * 25.4 / 72.0
+        };
+        let mut page = 0;
+        let mut words = Vec::new();
+        for line in xml.lines().map(str::trim) {
+            if line.starts_with("<page ") {
+                page += 1;
+            } else if line.starts_with("<word ") {
+                let text = line
+                    .split_once('>')
+                    .and_then(|(_, rest)| rest.strip_suffix("</word>"))
+                    .unwrap_or_default()
+                    .to_owned();
+                let b = ["xMin", "yMin", "xMax", "yMax"].map(|n| attr(line, n));
+                words.push((page, text, b));
+            }
+        }
+        words
+    }
+
     /// The first page's size in points, from `pdfinfo` ("Page size: w x h pts").
     pub fn page_size(&self) -> (f64, f64) {
         let info = run("pdfinfo", &["badge.pdf"], self.dir.path());
