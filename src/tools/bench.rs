@@ -124,6 +124,10 @@ pub(crate) struct BadgesArgs {
     /// Only render in-process: no server, no database.
     #[arg(long)]
     pub render_only: bool,
+    /// PreviewBadgeTemplate calls of the template (with --template), one
+    /// at a time, as the designer sends them.
+    #[arg(long, default_value_t = 200)]
+    pub previews: usize,
 }
 
 /// Which server a bench measures.
@@ -991,15 +995,18 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     // 1. Rendering alone: one A6 badge, start to PDF bytes, on one core.
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let first = chrono::NaiveDate::from_ymd_opt(2026, 4, 14).context("date")?;
-    let template = match &args.template {
+    let template_text = match &args.template {
         None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let t = render::template::Template::from_toml(&text)
-                .map_err(|p| anyhow::anyhow!("{}: {:?}", path.display(), p.kind))?;
-            Some(t)
-        }
+        Some(path) => Some(
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        ),
+    };
+    let template = match (&args.template, &template_text) {
+        (Some(path), Some(text)) => Some(
+            render::template::Template::from_toml(text)
+                .map_err(|p| anyhow::anyhow!("{}: {:?}", path.display(), p.kind))?,
+        ),
+        _ => None,
     };
     let assets = render::template::Assets::new();
     let mut hist = histogram()?;
@@ -1068,6 +1075,13 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     let total = args.issues + args.bulk;
     let mut ids = import_visitors(&target, &event_id, total, "badge", 0).await?;
     println!("expopass bench badges: event {code}, {total} participants");
+    let issue_layout = match &template_text {
+        Some(text) => {
+            preview_round_trips(&target, &event_id, text, args.previews).await?;
+            pb::BadgeLayout::Unspecified
+        }
+        None => pb::BadgeLayout::A6,
+    };
 
     // 2. IssueBadge end to end (database, signing, PDF), one at a time.
     let bulk_ids = ids.split_off(args.issues);
@@ -1078,7 +1092,7 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
         let response = badges
             .issue_badge(pb::IssueBadgeRequest {
                 participant_id: id.clone(),
-                layout: pb::BadgeLayout::A6.into(),
+                layout: issue_layout.into(),
             })
             .await?
             .into_inner();
@@ -1091,7 +1105,12 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
     }
     if !hist.is_empty() {
         println!(
-            "IssueBadge A6 over gRPC, one at a time: p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per PDF",
+            "IssueBadge {} over gRPC, one at a time: p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per PDF",
+            if template_text.is_some() {
+                "with the template"
+            } else {
+                "A6"
+            },
             ms(hist.value_at_quantile(0.5)),
             ms(hist.value_at_quantile(0.99)),
             hist.len(),
@@ -1137,6 +1156,71 @@ async fn badges(config: Config, args: BadgesArgs) -> anyhow::Result<()> {
         );
     }
     target.close().await
+}
+
+/// The designer's preview, round trip over gRPC: an unsaved document
+/// drawn for the sample names, `count` times one at a time. Then the
+/// template is published and given to VISITOR, so the badges issued next
+/// print with it.
+async fn preview_round_trips(
+    target: &Target,
+    event_id: &str,
+    document: &str,
+    count: usize,
+) -> anyhow::Result<()> {
+    use expopass::proto::pb::badge_template_service_client::BadgeTemplateServiceClient;
+    let mut templates =
+        BadgeTemplateServiceClient::new(target.client()?).max_decoding_message_size(64 << 20);
+    let mut hist = histogram()?;
+    let mut bytes = 0usize;
+    for _ in 0..count.max(1) {
+        let t = Instant::now();
+        let preview = templates
+            .preview_badge_template(pb::PreviewBadgeTemplateRequest {
+                event_id: event_id.to_owned(),
+                template: Some(pb::preview_badge_template_request::Template::Document(
+                    document.as_bytes().to_vec(),
+                )),
+                participant_ids: Vec::new(),
+            })
+            .await?
+            .into_inner();
+        hist.record(
+            u64::try_from(t.elapsed().as_micros())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )?;
+        bytes += preview.pdf.len();
+    }
+    println!(
+        "PreviewBadgeTemplate round trip (3 sample badges, validated and drawn): p50 {:.2} ms, p99 {:.2} ms over {}; {:.1} KB per preview",
+        ms(hist.value_at_quantile(0.5)),
+        ms(hist.value_at_quantile(0.99)),
+        hist.len(),
+        bytes as f64 / hist.len() as f64 / 1024.0,
+    );
+    templates
+        .save_badge_template_draft(pb::SaveBadgeTemplateDraftRequest {
+            event_id: event_id.to_owned(),
+            code: "BENCH".to_owned(),
+            name: "Bench".to_owned(),
+            document: document.as_bytes().to_vec(),
+        })
+        .await?;
+    templates
+        .publish_badge_template(pb::PublishBadgeTemplateRequest {
+            event_id: event_id.to_owned(),
+            code: "BENCH".to_owned(),
+        })
+        .await?;
+    templates
+        .assign_badge_template(pb::AssignBadgeTemplateRequest {
+            event_id: event_id.to_owned(),
+            category_code: "VISITOR".to_owned(),
+            template_code: "BENCH".to_owned(),
+        })
+        .await?;
+    Ok(())
 }
 
 /// Calls in flight when PostgreSQL alone runs scan-shaped transactions:
