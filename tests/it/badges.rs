@@ -12,21 +12,6 @@ use crate::support::{
     reason, violated_fields,
 };
 
-async fn issue(
-    app: &TestApp,
-    participant_id: &str,
-    layout: pb::BadgeLayout,
-) -> pb::IssueBadgeResponse {
-    app.badges()
-        .issue_badge(pb::IssueBadgeRequest {
-            participant_id: participant_id.to_owned(),
-            layout: layout.into(),
-        })
-        .await
-        .expect("issue badge")
-        .into_inner()
-}
-
 async fn bundle(app: &TestApp, fixture: &Fixture) -> Rules {
     let id = expopass::ids::EventId(uuid::Uuid::parse_str(&fixture.event_id).unwrap());
     Rules::from_bundle(&prost::Message::encode_to_vec(
@@ -48,7 +33,7 @@ async fn an_a6_badge_scans_to_its_token_and_names_come_back_as_text() {
     input.native_name = "Ўктам Ғуломов".to_owned();
     let p = app.register(&fixture, input).await;
 
-    let issued = issue(&app, &p.id, pb::BadgeLayout::Unspecified).await;
+    let issued = app.issue(&p.id, pb::BadgeLayout::Unspecified).await;
     let badge = issued.badge.unwrap();
     assert_eq!(badge.version, 1);
     assert!(!badge.revoked);
@@ -115,7 +100,7 @@ async fn every_layout_prints_a_qr_that_scans() {
         pb::BadgeLayout::A4SheetCard,
         pb::BadgeLayout::A6,
     ] {
-        let issued = issue(&app, &p.id, layout).await;
+        let issued = app.issue(&p.id, layout).await;
         let badge = issued.badge.unwrap();
         let pdf = PdfFile::new(&issued.pdf);
         assert_eq!(pdf.qr_codes(1), vec![badge.qr_text.clone()], "{layout:?}");
@@ -293,10 +278,7 @@ async fn a_delegation_prints_on_a4_sheets_with_progress_issuing_missing_badges()
         ids.push(app.register(&fixture, input).await.id);
     }
     // One member already has a badge: it is printed as it is, not reissued.
-    let before = issue(&app, &ids[7], pb::BadgeLayout::A6)
-        .await
-        .badge
-        .unwrap();
+    let before = app.issue(&ids[7], pb::BadgeLayout::A6).await.badge.unwrap();
 
     let printed = print_selection(
         &app,
@@ -355,8 +337,8 @@ async fn a_reprint_revokes_the_previous_badge() {
     let app = TestApp::start().await;
     let fixture = app.event("REPRINT").await;
     let p = app.register(&fixture, person("Bekzod", "Rahimov")).await;
-    let first = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
-    let second = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let first = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let second = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
     assert_eq!(second.version, 2);
     assert_ne!(second.id, first.id);
     assert_ne!(second.qr_text, first.qr_text);
@@ -392,7 +374,7 @@ async fn staff_revoke_a_badge_with_a_note() {
     let app = TestApp::start().await;
     let fixture = app.event("REVOKE").await;
     let p = app.register(&fixture, person("Dilnoza", "Karimova")).await;
-    let badge = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let badge = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
 
     let err = app
         .badges()
@@ -441,7 +423,7 @@ async fn a_cancelled_participant_gets_no_badge_and_loses_the_one_held() {
     let app = TestApp::start().await;
     let fixture = app.event("CANCEL").await;
     let p = app.register(&fixture, person("Jasur", "Tursunov")).await;
-    let badge = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let badge = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
 
     app.desk()
         .cancel_participant(pb::CancelParticipantRequest {
@@ -555,9 +537,9 @@ async fn rotated_keys_verify_until_retired_and_verify_runs_offline() {
     let fixture = app.event("KEYS").await;
     let a = app.register(&fixture, person("Anvar", "Saidov")).await;
     let b = app.register(&fixture, person("Botir", "Saidov")).await;
-    let old = issue(&app, &a.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let old = app.issue(&a.id, pb::BadgeLayout::A6).await.badge.unwrap();
     let new_key = app.services.rotate_key(None, "KEYS").await.unwrap();
-    let new = issue(&app, &b.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let new = app.issue(&b.id, pb::BadgeLayout::A6).await.badge.unwrap();
     let old_token = ParsedToken::parse(&old.qr_text).unwrap();
     let new_token = ParsedToken::parse(&new.qr_text).unwrap();
     assert_eq!(new_token.claims.key_id, new_key.key_id);
@@ -628,8 +610,8 @@ async fn a_desk_finds_a_badge_by_its_number_or_its_scanned_code() {
     let app = TestApp::start().await;
     let fixture = app.event("FIND").await;
     let p = app.register(&fixture, person("Dilnoza", "Rahimova")).await;
-    let first = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
-    let second = issue(&app, &p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let first = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
+    let second = app.issue(&p.id, pb::BadgeLayout::A6).await.badge.unwrap();
     let get = |key: pb::get_badge_request::Key| {
         let mut badges = app.badges();
         async move {

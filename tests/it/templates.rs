@@ -61,21 +61,6 @@ async fn assign(
         .map(drop)
 }
 
-async fn issue(
-    app: &TestApp,
-    participant_id: &str,
-    layout: pb::BadgeLayout,
-) -> pb::IssueBadgeResponse {
-    app.badges()
-        .issue_badge(pb::IssueBadgeRequest {
-            participant_id: participant_id.to_owned(),
-            layout: layout.into(),
-        })
-        .await
-        .expect("issue badge")
-        .into_inner()
-}
-
 async fn preview_stored(
     app: &TestApp,
     fixture: &Fixture,
@@ -164,7 +149,7 @@ async fn a_published_template_prints_the_desks_badges_and_a_new_version_changes_
         .expect("assign");
 
     let aziz = app.register(&fixture, delegate("Aziz", "Karimov")).await;
-    let issued = issue(&app, &aziz.id, pb::BadgeLayout::Unspecified).await;
+    let issued = app.issue(&aziz.id, pb::BadgeLayout::Unspecified).await;
     let badge = issued.badge.expect("badge");
     assert_eq!(
         (badge.template_code.as_str(), badge.template_version),
@@ -233,7 +218,7 @@ async fn a_published_template_prints_the_desks_badges_and_a_new_version_changes_
     );
     assert!(old.text().contains("Programme and map"));
 
-    let reprint = issue(&app, &aziz.id, pb::BadgeLayout::Unspecified).await;
+    let reprint = app.issue(&aziz.id, pb::BadgeLayout::Unspecified).await;
     let reprinted = reprint.badge.expect("badge");
     assert_eq!(reprinted.template_version, 2);
     let text = PdfFile::new(&reprint.pdf).text();
@@ -241,7 +226,7 @@ async fn a_published_template_prints_the_desks_badges_and_a_new_version_changes_
     assert!(!text.contains("Programme and map"), "{text:?}");
 
     // A layout the desk names is a built-in one, and recorded as such.
-    let card = issue(&app, &aziz.id, pb::BadgeLayout::Card).await;
+    let card = app.issue(&aziz.id, pb::BadgeLayout::Card).await;
     let card_badge = card.badge.expect("badge");
     assert_eq!(
         (
@@ -253,7 +238,7 @@ async fn a_published_template_prints_the_desks_badges_and_a_new_version_changes_
 
     // Another category keeps its built-in badge.
     let guest = app.register(&fixture, person("Dilnoza", "Rashidova")).await;
-    let visitor = issue(&app, &guest.id, pb::BadgeLayout::Unspecified).await;
+    let visitor = app.issue(&guest.id, pb::BadgeLayout::Unspecified).await;
     assert_eq!(visitor.badge.expect("badge").template_code, "");
     assert_eq!(PdfFile::new(&visitor.pdf).pages(), 1);
 
@@ -290,7 +275,7 @@ async fn a_published_template_prints_the_desks_badges_and_a_new_version_changes_
     assign(&app, &fixture, "DELEGATE", "")
         .await
         .expect("unassign");
-    let plain = issue(&app, &aziz.id, pb::BadgeLayout::Unspecified).await;
+    let plain = app.issue(&aziz.id, pb::BadgeLayout::Unspecified).await;
     assert_eq!(plain.badge.expect("badge").template_code, "");
 }
 

@@ -533,6 +533,17 @@ impl Services {
     ) -> AppResult<Vec<BadgeCard>> {
         let sources = db::badges::sources(conn, ids).await?;
         let fields = self.event_fields(conn, event_id).await?;
+        // The valid badges of the event's participants, in one read.
+        let badge_ids: Vec<_> = sources
+            .iter()
+            .filter(|s| s.event_id == event_id)
+            .filter_map(|s| s.current_badge_id)
+            .collect();
+        let badges: std::collections::HashMap<_, _> = db::badges::find_many(conn, &badge_ids)
+            .await?
+            .into_iter()
+            .map(|(row, _)| (row.id, row))
+            .collect();
         let mut violations = Vec::new();
         let mut cards = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
@@ -552,10 +563,9 @@ impl Services {
                 ));
                 continue;
             }
-            let badge = match source.current_badge_id {
-                Some(id) => db::badges::find(conn, id).await?.map(|(row, _)| row),
-                None => None,
-            };
+            let badge = source
+                .current_badge_id
+                .and_then(|id| badges.get(&id).cloned());
             cards.push(super::preview_card(source, badge, &fields));
         }
         if !violations.is_empty() {

@@ -127,6 +127,23 @@ impl TestApp {
             .expect("participant")
     }
 
+    /// Issues a participant's badge from a desk; returns the badge and
+    /// its PDF.
+    pub async fn issue(
+        &self,
+        participant_id: &str,
+        layout: pb::BadgeLayout,
+    ) -> pb::IssueBadgeResponse {
+        self.badges()
+            .issue_badge(pb::IssueBadgeRequest {
+                participant_id: participant_id.to_owned(),
+                layout: layout.into(),
+            })
+            .await
+            .expect("issue badge")
+            .into_inner()
+    }
+
     /// Given names of the event's participants found by a name prefix
     /// (first page).
     pub async fn found(&self, event_id: &str, prefix: &str) -> Vec<String> {
